@@ -1,0 +1,5 @@
+"""Allow `python -m aos`."""
+
+from aos.cli import main
+
+raise SystemExit(main())
