@@ -1,0 +1,1 @@
+"""Benchmarks behind `aos bench`: one module per target, each with `main(argv) -> int`."""

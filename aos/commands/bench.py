@@ -1,0 +1,29 @@
+"""`aos bench TARGET`: repeatable benchmarks that print medians and rates.
+
+Each target lives in `aos/bench/<target>.py` and exposes `main(argv) -> int`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+TARGETS = {
+    "dataitem": "ANS-104 sign+serialize, parse and verify of a 1 KiB item",
+    "runtime": "Lua process throughput (Eval and a user handler) and idle memory",
+    "node": "signed messages per second through `aos serve`, embedded Eval latency",
+    "verify": "replay speed and time to attach to a long process",
+}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="aos bench",
+        description="Run a benchmark and print its figures (medians over repeated runs).",
+    )
+    parser.add_argument("target", choices=sorted(TARGETS), help="what to measure")
+    parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    module = importlib.import_module(f"aos.bench.{args.target}")
+    result: int = module.main(args.rest)
+    return result
