@@ -1,0 +1,363 @@
+"""ANS-104 data items: parse, serialize, create (sign), verify, ids (ao-protocol §1).
+
+Pure bytes in and out. Signing goes through the `Signer` protocol, which `aos.wallet`
+satisfies, so this module never imports the wallet. Every malformation found while
+parsing raises `DataItemError` naming the field and the byte offset; nothing else escapes
+`parse`. The data payload is copied exactly once (a memoryview slice turned into bytes).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Protocol
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from aos.avro import Tags, decode_tags, encode_tags
+from aos.deephash import data_item_message
+from aos.errors import DataItemError
+from aos.signers import eth_address, verify_ethereum
+
+SIG_ARWEAVE = 1
+SIG_ED25519 = 2
+SIG_ETHEREUM = 3
+SIG_SOLANA = 4
+
+# type -> (signature length, owner length); arbundles src/constants.ts (ao-protocol §1.2).
+SIG_CONFIG: dict[int, tuple[int, int]] = {
+    1: (512, 512),
+    2: (64, 32),
+    3: (65, 65),
+    4: (64, 32),
+    5: (64, 32),
+    6: (2052, 1025),
+    7: (65, 42),
+}
+
+# The reference SU caps a POST body at 10 MiB.
+DEFAULT_MAX_SIZE = 10 * 1024 * 1024
+MAX_TAG_BYTES = 4096
+# ANS-104 limits, enforced when we create items (the network's parsers do not).
+MAX_TAGS = 128
+MAX_TAG_NAME = 1024
+MAX_TAG_VALUE = 3072
+
+_COUNTS = struct.Struct("<QQ")
+_PSS_VERIFY = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO)
+_SHA256 = hashes.SHA256()
+
+
+def b64url_encode(b: bytes) -> str:
+    """base64url without padding, as Arweave writes ids, keys and addresses."""
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(s: str) -> bytes:
+    """Decode base64url with or without padding; DataItemError on anything else."""
+    if not isinstance(s, str):
+        raise DataItemError(f"expected base64url text, got {type(s).__name__}")
+    body = s.rstrip("=")
+    if len(body) % 4 == 1 or not body.isascii():
+        raise DataItemError(f"not base64url: {s[:60]!r}")
+    try:
+        return base64.b64decode(body + "=" * (-len(body) % 4), altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError):
+        raise DataItemError(f"not base64url: {s[:60]!r}") from None
+
+
+class Signer(Protocol):
+    """Something that signs the 48-byte ANS-104 message (`aos.wallet.Wallet`, …)."""
+
+    signature_type: int
+    owner: bytes  # raw public key bytes, exactly as they go into the item
+
+    def sign(self, message: bytes) -> bytes: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DataItem:
+    """One parsed or created ANS-104 data item; raw fields as they are in the bytes."""
+
+    signature_type: int
+    signature: bytes
+    owner: bytes
+    target: bytes | None
+    anchor: bytes | None
+    tags: Tags
+    raw_tags: bytes
+    data: bytes
+
+    @property
+    def raw_id(self) -> bytes:
+        return hashlib.sha256(self.signature).digest()
+
+    @property
+    def id(self) -> str:
+        return b64url_encode(hashlib.sha256(self.signature).digest())
+
+    @property
+    def owner_address(self) -> str:
+        """base64url(sha256(owner)), the address the SU reports for every type."""
+        return b64url_encode(hashlib.sha256(self.owner).digest())
+
+    @property
+    def eth_address(self) -> str | None:
+        """The EIP-55 address for a type-3 item (what MU and CU use), else None."""
+        if self.signature_type != SIG_ETHEREUM:
+            return None
+        return eth_address(self.owner)
+
+    @property
+    def target_id(self) -> str | None:
+        return None if self.target is None else b64url_encode(self.target)
+
+    @property
+    def anchor_text(self) -> str | None:
+        """The anchor as text (arbundles writes UTF-8), None if absent or not UTF-8."""
+        if self.anchor is None:
+            return None
+        try:
+            return self.anchor.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+    def tag(self, name: str) -> str | None:
+        """The value of the first tag called exactly `name`."""
+        for tag_name, value in self.tags:
+            if tag_name == name:
+                return value
+        return None
+
+    def to_bytes(self) -> bytes:
+        parts = [
+            self.signature_type.to_bytes(2, "little"),
+            self.signature,
+            self.owner,
+            b"\x00" if self.target is None else b"\x01" + self.target,
+            b"\x00" if self.anchor is None else b"\x01" + self.anchor,
+            _COUNTS.pack(len(self.tags), len(self.raw_tags)),
+            self.raw_tags,
+            self.data,
+        ]
+        return b"".join(parts)
+
+    def signing_message(self) -> bytes:
+        """The 48-byte deep hash that the signature covers (§1.3)."""
+        return data_item_message(
+            self.signature_type, self.owner, self.target, self.anchor, self.raw_tags, self.data
+        )
+
+    def verify(self) -> bool:
+        """True if the signature is the owner's over this item; types 1-4, never raises."""
+        return verify_signature(
+            self.signature_type, self.signature, self.owner, self.signing_message()
+        )
+
+
+@lru_cache(maxsize=1024)
+def _rsa_key(owner: bytes) -> rsa.RSAPublicKey:
+    # Building the key object costs a few µs; ao traffic comes from few owners.
+    return rsa.RSAPublicNumbers(65537, int.from_bytes(owner, "big")).public_key()
+
+
+def verify_signature(signature_type: int, signature: bytes, owner: bytes, message: bytes) -> bool:
+    """Check `signature` of `message` by `owner` for the given signature type."""
+    try:
+        if signature_type == SIG_ARWEAVE:
+            _rsa_key(owner).verify(signature, message, _PSS_VERIFY, _SHA256)
+            return True
+        if signature_type in (SIG_ED25519, SIG_SOLANA):
+            Ed25519PublicKey.from_public_bytes(owner).verify(signature, message)
+            return True
+        if signature_type == SIG_ETHEREUM:
+            return verify_ethereum(signature, owner, message)
+    except (InvalidSignature, ValueError):
+        return False
+    return False
+
+
+def _truncated(field: str, offset: int, need: int, have: int) -> DataItemError:
+    return DataItemError(
+        f"item is truncated: {field} needs {need} bytes but {have} remain",
+        field=field,
+        offset=offset,
+    )
+
+
+def parse(raw: bytes | bytearray | memoryview, *, max_size: int = DEFAULT_MAX_SIZE) -> DataItem:
+    """Parse one binary data item; raises DataItemError (field, offset) and nothing else."""
+    if not isinstance(raw, (bytes, bytearray, memoryview)):
+        raise DataItemError(f"expected bytes, got {type(raw).__name__}")
+    mv = memoryview(raw).cast("B") if isinstance(raw, memoryview) else memoryview(raw)
+    size = len(mv)
+    if size > max_size:
+        raise DataItemError(
+            f"item is {size} bytes, over the limit of {max_size}", field="item", offset=max_size
+        )
+    if size < 2:
+        raise _truncated("signature type", 0, 2, size)
+    signature_type = mv[0] | (mv[1] << 8)
+    config = SIG_CONFIG.get(signature_type)
+    if config is None:
+        raise DataItemError(
+            f"unknown signature type {signature_type} (expected 1-7)",
+            field="signature type",
+            offset=0,
+        )
+    sig_len, owner_len = config
+    pos = 2
+    if size < pos + sig_len + owner_len + 1:
+        field = "signature" if size < pos + sig_len else "owner"
+        raise _truncated(field, pos, sig_len + owner_len + 1, size - pos)
+    signature = bytes(mv[pos : pos + sig_len])
+    pos += sig_len
+    owner = bytes(mv[pos : pos + owner_len])
+    pos += owner_len
+    target, pos = _optional32(mv, pos, "target")
+    anchor, pos = _optional32(mv, pos, "anchor")
+    if size < pos + 16:
+        raise _truncated("tag counts", pos, 16, size - pos)
+    tag_count, tag_len = _COUNTS.unpack_from(mv, pos)
+    pos += 16
+    if tag_len > MAX_TAG_BYTES:
+        raise DataItemError(
+            f"tag bytes length {tag_len} is over the limit of {MAX_TAG_BYTES}",
+            field="number of tag bytes",
+            offset=pos - 8,
+        )
+    if size < pos + tag_len:
+        raise _truncated("tags", pos, tag_len, size - pos)
+    raw_tags = bytes(mv[pos : pos + tag_len])
+    tags = decode_tags(raw_tags, base=pos)
+    if len(tags) != tag_count:
+        raise DataItemError(
+            f"number of tags says {tag_count} but the tag bytes hold {len(tags)}",
+            field="number of tags",
+            offset=pos - 16,
+        )
+    pos += tag_len
+    return DataItem(
+        signature_type, signature, owner, target, anchor, tags, raw_tags, bytes(mv[pos:])
+    )
+
+
+def _optional32(mv: memoryview, pos: int, field: str) -> tuple[bytes | None, int]:
+    if pos >= len(mv):
+        raise _truncated(f"{field} presence", pos, 1, 0)
+    flag = mv[pos]
+    if flag == 0:
+        return None, pos + 1
+    if flag != 1:
+        raise DataItemError(
+            f"{field} presence byte is {flag}, expected 0 or 1",
+            field=f"{field} presence",
+            offset=pos,
+        )
+    if len(mv) < pos + 33:
+        raise _truncated(field, pos + 1, 32, len(mv) - pos - 1)
+    return bytes(mv[pos + 1 : pos + 33]), pos + 33
+
+
+def _check_tags(tags: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    if len(tags) > MAX_TAGS:
+        raise DataItemError(f"{len(tags)} tags, ANS-104 allows at most {MAX_TAGS}", field="tags")
+    checked = []
+    for i, pair in enumerate(tags):
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+            raise DataItemError(
+                f"tag #{i + 1} must be a (name, value) pair, got {pair!r}", field="tags"
+            )
+        name, value = pair
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise DataItemError(
+                f"tag #{i + 1} name and value must be text, got {pair!r}", field="tags"
+            )
+        if not name or not value:
+            raise DataItemError(
+                f"tag #{i + 1} ({name!r}) has an empty {'name' if not name else 'value'}; "
+                "ANS-104 needs non-empty names and values",
+                field="tags",
+            )
+        if len(name.encode()) > MAX_TAG_NAME or len(value.encode()) > MAX_TAG_VALUE:
+            raise DataItemError(
+                f"tag #{i + 1} ({name[:40]!r}) is too long: names up to {MAX_TAG_NAME} bytes, "
+                f"values up to {MAX_TAG_VALUE}",
+                field="tags",
+            )
+        checked.append((name, value))
+    return checked
+
+
+def _id32(value: str | bytes, field: str) -> bytes:
+    raw = value if isinstance(value, bytes) else b64url_decode(value)
+    if len(raw) != 32:
+        raise DataItemError(
+            f"{field} must be a 43-character id (32 bytes), got {value!r}", field=field
+        )
+    return raw
+
+
+def create(
+    *,
+    signer: Signer,
+    data: bytes | str = b"",
+    target: str | None = None,
+    anchor: bytes | str | None = None,
+    tags: Sequence[tuple[str, str]] = (),
+) -> DataItem:
+    """Build and sign a data item. `target` is a base64url id; `anchor` exactly 32 bytes
+    (text is UTF-8 encoded, as arbundles does). Bad input raises DataItemError."""
+    config = SIG_CONFIG.get(signer.signature_type)
+    if config is None:
+        raise DataItemError(f"signer has unknown signature type {signer.signature_type}")
+    if len(signer.owner) != config[1]:
+        raise DataItemError(
+            f"signer owner is {len(signer.owner)} bytes, "
+            f"type {signer.signature_type} needs {config[1]}",
+            field="owner",
+        )
+    payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    target_raw = None if target is None else _id32(target, "target")
+    anchor_raw: bytes | None = None
+    if anchor is not None:
+        anchor_raw = anchor.encode("utf-8") if isinstance(anchor, str) else bytes(anchor)
+        if len(anchor_raw) != 32:
+            raise DataItemError(
+                f"anchor must be exactly 32 bytes, got {len(anchor_raw)}", field="anchor"
+            )
+    checked = _check_tags(tags)
+    raw_tags = encode_tags(checked)
+    if len(raw_tags) > MAX_TAG_BYTES:
+        raise DataItemError(
+            f"tags take {len(raw_tags)} bytes encoded, over the limit of {MAX_TAG_BYTES}",
+            field="tags",
+        )
+    message = data_item_message(
+        signer.signature_type, signer.owner, target_raw, anchor_raw, raw_tags, payload
+    )
+    signature = signer.sign(message)
+    if len(signature) != config[0]:
+        raise DataItemError(
+            f"signer returned {len(signature)} signature bytes, type {signer.signature_type} "
+            f"needs {config[0]}",
+            field="signature",
+        )
+    return DataItem(
+        signer.signature_type,
+        bytes(signature),
+        bytes(signer.owner),
+        target_raw,
+        anchor_raw,
+        tuple(checked),
+        raw_tags,
+        payload,
+    )

@@ -1,0 +1,79 @@
+"""Ethereum (ANS-104 signature type 3) keys: EIP-191 signing, verification, addresses.
+
+Type-3 items are signed with `personal_sign`: secp256k1 over
+`keccak256("\\x19Ethereum Signed Message:\\n" + len(message) + message)`, the signature being
+`r || s || v` with `v` in {27, 28}. The owner is the 65-byte uncompressed public key.
+coincurve (libsecp256k1) does the curve work; keccak comes from pycryptodome.
+"""
+
+from __future__ import annotations
+
+from coincurve import PrivateKey, PublicKey
+from Crypto.Hash import keccak
+
+SIG_ETHEREUM = 3
+
+
+def keccak256(data: bytes) -> bytes:
+    """Ethereum's keccak-256 (not NIST SHA3-256: the padding differs)."""
+    return keccak.new(data=data, digest_bits=256).digest()
+
+
+def eip191_hash(message: bytes) -> bytes:
+    """The digest that `personal_sign` signs for `message`."""
+    prefix = b"\x19Ethereum Signed Message:\n%d" % len(message)
+    return keccak256(prefix + message)
+
+
+def eth_address(owner: bytes) -> str:
+    """The EIP-55 checksummed `0x…` address of a 65-byte uncompressed public key."""
+    if len(owner) != 65 or owner[0] != 4:
+        raise ValueError("an Ethereum owner is a 65-byte uncompressed key starting with 0x04")
+    hex_addr = keccak256(owner[1:])[-20:].hex()
+    check = keccak256(hex_addr.encode()).hex()
+    return "0x" + "".join(
+        c.upper() if c.isalpha() and int(check[i], 16) >= 8 else c for i, c in enumerate(hex_addr)
+    )
+
+
+def verify_ethereum(signature: bytes, owner: bytes, message: bytes) -> bool:
+    """True if `signature` is owner's EIP-191 signature of `message`; never raises."""
+    if len(signature) != 65 or len(owner) != 65 or owner[0] != 4:
+        return False
+    v = signature[64]
+    if v not in (27, 28):
+        return False
+    try:
+        recovered = PublicKey.from_signature_and_message(
+            signature[:64] + bytes((v - 27,)), eip191_hash(message), hasher=None
+        )
+    except Exception:  # coincurve raises plain Exception/ValueError for unrecoverable input
+        return False
+    # Comparing the whole key is equivalent to the SU's address comparison.
+    return bool(recovered.format(compressed=False) == owner)
+
+
+class EthereumSigner:
+    """A secp256k1 key that signs data items as type 3 (used by tests and interop)."""
+
+    signature_type: int = SIG_ETHEREUM
+
+    def __init__(self, key: PrivateKey) -> None:
+        self._key = key
+        self.owner: bytes = key.public_key.format(compressed=False)
+
+    @classmethod
+    def generate(cls) -> EthereumSigner:
+        return cls(PrivateKey())
+
+    @classmethod
+    def from_private_bytes(cls, secret: bytes) -> EthereumSigner:
+        return cls(PrivateKey(secret))
+
+    @property
+    def address(self) -> str:
+        return eth_address(self.owner)
+
+    def sign(self, message: bytes) -> bytes:
+        raw = self._key.sign_recoverable(eip191_hash(message), hasher=None)
+        return bytes(raw[:64]) + bytes((raw[64] + 27,))
