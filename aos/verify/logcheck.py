@@ -1,0 +1,156 @@
+"""Checks of a process's signed log that need no Lua: signatures, nonce order, hash chain.
+
+A log is the process's spawn item and its schedule: one `LogEntry` per nonce, each an
+assignment (signed by the scheduler) and the item it schedules (the spawn itself for the
+process's own entry, a message otherwise). `check_log` walks the entries in the order it is
+given and reports the first one that is wrong, so that tampering with one byte of a stored
+message, of a signature, or swapping two entries is named precisely:
+
+* the assignment is an ao `Type=Assignment` item for this process, carrying the nonce of its
+  position (0, 1, 2, … gap-free) and a timestamp no earlier than the previous entry's;
+* its `Hash-Chain` is the one §3.2.6 of the protocol derives from the previous entry
+  (`HC0 = sha256(process id)`, `HCn = sha256(assignment id(n-1) || HC(n-1))`);
+* its `Message` tag names the scheduled item (absent only for the process's own entry);
+* both the assignment and the item carry valid signatures (`DataItem.verify()`).
+
+`check_results` does the same for the stored results: each hash is recomputed from the
+stored canonical JSON and the chain of result hashes is recomputed from the start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from aos.dataitem import DataItem, b64url_decode, b64url_encode
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One scheduled entry: the assignment and the item it assigns (None if missing)."""
+
+    nonce: int
+    assignment: DataItem | None
+    item: DataItem | None
+    # Set by the reader when stored bytes could not even be parsed (e.g. a corrupted length).
+    defect: str | None = None
+
+    @property
+    def message_id(self) -> str:
+        """The id the assignment schedules: its `Message` tag, or the process for nonce 0."""
+        if self.assignment is None:
+            return self.item.id if self.item is not None else ""
+        return self.assignment.tag("Message") or (self.assignment.tag("Process") or "")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """The first thing found wrong in a log: where (nonce, message id) and what."""
+
+    nonce: int | None
+    message_id: str | None
+    what: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.nonce is not None:
+            where.append(f"nonce {self.nonce}")
+        if self.message_id:
+            where.append(f"message {self.message_id}")
+        return f"{', '.join(where)}: {self.what}" if where else self.what
+
+
+def first_hash_chain(process_id: str) -> str:
+    """HC0: the hash chain value of a process's first scheduled entry (§3.2.6)."""
+    return b64url_encode(hashlib.sha256(b64url_decode(process_id)).digest())
+
+
+def next_hash_chain(previous_assignment_id: str, previous_hash_chain: str) -> str:
+    """HCn from the previous entry's assignment id and hash chain value (§3.2.6)."""
+    joined = b64url_decode(previous_assignment_id) + b64url_decode(previous_hash_chain)
+    return b64url_encode(hashlib.sha256(joined).digest())
+
+
+def _int_tag(item: DataItem, name: str) -> int | None:
+    value = item.tag(name)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def _check_entry(
+    process_id: str, position: int, entry: LogEntry, expected_chain: str, previous_ts: int
+) -> str | None:
+    """What is wrong with one entry (None if nothing); cheap checks first, signatures last."""
+    if entry.defect is not None:
+        return entry.defect
+    assignment = entry.assignment
+    if assignment is None:
+        return "the assignment is missing from the log"
+    if assignment.tag("Type") != "Assignment":
+        return f"the scheduled entry is not an assignment (Type={assignment.tag('Type')!r})"
+    if assignment.tag("Process") != process_id:
+        return f"the assignment is for process {assignment.tag('Process')!r}, not this one"
+    nonce = _int_tag(assignment, "Nonce")
+    if nonce != position:
+        return (
+            f"the assignment carries Nonce {assignment.tag('Nonce')!r} at log position "
+            f"{position}: entries are missing, duplicated or out of order"
+        )
+    timestamp = _int_tag(assignment, "Timestamp")
+    if timestamp is None:
+        return f"the assignment's Timestamp {assignment.tag('Timestamp')!r} is not a number"
+    if timestamp < previous_ts:
+        return f"the timestamp {timestamp} is earlier than the previous entry's {previous_ts}"
+    chain = assignment.tag("Hash-Chain")
+    if chain != expected_chain:
+        return (
+            f"the hash chain is broken: the assignment says Hash-Chain {chain!r}, "
+            f"the previous entry gives {expected_chain!r}"
+        )
+    scheduled = assignment.tag("Message")
+    if scheduled is None and position != 0:
+        return "the assignment names no Message"
+    item = entry.item
+    wanted = scheduled or process_id
+    if item is None:
+        return f"the scheduled item {wanted} is missing from the log"
+    if item.id != wanted:
+        return f"the stored item has id {item.id}, but the assignment schedules {wanted}"
+    if not assignment.verify():
+        return f"the signature of the assignment {assignment.id} does not verify"
+    if not item.verify():
+        return f"the signature of the message {item.id} does not verify"
+    return None
+
+
+def check_log(
+    process: DataItem,
+    entries: Iterable[LogEntry],
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[int, Problem | None]:
+    """Check the spawn item and every entry in order: (entries checked, first problem)."""
+    process_id = process.id
+    if process.tag("Type") != "Process":
+        return 0, Problem(None, process_id, "the first item is not a process (Type=Process)")
+    if not process.verify():
+        return 0, Problem(None, process_id, "the signature of the process item does not verify")
+    chain = first_hash_chain(process_id)
+    previous_ts = 0
+    checked = 0
+    for position, entry in enumerate(entries):
+        what = _check_entry(process_id, position, entry, chain, previous_ts)
+        if what is not None:
+            return checked, Problem(position, entry.message_id, what)
+        checked += 1
+        if progress is not None:
+            progress(checked)
+        assert entry.assignment is not None  # _check_entry refused a missing one
+        previous_ts = _int_tag(entry.assignment, "Timestamp") or 0
+        chain = next_hash_chain(entry.assignment.id, chain)
+    return checked, None
