@@ -1,0 +1,295 @@
+"""`AoClient`: the ao legacynet protocol as the shell speaks it (MU, SU, CU, gateway).
+
+Built around an injected `httpx.Client`, so the same code talks to the embedded node (an
+in-process ASGI transport), to `aos serve` on another machine, or to the public units; tests
+plug in `httpx.MockTransport`. Every failure becomes `NodeUnreachable` or `NodeRejected`
+carrying the URL, status and body (aos §5 item 5: show the real cause and endpoint).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol
+
+import httpx
+
+from aos import dataitem
+from aos.client import gql
+from aos.client.gql import TxInfo
+from aos.client.result import Edge, JsonDict, Page, Result
+from aos.errors import NodeRejected, NodeUnreachable
+from aos.protocol import AOS_LEGACY_SCHEDULER, DATA_PROTOCOL, VARIANT
+
+Tags = Sequence[tuple[str, str]]
+
+
+class Signer(dataitem.Signer, Protocol):
+    """What the client needs of a wallet: a data-item signer that also has an address."""
+
+    @property
+    def address(self) -> str: ...
+
+
+class AoClient:
+    """Client for one set of ao units.
+
+    **Parameters:**
+    * `http`: the transport; absolute URLs below are resolved by it.
+    * `mu_url`, `cu_url`, `gateway_url`: base URLs of the messenger, compute unit, gateway.
+    * `su_url`: the scheduler, when known (embedded node, `aos serve`); used for its address.
+    * `wallet`: signs every item the client sends.
+    * `result_tries`, `retry_delay`: how often an empty CU answer is read again.
+    """
+
+    def __init__(
+        self,
+        http: httpx.Client,
+        *,
+        mu_url: str,
+        cu_url: str,
+        gateway_url: str,
+        wallet: Signer,
+        su_url: str | None = None,
+        result_tries: int = 20,
+        retry_delay: float = 0.25,
+    ) -> None:
+        self.http = http
+        self.mu_url = mu_url.rstrip("/")
+        self.cu_url = cu_url.rstrip("/")
+        self.gateway_url = gateway_url.rstrip("/")
+        self.su_url = su_url.rstrip("/") if su_url else None
+        self.wallet = wallet
+        self.result_tries = result_tries
+        self.retry_delay = retry_delay
+
+    # -- HTTP -----------------------------------------------------------------------------
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Send one request; turn transport failures and error statuses into ClientErrors."""
+        try:
+            response = self.http.request(method, url, **kwargs)
+        except httpx.TimeoutException as err:
+            raise NodeUnreachable(f"{method} {url} timed out ({err})", url=url) from err
+        except httpx.TransportError as err:
+            raise NodeUnreachable(
+                f"cannot reach {url}: {err or type(err).__name__}", url=url
+            ) from err
+        if response.status_code >= 400:
+            body = response.text[:500]
+            raise NodeRejected(
+                f"{method} {url} answered {response.status_code}: {_reason(body)}",
+                url=url,
+                status=response.status_code,
+                body=body,
+            )
+        return response
+
+    def _json(self, method: str, url: str, **kwargs: Any) -> Any:
+        response = self.request(method, url, **kwargs)
+        try:
+            return response.json()
+        except ValueError as err:
+            raise NodeRejected(
+                f"{method} {url} answered {response.status_code} with non-JSON: "
+                f"{response.text[:200]!r}",
+                url=url,
+                status=response.status_code,
+                body=response.text[:500],
+            ) from err
+
+    # -- unit identities --------------------------------------------------------------------
+
+    def cu_address(self) -> str | None:
+        """The CU's wallet address (`GET /`), the authority our MU signs pushed messages with."""
+        info = self._json("GET", f"{self.cu_url}/")
+        address = info.get("address") if isinstance(info, dict) else None
+        return address if isinstance(address, str) else None
+
+    def scheduler_address(self) -> str:
+        """The SU's address (`GET /`), or aos's legacy scheduler when no SU URL is known."""
+        if self.su_url is None:
+            return AOS_LEGACY_SCHEDULER
+        info = self._json("GET", f"{self.su_url}/")
+        address = info.get("address") if isinstance(info, dict) else None
+        return address if isinstance(address, str) else AOS_LEGACY_SCHEDULER
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def _sign(
+        self, *, data: str | bytes, tags: Tags, target: str | None = None
+    ) -> dataitem.DataItem:
+        return dataitem.create(
+            signer=self.wallet, data=data, target=target or None, tags=list(tags)
+        )
+
+    def _post_item(self, item: dataitem.DataItem) -> str:
+        self._json(
+            "POST",
+            f"{self.mu_url}/",
+            content=item.to_bytes(),
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        return str(item.id)
+
+    def spawn(self, *, module: str, scheduler: str, tags: Tags, data: str | bytes = "") -> str:
+        """Spawn a process: user tags, then the ao block of spec §2.1. Returns its id."""
+        all_tags = list(tags)
+        if not data:
+            data = " "  # as aoconnect: an empty data item is refused by some units
+            all_tags.append(("Content-Type", "text/plain"))
+        all_tags += [
+            ("Data-Protocol", DATA_PROTOCOL),
+            ("Variant", VARIANT),
+            ("Type", "Process"),
+            ("Module", module),
+            ("Scheduler", scheduler),
+            ("Timestamp", str(int(time.time() * 1000))),
+        ]
+        return self._post_item(self._sign(data=data, tags=all_tags))
+
+    def message(self, process: str, *, data: str | bytes = "", tags: Tags = ()) -> str:
+        """Send a message to `process` (spec §2.2). Returns the message id."""
+        all_tags = list(tags)
+        if not data:
+            data = " "
+            all_tags.append(("Content-Type", "text/plain"))
+        all_tags += [("Data-Protocol", DATA_PROTOCOL), ("Variant", VARIANT), ("Type", "Message")]
+        return self._post_item(self._sign(data=data, tags=all_tags, target=process))
+
+    def assign(self, process: str, message: str) -> str:
+        """Assign an existing message to `process`; returns the assignment id."""
+        body = self._json(
+            "POST", f"{self.mu_url}/", params={"process-id": process, "assign": message}
+        )
+        return str(body.get("id", "")) if isinstance(body, dict) else ""
+
+    def monitor(self, process: str) -> None:
+        item = self._sign(data=" ", tags=[], target=process)
+        self.request("POST", f"{self.mu_url}/monitor/{process}", content=item.to_bytes())
+
+    def unmonitor(self, process: str) -> None:
+        item = self._sign(data=" ", tags=[], target=process)
+        self.request("DELETE", f"{self.mu_url}/monitor/{process}", content=item.to_bytes())
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def result(self, message: str, process: str) -> Result:
+        """`GET /result/{message}`; an empty answer is read again (aos/ao#773)."""
+        url = f"{self.cu_url}/result/{message}"
+        result = Result()
+        for attempt in range(max(1, self.result_tries)):
+            result = Result.from_json(self._json("GET", url, params={"process-id": process}))
+            if not result.empty:
+                return result
+            if attempt + 1 < self.result_tries:
+                time.sleep(self.retry_delay)
+        return result
+
+    def eval(self, process: str, code: str) -> tuple[str, Result]:
+        """Evaluate `code` in `process` as a signed Eval message; (message id, result)."""
+        message = self.message(process, data=code, tags=[("Action", "Eval")])
+        return message, self.result(message, process)
+
+    def dryrun(self, process: str, *, data: str = "", tags: Tags = ()) -> Result:
+        """Evaluate a message without writing it to the log (`POST /dry-run`)."""
+        body: JsonDict = {
+            "Id": "1234",
+            "Owner": self.wallet.address,
+            "From": self.wallet.address,
+            "Target": process,
+            "Data": data or "1234",
+            "Anchor": "0",
+            "Tags": [{"name": k, "value": v} for k, v in tags]
+            + [
+                {"name": "Data-Protocol", "value": DATA_PROTOCOL},
+                {"name": "Type", "value": "Message"},
+                {"name": "Variant", "value": VARIANT},
+            ],
+        }
+        url = f"{self.cu_url}/dry-run"
+        return Result.from_json(self._json("POST", url, params={"process-id": process}, json=body))
+
+    def dry_eval(self, process: str, code: str) -> Result:
+        return self.dryrun(process, data=code, tags=[("Action", "Eval")])
+
+    def results(
+        self,
+        process: str,
+        *,
+        after: str | None = None,
+        sort: str = "ASC",
+        limit: int = 100,
+    ) -> Page:
+        """One page of `GET /results/{process}`: evaluations after cursor `after`."""
+        params: dict[str, str | int] = {"sort": sort, "limit": limit}
+        if after:
+            params["from"] = after
+        body = self._json("GET", f"{self.cu_url}/results/{process}", params=params)
+        edges = []
+        for edge in body.get("edges", []) if isinstance(body, dict) else []:
+            if isinstance(edge, dict) and isinstance(edge.get("cursor"), str):
+                edges.append(Edge(edge["cursor"], Result.from_json(edge.get("node", {}))))
+        page_info = body.get("pageInfo", {}) if isinstance(body, dict) else {}
+        return Page(
+            edges, bool(page_info.get("hasNextPage")) if isinstance(page_info, dict) else False
+        )
+
+    def iter_results(self, process: str, *, after: str | None = None) -> Iterator[Edge]:
+        """Every evaluation after `after`, oldest first, following `hasNextPage`."""
+        while True:
+            page = self.results(process, after=after)
+            yield from page.edges
+            if not page.has_next or not page.edges:
+                return
+            after = page.edges[-1].cursor
+
+    def latest_cursor(self, process: str) -> str | None:
+        page = self.results(process, sort="DESC", limit=1)
+        return page.edges[0].cursor if page.edges else None
+
+    def graphql(self, query: str, variables: JsonDict) -> JsonDict:
+        """POST a GraphQL document to the gateway; `data` or a NodeRejected naming the error."""
+        url = f"{self.gateway_url}/graphql"
+        body = self._json("POST", url, json={"query": query, "variables": variables})
+        if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+            errors = body.get("errors") if isinstance(body, dict) else body
+            raise NodeRejected(
+                f"the gateway at {url} answered a GraphQL error: {json.dumps(errors)[:300]}",
+                url=url,
+                status=200,
+                body=json.dumps(body)[:500],
+            )
+        data: JsonDict = body["data"]
+        return data
+
+    def find_processes(self, name: str, owner: str | None = None) -> list[TxInfo]:
+        """The processes called `name` owned by `owner` (default: our wallet), oldest first."""
+        owners = [owner or self.wallet.address]
+        data = self.graphql(gql.FIND_BY_NAME, {"owners": owners, "name": name})
+        found = [tx for tx in gql.parse_transactions(data) if tx.name == name]
+        return list(reversed(found))  # the gateway sorts newest first; aos uses oldest first
+
+    def list_processes(self, owner: str | None = None) -> list[TxInfo]:
+        """Up to 100 processes owned by `owner` (default: our wallet), newest first."""
+        data = self.graphql(gql.LIST_OWNED, {"owners": [owner or self.wallet.address]})
+        return gql.parse_transactions(data)
+
+    def transactions(self, ids: list[str]) -> list[TxInfo]:
+        return gql.parse_transactions(self.graphql(gql.BY_IDS, {"ids": ids}))
+
+    def pushed_for(self, message: str) -> list[TxInfo]:
+        """Items the MU pushed on behalf of user message `message` (tag `Pushed-For`)."""
+        return gql.parse_transactions(self.graphql(gql.PUSHED_FOR, {"id": message}))
+
+
+def _reason(body: str) -> str:
+    """The `error` field of a JSON error body (all ao units use it), else the text."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return body.strip()[:300] or "(empty body)"
+    if isinstance(parsed, dict) and "error" in parsed:
+        return str(parsed["error"])[:300]
+    return body.strip()[:300]

@@ -1,0 +1,233 @@
+"""Rich renderables for what the shell shows: results, errors, inbox, traces, process lists.
+
+Pure functions of values; the caller owns the `Console` (a terminal, a StringIO in tests), so
+NO_COLOR and non-terminal output are decided once, where the console is made. Text a process
+produced (ANSI colours included) is shown as the process produced it; without colour the
+escapes are dropped, never printed raw.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import IO
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from aos.client.gql import TxInfo
+from aos.client.result import Result
+
+# `[string "aos"]:12: ` as Lua names chunk positions; the last one is where the error is.
+_CHUNK_POS = re.compile(r'\[string "[^"]*"\]:(\d+):\s?')
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+ERROR_NOTE = "This error occurred while aos was evaluating the submitted code."
+
+
+def make_console(file: IO[str] | None = None, *, color: bool, width: int | None = None) -> Console:
+    """A console for shell output; `color=False` drops every style (NO_COLOR, pipes)."""
+    return Console(
+        file=file,
+        color_system="standard" if color else None,
+        no_color=not color,
+        force_terminal=color,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        soft_wrap=True,
+        width=width,
+    )
+
+
+def strip_ansi(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+@dataclass(frozen=True)
+class SourceLocation:
+    """Where a line of an evaluated chunk came from: a file (for `.load`) and its line."""
+
+    line: int
+    text: str | None = None
+    file: str | None = None
+
+
+Locate = Callable[[int], SourceLocation | None]
+
+
+def lines_locator(source: str, file: str | None = None) -> Locate:
+    """Locate lines in a chunk that was sent as typed (no bundling)."""
+    lines = source.splitlines()
+
+    def locate(line: int) -> SourceLocation | None:
+        if 1 <= line <= len(lines):
+            return SourceLocation(line, lines[line - 1], file)
+        return None
+
+    return locate
+
+
+@dataclass(frozen=True)
+class ParsedError:
+    message: str
+    line: int | None = None
+
+
+def parse_error(raw: str) -> ParsedError:
+    """Strip Lua's chunk positions; the last one gives the line (aos §2.6)."""
+    positions = _CHUNK_POS.findall(raw)
+    message = _CHUNK_POS.sub("", raw).strip()
+    if not positions:
+        return ParsedError(message)
+    return ParsedError(message, int(positions[-1]))
+
+
+def one_line_error(raw: str, locate: Locate | None = None) -> str:
+    """The error on one line, for `--run` and scripts: `line 1: unexpected symbol …`."""
+    parsed = parse_error(strip_ansi(raw))
+    text = " ".join(parsed.message.split())
+    if parsed.line is None:
+        return text
+    where = locate(parsed.line) if locate else None
+    if where and where.file:
+        return f"{where.file}:{where.line}: {text}"
+    return f"line {parsed.line}: {text}"
+
+
+def error_renderable(raw: str, locate: Locate | None = None) -> RenderableType:
+    """The error as the process produced it, with file, line and a source gutter when known."""
+    parsed = parse_error(raw)
+    if parsed.line is None:
+        return Text.from_ansi(raw, style="red")
+    parts: list[RenderableType] = [Text.from_ansi(parsed.message, style="bold red")]
+    where = locate(parsed.line) if locate else None
+    if where is not None:
+        if where.file:
+            parts.append(Text(f"  in {where.file}", style="cyan"))
+        if where.text is not None:
+            gutter = Text(f" {where.line} | ", style="dim")
+            parts.append(gutter + Text(where.text.rstrip()))
+    parts.append(Text(ERROR_NOTE, style="dim"))
+    return Group(*parts)
+
+
+def show_result(console: Console, result: Result, locate: Locate | None = None) -> None:
+    """Print what an evaluation produced: its output, its error, or nothing at all.
+
+    An empty result (`x = 1`) prints nothing, unlike aos, which dumps the Output table.
+    """
+    if result.data:
+        console.print(Text.from_ansi(result.data))
+    if result.error is not None:
+        console.print(error_renderable(result.error, locate))
+
+
+@dataclass
+class InboxEntry:
+    from_: str
+    action: str
+    tags: dict[str, str]
+    data: str
+
+
+_HIDDEN_TAGS = {"data-protocol", "variant", "type", "from-process", "from-module", "pushed-for"}
+
+
+def inbox_table(entries: Sequence[InboxEntry], *, total: int | None = None) -> Table:
+    """The latest Inbox messages: from, action, other tags, a preview of the data."""
+    shown = len(entries)
+    title = f"Inbox: {shown} of {total} messages" if total is not None else "Inbox"
+    table = Table(title=title, title_justify="left", show_lines=False)
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("From", style="green", no_wrap=True)
+    table.add_column("Action", style="blue")
+    table.add_column("Tags")
+    table.add_column("Data", overflow="fold")
+    first = (total or shown) - shown + 1
+    for offset, entry in enumerate(entries):
+        tags = ", ".join(
+            f"{k}={v}"
+            for k, v in entry.tags.items()
+            if k.lower() not in _HIDDEN_TAGS and k.lower() != "action"
+        )
+        table.add_row(
+            str(first + offset),
+            short_id(entry.from_),
+            entry.action or "-",
+            tags,
+            _preview(entry.data),
+        )
+    return table
+
+
+def _preview(data: str, width: int = 60) -> str:
+    flat = " ".join(strip_ansi(data).split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def short_id(value: str) -> str:
+    return value if len(value) <= 12 else f"{value[:5]}…{value[-5:]}"
+
+
+@dataclass
+class TraceNode:
+    """One message or spawn in a trace, with its result when it was computed."""
+
+    id: str
+    process: str
+    kind: str  # "message" or "spawn"
+    label: str = ""
+    result: Result | None = None
+    children: list[TraceNode] = field(default_factory=list)
+    note: str = ""
+
+
+def trace_tree(root: TraceNode) -> Tree:
+    tree = Tree(_trace_label(root))
+    _add_children(tree, root)
+    return tree
+
+
+def _add_children(tree: Tree, node: TraceNode) -> None:
+    for child in node.children:
+        _add_children(tree.add(_trace_label(child)), child)
+
+
+def _trace_label(node: TraceNode) -> Text:
+    text = Text()
+    text.append(node.kind, style="bold magenta" if node.kind == "spawn" else "bold")
+    text.append(f" {node.id}", style="cyan")
+    text.append(f" → {short_id(node.process)}", style="green")
+    if node.label:
+        text.append(f" {node.label}", style="blue")
+    if node.result is not None:
+        if node.result.error is not None:
+            text.append("  error: ", style="red")
+            text.append(_preview(parse_error(node.result.error).message))
+        elif node.result.data:
+            text.append("  ")
+            text.append(_preview(node.result.data), style="dim")
+    if node.note:
+        text.append(f"  ({node.note})", style="yellow")
+    return text
+
+
+def process_table(processes: Sequence[TxInfo]) -> Table:
+    """`aos --list`: name, id and creation time of each process."""
+    table = Table(title="Your processes", title_justify="left")
+    table.add_column("Name", style="green")
+    table.add_column("Process id", style="cyan", no_wrap=True)
+    table.add_column("Created")
+    for tx in processes:
+        table.add_row(tx.name or "-", tx.id, format_ms(tx.created_ms))
+    return table
+
+
+def format_ms(ms: int | None) -> str:
+    if ms is None:
+        return "-"
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
