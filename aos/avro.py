@@ -72,14 +72,15 @@ def _read_long(raw: bytes | memoryview, pos: int, base: int) -> tuple[int, int]:
 
 
 def _read_text(raw: bytes | memoryview, pos: int, base: int, what: str) -> tuple[str, int]:
+    start = pos
     size, pos = _read_long(raw, pos, base)
     if size <= 0:
         problem = "is empty" if size == 0 else f"has negative length {size}"
-        raise DataItemError(f"tag {what} {problem}", field="tags", offset=base + pos)
+        raise DataItemError(f"tag {what} {problem}", field="tags", offset=base + start)
     end = pos + size
     if end > len(raw):
         raise DataItemError(
-            f"tag {what} of {size} bytes runs past the tag bytes", field="tags", offset=base + pos
+            f"tag {what} of {size} bytes runs past the tag bytes", field="tags", offset=base + start
         )
     try:
         text = str(raw[pos:end], "utf-8")

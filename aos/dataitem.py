@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ MAX_TAGS = 128
 MAX_TAG_NAME = 1024
 MAX_TAG_VALUE = 3072
 
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
 _COUNTS = struct.Struct("<QQ")
 _PSS_VERIFY = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO)
 _SHA256 = hashes.SHA256()
@@ -66,7 +68,7 @@ def b64url_decode(s: str) -> bytes:
     if not isinstance(s, str):
         raise DataItemError(f"expected base64url text, got {type(s).__name__}")
     body = s.rstrip("=")
-    if len(body) % 4 == 1 or not body.isascii():
+    if len(body) % 4 == 1 or not _B64URL.fullmatch(body):
         raise DataItemError(f"not base64url: {s[:60]!r}")
     try:
         return base64.b64decode(body + "=" * (-len(body) % 4), altchars=b"-_", validate=True)
@@ -298,7 +300,10 @@ def _check_tags(tags: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def _id32(value: str | bytes, field: str) -> bytes:
-    raw = value if isinstance(value, bytes) else b64url_decode(value)
+    try:
+        raw = value if isinstance(value, bytes) else b64url_decode(value)
+    except DataItemError:
+        raw = b""
     if len(raw) != 32:
         raise DataItemError(
             f"{field} must be a 43-character id (32 bytes), got {value!r}", field=field

@@ -1,0 +1,1 @@
+"""Interop tests that drive real npm packages with node (marker `interop`)."""
