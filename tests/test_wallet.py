@@ -1,0 +1,158 @@
+"""aos.wallet: JWK files (generate, save 0600, load, refuse overwrite) and signers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from aos.dataitem import b64url_decode, b64url_encode, create, parse
+from aos.errors import WalletError
+from aos.wallet import Ed25519Signer, Wallet
+
+B64URL = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+@pytest.fixture(scope="module")
+def wallet() -> Wallet:
+    return Wallet.generate()
+
+
+def test_generated_jwk_fields(wallet: Wallet) -> None:
+    assert set(wallet.jwk) == {"kty", "n", "e", "d", "p", "q", "dp", "dq", "qi"}
+    assert wallet.jwk["kty"] == "RSA" and wallet.jwk["e"] == "AQAB"
+    for name, value in wallet.jwk.items():
+        if name != "kty":
+            assert B64URL.match(value), name  # base64url, no padding
+    assert len(b64url_decode(wallet.jwk["n"])) == 512
+    assert wallet.owner == b64url_decode(wallet.jwk["n"])
+    assert wallet.address == b64url_encode(hashlib.sha256(wallet.owner).digest())
+    assert len(wallet.address) == 43
+    assert repr(wallet) == f"Wallet(address={wallet.address!r})"  # no key material
+
+
+def test_save_and_load(wallet: Wallet, tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "wallet.json"
+    wallet.save(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert json.loads(path.read_text()) == wallet.jwk
+    loaded = Wallet.load(path)
+    assert loaded.address == wallet.address and loaded.jwk == wallet.jwk
+
+
+def test_arweave_python_client_reads_our_file(wallet: Wallet, tmp_path: Path) -> None:
+    arweave = pytest.importorskip("arweave")
+    path = tmp_path / "w.json"
+    wallet.save(path)
+    theirs = arweave.Wallet(str(path))
+    assert theirs.address == wallet.address
+    # Their PSS signature (PyCryptodome) verifies against the key we generated.
+    message = b"m" * 48
+    signature = theirs.sign(message)
+    public = rsa.RSAPublicNumbers(65537, int.from_bytes(wallet.owner, "big")).public_key()
+    pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO)
+    public.verify(signature, message, pss, hashes.SHA256())
+
+
+def test_save_refuses_to_overwrite(wallet: Wallet, tmp_path: Path) -> None:
+    path = tmp_path / "w.json"
+    path.write_text("precious")
+    with pytest.raises(WalletError, match="already exists; refusing to overwrite"):
+        wallet.save(path)
+    assert path.read_text() == "precious"
+
+
+def test_load_or_create(tmp_path: Path) -> None:
+    path = tmp_path / "home" / ".aos.json"
+    created = Wallet.load_or_create(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    again = Wallet.load_or_create(path)
+    assert again.address == created.address
+
+
+def test_sign_uses_pss_with_maximum_salt(wallet: Wallet) -> None:
+    message = b"x" * 48
+    signature = wallet.sign(message)
+    public = rsa.RSAPublicNumbers(65537, int.from_bytes(wallet.owner, "big")).public_key()
+    salt_max = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=512 - 32 - 2)
+    public.verify(signature, message, salt_max, hashes.SHA256())  # raises if not max salt
+
+
+def test_jwk_without_crt_fields_loads(wallet: Wallet) -> None:
+    jwk = {k: v for k, v in wallet.jwk.items() if k not in ("dp", "dq", "qi")}
+    assert Wallet.from_jwk(jwk).jwk == wallet.jwk
+
+
+def _write(tmp_path: Path, content: Any) -> Path:
+    path = tmp_path / "bad.json"
+    path.write_text(content if isinstance(content, str) else json.dumps(content))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ("not json {", "is not JSON"),
+        ([1, 2], "expected a JSON object"),
+        ({"kty": "EC", "crv": "P-256"}, "not an RSA JWK (kty is 'EC'"),
+        ({"kty": "RSA", "n": "AQAB", "e": "AQAB"}, "field 'd' is missing"),
+        (
+            {"kty": "RSA", "n": "!!", "e": "AQAB", "d": "a", "p": "a", "q": "a"},
+            "'n' is not base64url",
+        ),
+    ],
+)
+def test_load_rejects_non_wallets(tmp_path: Path, content: Any, words: str) -> None:
+    path = _write(tmp_path, content)
+    with pytest.raises(WalletError) as info:
+        Wallet.load(path)
+    assert words in str(info.value)
+    assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize("field", ["n", "d", "p", "qi"])
+def test_load_rejects_inconsistent_numbers(wallet: Wallet, tmp_path: Path, field: str) -> None:
+    jwk = dict(wallet.jwk)
+    jwk[field] = wallet.jwk["dq"] if field != "qi" else wallet.jwk["dp"]
+    with pytest.raises(WalletError, match="inconsistent"):
+        Wallet.load(_write(tmp_path, jwk))
+
+
+def test_small_keys_are_not_arweave_wallets(tmp_path: Path) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    with pytest.raises(WalletError, match="RSA-4096"):
+        Wallet(key)
+
+
+def test_missing_and_unreadable_files(tmp_path: Path) -> None:
+    with pytest.raises(WalletError, match="does not exist .*aos wallet new"):
+        Wallet.load(tmp_path / "nope.json")
+    with pytest.raises(WalletError, match="cannot read"):
+        Wallet.load(tmp_path)  # a directory
+    (tmp_path / "bin.json").write_bytes(b"\xff\xfe")
+    with pytest.raises(WalletError, match="cannot read"):
+        Wallet.load(tmp_path / "bin.json")
+
+
+def test_wallet_signs_items_that_verify(wallet: Wallet) -> None:
+    item = create(signer=wallet, data="hello", tags=[("A", "b")])
+    assert parse(item.to_bytes()).verify()
+    assert item.owner_address == wallet.address
+
+
+def test_ed25519_signer() -> None:
+    signer = Ed25519Signer.generate()
+    same = Ed25519Signer.from_private_bytes(signer.private_bytes())
+    assert same.owner == signer.owner and len(signer.owner) == 32
+    assert signer.address == b64url_encode(hashlib.sha256(signer.owner).digest())
+    item = create(signer=same, data="x")
+    assert item.signature_type == 2 and item.verify()
+    with pytest.raises(WalletError, match="32 bytes"):
+        Ed25519Signer.from_private_bytes(b"short")
