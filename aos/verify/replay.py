@@ -1,0 +1,137 @@
+"""Replaying a signed log with the node's own evaluator, from the signed bytes only.
+
+The node's compute unit evaluates from its store's columns; a replay here rebuilds the
+same inputs (`aos.node.store.Entry` and `Item`) from the signed assignment and message
+bytes, so that an exported bundle and a data directory replay identically, and a changed
+store column cannot slip into the check (aos.verify.source compares columns to bytes).
+The evaluation itself is `aos.node.evaluator.Evaluator`, the very code the compute unit
+runs, in a fresh `aos.runtime.LuaProcess`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from aos.dataitem import DataItem, b64url_encode
+from aos.errors import VerifyError
+from aos.node.evaluator import Evaluated, Evaluator, ProcessInfo
+from aos.node.store import Entry, Item
+from aos.node.su import index_item
+from aos.runtime import LuaProcess
+from aos.verify.logcheck import LogEntry
+from aos.verify.source import is_assigned
+
+
+def item_record(item: DataItem) -> Item:
+    """The store's `Item` for a signed data item (what the compute unit reads)."""
+    new = index_item(item, None)
+    return Item(
+        0, new.id, new.signature_type, new.signature, new.owner, new.owner_key, new.target,
+        new.anchor, new.tags, new.data, 0, 0,
+    )  # fmt: skip
+
+
+def _int(assignment: DataItem, name: str) -> int:
+    value = assignment.tag(name)
+    if value is None or not value.isdigit():
+        raise VerifyError(f"assignment {assignment.id}: tag {name} is {value!r}, not a number")
+    return int(value)
+
+
+def entry_record(process_id: str, log_entry: LogEntry) -> tuple[Entry, Item]:
+    """The store's (`Entry`, `Item`) pair for one signed log entry."""
+    assignment, item = log_entry.assignment, log_entry.item
+    if assignment is None or item is None or log_entry.defect is not None:
+        raise VerifyError(
+            f"nonce {log_entry.nonce}: cannot replay past an incomplete entry "
+            f"({log_entry.defect or 'assignment or message missing'})"
+        )
+    entry = Entry(
+        process=process_id,
+        nonce=_int(assignment, "Nonce"),
+        timestamp=_int(assignment, "Timestamp"),
+        block_height=_int(assignment, "Block-Height"),
+        epoch=_int(assignment, "Epoch"),
+        hash_chain=assignment.tag("Hash-Chain") or "",
+        assignment_id=assignment.id,
+        message_id=item.id,
+        assigned=is_assigned(process_id, item),
+    )
+    return entry, item_record(item)
+
+
+class Replayer:
+    """A fresh runtime and evaluator for one process; feed it the log in order."""
+
+    def __init__(self, process: DataItem, runtime: LuaProcess | None = None) -> None:
+        self.process = process
+        self.runtime = runtime if runtime is not None else LuaProcess()
+        self._evaluator: Evaluator | None = None
+
+    def _records(self, entries: Iterable[LogEntry]) -> Iterator[tuple[Entry, Item]]:
+        for log_entry in entries:
+            entry, item = entry_record(self.process.id, log_entry)
+            if self._evaluator is None:
+                if entry.nonce != 0 or item.id != self.process.id:
+                    raise VerifyError(
+                        f"process {self.process.id}: the log must start with the spawn at "
+                        f"nonce 0, found {item.id} at nonce {entry.nonce}"
+                    )
+                info = ProcessInfo.from_spawn(item, entry)
+                self._evaluator = Evaluator(info, self.runtime)
+            yield entry, item
+
+    def evaluations(
+        self, entries: Iterable[LogEntry], horizon: int | None = None
+    ) -> Iterator[Evaluated]:
+        """Every evaluation (crons included) with its result hash and chain hash."""
+        for entry, item in self._records(entries):
+            assert self._evaluator is not None
+            yield from self._evaluator.step(entry, item)
+        if horizon is not None and self._evaluator is not None:
+            yield from self._evaluator.crons_until(horizon)
+
+    def replay(
+        self, entries: Iterable[LogEntry], horizon: int | None = None
+    ) -> Iterator[tuple[int, str | None, str, dict[str, Any]]]:
+        """(ordinate, cron key or None, message id, result) for every evaluation."""
+        for ev in self.evaluations(entries, horizon):
+            yield ev.ordinate, ev.cron or None, ev.message_id, ev.result
+
+    def evaluate_read_only(self, expression: str) -> dict[str, Any]:
+        """Evaluate `expression` as an Eval from the process owner, on the current state.
+
+        Like a dry-run: `Read-Only` is true and nothing is stored. The runtime's state may
+        change (Lua code can assign globals), so a Replayer is thrown away after this.
+        """
+        ev = self._evaluator
+        if ev is None:
+            raise VerifyError("nothing replayed yet: the log has no entries")
+        msg_id = b64url_encode(
+            hashlib.sha256(f"replay {ev.last_nonce} {expression}".encode()).digest()
+        )
+        msg: dict[str, Any] = {
+            "Id": msg_id,
+            "Signature": "",
+            "Owner": ev.process.owner,
+            "From": ev.process.owner,
+            "Target": ev.process.id,
+            "Anchor": "",
+            "Data": expression,
+            "Tags": [
+                {"name": "Data-Protocol", "value": "ao"},
+                {"name": "Variant", "value": "ao.TN.1"},
+                {"name": "Type", "value": "Message"},
+                {"name": "Action", "value": "Eval"},
+            ],
+            "Epoch": 0,
+            "Nonce": ev.last_nonce,
+            "Timestamp": ev.last_timestamp,
+            "Block-Height": ev.last_block_height,
+            "Hash-Chain": "",
+            "Cron": False,
+            "Read-Only": True,
+        }
+        return ev.dry_run(msg)

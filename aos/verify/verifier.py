@@ -1,0 +1,181 @@
+"""`aos verify` as a function: check a stored or exported log and replay it in a worker.
+
+Three checks run, and the report names the earliest entry any of them finds wrong:
+
+1. the signed log (aos.verify.logcheck): signatures, gap-free nonces, the hash chain, and
+   (for a data directory) the store's columns against the signed bytes;
+2. the stored results on their own (aos.verify.resultcheck): hashes and chain recomputed;
+3. the replay: a worker OS process recomputes every result from nothing, and each result
+   hash is compared with the stored one.
+
+The log check runs here while the worker replays in its own process, so the two use both
+cores. After a replay mismatch a second worker fetches that one full result, so the report
+can show the stored and the replayed result side by side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aos.errors import VerifyError
+from aos.verify.bundlefile import read_bundle
+from aos.verify.logcheck import Problem, check_log
+from aos.verify.protocol import Done, Failed, Payload, Replayed
+from aos.verify.resultcheck import check_results
+from aos.verify.runner import Worker, source_args
+from aos.verify.source import StoredResult, read_log
+
+# Progress callback: (phase, done, total); phases are "log" and "replay".
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class Report:
+    """What a verification found. `ok` is True when nothing was wrong."""
+
+    process_id: str
+    entries: int = 0  # scheduled entries whose signatures and chain were checked
+    replayed: int = 0  # results recomputed by the replay
+    compared: int = 0  # results compared with a stored one
+    final_hash: str | None = None  # the final chain hash of the replay
+    stored_final_hash: str | None = None
+    unevaluated: int = 0  # scheduled entries the node has not evaluated yet
+    problem: Problem | None = None
+    stored_result: Any = None  # both sides of the first differing result, for the diff
+    replayed_result: Any = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def _earliest(*problems: Problem | None) -> Problem | None:
+    found = [p for p in problems if p is not None]
+    if not found:
+        return None
+    return min(found, key=lambda p: -1 if p.nonce is None else p.nonce)
+
+
+def _no_progress(phase: str, done: int, total: int) -> None:
+    return None
+
+
+def _show(args: list[str], index: int) -> Any:
+    """The full replayed result number `index`, from a second, short-lived worker."""
+    with Worker([*args, "--show", str(index)]) as worker:
+        for event in worker.events():
+            if isinstance(event, Payload):
+                return event.value
+    return None
+
+
+def _compare(
+    report: Report,
+    worker: Worker,
+    stored: list[StoredResult] | None,
+    total: int,
+    progress: Progress,
+    stop_at: int | None,
+) -> tuple[Problem | None, int | None]:
+    """Read the worker's results and compare them; (first mismatch, its result index).
+
+    `stop_at` is the nonce of a log problem: nothing from there on can be trusted, so the
+    comparison (and the worker) stops there and the log problem is what gets reported.
+    """
+    for event in worker.events():
+        if isinstance(event, Replayed):
+            if stop_at is not None and event.ordinate >= stop_at:
+                return None, None
+            report.replayed = event.index + 1
+            if event.index % 256 == 0:
+                progress("replay", min(event.ordinate + 1, total), total)
+            if stored is None or event.index >= len(stored):
+                continue
+            want = stored[event.index]
+            key = (want.ordinate, want.cron or None, want.message_id)
+            got = (event.ordinate, event.cron, event.message_id)
+            if key != got:
+                return Problem(
+                    event.ordinate,
+                    event.message_id or None,
+                    f"the replay evaluated {got} where the node stored a result for {key}",
+                ), event.index
+            if want.result_hash != event.result_hash:
+                return Problem(
+                    event.ordinate,
+                    event.message_id or None,
+                    "the replayed result differs from the stored one "
+                    f"(hash {event.result_hash[:16]}… instead of {want.result_hash[:16]}…)",
+                ), event.index
+            report.compared += 1
+        elif isinstance(event, Done):
+            report.final_hash = event.final_hash
+            progress("replay", total, total)
+        elif isinstance(event, Failed):
+            if stop_at is not None:
+                return None, None  # the log is broken already; that is the report
+            raise VerifyError(f"the replay failed: {event.text}")
+    return None, None
+
+
+def verify_log(
+    process_id: str,
+    entries_total: int,
+    check: Callable[[Callable[[int], None]], tuple[int, Problem | None]],
+    args: list[str],
+    stored: list[StoredResult] | None,
+    progress: Progress,
+) -> Report:
+    """Shared by both modes: start the replay, check the log meanwhile, compare."""
+    report = Report(process_id)
+    # The worker starts first, so the replay runs while this process checks signatures.
+    with Worker(args) as worker:
+        checked, log_problem = check(lambda n: progress("log", n, entries_total))
+        report.entries = checked
+        results_problem = check_results(stored) if stored is not None else None
+        bad = _earliest(log_problem, results_problem)
+        stop_at = None if bad is None else (bad.nonce if bad.nonce is not None else -1)
+        replay_problem, index = _compare(report, worker, stored, entries_total, progress, stop_at)
+    report.problem = _earliest(log_problem, results_problem, replay_problem)
+    if report.problem is not None and report.problem is replay_problem and index is not None:
+        assert stored is not None
+        report.stored_result = stored[index].result()
+        report.replayed_result = _show(args, index)
+    if stored is not None:
+        report.stored_final_hash = stored[-1].chain_hash if stored else None
+    return report
+
+
+def verify_store(data_dir: Path, process_id: str, *, progress: Progress = _no_progress) -> Report:
+    """Verify a process in a node data directory (read-only)."""
+    log = read_log(data_dir, process_id)
+    last = log.entries[-1].nonce if log.entries else -1
+    args = [*source_args(data_dir=data_dir, process_id=process_id), "--to-nonce", str(last)]
+    report = verify_log(
+        process_id,
+        len(log.entries),
+        lambda cb: check_log(log.process, log.entries, progress=cb),
+        args,
+        log.results,
+        progress,
+    )
+    evaluated = {r.ordinate for r in log.results if not r.cron}
+    report.unevaluated = sum(1 for e in log.entries if e.nonce not in evaluated)
+    return report
+
+
+def verify_bundle(path: Path, *, progress: Progress = _no_progress) -> Report:
+    """Verify an exported bundle: signatures, nonce order, hash chain, then a replay."""
+    process, entries = read_bundle(path)
+    return verify_log(
+        process.id,
+        len(entries),
+        lambda cb: check_log(process, entries, progress=cb),
+        source_args(bundle=path),
+        None,
+        progress,
+    )
