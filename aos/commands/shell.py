@@ -1,0 +1,305 @@
+"""`aos [NAME|PROCESS_ID] [flags]`: the shell, its one-shot modes, and how it is wired up.
+
+This is the only place that joins the shell to a node: the embedded node (default) or the ao
+units named by --mu-url/--cu-url/--gateway-url. Local inputs (--load files, --data, --cron,
+tag pairs) are checked before any node work, so a typo never costs a spawn (aos §5 item 4).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+from rich.text import Text
+
+from aos import __version__
+from aos.client import AoClient, Result
+from aos.config import Settings, load_settings
+from aos.errors import AosError
+from aos.protocol import CU_PATH, GATEWAY_PATH, MU_PATH, SU_PATH
+from aos.render import Locate, lines_locator, make_console, one_line_error, process_table
+from aos.repl.bundle import Bundle, bundle, check_loadable
+from aos.repl.connect import SpawnOptions, fetch_prompt, is_process_id, resolve_process
+from aos.repl.live import LiveFeed
+from aos.repl.state import NameRegistry, ShellState
+from aos.wallet import Wallet
+
+EMBEDDED_BASE = "http://aos.local"
+# Public ao legacynet units, used for any unit the user did not name in remote mode.
+PUBLIC_MU = "https://mu.ao-testnet.xyz"
+PUBLIC_CU = "https://cu.ao-testnet.xyz"
+PUBLIC_GATEWAY = "https://arweave.net"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aos",
+        description="The interactive Lua shell of the AO computer, with its own embedded ao node.",
+        epilog="Subcommands: aos serve, aos wallet, aos bench. Inside the shell, .help lists "
+        "the dot-commands.",
+    )
+    add = parser.add_argument
+    add("target", nargs="?", metavar="NAME|PROCESS_ID", help="Your process (default: default).")
+    add("--wallet", metavar="FILE", help="The JWK wallet to sign with (default: ~/.aos.json).")
+    add("--module", metavar="ID", help="Module id to spawn a new process with.")
+    add("--cron", metavar="N-UNIT", help="Spawn with a cron interval, e.g. 10-minutes.")
+    add("--tag-name", action="append", default=[], metavar="NAME", help="Spawn tag name.")
+    add("--tag-value", action="append", default=[], metavar="VALUE", help="Spawn tag value.")
+    add("--data", metavar="FILE", help="Spawn with this file's contents as process data.")
+    add("--load", action="append", default=[], metavar="FILE", help="Evaluate a Lua file first.")
+    add("--run", metavar="CODE", help="Evaluate CODE, print only the result, and exit.")
+    add("--dryrun", "--dry-run", action="store_true", help="With --run: evaluate as a dry-run.")
+    add("--json", action="store_true", help="Print results as JSON (with --run, --load, stdin).")
+    add("--list", action="store_true", help="List your processes: name, id, created.")
+    add("--watch", metavar="PROCESS_ID", help="Print what a process outputs, as it happens.")
+    add("--gateway-url", metavar="URL", help="Gateway of remote ao units (no embedded node).")
+    add("--cu-url", metavar="URL", help="Compute unit of remote ao units.")
+    add("--mu-url", metavar="URL", help="Messenger unit of remote ao units.")
+    add("--su-url", metavar="URL", help="Scheduler unit of remote ao units, when known.")
+    add("--data-dir", metavar="DIR", help="The embedded node's data directory.")
+    add("--no-live", action="store_true", help="Start with the live feed paused.")
+    add("--debug", action="store_true", help="Show tracebacks and HTTP traces.")
+    add("--version", action="version", version=f"aos {__version__} (aos-shell, Python)")
+    return parser
+
+
+@contextlib.contextmanager
+def open_units(settings: Settings) -> Iterator[tuple[httpx.Client, dict[str, str | None]]]:
+    """An HTTP client and the unit URLs: remote units if named, else the embedded node."""
+    if settings.remote:
+        with httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0)) as http:
+            yield (
+                http,
+                {
+                    "mu": settings.mu_url or PUBLIC_MU,
+                    "cu": settings.cu_url or PUBLIC_CU,
+                    "gateway": settings.gateway_url or PUBLIC_GATEWAY,
+                    "su": settings.su_url,
+                },
+            )
+        return
+    from aos.node.embedded import open_embedded  # only the CLI layer touches the node
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with open_embedded(settings.data_dir) as http:
+        yield (
+            http,
+            {
+                "mu": EMBEDDED_BASE + MU_PATH,
+                "cu": EMBEDDED_BASE + CU_PATH,
+                "gateway": EMBEDDED_BASE + GATEWAY_PATH,
+                "su": EMBEDDED_BASE + SU_PATH,
+            },
+        )
+
+
+def _trace_http(http: httpx.Client) -> None:
+    def log(response: httpx.Response) -> None:
+        request = response.request
+        print(f"[http] {request.method} {request.url} -> {response.status_code}", file=sys.stderr)
+
+    http.event_hooks.setdefault("response", []).append(log)
+
+
+def _stdin_piped() -> bool:
+    try:
+        return not sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    # Local inputs first: nothing below may fail on a typo after a process was spawned.
+    loads: list[Path] = [Path(p) for p in args.load]
+    for path in loads:
+        check_loadable(path)
+    spawn = SpawnOptions.from_flags(
+        module=args.module,
+        tag_names=args.tag_name,
+        tag_values=args.tag_value,
+        cron=args.cron,
+        data_file=args.data,
+    )
+    if args.run is not None and args.target is None:
+        raise AosError("--run needs a process name or id, e.g. aos demo --run '1 + 1'")
+    if args.watch is not None and not is_process_id(args.watch):
+        raise AosError(f"--watch needs a process id (43 characters), got {args.watch!r}")
+    if args.dryrun and args.run is None:
+        raise AosError("--dryrun works with --run; inside the shell, type .dryrun")
+    settings = load_settings(
+        wallet=args.wallet,
+        data_dir=args.data_dir,
+        mu_url=args.mu_url,
+        cu_url=args.cu_url,
+        gateway_url=args.gateway_url,
+        su_url=args.su_url,
+        debug=args.debug,
+        isatty=sys.stdout.isatty(),
+    )
+    wallet = (
+        Wallet.load(settings.wallet_path)
+        if args.wallet
+        else Wallet.load_or_create(settings.wallet_path)
+    )
+    with open_units(settings) as (http, urls):
+        if settings.debug:
+            _trace_http(http)
+        mu, cu, gateway = urls["mu"], urls["cu"], urls["gateway"]
+        assert mu is not None and cu is not None and gateway is not None
+        client = AoClient(
+            http, mu_url=mu, cu_url=cu, gateway_url=gateway, su_url=urls["su"], wallet=wallet
+        )
+        return Shell(client, settings, args, spawn, loads).run()
+
+
+class Shell:
+    """One invocation of `aos` after validation: picks the mode and runs it."""
+
+    def __init__(
+        self,
+        client: AoClient,
+        settings: Settings,
+        args: argparse.Namespace,
+        spawn: SpawnOptions,
+        loads: list[Path],
+    ) -> None:
+        self.client = client
+        self.settings = settings
+        self.args = args
+        self.spawn = spawn
+        self.loads = loads
+        self.out = make_console(sys.stdout, color=settings.color)
+        self.err = make_console(sys.stderr, color=settings.color and sys.stderr.isatty())
+        self.state = ShellState(settings.state_dir)
+
+    def notice(self, text: str) -> None:
+        self.err.print(text, style="dim")
+
+    def run(self) -> int:
+        if self.args.list:
+            return self.list_processes()
+        if self.args.watch:
+            return self.watch(self.args.watch)
+        name = self.args.target or "default"
+        units = self.client.mu_url if self.settings.remote else str(self.settings.data_dir)
+        process, spawned = resolve_process(
+            self.client,
+            name,
+            registry=NameRegistry(self.settings.state_dir / "processes.json"),
+            units=units,
+            spawn=self.spawn,
+            notice=self.notice,
+        )
+        if spawned:
+            self.notice(f"spawned {name!r}: {process}")
+        status = 0
+        for path in self.loads:
+            loaded = bundle(path)
+            self.notice(f"loading {', '.join(loaded.files)}")
+            status |= self.one_shot(process, loaded.code, loaded.locate, bundle_=loaded)
+        if self.args.run is not None:
+            return status | self.one_shot(
+                process, self.args.run, lines_locator(self.args.run), dryrun=self.args.dryrun
+            )
+        if _stdin_piped():
+            code = sys.stdin.read()
+            if code.strip():
+                status |= self.one_shot(process, code, lines_locator(code))
+            return status
+        if status:
+            return status
+        return self.interactive(process, name)
+
+    def one_shot(
+        self,
+        process: str,
+        code: str,
+        locate: Locate,
+        *,
+        dryrun: bool = False,
+        bundle_: Bundle | None = None,
+    ) -> int:
+        """Evaluate once: the result on stdout, the error on stderr; 1 on an Error."""
+        result: Result
+        if dryrun:
+            result = self.client.dry_eval(process, code)
+        else:
+            _, result = self.client.eval(process, code)
+        if self.args.json:
+            print(json.dumps(result.raw, ensure_ascii=False, sort_keys=True))
+        elif result.data:
+            self.out.print(Text.from_ansi(result.data))
+        if result.error is not None:
+            if not self.args.json:
+                self.err.print(f"error: {one_line_error(result.error, locate)}", style="red")
+            return 1
+        sys.stdout.flush()
+        return 0
+
+    def list_processes(self) -> int:
+        processes = self.client.list_processes()
+        if self.args.json:
+            print(
+                json.dumps(
+                    [{"name": p.name, "id": p.id, "created": p.created_ms} for p in processes]
+                )
+            )
+        elif not processes:
+            self.notice("you have no processes yet; `aos NAME` spawns one")
+        else:
+            self.out.print(process_table(processes))
+        return 0
+
+    def watch(self, process: str) -> int:
+        self.notice(f"Watching: {process} (Ctrl-C to stop)")
+
+        def show(result: Result) -> None:
+            if self.args.json:
+                print(json.dumps(result.raw, ensure_ascii=False, sort_keys=True))
+            else:
+                self.out.print(Text.from_ansi(result.data))
+            sys.stdout.flush()
+
+        feed = LiveFeed(
+            self.client, process, ShellState(self.state.root / "watch"), show, on_error=self.notice
+        )
+        try:
+            while True:
+                feed.poll()
+                time.sleep(feed.interval)
+        except KeyboardInterrupt:
+            return 0
+
+    def interactive(self, process: str, name: str) -> int:
+        from aos.repl.loop import Repl
+
+        wallet = self.client.wallet.address
+        where = (
+            self.client.mu_url
+            if self.settings.remote
+            else f"embedded node in {self.settings.data_dir}"
+        )
+        self.out.print(f"aos {__version__} · wallet {wallet} · {where}", style="dim")
+        self.out.print(f"Your process {name!r}: {process}   (.help for commands)", style="dim")
+        prompt = fetch_prompt(self.client, process)
+        repl = Repl(
+            self.client,
+            process,
+            console=self.out,
+            state=self.state,
+            prompt=prompt,
+            name=name,
+            color=self.settings.color,
+            debug=self.settings.debug,
+            live=not self.args.no_live,
+            patch=sys.stdout.isatty(),
+            spinner=self.err,
+        )
+        return repl.run()
