@@ -1,0 +1,203 @@
+"""The compute unit: evaluates process logs in order, stores results, answers reads.
+
+One runtime per process is kept in memory (an LRU of Evaluators); a process missing from
+the cache is rebuilt by replaying its log from nonce 0. Results go to the store with
+INSERT OR IGNORE, so two OS processes that evaluate the same log (two terminals on one
+data directory) agree on one set of rows. One lock per process makes evaluation
+thread-safe; different processes evaluate in parallel as far as the GIL lets them.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from aos.errors import NodeError, NotFound
+from aos.node.evaluator import Evaluated, Evaluator, ProcessInfo, Runtime
+from aos.node.store import NewResult, Store
+
+RuntimeFactory = Callable[[ProcessInfo], Runtime]
+# Crons after the last message are evaluated only up to this long ago, so that a message
+# being scheduled right now (by this or another OS process) cannot land before a tick that
+# was already evaluated (its timestamp is taken from the clock inside its transaction).
+CRON_SAFETY_MS = 1000
+_PAGE = 500
+
+
+def _to_new(pid: str, ev: Evaluated) -> NewResult:
+    r = ev.result
+    has_outbox = not ev.error and bool(r["Messages"] or r["Spawns"] or r["Assignments"])
+    return NewResult(
+        process=pid,
+        position=ev.position,
+        ordinate=ev.ordinate,
+        cron=ev.cron,
+        message_id=ev.message_id,
+        timestamp=ev.timestamp,
+        block_height=ev.block_height,
+        error=ev.error,
+        has_outbox=has_outbox,
+        result_json=json.dumps(r, ensure_ascii=False, separators=(",", ":")),
+        result_hash=ev.result_hash,
+        chain_hash=ev.chain_hash,
+    )
+
+
+class ComputeUnit:
+    """Evaluation on demand over the store. Thread-safe."""
+
+    def __init__(
+        self,
+        store: Store,
+        runtime_factory: RuntimeFactory,
+        cache_size: int = 64,
+        on_outbox: Callable[[str], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.runtime_factory = runtime_factory
+        self.cache_size = cache_size
+        self.on_outbox = on_outbox
+        self._cache: OrderedDict[str, Evaluator] = OrderedDict()
+        self._locks: dict[str, threading.Lock] = {}
+        self._meta = threading.Lock()
+
+    def lock(self, pid: str) -> threading.Lock:
+        with self._meta:
+            lock = self._locks.get(pid)
+            if lock is None:
+                lock = self._locks[pid] = threading.Lock()
+            return lock
+
+    def _evaluator(self, pid: str) -> Evaluator:
+        """The cached evaluator of `pid` (caller holds the process lock)."""
+        with self._meta:
+            ev = self._cache.get(pid)
+            if ev is not None:
+                self._cache.move_to_end(pid)
+                return ev
+        spawn = self.store.item(pid)
+        first = self.store.entries(pid, -1, 0, 1)
+        if spawn is None or not first:
+            raise NotFound(f"process {pid} is not on this node")
+        info = ProcessInfo.from_spawn(spawn, first[0])
+        ev = Evaluator(info, self.runtime_factory(info))
+        with self._meta:
+            self._cache[pid] = ev
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return ev
+
+    def drop(self, pid: str) -> None:
+        with self._meta:
+            self._cache.pop(pid, None)
+
+    def _store(self, pid: str, done: Sequence[Evaluated]) -> None:
+        if not done:
+            return
+        self.store.put_results([_to_new(pid, ev) for ev in done])
+        if self.on_outbox is not None and any(
+            not ev.error and (ev.result["Messages"] or ev.result["Spawns"] or ev.result["Assignments"])
+            for ev in done
+        ):
+            self.on_outbox(pid)
+
+    # -- evaluation ------------------------------------------------------------------------
+    def evaluate_to(self, pid: str, nonce: int | None = None) -> int:
+        """Evaluate `pid` up to `nonce` (default: everything scheduled); returns how many
+        evaluations ran."""
+        with self.lock(pid):
+            return self._evaluate_locked(pid, nonce)
+
+    def _evaluate_locked(self, pid: str, nonce: int | None) -> int:
+        ev = self._evaluator(pid)
+        count = 0
+        while nonce is None or ev.last_nonce < nonce:
+            batch = self.store.entries_with_items(pid, ev.last_nonce, nonce, _PAGE)
+            if not batch:
+                break
+            done: list[Evaluated] = []
+            try:
+                for entry, item in batch:
+                    done.extend(ev.step(entry, item))
+            except BaseException:
+                # A runtime that failed half-way cannot be trusted: rebuild it next time.
+                self.drop(pid)
+                self._store(pid, done)
+                raise
+            self._store(pid, done)
+            count += len(done)
+            if len(batch) < _PAGE:
+                break
+        return count
+
+    def tick(self, pid: str, horizon: int | None = None) -> int:
+        """Evaluate everything scheduled, then the cron ticks up to `horizon` (ms)."""
+        limit = time.time_ns() // 1_000_000 - CRON_SAFETY_MS if horizon is None else horizon
+        with self.lock(pid):
+            count = self._evaluate_locked(pid, None)
+            ev = self._evaluator(pid)
+            if not ev.crons:
+                return count
+            done = ev.crons_until(max(limit, ev.last_timestamp))
+            self._store(pid, done)
+            return count + len(done)
+
+    def result(self, pid: str, some_id: str) -> dict[str, Any]:
+        """The result of message (or assignment) `some_id` of `pid`, evaluating if needed."""
+        entry = self.store.entry_by_id(pid, some_id)
+        if entry is None:
+            if self.store.process(pid) is None:
+                raise NotFound(f"process {pid} is not on this node")
+            raise NotFound(f"message {some_id} is not scheduled on process {pid}")
+        stored = self.store.result_at_nonce(pid, entry.nonce)
+        if stored is None:
+            self.evaluate_to(pid, entry.nonce)
+            stored = self.store.result_at_nonce(pid, entry.nonce)
+        if stored is None:
+            raise NodeError(f"message {some_id} of {pid} could not be evaluated", status=500)
+        return stored.result
+
+    def dry_run(self, pid: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Evaluate a read-only message on the latest state, then forget that state."""
+        with self.lock(pid):
+            self._evaluate_locked(pid, None)
+            ev = self._evaluator(pid)
+            msg = self._dry_run_message(ev, body)
+            # The runtime keeps state changes of the message it ran; the cached runtime is
+            # dropped so the next read rebuilds it from the log, untouched by this message.
+            self.drop(pid)
+            return ev.dry_run(msg)
+
+    @staticmethod
+    def _dry_run_message(ev: Evaluator, body: dict[str, Any]) -> dict[str, Any]:
+        tags = body.get("Tags", [])
+        if not isinstance(tags, list) or not all(
+            isinstance(t, dict) and isinstance(t.get("name"), str) and isinstance(t.get("value"), str)
+            for t in tags
+        ):
+            raise NodeError("dry-run Tags must be a list of {name, value} strings")
+        owner = body.get("Owner") or "1234"
+        if not isinstance(owner, str):
+            raise NodeError("dry-run Owner must be a string")
+        from_process = next((t["value"] for t in tags if t["name"] == "From-Process"), None)
+        msg: dict[str, Any] = {k: v for k, v in body.items() if isinstance(k, str)}
+        msg.update(
+            Id=str(body.get("Id") or "1234"),
+            Owner=owner,
+            From=from_process or owner,
+            Target=str(body.get("Target") or ev.process.id),
+            Anchor=str(body.get("Anchor") or "0"),
+            Data=body.get("Data") if isinstance(body.get("Data"), str) else str(body.get("Data") or ""),
+            Tags=[t for t in tags if t["name"] not in ("From", "Owner")],
+            Cron=False,
+        )
+        msg["Read-Only"] = True
+        msg.setdefault("Timestamp", ev.last_timestamp)
+        msg.setdefault("Block-Height", ev.last_block_height)
+        msg.setdefault("Epoch", 0)
+        msg.setdefault("Nonce", ev.last_nonce)
+        return msg

@@ -1,0 +1,238 @@
+"""The messenger: admits signed items into the log and pushes every result's outbox.
+
+`accept` verifies an item, applies the MU and SU tag rules (§1.7) and schedules it; it
+returns only after the scheduler's transaction committed, so an acknowledged id is never
+lost. `push` turns one stored result into new items signed by the node wallet (§2.3,
+§2.4, the Spawned notice) and assignments. Each push takes a claim keyed by (result, kind,
+index) in the same transaction that schedules the pushed item, so every outbox entry is
+delivered exactly once even when several OS processes crank the same data directory.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aos.dataitem import DataItem, create, parse
+from aos.errors import AosError, DataItemError, NodeError
+from aos.node.store import Entry, ResultRow, Store
+from aos.node.su import Duplicate, Scheduler, check_schedulable
+from aos.protocol import DATA_PROTOCOL, VARIANT
+from aos.wallet import Wallet
+
+log = logging.getLogger("aos.node.mu")
+
+_PUSH_DROP = {"Data-Protocol", "Type", "From-Process", "From-Module", "Assignments"}
+_SPAWN_DROP = {"Data-Protocol", "Type"}
+_NOTICE_DROP = {"Data-Protocol", "Variant", "Type"}
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    item: DataItem
+    entry: Entry
+    process: str
+    duplicate: bool
+
+
+def _str_tags(raw: Any) -> list[tuple[str, str]] | None:
+    if not isinstance(raw, list):
+        return None
+    tags: list[tuple[str, str]] = []
+    for t in raw:
+        if not isinstance(t, dict) or "name" not in t or "value" not in t:
+            return None
+        value = t["value"]
+        tags.append((str(t["name"]), value if isinstance(value, str) else json.dumps(value)))
+    return tags
+
+
+def _data(raw: Any, default: str) -> str:
+    if raw is None or raw == "":
+        return default
+    return raw if isinstance(raw, str) else json.dumps(raw)
+
+
+def _anchor(raw: Any) -> str | None:
+    return raw if isinstance(raw, str) and len(raw.encode()) == 32 else None
+
+
+class Messenger:
+    """Admission and pushing; `wake(pid)` is called whenever a process got new work."""
+
+    def __init__(
+        self, store: Store, su: Scheduler, wallet: Wallet, wake: Callable[[str], None]
+    ) -> None:
+        self.store = store
+        self.su = su
+        self.wallet = wallet
+        self.wake = wake
+
+    # -- admission -------------------------------------------------------------------------
+    def accept(self, raw: bytes) -> Accepted:
+        """Verify and schedule a user's item. An item already in the log is acknowledged
+        again (idempotent retries), not scheduled twice."""
+        try:
+            item = parse(raw)
+        except DataItemError as err:
+            raise NodeError(f"the body is not an ANS-104 data item: {err}") from None
+        if not item.verify():
+            raise NodeError(
+                f"item {item.id}: the signature does not verify; a valid and signed data item "
+                "must be provided as the body"
+            )
+        if not any(n == "Data-Protocol" and v == DATA_PROTOCOL for n, v in item.tags):
+            raise NodeError(f"item {item.id}: needs a Data-Protocol tag with value 'ao'")
+        kind = check_schedulable(item)
+        try:
+            if kind == "Process":
+                entry = self.su.spawn(item, raw)
+                process = item.id
+            else:
+                target = item.target_id
+                if target is None:
+                    raise NodeError(f"message {item.id} has no target process")
+                entry = self.su.schedule(item, raw, target)
+                process = target
+        except Duplicate as dup:
+            return Accepted(item, dup.entry, dup.entry.process, True)
+        assert entry is not None  # no claim was passed, so scheduling cannot be skipped
+        self.wake(process)
+        return Accepted(item, entry, process, False)
+
+    def assign(self, process: str, item_id: str) -> Entry:
+        try:
+            entry = self.su.assign(process, item_id)
+        except Duplicate as dup:
+            return dup.entry
+        assert entry is not None
+        self.wake(process)
+        return entry
+
+    # -- pushing ---------------------------------------------------------------------------
+    def push(self, row: ResultRow) -> None:
+        """Deliver the outbox of one stored result (idempotent), then mark it cranked."""
+        key = f"{row.process}:{row.ordinate}:{row.cron}"
+        origin = row.message_id
+        if row.message_id:
+            item = self.store.item(row.message_id)
+            if item is not None:
+                origin = item.tag("Pushed-For") or row.message_id
+        parent = self.store.process(row.process)
+        module = parent.module if parent else ""
+        scheduler = parent.scheduler if parent else self.su.address
+        result = row.result
+        for i, msg in enumerate(result.get("Messages") or []):
+            self._guard(f"{key}:message:{i}", lambda k, m=msg: self._push_message(
+                k, m, row.process, module, origin))  # fmt: skip
+        for i, spawn in enumerate(result.get("Spawns") or []):
+            self._guard(f"{key}:spawn:{i}", lambda k, s=spawn: self._push_spawn(
+                k, s, row.process, module, scheduler, origin))  # fmt: skip
+        for i, assignment in enumerate(result.get("Assignments") or []):
+            if not isinstance(assignment, dict):
+                continue
+            message = assignment.get("Message")
+            for j, pid in enumerate(assignment.get("Processes") or []):
+                if isinstance(pid, str) and isinstance(message, str):
+                    self._guard(f"{key}:assign:{i}:{j}", lambda k, p=pid, m=message: self._assign(
+                        k, p, m))  # fmt: skip
+        self.store.mark_cranked(row.process, row.position)
+
+    def _guard(self, claim: str, push: Callable[[str], None]) -> None:
+        # One bad outbox entry (a tag too long, an unknown process) must not stop the
+        # others or wedge the crank; it is logged and claimed as done by being skipped.
+        if self.store.claim_exists(claim):
+            return
+        try:
+            push(claim)
+        except AosError as err:
+            log.warning("push %s skipped: %s", claim, err)
+
+    def _deliver(self, claim: str, item: DataItem) -> None:
+        target = item.target_id or ""
+        raw = item.to_bytes()
+        if self.store.process(target) is not None:
+            if self.su.schedule(item, raw, target, claim=claim) is not None:
+                self.wake(target)
+        else:  # a wallet or a process elsewhere: stored (uploaded), not scheduled
+            self.su.store_only(item, raw, claim=claim)
+
+    def _push_message(
+        self, claim: str, msg: Any, sender: str, module: str, origin: str
+    ) -> None:
+        tags = _str_tags(msg.get("Tags")) if isinstance(msg, dict) else None
+        target = msg.get("Target") if isinstance(msg, dict) else None
+        if tags is None or not isinstance(target, str):
+            raise NodeError(f"outbox message without Target or Tags: {str(msg)[:200]}")
+        tags = [t for t in tags if t[0] not in _PUSH_DROP]
+        tags += [
+            ("Data-Protocol", DATA_PROTOCOL),
+            ("Type", "Message"),
+            ("From-Process", sender),
+            ("From-Module", module),
+            ("Pushed-For", origin),
+        ]
+        item = create(
+            signer=self.wallet,
+            data=_data(msg.get("Data"), " "),
+            target=target,
+            anchor=_anchor(msg.get("Anchor")),
+            tags=tags,
+        )
+        self._deliver(claim, item)
+
+    def _push_spawn(
+        self, claim: str, spawn: Any, parent: str, module: str, scheduler: str, origin: str
+    ) -> None:
+        original = _str_tags(spawn.get("Tags")) if isinstance(spawn, dict) else None
+        if original is None:
+            raise NodeError(f"outbox spawn without Tags: {str(spawn)[:200]}")
+        tags = [t for t in original if t[0] not in _SPAWN_DROP]
+        names = {n for n, _ in tags}
+        if "Variant" not in names:
+            tags.append(("Variant", VARIANT))
+        if "Module" not in names:
+            tags.append(("Module", module))
+        if "Scheduler" not in names:
+            tags.append(("Scheduler", scheduler))
+        tags += [
+            ("Data-Protocol", DATA_PROTOCOL),
+            ("Type", "Process"),
+            ("From-Process", parent),
+            ("Pushed-For", origin),
+        ]
+        child_id: str | None = None
+        if not self.store.claim_exists(claim):
+            item = create(
+                signer=self.wallet,
+                data=_data(spawn.get("Data"), "NODATA"),
+                anchor=_anchor(spawn.get("Anchor")),
+                tags=tags,
+            )
+            if self.su.spawn(item, item.to_bytes(), claim=claim) is not None:
+                child_id = item.id
+                self.wake(item.id)
+        if child_id is None:  # spawned by another cranker (maybe one that died since)
+            child_id = self.store.claimed_item(claim)
+        if child_id is None:
+            return
+        notice_tags = [t for t in original if t[0] not in _NOTICE_DROP]
+        notice_tags += [
+            ("Data-Protocol", DATA_PROTOCOL),
+            ("Type", "Message"),
+            ("Process", child_id),
+            ("Action", "Spawned"),
+            ("Variant", VARIANT),
+        ]
+        notice_claim = claim + ":spawned"
+        if self.store.claim_exists(notice_claim):
+            return
+        notice = create(signer=self.wallet, data=" ", target=parent, tags=notice_tags)
+        self._deliver(notice_claim, notice)
+
+    def _assign(self, claim: str, pid: str, message: str) -> None:
+        if self.su.assign(pid, message, claim=claim) is not None:
+            self.wake(pid)

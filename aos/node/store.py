@@ -1,0 +1,635 @@
+"""The node's SQLite log: items, processes, the schedule, results, push claims.
+
+One file (`node.sqlite3`) in the data directory, in WAL mode with synchronous=NORMAL: a
+commit is durable against a process crash (what "acknowledged" promises) without an fsync
+per message. Several OS processes may open the same file: every write is one
+`BEGIN IMMEDIATE` transaction, which takes SQLite's write lock, so all writers see one
+global order. Inside one OS process a lock serialises writers first (datasette's
+single-writer idea), so threads never spin in SQLite's busy handler against each other.
+
+Reads use one connection per thread. Everything returned is a dataclass, never a row.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aos.errors import StoreError
+
+SCHEMA_VERSION = 1
+DB_NAME = "node.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS items (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    signature_type INTEGER NOT NULL,
+    signature TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    owner_key TEXT NOT NULL,
+    target TEXT,
+    anchor TEXT,
+    tags TEXT NOT NULL,
+    data BLOB NOT NULL,
+    raw BLOB,
+    created_at INTEGER NOT NULL,
+    block_height INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS items_owner ON items(owner, seq);
+CREATE INDEX IF NOT EXISTS items_target ON items(target, seq);
+CREATE TABLE IF NOT EXISTS item_tags (
+    seq INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    value TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS item_tags_nv ON item_tags(name, value, seq);
+CREATE TABLE IF NOT EXISTS processes (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    module TEXT NOT NULL,
+    scheduler TEXT NOT NULL,
+    head_nonce INTEGER NOT NULL,
+    head_timestamp INTEGER NOT NULL,
+    head_block_height INTEGER NOT NULL,
+    head_hash_chain TEXT NOT NULL,
+    head_assignment_id TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS schedule (
+    process TEXT NOT NULL,
+    nonce INTEGER NOT NULL,
+    timestamp INTEGER NOT NULL,
+    block_height INTEGER NOT NULL,
+    epoch INTEGER NOT NULL,
+    hash_chain TEXT NOT NULL,
+    assignment_id TEXT NOT NULL UNIQUE,
+    assignment_raw BLOB NOT NULL,
+    message_id TEXT NOT NULL,
+    assigned INTEGER NOT NULL,
+    PRIMARY KEY (process, nonce),
+    UNIQUE (process, message_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS schedule_time ON schedule(process, timestamp);
+CREATE TABLE IF NOT EXISTS results (
+    process TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    ordinate INTEGER NOT NULL,
+    cron TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    block_height INTEGER NOT NULL,
+    error INTEGER NOT NULL,
+    has_outbox INTEGER NOT NULL,
+    cranked INTEGER NOT NULL DEFAULT 0,
+    result TEXT NOT NULL,
+    result_hash TEXT NOT NULL,
+    chain_hash TEXT NOT NULL,
+    PRIMARY KEY (process, position),
+    UNIQUE (process, timestamp, ordinate, cron)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS results_message ON results(process, message_id);
+CREATE INDEX IF NOT EXISTS results_pending ON results(process, position)
+    WHERE cranked = 0 AND has_outbox = 1;
+CREATE TABLE IF NOT EXISTS claims (
+    key TEXT PRIMARY KEY,
+    item_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS monitors (
+    process TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+"""
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A stored data item (any kind: process, message, module record, upload)."""
+
+    seq: int
+    id: str
+    signature_type: int
+    signature: str  # base64url
+    owner: str  # address
+    owner_key: str  # base64url public key
+    target: str | None
+    anchor: str | None
+    tags: list[dict[str, str]]
+    data: bytes
+    created_at: int
+    block_height: int
+
+    def tag(self, name: str) -> str | None:
+        for t in self.tags:
+            if t["name"] == name:
+                return t["value"]
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class NewItem:
+    """What the store needs to index an item (built by the node from a parsed data item)."""
+
+    id: str
+    signature_type: int
+    signature: str
+    owner: str
+    owner_key: str
+    target: str | None
+    anchor: str | None
+    tags: list[dict[str, str]]
+    data: bytes
+    raw: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One slot of a process's schedule (the assignment fields)."""
+
+    process: str
+    nonce: int
+    timestamp: int
+    block_height: int
+    epoch: int
+    hash_chain: str
+    assignment_id: str
+    message_id: str
+    assigned: bool  # an assignment of an item scheduled elsewhere (no message in the bundle)
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The last slot of a process, from which the next one is derived."""
+
+    nonce: int
+    timestamp: int
+    block_height: int
+    hash_chain: str
+    assignment_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessRow:
+    id: str
+    owner: str
+    module: str
+    scheduler: str
+    head: Head
+
+
+@dataclass(frozen=True, slots=True)
+class ResultRow:
+    process: str
+    position: int
+    ordinate: int
+    cron: str
+    message_id: str
+    timestamp: int
+    block_height: int
+    error: bool
+    result: dict[str, Any]
+    result_hash: str
+    chain_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewResult:
+    process: str
+    position: int
+    ordinate: int
+    cron: str
+    message_id: str
+    timestamp: int
+    block_height: int
+    error: bool
+    has_outbox: bool
+    result_json: str
+    result_hash: str
+    chain_hash: str
+
+
+_ITEM_COLS = (
+    "seq, id, signature_type, signature, owner, owner_key, target, anchor, tags, data, "
+    "created_at, block_height"
+)
+_ENTRY_COLS = "process, nonce, timestamp, block_height, epoch, hash_chain, assignment_id, message_id, assigned"
+_RESULT_COLS = (
+    "process, position, ordinate, cron, message_id, timestamp, block_height, error, result, "
+    "result_hash, chain_hash"
+)
+
+
+def _item(row: Sequence[Any]) -> Item:
+    return Item(
+        row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], json.loads(row[8]),
+        bytes(row[9]), row[10], row[11],
+    )  # fmt: skip
+
+
+def _entry(row: Sequence[Any]) -> Entry:
+    return Entry(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], bool(row[8]))
+
+
+def _result(row: Sequence[Any]) -> ResultRow:
+    return ResultRow(
+        row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]), json.loads(row[8]),
+        row[9], row[10],
+    )  # fmt: skip
+
+
+class Tx:
+    """The write side of one `BEGIN IMMEDIATE` transaction (see Store.write)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def head(self, process: str) -> ProcessRow | None:
+        row = self.conn.execute(
+            "SELECT id, owner, module, scheduler, head_nonce, head_timestamp, head_block_height,"
+            " head_hash_chain, head_assignment_id FROM processes WHERE id = ?",
+            (process,),
+        ).fetchone()
+        if row is None:
+            return None
+        return ProcessRow(row[0], row[1], row[2], row[3], Head(*row[4:9]))
+
+    def is_scheduled(self, process: str, message_id: str) -> Entry | None:
+        row = self.conn.execute(
+            f"SELECT {_ENTRY_COLS} FROM schedule WHERE process = ? AND message_id = ?",
+            (process, message_id),
+        ).fetchone()
+        return None if row is None else _entry(row)
+
+    def put_item(self, item: NewItem, block_height: int) -> bool:
+        """Index an item; False if it was already there (same id)."""
+        cur = self.conn.execute(
+            "INSERT OR IGNORE INTO items (id, signature_type, signature, owner, owner_key, target,"
+            " anchor, tags, data, raw, created_at, block_height)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                item.id, item.signature_type, item.signature, item.owner, item.owner_key,
+                item.target, item.anchor, json.dumps(item.tags), item.data, item.raw, now_ms(),
+                block_height,
+            ),
+        )  # fmt: skip
+        if cur.rowcount == 0:
+            return False
+        seq = cur.lastrowid
+        self.conn.executemany(
+            "INSERT INTO item_tags (seq, name, value) VALUES (?,?,?)",
+            [(seq, t["name"], t["value"]) for t in item.tags],
+        )
+        return True
+
+    def create_process(self, process: str, owner: str, module: str, scheduler: str) -> None:
+        self.conn.execute(
+            "INSERT INTO processes (id, owner, module, scheduler, head_nonce, head_timestamp,"
+            " head_block_height, head_hash_chain, head_assignment_id)"
+            " VALUES (?,?,?,?,-1,0,0,'','')",
+            (process, owner, module, scheduler),
+        )
+
+    def append(self, entry: Entry, assignment_raw: bytes) -> None:
+        """Add a slot and move the process head to it (the caller derived it from the head)."""
+        self.conn.execute(
+            f"INSERT INTO schedule ({_ENTRY_COLS}, assignment_raw) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                entry.process, entry.nonce, entry.timestamp, entry.block_height, entry.epoch,
+                entry.hash_chain, entry.assignment_id, entry.message_id, int(entry.assigned),
+                assignment_raw,
+            ),
+        )  # fmt: skip
+        cur = self.conn.execute(
+            "UPDATE processes SET head_nonce = ?, head_timestamp = ?, head_block_height = ?,"
+            " head_hash_chain = ?, head_assignment_id = ? WHERE id = ? AND head_nonce = ?",
+            (
+                entry.nonce, entry.timestamp, entry.block_height, entry.hash_chain,
+                entry.assignment_id, entry.process, entry.nonce - 1,
+            ),
+        )  # fmt: skip
+        if cur.rowcount != 1:
+            raise StoreError(f"schedule of process {entry.process} moved under nonce {entry.nonce}")
+
+    def claim(self, key: str, item_id: str) -> bool:
+        """Take the exactly-once claim `key`; False if someone already holds it."""
+        cur = self.conn.execute(
+            "INSERT OR IGNORE INTO claims (key, item_id, created_at) VALUES (?,?,?)",
+            (key, item_id, now_ms()),
+        )
+        return cur.rowcount == 1
+
+
+class Store:
+    """The SQLite log of one data directory. Thread-safe; several OS processes may share it."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.data_dir / DB_NAME
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        self._migrate()
+
+    # -- connections ---------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(
+                self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA foreign_keys=OFF")
+        except sqlite3.Error as err:
+            raise StoreError(f"cannot open the node database {self.path}: {err}") from err
+        with self._all_lock:
+            self._all.append(conn)
+        return conn
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+        return conn
+
+    def _migrate(self) -> None:
+        with self.write() as tx:
+            version = tx.conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} has schema version {version}, newer than this aos "
+                    f"({SCHEMA_VERSION}); upgrade aos or use another --data-dir"
+                )
+            if version < SCHEMA_VERSION:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        tx.conn.execute(statement)
+                tx.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        with self._all_lock:
+            for conn in self._all:
+                try:
+                    conn.close()
+                except sqlite3.Error:
+                    pass
+            self._all.clear()
+        self._local = threading.local()
+
+    @contextmanager
+    def write(self) -> Iterator[Tx]:
+        """One write transaction: BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
+        with self._write_lock:
+            conn = self._conn()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as err:
+                raise StoreError(f"cannot lock the node database {self.path}: {err}") from err
+            try:
+                yield Tx(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    # -- items ---------------------------------------------------------------------------
+    def item(self, item_id: str) -> Item | None:
+        row = self._conn().execute(f"SELECT {_ITEM_COLS} FROM items WHERE id = ?", (item_id,))
+        found = row.fetchone()
+        return None if found is None else _item(found)
+
+    def item_raw(self, item_id: str) -> bytes | None:
+        row = self._conn().execute("SELECT raw FROM items WHERE id = ?", (item_id,)).fetchone()
+        return None if row is None or row[0] is None else bytes(row[0])
+
+    def query_items(self, where: str, params: Sequence[Any], order: str, limit: int) -> list[Item]:
+        """Items for the GraphQL resolver; `where`/`order` are built by it from fixed parts."""
+        sql = f"SELECT {_ITEM_COLS} FROM items WHERE {where} ORDER BY {order} LIMIT ?"
+        return [_item(r) for r in self._conn().execute(sql, (*params, limit))]
+
+    # -- processes and schedule ----------------------------------------------------------
+    def process(self, process: str) -> ProcessRow | None:
+        return Tx(self._conn()).head(process)
+
+    def process_ids(self) -> list[str]:
+        return [r[0] for r in self._conn().execute("SELECT id FROM processes")]
+
+    def entry_by_id(self, process: str, some_id: str) -> Entry | None:
+        """The slot whose message id or assignment id is `some_id`."""
+        conn = self._conn()
+        row = conn.execute(
+            f"SELECT {_ENTRY_COLS} FROM schedule WHERE process = ? AND message_id = ?",
+            (process, some_id),
+        ).fetchone()
+        if row is None:
+            row = conn.execute(
+                f"SELECT {_ENTRY_COLS} FROM schedule WHERE process = ? AND assignment_id = ?",
+                (process, some_id),
+            ).fetchone()
+        return None if row is None else _entry(row)
+
+    def entries(
+        self, process: str, after_nonce: int, to_nonce: int | None = None, limit: int = 1000
+    ) -> list[Entry]:
+        """Slots with after_nonce < nonce <= to_nonce, in order."""
+        upper = (1 << 62) if to_nonce is None else to_nonce
+        rows = self._conn().execute(
+            f"SELECT {_ENTRY_COLS} FROM schedule WHERE process = ? AND nonce > ? AND nonce <= ?"
+            " ORDER BY nonce LIMIT ?",
+            (process, after_nonce, upper, limit),
+        )
+        return [_entry(r) for r in rows]
+
+    def entries_by_time(
+        self, process: str, after_ts: int | None, to_ts: int | None, limit: int
+    ) -> list[Entry]:
+        low = -1 if after_ts is None else after_ts
+        high = (1 << 62) if to_ts is None else to_ts
+        rows = self._conn().execute(
+            f"SELECT {_ENTRY_COLS} FROM schedule WHERE process = ? AND timestamp > ?"
+            " AND timestamp <= ? ORDER BY nonce LIMIT ?",
+            (process, low, high, limit),
+        )
+        return [_entry(r) for r in rows]
+
+    def entries_with_items(
+        self, process: str, after_nonce: int, to_nonce: int | None, limit: int
+    ) -> list[tuple[Entry, Item]]:
+        """Slots joined with their items: what the evaluator consumes."""
+        upper = (1 << 62) if to_nonce is None else to_nonce
+        cols = ", ".join(f"s.{c.strip()}" for c in _ENTRY_COLS.split(","))
+        icols = ", ".join(f"i.{c.strip()}" for c in _ITEM_COLS.split(","))
+        rows = self._conn().execute(
+            f"SELECT {cols}, {icols} FROM schedule s JOIN items i ON i.id = s.message_id"
+            " WHERE s.process = ? AND s.nonce > ? AND s.nonce <= ? ORDER BY s.nonce LIMIT ?",
+            (process, after_nonce, upper, limit),
+        )
+        return [(_entry(r[:9]), _item(r[9:])) for r in rows]
+
+    def assignment_raw(self, assignment_id: str) -> bytes | None:
+        row = (
+            self._conn()
+            .execute(
+                "SELECT assignment_raw FROM schedule WHERE assignment_id = ?", (assignment_id,)
+            )
+            .fetchone()
+        )
+        return None if row is None else bytes(row[0])
+
+    # -- results -------------------------------------------------------------------------
+    def put_results(self, results: Sequence[NewResult]) -> None:
+        """Store results; a row another OS process stored first (same key) is kept."""
+        if not results:
+            return
+        with self.write() as tx:
+            tx.conn.executemany(
+                "INSERT OR IGNORE INTO results (process, position, ordinate, cron, message_id,"
+                " timestamp, block_height, error, has_outbox, result, result_hash, chain_hash)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        r.process, r.position, r.ordinate, r.cron, r.message_id, r.timestamp,
+                        r.block_height, int(r.error), int(r.has_outbox), r.result_json,
+                        r.result_hash, r.chain_hash,
+                    )
+                    for r in results
+                ],
+            )  # fmt: skip
+
+    def result_for(self, process: str, message_id: str) -> ResultRow | None:
+        row = (
+            self._conn()
+            .execute(
+                f"SELECT {_RESULT_COLS} FROM results WHERE process = ? AND message_id = ?"
+                " AND cron = '' ORDER BY position LIMIT 1",
+                (process, message_id),
+            )
+            .fetchone()
+        )
+        return None if row is None else _result(row)
+
+    def result_at_nonce(self, process: str, nonce: int) -> ResultRow | None:
+        row = (
+            self._conn()
+            .execute(
+                f"SELECT {_RESULT_COLS} FROM results WHERE process = ? AND ordinate = ?"
+                " AND cron = '' LIMIT 1",
+                (process, nonce),
+            )
+            .fetchone()
+        )
+        return None if row is None else _result(row)
+
+    def last_result(self, process: str) -> ResultRow | None:
+        row = (
+            self._conn()
+            .execute(
+                f"SELECT {_RESULT_COLS} FROM results WHERE process = ? ORDER BY position DESC"
+                " LIMIT 1",
+                (process,),
+            )
+            .fetchone()
+        )
+        return None if row is None else _result(row)
+
+    def results(
+        self, process: str, after_position: int = -1, limit: int = 1 << 30
+    ) -> list[ResultRow]:
+        rows = self._conn().execute(
+            f"SELECT {_RESULT_COLS} FROM results WHERE process = ? AND position > ?"
+            " ORDER BY position LIMIT ?",
+            (process, after_position, limit),
+        )
+        return [_result(r) for r in rows]
+
+    def results_page(
+        self,
+        process: str,
+        low: tuple[int, int, str] | None,
+        high: tuple[int, int, str] | None,
+        descending: bool,
+        limit: int,
+        cron_only: bool = False,
+    ) -> list[ResultRow]:
+        """Non-error results with low < (timestamp, ordinate, cron) <= high."""
+        where = ["process = ?", "error = 0"]
+        params: list[Any] = [process]
+        if low is not None:
+            where.append("(timestamp, ordinate, cron) > (?, ?, ?)")
+            params.extend(low)
+        if high is not None:
+            where.append("(timestamp, ordinate, cron) <= (?, ?, ?)")
+            params.extend(high)
+        if cron_only:
+            where.append("cron != ''")
+        order = "DESC" if descending else "ASC"
+        rows = self._conn().execute(
+            f"SELECT {_RESULT_COLS} FROM results WHERE {' AND '.join(where)}"
+            f" ORDER BY timestamp {order}, ordinate {order}, cron {order} LIMIT ?",
+            (*params, limit),
+        )
+        return [_result(r) for r in rows]
+
+    def pending_pushes(self, process: str, limit: int = 100) -> list[ResultRow]:
+        rows = self._conn().execute(
+            f"SELECT {_RESULT_COLS} FROM results WHERE process = ? AND cranked = 0"
+            " AND has_outbox = 1 ORDER BY position LIMIT ?",
+            (process, limit),
+        )
+        return [_result(r) for r in rows]
+
+    def mark_cranked(self, process: str, position: int) -> None:
+        with self.write() as tx:
+            tx.conn.execute(
+                "UPDATE results SET cranked = 1 WHERE process = ? AND position = ?",
+                (process, position),
+            )
+
+    def processes_needing_work(self) -> list[str]:
+        """Processes with unevaluated slots or results whose outbox is not pushed yet."""
+        conn = self._conn()
+        behind = conn.execute(
+            "SELECT p.id FROM processes p WHERE p.head_nonce >"
+            " COALESCE((SELECT max(r.ordinate) FROM results r WHERE r.process = p.id), -1)"
+        ).fetchall()
+        pending = conn.execute(
+            "SELECT DISTINCT process FROM results WHERE cranked = 0 AND has_outbox = 1"
+        ).fetchall()
+        return sorted({r[0] for r in behind} | {r[0] for r in pending})
+
+    def claim_exists(self, key: str) -> bool:
+        row = self._conn().execute("SELECT 1 FROM claims WHERE key = ?", (key,)).fetchone()
+        return row is not None
+
+    def claimed_item(self, key: str) -> str | None:
+        """The id of the item scheduled under claim `key`, if it was taken."""
+        row = self._conn().execute("SELECT item_id FROM claims WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    # -- monitors ------------------------------------------------------------------------
+    def set_monitor(self, process: str, on: bool) -> None:
+        with self.write() as tx:
+            if on:
+                tx.conn.execute(
+                    "INSERT OR IGNORE INTO monitors (process, created_at) VALUES (?, ?)",
+                    (process, now_ms()),
+                )
+            else:
+                tx.conn.execute("DELETE FROM monitors WHERE process = ?", (process,))
+
+    def monitored(self) -> list[str]:
+        return [r[0] for r in self._conn().execute("SELECT process FROM monitors")]

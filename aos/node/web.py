@@ -1,0 +1,117 @@
+"""HTTP plumbing shared by the node's units: bodies with a size limit, query parameters,
+JSON answers and the mapping of errors to `{"error": ...}` responses.
+
+Every client mistake becomes a 4xx with a sentence saying what was wrong; only a bug in
+the node is a 500. A body over the limit is refused from its Content-Length, or as soon as
+the streamed bytes pass the limit, never after reading it whole.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from aos.errors import AosError, DataItemError, NodeError, StoreError
+
+log = logging.getLogger("aos.node")
+DEFAULT_MAX_BODY = 10 * 1024 * 1024
+
+
+class JSON(Response):
+    """A compact JSON response (no spaces; non-ASCII kept as UTF-8)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def error(message: str, status: int) -> JSON:
+    return JSON({"error": message}, status_code=status)
+
+
+async def read_body(request: Request) -> bytes:
+    limit: int = getattr(request.app.state, "max_body", DEFAULT_MAX_BODY)
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            size = int(declared)
+        except ValueError:
+            raise NodeError(f"Content-Length {declared!r} is not a number") from None
+        if size > limit:
+            raise NodeError(f"the body is {size} bytes, over the limit of {limit}", status=413)
+    chunks: list[bytes] = []
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > limit:
+            raise NodeError(f"the body is over the limit of {limit} bytes", status=413)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_json(request: Request) -> Any:
+    body = await read_body(request)
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise NodeError(f"the body is not JSON: {err}") from None
+
+
+def param(request: Request, name: str, required: bool = False) -> str | None:
+    value = request.query_params.get(name)
+    if value is None and required:
+        raise NodeError(f"query parameter {name!r} is required")
+    return value
+
+
+def int_param(request: Request, name: str, default: int | None = None) -> int | None:
+    value = request.query_params.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise NodeError(f"query parameter {name!r} must be an integer, got {value!r}") from None
+
+
+def check_id(value: str, what: str) -> str:
+    """A 43-character base64url id, else NodeError naming `what`."""
+    if len(value) != 43 or not all(c.isalnum() or c in "-_" for c in value):
+        raise NodeError(f"{what} must be a 43-character base64url id, got {value[:80]!r}")
+    return value
+
+
+async def on_node_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, NodeError):
+        return error(str(exc), exc.status)
+    if isinstance(exc, DataItemError):
+        return error(str(exc), 400)
+    if isinstance(exc, StoreError):
+        log.error("store error on %s: %s", request.url.path, exc)
+        return error(str(exc), 503)
+    if isinstance(exc, AosError):
+        return error(str(exc), 400)
+    return error(str(exc), 500)
+
+
+async def on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return error(exc.detail or "error", exc.status_code)
+
+
+async def on_crash(request: Request, exc: Exception) -> Response:
+    log.exception("internal error on %s %s", request.method, request.url.path)
+    return error(f"internal error: {type(exc).__name__}: {exc}", 500)
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    AosError: on_node_error,
+    HTTPException: on_http_error,
+    Exception: on_crash,
+}
