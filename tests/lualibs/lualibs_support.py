@@ -1,4 +1,4 @@
-"""A plain Lua 5.3 runtime with a tiny `require` for the library tests.
+"""A plain Lua 5.3 runtime with a tiny `require`, for the library tests (not a test module).
 
 Production loading (the sandbox, the module allow-list) belongs to aos.runtime; here a
 `require(name)` just loads lua/<name>.lua (a leading dot dropped, inner dots as slashes),
@@ -7,11 +7,9 @@ so each library is tested on its own, as the plain chunk it is.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import lupa.lua53 as lupa
-import pytest
 
 from aos.luafiles import lua_dir
 
@@ -54,18 +52,3 @@ def new_lua(*, binary: bool = False) -> Any:
         rt = lupa.LuaRuntime(unpack_returned_tuples=True)
     rt.execute(_SHIM, _read_bytes if binary else _read)
     return rt
-
-
-@pytest.fixture
-def lua() -> Any:
-    return new_lua()
-
-
-@pytest.fixture
-def run(lua: Any) -> Callable[[str], Any]:
-    """Execute a Lua chunk (statements ending in `return …`) and give back its result."""
-
-    def _run(code: str) -> Any:
-        return lua.execute(code)
-
-    return _run
