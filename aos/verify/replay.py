@@ -5,21 +5,21 @@ same inputs (`aos.node.store.Entry` and `Item`) from the signed assignment and m
 bytes, so that an exported bundle and a data directory replay identically, and a changed
 store column cannot slip into the check (aos.verify.source compares columns to bytes).
 The evaluation itself is `aos.node.evaluator.Evaluator`, the very code the compute unit
-runs, in a fresh `aos.runtime.LuaProcess`.
+runs, in a fresh runtime from the node's own factory.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from aos.dataitem import DataItem, b64url_encode
 from aos.errors import VerifyError
-from aos.node.evaluator import Evaluated, Evaluator, ProcessInfo
+from aos.node.evaluator import Evaluated, Evaluator, ProcessInfo, Runtime
+from aos.node.node import default_runtime
 from aos.node.store import Entry, Item
 from aos.node.su import index_item
-from aos.runtime import LuaProcess
 from aos.verify.logcheck import LogEntry
 from aos.verify.source import is_assigned
 
@@ -65,9 +65,13 @@ def entry_record(process_id: str, log_entry: LogEntry) -> tuple[Entry, Item]:
 class Replayer:
     """A fresh runtime and evaluator for one process; feed it the log in order."""
 
-    def __init__(self, process: DataItem, runtime: LuaProcess | None = None) -> None:
+    def __init__(
+        self, process: DataItem, runtime_factory: Callable[[ProcessInfo], Runtime] | None = None
+    ) -> None:
         self.process = process
-        self.runtime = runtime if runtime is not None else LuaProcess()
+        # The node's own factory by default, so the replay runs with the very limits the
+        # compute unit used (an instruction-limit Error must replay as the same Error).
+        self.runtime_factory = runtime_factory or default_runtime
         self._evaluator: Evaluator | None = None
 
     def _records(self, entries: Iterable[LogEntry]) -> Iterator[tuple[Entry, Item]]:
@@ -80,7 +84,7 @@ class Replayer:
                         f"nonce 0, found {item.id} at nonce {entry.nonce}"
                     )
                 info = ProcessInfo.from_spawn(item, entry)
-                self._evaluator = Evaluator(info, self.runtime)
+                self._evaluator = Evaluator(info, self.runtime_factory(info))
             yield entry, item
 
     def evaluations(

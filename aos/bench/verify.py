@@ -1,0 +1,162 @@
+"""`aos bench verify`: replay speed, and the time to attach to a process with a long log.
+
+It builds a process with N messages (default 10,000: a counter handler, Evals iterating
+maps with pairs, json) straight through the node's messenger (no HTTP, one Ed25519 key, so
+building is quick), then measures, as medians over repeated runs:
+
+* replay: messages per second of the replay loop `aos verify` runs in its worker (the
+  node's evaluator in a fresh runtime, result hashes and chain included), on entries
+  already read from the log;
+* verify: messages per second of the whole `aos verify PROCESS` (read, parse, every
+  signature, the hash chain, the replay in its own OS process, the comparison);
+* attach: the time a cold OS process takes from opening the data directory to the
+  result of a new Eval (the embedded node must replay the whole log first).
+
+Targets (issue 7): replay ≥ 20,000 msg/s; attach ≤ 1 s with 10,000 messages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from aos.dataitem import create
+from aos.node.node import Node
+from aos.protocol import AOS_MODULE_ID, DATA_PROTOCOL, VARIANT
+from aos.verify.replay import Replayer
+from aos.verify.source import read_log
+from aos.verify.verifier import verify_store
+from aos.wallet import Ed25519Signer
+
+REPLAY_TARGET = 20_000  # messages per second
+ATTACH_TARGET = 1.0  # seconds
+
+SETUP = r"""
+Count = 0
+Handlers.add("Inc", Handlers.utils.hasMatchingTag("Action", "Inc"), function(msg)
+  Count = Count + 1
+end)
+return "ready"
+"""
+EVAL = (
+    "local t = {} for i = 1, 8 do t['k' .. i] = i + %d end "
+    "local n = 0 for k, v in pairs(t) do n = n + v end return n"
+)
+
+# Run in a fresh interpreter: open the node, send one Eval, wait for its result.
+ATTACH = r"""
+import json, sys, time
+t0 = time.perf_counter()
+from aos.node.embedded import open_embedded
+from aos.wallet import Ed25519Signer
+from aos.client.ao import AoClient
+from aos.protocol import CU_PATH, MU_PATH, SU_PATH
+base = "http://aos.local"
+with open_embedded(__import__("pathlib").Path(sys.argv[1])) as http:
+    t1 = time.perf_counter()
+    client = AoClient(http, mu_url=base + MU_PATH, cu_url=base + CU_PATH, su_url=base + SU_PATH,
+                      gateway_url=base, wallet=Ed25519Signer.from_private_bytes(
+                          bytes.fromhex(sys.argv[3])), result_tries=1)
+    _, result = client.eval(sys.argv[2], "return Count")
+    t2 = time.perf_counter()
+print(json.dumps({"open": t1 - t0, "first_result": t2 - t0, "output": str(result.output)}))
+"""
+
+
+def _tags(action: str) -> list[tuple[str, str]]:
+    return [("Action", action), ("Data-Protocol", DATA_PROTOCOL), ("Variant", VARIANT),
+            ("Type", "Message")]  # fmt: skip
+
+
+def build(data_dir: Path, messages: int, signer: Ed25519Signer) -> str:
+    """A process with `messages` scheduled messages, all evaluated; returns its id."""
+    node = Node(data_dir)
+    try:
+        spawn = create(
+            signer=signer,
+            data=" ",
+            tags=[("Name", "bench"), ("Data-Protocol", DATA_PROTOCOL), ("Variant", VARIANT),
+                  ("Type", "Process"), ("Module", AOS_MODULE_ID),
+                  ("Scheduler", node.su.address)],
+        )  # fmt: skip
+        node.mu.accept(spawn.to_bytes())
+        pid = spawn.id
+        node.mu.accept(create(signer=signer, target=pid, data=SETUP, tags=_tags("Eval")).to_bytes())
+        for i in range(messages - 2):
+            if i % 10 == 9:
+                item = create(signer=signer, target=pid, data=EVAL % i, tags=_tags("Eval"))
+            else:
+                item = create(signer=signer, target=pid, data=" ", tags=_tags("Inc"))
+            node.mu.accept(item.to_bytes())
+        node.cu.evaluate_to(pid)
+        return pid
+    finally:
+        node.stop()
+
+
+def measure_replay(data_dir: Path, pid: str, runs: int) -> list[float]:
+    log = read_log(data_dir, pid)
+    rates = []
+    for _ in range(runs):
+        replayer = Replayer(log.process)
+        start = time.perf_counter()
+        count = sum(1 for _ in replayer.evaluations(log.entries))
+        rates.append(count / (time.perf_counter() - start))
+    return rates
+
+
+def measure_verify(data_dir: Path, pid: str, runs: int) -> list[float]:
+    rates = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        report = verify_store(data_dir, pid)
+        elapsed = time.perf_counter() - start
+        if not report.ok:
+            raise SystemExit(f"the bench log did not verify: {report.problem}")
+        rates.append(report.replayed / elapsed)
+    return rates
+
+
+def measure_attach(data_dir: Path, pid: str, signer: Ed25519Signer, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", ATTACH, str(data_dir), pid, signer.private_bytes().hex()],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        times.append(float(json.loads(out.strip().splitlines()[-1])["first_result"]))
+    return times
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="aos bench verify", description="Replay speed and time to attach to a long process."
+    )
+    parser.add_argument("--messages", type=int, default=10_000, help="log length (default 10000).")
+    parser.add_argument("--runs", type=int, default=3, help="repetitions per figure (default 3).")
+    args = parser.parse_args(argv)
+    signer = Ed25519Signer.generate()
+    with tempfile.TemporaryDirectory(prefix="aos-bench-verify-") as tmp:
+        data_dir = Path(tmp)
+        start = time.perf_counter()
+        pid = build(data_dir, args.messages, signer)
+        print(f"built a process with {args.messages} messages in "
+              f"{time.perf_counter() - start:.1f} s")  # fmt: skip
+        replay = statistics.median(measure_replay(data_dir, pid, args.runs))
+        verify = statistics.median(measure_verify(data_dir, pid, args.runs))
+        attach = statistics.median(measure_attach(data_dir, pid, signer, args.runs))
+    print(f"replay:  {replay:10,.0f} msg/s (median of {args.runs}; target ≥ {REPLAY_TARGET:,})"
+          f"  {'OK' if replay >= REPLAY_TARGET else 'BELOW TARGET'}")  # fmt: skip
+    print(f"verify:  {verify:10,.0f} msg/s end to end (signatures, chain, replay process)")
+    verdict = "OK" if attach <= ATTACH_TARGET else "ABOVE TARGET"
+    print(f"attach:  {attach:10.3f} s to the first Eval result with {args.messages} messages "
+          f"(target ≤ {ATTACH_TARGET} s)  {verdict}")  # fmt: skip
+    return 0
