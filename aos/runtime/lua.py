@@ -1,0 +1,144 @@
+"""`LuaProcess`: one sandboxed Lua 5.3 state running the aos process library.
+
+The state is built with no Python bridge (no `python` global, no builtins, an attribute
+filter that refuses everything) and then hardened by lua/sandbox.lua. Messages go in as a
+flat argument list and results come back as one JSON text (aos.runtime.convert), so no
+Python object ever reaches Lua. `handle` never raises for what Lua code does: syntax
+errors, runtime errors and both limits come back as `{"Error": ...}`.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import lupa.lua53 as lua53
+
+from aos.luafiles import lua_dir
+from aos.runtime.convert import decode_result, flatten_message
+from aos.runtime.limits import RuntimeLimits
+
+# Files executed by the runtime itself, never reachable through `require`.
+_PRIVATE = {"sandbox", "bridge"}
+# Instructions between two calls of the count hook: the budget's granularity.
+_HOOK_STEP = 1000
+
+
+def _refuse(obj: object, name: object, is_setting: bool) -> object:
+    raise AttributeError("Python attributes are not accessible from a process")
+
+
+@cache
+def _sources() -> tuple[str, dict[str, str]]:
+    """(sandbox+bridge sources, {module key: source}) of the Lua library, read once."""
+    root = lua_dir()
+    modules: dict[str, str] = {}
+    for path in sorted(root.rglob("*.lua")):
+        rel = path.relative_to(root)
+        if rel.parts[0] == "blueprints":
+            continue
+        key = rel.with_suffix("").as_posix()
+        if key in _PRIVATE:
+            continue
+        modules[key] = path.read_text(encoding="utf-8")
+    private = "\n".join(
+        (root / f"{name}.lua").read_text(encoding="utf-8") for name in ("sandbox", "bridge")
+    )
+    return private, modules
+
+
+def _empty_error(text: str) -> dict[str, Any]:
+    return {
+        "Assignments": [],
+        "Error": text,
+        "GasUsed": 0,
+        "Messages": [],
+        "Output": "",
+        "Spawns": [],
+    }
+
+
+class LuaProcess:
+    """A process: its Lua state, the library loaded, and the limits of every message."""
+
+    def __init__(
+        self, *, memory_limit: int = 256 * 2**20, instruction_limit: int = 100_000_000
+    ) -> None:
+        self.limits = RuntimeLimits(memory_limit=memory_limit, instruction_limit=instruction_limit)
+        self._runtime = lua53.LuaRuntime(
+            register_eval=False,
+            register_builtins=False,
+            unpack_returned_tuples=True,
+            attribute_filter=_refuse,
+            max_memory=memory_limit,
+        )
+        self._env: dict[str, Any] | None = None
+        self._closed = False
+        rt = self._runtime
+        rt.globals().python = None
+        _, modules = _sources()
+        sandbox_src = (lua_dir() / "sandbox.lua").read_text(encoding="utf-8")
+        bridge_src = (lua_dir() / "bridge.lua").read_text(encoding="utf-8")
+        install = rt.execute(sandbox_src)
+        control = install(
+            rt.table_from(modules),
+            rt.table_from(
+                {
+                    "instruction_limit": instruction_limit,
+                    "step": _HOOK_STEP,
+                    "memory_text": self.limits.memory_text(),
+                }
+            ),
+        )
+        self._control = control
+        self._entry = rt.execute(bridge_src)(control)
+        self._collect = control.collect
+
+    def handle(self, msg: dict[str, Any], env: dict[str, Any]) -> dict[str, Any]:
+        """Evaluate one message; the result dict is deterministic for a given log."""
+        if self._closed:
+            raise RuntimeError("this LuaProcess is closed")
+        args = flatten_message(msg)
+        env_arg = None
+        if env is not self._env and env != self._env:
+            env_arg = self._runtime.table_from(env, recursive=True)
+            self._env = env
+        try:
+            text = self._entry(env_arg, *args)
+        except lua53.LuaMemoryError:
+            self._recover()
+            return _empty_error(self.limits.memory_text())
+        except lua53.LuaError as exc:
+            # The bridge catches everything Lua raises; this is a failure of the bridge itself.
+            self._recover()
+            return _empty_error(f"the process runtime failed: {exc}")
+        result = decode_result(text)
+        err = result.get("Error")
+        if isinstance(err, str) and err.startswith("memory limit exceeded"):
+            self._recover()
+        return result
+
+    def _recover(self) -> None:
+        """After a memory error, free what the failed message left behind."""
+        try:
+            self._control.finish()
+            self._collect()
+        except lua53.LuaError:
+            pass
+
+    def memory_used(self) -> int:
+        """Bytes currently allocated by the Lua state."""
+        used: int = self._runtime.get_memory_used()
+        return used
+
+    def collect_garbage(self) -> None:
+        """Run a full garbage collection (e.g. before measuring memory)."""
+        self._collect()
+
+    def close(self) -> None:
+        """Drop the Lua state; the object cannot handle messages afterwards."""
+        self._closed = True
+        self._entry = None
+        self._control = None
+        self._collect = None
+        self._runtime = None  # type: ignore[assignment]

@@ -1,0 +1,157 @@
+--[[ bridge.lua: the Python ↔ Lua boundary of a process (see README.md, "Contract").
+
+Executed once by aos.runtime with the sandbox control table; returns `entry`, which the
+runtime calls per message with a flat argument list (cheaper than converting a dict):
+
+  entry(env_or_nil, nroot, key1, value1, …, keyN, valueN, tagname1, tagvalue1, …)
+
+`env` is a Lua table, passed only when it changed. The answer is the result as a JSON
+text with sorted keys, built here so the Python side needs one json.loads. This chunk is
+not reachable with `require`, so no process code can call the control functions.
+]]
+
+return function(control)
+  local process = require(".process")
+  local utils = require(".utils")
+  local normalize = utils.normalize
+  local raw_pcall = control.pcall
+  local sorted_keys = control.sorted_keys
+  local non_extractable = {}
+  for _, k in ipairs(require(".ao").nonExtractableTags) do non_extractable[k] = true end
+
+  -- Everything below runs after the budget is disarmed, so it touches process values
+  -- only through captured originals and raw access: no metamethod, no global lookup.
+  local str_format, str_gsub, str_find, str_sub = string.format, string.gsub, string.find,
+    string.sub
+  local utf8_len, tconcat, mtype, mfloor = utf8.len, table.concat, math.type, math.floor
+  local type, rawget, rawlen, ipairs, error = type, rawget, rawlen, ipairs, error
+  local huge = math.huge
+
+  local escapes = {
+    ['"'] = '\\"', ["\\"] = "\\\\", ["\b"] = "\\b", ["\f"] = "\\f", ["\n"] = "\\n",
+    ["\r"] = "\\r", ["\t"] = "\\t",
+  }
+  for i = 0, 31 do
+    local c = string.char(i)
+    if not escapes[c] then escapes[c] = str_format("\\u%04x", i) end
+  end
+  escapes["\127"] = "\\u007f"
+
+  -- Python decodes the answer as strict UTF-8: invalid bytes and encoded surrogates
+  -- become U+FFFD so a process printing binary cannot break the boundary.
+  local function valid_utf8(s)
+    local out, pos = {}, 1
+    while true do
+      local ok, bad = utf8_len(s, pos)
+      if ok then
+        out[#out + 1] = str_sub(s, pos)
+        break
+      end
+      out[#out + 1] = str_sub(s, pos, bad - 1)
+      out[#out + 1] = "\239\191\189"
+      pos = bad + 1
+    end
+    s = tconcat(out)
+    return (str_gsub(s, "\237[\160-\191][\128-\191]", "\239\191\189"))
+  end
+
+  local function encode_string(s)
+    if not utf8_len(s) or str_find(s, "\237[\160-\191]") then s = valid_utf8(s) end
+    return '"' .. str_gsub(s, '[%c"\\]', escapes) .. '"'
+  end
+
+  local encode
+  local function encode_table(t, depth)
+    if depth > 64 then error("result nested deeper than 64 levels", 0) end
+    local n = rawlen(t)
+    local keys, count = sorted_keys(t)
+    local parts = {}
+    if count == n then
+      -- An array (an empty table encodes as [] since outbox lists are the common case).
+      for i = 1, n do parts[i] = encode(rawget(t, i), depth + 1) end
+      return "[" .. tconcat(parts, ",") .. "]"
+    end
+    for i = 1, count do
+      local k = keys[i]
+      local v = rawget(t, k)
+      local tv, tk = type(v), type(k)
+      if tv ~= "function" and tv ~= "thread" and tv ~= "userdata"
+          and (tk == "string" or tk == "number") then
+        if tk == "number" then k = encode(k) end
+        parts[#parts + 1] = encode_string(k) .. ":" .. encode(v, depth + 1)
+      end
+    end
+    return "{" .. tconcat(parts, ",") .. "}"
+  end
+
+  encode = function(v, depth)
+    local tv = type(v)
+    if tv == "string" then return encode_string(v) end
+    if tv == "number" then
+      if mtype(v) == "integer" then return str_format("%d", v) end
+      if v ~= v or v == huge or v == -huge then return "null" end
+      if v == mfloor(v) and v > -1e15 and v < 1e15 then return str_format("%d", v) end
+      return str_format("%.17g", v)
+    end
+    if tv == "boolean" then return v and "true" or "false" end
+    if tv == "table" then return encode_table(v, depth or 0) end
+    return "null"
+  end
+
+  local env_cache = {}
+  local result_keys = { "Assignments", "Error", "GasUsed", "Messages", "Output", "Spawns" }
+
+  return function(env, nroot, ...)
+    if env ~= nil then env_cache = env end
+    local args = { ... }
+    local msg = {}
+    local last = 2 * nroot
+    for i = 1, last, 2 do
+      local k = args[i]
+      if k ~= "Tags" then msg[normalize(k)] = args[i + 1] end
+    end
+    local tags, map, nt = {}, {}, 0
+    for i = last + 1, #args, 2 do
+      local name = normalize(args[i])
+      local value = args[i + 1]
+      nt = nt + 1
+      tags[nt] = { name = name, value = value }
+      if map[name] == nil then map[name] = value end
+      if not non_extractable[name] then msg[name] = value end
+    end
+    msg.TagArray = tags
+    msg.Tags = map
+
+    control.begin(msg.Timestamp)
+    local ok, res = raw_pcall(process.run, msg, env_cache)
+    local used, limit = control.finish()
+    local result
+    if limit then
+      result = { Error = limit }
+    elseif not ok then
+      result = { Error = type(res) == "string" and res or
+        ("the process failed with a " .. type(res) .. " error value") }
+    elseif type(res) ~= "table" then
+      result = { Error = "the process returned a " .. type(res) .. " instead of a result" }
+    else
+      result = res
+    end
+    local out = {
+      Assignments = rawget(result, "Assignments") or {},
+      Error = rawget(result, "Error"),
+      GasUsed = used,
+      Messages = rawget(result, "Messages") or {},
+      Output = rawget(result, "Output") or "",
+      Spawns = rawget(result, "Spawns") or {},
+    }
+    if out.Error ~= nil then
+      out.Assignments, out.Messages, out.Spawns, out.Output = {}, {}, {}, ""
+    end
+    local parts = {}
+    for _, k in ipairs(result_keys) do
+      local v = out[k]
+      if v ~= nil then parts[#parts + 1] = '"' .. k .. '":' .. encode(v, 0) end
+    end
+    return "{" .. tconcat(parts, ",") .. "}"
+  end
+end

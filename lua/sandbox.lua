@@ -1,0 +1,407 @@
+--[[ sandbox.lua: the determinism shims and limits of one process state.
+
+Loaded first, by aos.runtime, into a fresh Lua 5.3 state. It returns `install`, which
+hardens the globals in place and returns the control table the runtime drives:
+
+  * no Python bridge, no io, os reduced to time/clock/date/difftime, no loadfile/dofile,
+    load/loadstring text-only, no string.dump, debug reduced to traceback,
+    collectgarbage reduced to "collect"/"count" (count is a constant: memory is not
+    deterministic across builds);
+  * pairs/next iterate in a deterministic order (numbers, strings, booleans, then other
+    keys by a per-process id), tostring/string.format never show an address;
+  * an instruction budget counted by a count hook, which pcall/xpcall/coroutine cannot
+    swallow: once exceeded, every protected call re-raises the limit error;
+  * require resolves only our own modules (from the sources handed in) and whatever the
+    process put into package.loaded / package.preload.
+
+Everything the limits depend on lives in locals of this chunk, so no Lua code can reach
+the originals (debug.getupvalue and friends are removed).
+]]
+
+local install
+
+do
+  -- Originals, captured before anything is replaced.
+  local raw_next, raw_type, raw_pcall, raw_xpcall = next, type, pcall, xpcall
+  local raw_error, raw_select, raw_rawget, raw_rawequal = error, select, rawget, rawequal
+  local raw_setmetatable, raw_getmetatable = setmetatable, getmetatable
+  local raw_tostring, raw_load, raw_collect = tostring, load, collectgarbage
+  local sethook = debug.sethook
+  local traceback = debug.traceback
+  local co_create, co_resume = coroutine.create, coroutine.resume
+  local os_date = os.date
+  local str_format, str_sub, str_byte, str_gsub = string.format, string.sub, string.byte,
+    string.gsub
+  local tsort, tunpack = table.sort, table.unpack
+  local math_floor = math.floor
+
+  -- The instruction budget. `step` instructions pass between two hook calls; `used` is
+  -- what the current message has counted so far.
+  local step = 1000
+  local limit = 100000000
+  local used = 0
+  local armed = false        -- true while a message runs untrusted code
+  local exceeded = nil       -- the limit error text once a limit was hit in this message
+  local limit_text = "instruction limit exceeded"
+  local memory_text = "memory limit exceeded"
+
+  local function hook()
+    if not armed then return end
+    used = used + step
+    if exceeded or used > limit then
+      exceeded = exceeded or limit_text
+      raw_error(exceeded, 0)
+    end
+  end
+
+  local function arm(co)
+    if co then sethook(co, hook, "", step) else sethook(hook, "", step) end
+  end
+
+  -- A limit error must not be swallowed by the process's own protected calls.
+  local function check_limits(ok, ...)
+    if exceeded then raw_error(exceeded, 0) end
+    if not ok and raw_rawequal((...), "not enough memory") then
+      exceeded = memory_text
+      raw_error(exceeded, 0)
+    end
+    return ok, ...
+  end
+
+  local function safe_pcall(f, ...)
+    return check_limits(raw_pcall(f, ...))
+  end
+
+  local function safe_xpcall(f, handler, ...)
+    return check_limits(raw_xpcall(f, function(e)
+      if exceeded then return exceeded end
+      return handler(e)
+    end, ...))
+  end
+
+  local function safe_co_create(f)
+    local co = co_create(f)
+    arm(co)   -- new threads inherit the hook in 5.3; setting it again resets their count
+    return co
+  end
+
+  local function safe_resume(co, ...)
+    return check_limits(co_resume(co, ...))
+  end
+
+  local function safe_wrap(f)
+    local co = safe_co_create(f)
+    return function(...)
+      local function unwrap(ok, ...)
+        if not ok then
+          local e = ...
+          raw_error(e, 0)
+        end
+        return ...
+      end
+      return unwrap(safe_resume(co, ...))
+    end
+  end
+
+  -- Deterministic identities for values that have no natural order or printable form.
+  local ids = raw_setmetatable({}, { __mode = "k" })
+  local next_id = 0
+  local function id_of(v)
+    local id = ids[v]
+    if not id then
+      next_id = next_id + 1
+      id = next_id
+      ids[v] = id
+    end
+    return id
+  end
+
+  local type_rank = { number = 1, string = 2, boolean = 3 }
+  local function key_less(a, b)
+    local ta, tb = raw_type(a), raw_type(b)
+    if ta == tb then
+      if ta == "number" or ta == "string" then return a < b end
+      if ta == "boolean" then return (not a) and b end
+      return id_of(a) < id_of(b)
+    end
+    return (type_rank[ta] or 4) < (type_rank[tb] or 4)
+  end
+
+  local function sorted_keys(t)
+    local keys, n = {}, 0
+    local k = raw_next(t)
+    while k ~= nil do
+      n = n + 1
+      keys[n] = k
+      k = raw_next(t, k)
+    end
+    -- Give unordered keys their ids in a stable way before sorting compares them.
+    tsort(keys, key_less)
+    return keys, n
+  end
+
+  -- Per table: the sorted key list of its last traversal, so that `next(t, k)` in a loop
+  -- stays linear. A weak-keyed cache; rebuilt whenever next(t, nil) starts a traversal.
+  local order_cache = raw_setmetatable({}, { __mode = "k" })
+
+  local function det_next(t, k)
+    if k == nil then
+      if raw_next(t) == nil then return nil end
+      local keys, n = sorted_keys(t)
+      local pos = {}
+      for i = 1, n do pos[keys[i]] = i end
+      order_cache[t] = { keys = keys, pos = pos, n = n }
+      local first = keys[1]
+      return first, t[first]
+    end
+    local c = order_cache[t]
+    if not c or not c.pos[k] then
+      local keys, n = sorted_keys(t)
+      local pos = {}
+      for i = 1, n do pos[keys[i]] = i end
+      c = { keys = keys, pos = pos, n = n }
+      order_cache[t] = c
+      if not pos[k] then raw_error("invalid key to 'next'", 2) end
+    end
+    local i = c.pos[k] + 1
+    local keys = c.keys
+    while i <= c.n do
+      local key = keys[i]
+      local v = raw_rawget(t, key)
+      if v ~= nil then return key, v end
+      i = i + 1
+    end
+    return nil
+  end
+
+  local function det_pairs(t)
+    local mt = raw_getmetatable(t)
+    if raw_type(mt) == "table" then
+      local p = raw_rawget(mt, "__pairs")
+      if p then
+        local a, b, c = p(t)
+        return a, b, c
+      end
+    end
+    if raw_type(t) ~= "table" then
+      raw_error("bad argument #1 to 'pairs' (table expected, got " .. raw_type(t) .. ")", 2)
+    end
+    -- Iterate over a snapshot of sorted keys: linear, and order independent of hashing.
+    local keys, n = sorted_keys(t)
+    local i = 0
+    return function()
+      while true do
+        i = i + 1
+        if i > n then return nil end
+        local key = keys[i]
+        local v = t[key]
+        if v ~= nil then return key, v end
+      end
+    end, t, nil
+  end
+
+  local function det_tostring(v)
+    local tv = raw_type(v)
+    if tv == "table" or tv == "function" or tv == "thread" or tv == "userdata" then
+      local mt = raw_getmetatable(v)
+      if raw_type(mt) == "table" and raw_rawget(mt, "__tostring") ~= nil then
+        local s = raw_rawget(mt, "__tostring")(v)
+        if raw_type(s) ~= "string" then raw_error("'__tostring' must return a string", 2) end
+        return s
+      end
+      if raw_type(mt) == "table" and raw_type(raw_rawget(mt, "__name")) == "string" then
+        return str_format("%s: 0x%08x", raw_rawget(mt, "__name"), id_of(v))
+      end
+      return str_format("%s: 0x%08x", tv, id_of(v))
+    end
+    return raw_tostring(v)
+  end
+
+  local function det_format(fmt, ...)
+    local n = raw_select("#", ...)
+    if n == 0 then return str_format(fmt) end
+    local args = { ... }
+    for i = 1, n do
+      local tv = raw_type(args[i])
+      if tv == "table" or tv == "function" or tv == "thread" or tv == "userdata" then
+        args[i] = det_tostring(args[i])
+      end
+    end
+    return str_format(fmt, tunpack(args, 1, n))
+  end
+
+  -- load: text chunks only, whatever mode the caller asks for.
+  local function safe_load(chunk, chunkname, mode, ...)
+    if raw_type(chunk) == "string" and str_byte(chunk, 1) == 27 then
+      return nil, "attempt to load a binary chunk (only text chunks are allowed)"
+    end
+    if raw_select("#", ...) > 0 then
+      return raw_load(chunk, chunkname, "t", (...))
+    end
+    return raw_load(chunk, chunkname, "t")
+  end
+
+  local function safe_collect(opt, ...)
+    if opt == nil or opt == "collect" then
+      raw_collect("collect")
+      return 0
+    elseif opt == "count" then
+      -- Real memory figures differ between builds; a constant keeps results replayable.
+      return 0, 0
+    elseif opt == "step" or opt == "isrunning" then
+      return opt == "isrunning"
+    end
+    raw_error("collectgarbage: option '" .. raw_tostring(opt) ..
+      "' is not available in a process (use \"collect\" or \"count\")", 2)
+  end
+
+  local function safe_setmetatable(t, mt)
+    if raw_type(mt) == "table" and raw_rawget(mt, "__gc") ~= nil then
+      raw_error("setmetatable: __gc finalizers are not allowed in a process " ..
+        "(they would run at nondeterministic times)", 2)
+    end
+    return raw_setmetatable(t, mt)
+  end
+
+  install = function(sources, opts)
+    limit = opts.instruction_limit or limit
+    step = opts.step or step
+    limit_text = str_format("instruction limit exceeded (%d instructions)", limit)
+    memory_text = opts.memory_text or "memory limit exceeded"
+    local G = _G
+    local clock_now = 0   -- msg.Timestamp (ms) of the message being handled
+
+    G.python = nil
+    G.io = nil
+    G.dofile = nil
+    G.loadfile = nil
+    G.pairs = det_pairs
+    G.next = det_next
+    G.tostring = det_tostring
+    G.load = safe_load
+    G.loadstring = safe_load
+    G.pcall = safe_pcall
+    G.xpcall = safe_xpcall
+    G.collectgarbage = safe_collect
+    G.setmetatable = safe_setmetatable
+    string.dump = nil
+    string.format = det_format
+    coroutine.create = safe_co_create
+    coroutine.resume = safe_resume
+    coroutine.wrap = safe_wrap
+    G.debug = { traceback = traceback }
+    G.os = {
+      time = function() return clock_now end,
+      clock = function() return used / 1e8 end,
+      difftime = os.difftime,
+      date = function(fmt, t)
+        fmt = fmt or "%c"
+        if raw_type(fmt) ~= "string" then
+          raw_error("bad argument #1 to 'date' (string expected, got " .. raw_type(fmt) .. ")", 2)
+        end
+        if str_sub(fmt, 1, 1) ~= "!" then fmt = "!" .. fmt end
+        if t == nil then t = math_floor(clock_now / 1000) end
+        return os_date(fmt, t)
+      end,
+    }
+    -- The shared string metatable stays ours: getmetatable("") hands out a decoy.
+    local smt = raw_getmetatable("")
+    smt.__metatable = { __index = string }
+
+    -- Modules: our own sources by name, plus what the process defines itself.
+    local package = G.package
+    local preload = package.preload
+    local loaded = package.loaded
+    loaded.python = nil
+    loaded.io = nil
+    loaded.os = G.os
+    loaded.debug = G.debug
+    local lpackage = { loaded = loaded, preload = preload, path = "", cpath = "",
+      config = package.config }
+    G.package = lpackage
+    loaded.package = lpackage
+
+    -- Module name → source key: ".handlers-utils" → "handlers_utils", ".crypto.digest" →
+    -- "crypto/digest"; "ao" and "json" also without the dot.
+    local function source_key(name)
+      local key = name
+      if str_sub(key, 1, 1) == "." then key = str_sub(key, 2) end
+      key = str_gsub(str_gsub(key, "%.", "/"), "%-", "_")
+      if sources[key] then return key end
+      return nil
+    end
+
+    local loading = {}
+    local function require(name)
+      if raw_type(name) ~= "string" then
+        raw_error("bad argument #1 to 'require' (string expected, got " .. raw_type(name) .. ")", 2)
+      end
+      local v = loaded[name]
+      if v ~= nil then return v end
+      local pre = preload[name]
+      if pre ~= nil then
+        v = pre(name)
+        if v == nil then v = true end
+        if loaded[name] == nil then loaded[name] = v end
+        return loaded[name]
+      end
+      local key = source_key(name)
+      if not key then
+        raw_error("module '" .. name .. "' not found: a process can require its own " ..
+          "modules (package.loaded / package.preload) and the aos library modules only", 2)
+      end
+      local canon = "." .. str_gsub(str_gsub(key, "/", "."), "_", "-")
+      v = loaded[canon]
+      if v == nil then
+        if loading[key] then
+          raw_error("module '" .. name .. "' is required in a loop", 2)
+        end
+        local fn, err = raw_load(sources[key], canon, "t", G)
+        if not fn then raw_error(err, 0) end
+        loading[key] = true
+        local ok, res = raw_pcall(fn, canon)
+        loading[key] = nil
+        if not ok then raw_error(res, 0) end
+        v = res
+        if v == nil then v = loaded[canon] end
+        if v == nil then v = true end
+        loaded[canon] = v
+      end
+      loaded[name] = v
+      return v
+    end
+    G.require = require
+
+    arm(nil)
+
+    local control = {}
+    -- Called by the process library around the untrusted part of one message.
+    function control.begin(timestamp)
+      used = 0
+      exceeded = nil
+      clock_now = timestamp or 0
+      arm(nil)
+      armed = true
+    end
+    function control.finish()
+      armed = false
+      local e = exceeded
+      exceeded = nil
+      return used, e
+    end
+    function control.exceeded() return exceeded end
+    function control.note_memory_error()
+      exceeded = exceeded or memory_text
+      return exceeded
+    end
+    function control.is_memory_error(e) return raw_rawequal(e, "not enough memory") end
+    function control.collect() raw_collect("collect") end
+    function control.used() return used end
+    control.pcall = raw_pcall
+    control.sorted_keys = sorted_keys
+    control.traceback = traceback
+    return control
+  end
+end
+
+return install
