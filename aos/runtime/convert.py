@@ -44,7 +44,9 @@ def flatten_message(msg: dict[str, Any]) -> list[Any]:
         try:
             name, value = tag["name"], tag["value"]
         except (TypeError, KeyError):
-            raise ValueError(f"msg Tags[{i}] must be {{'name': str, 'value': str}}, got {tag!r}")
+            raise ValueError(
+                f"msg Tags[{i}] must be {{'name': str, 'value': str}}, got {tag!r}"
+            ) from None
         if not isinstance(name, str):
             raise ValueError(f"msg Tags[{i}] name must be a string, got {name!r}")
         args.append(name)

@@ -29,8 +29,8 @@ def _refuse(obj: object, name: object, is_setting: bool) -> object:
 
 
 @cache
-def _sources() -> tuple[str, dict[str, str]]:
-    """(sandbox+bridge sources, {module key: source}) of the Lua library, read once."""
+def _sources() -> tuple[str, str, dict[str, str]]:
+    """(sandbox source, bridge source, {module key: source}) of the Lua library, read once."""
     root = lua_dir()
     modules: dict[str, str] = {}
     for path in sorted(root.rglob("*.lua")):
@@ -41,10 +41,9 @@ def _sources() -> tuple[str, dict[str, str]]:
         if key in _PRIVATE:
             continue
         modules[key] = path.read_text(encoding="utf-8")
-    private = "\n".join(
-        (root / f"{name}.lua").read_text(encoding="utf-8") for name in ("sandbox", "bridge")
-    )
-    return private, modules
+    sandbox = (root / "sandbox.lua").read_text(encoding="utf-8")
+    bridge = (root / "bridge.lua").read_text(encoding="utf-8")
+    return sandbox, bridge, modules
 
 
 def _empty_error(text: str) -> dict[str, Any]:
@@ -65,7 +64,8 @@ class LuaProcess:
         self, *, memory_limit: int = 256 * 2**20, instruction_limit: int = 100_000_000
     ) -> None:
         self.limits = RuntimeLimits(memory_limit=memory_limit, instruction_limit=instruction_limit)
-        self._runtime = lua53.LuaRuntime(
+        # lupa is untyped: its objects stay behind these Any-typed attributes.
+        self._runtime: Any = lua53.LuaRuntime(
             register_eval=False,
             register_builtins=False,
             unpack_returned_tuples=True,
@@ -76,9 +76,7 @@ class LuaProcess:
         self._closed = False
         rt = self._runtime
         rt.globals().python = None
-        _, modules = _sources()
-        sandbox_src = (lua_dir() / "sandbox.lua").read_text(encoding="utf-8")
-        bridge_src = (lua_dir() / "bridge.lua").read_text(encoding="utf-8")
+        sandbox_src, bridge_src, modules = _sources()
         install = rt.execute(sandbox_src)
         control = install(
             rt.table_from(modules),
@@ -90,9 +88,9 @@ class LuaProcess:
                 }
             ),
         )
-        self._control = control
-        self._entry = rt.execute(bridge_src)(control)
-        self._collect = control.collect
+        self._control: Any = control
+        self._entry: Any = rt.execute(bridge_src)(control)
+        self._collect: Any = control.collect
 
     def handle(self, msg: dict[str, Any], env: dict[str, Any]) -> dict[str, Any]:
         """Evaluate one message; the result dict is deterministic for a given log."""
@@ -141,4 +139,4 @@ class LuaProcess:
         self._entry = None
         self._control = None
         self._collect = None
-        self._runtime = None  # type: ignore[assignment]
+        self._runtime = None
