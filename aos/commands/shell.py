@@ -43,8 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="The interactive Lua shell of the AO computer, with its own embedded ao node.",
         epilog="Subcommands: aos serve, aos wallet, aos bench. Inside the shell, .help lists "
         "the dot-commands.",
+        add_help=False,
     )
     add = parser.add_argument
+    add("-h", "--help", action="help", help="Show this help and exit.")
     add("target", nargs="?", metavar="NAME|PROCESS_ID", help="Your process (default: default).")
     add("--wallet", metavar="FILE", help="The JWK wallet to sign with (default: ~/.aos.json).")
     add("--module", metavar="ID", help="Module id to spawn a new process with.")
@@ -65,7 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("--data-dir", metavar="DIR", help="The embedded node's data directory.")
     add("--no-live", action="store_true", help="Start with the live feed paused.")
     add("--debug", action="store_true", help="Show tracebacks and HTTP traces.")
-    add("--version", action="version", version=f"aos {__version__} (aos-shell, Python)")
+    add(
+        "--version",
+        action="version",
+        version=f"aos {__version__} (aos-shell, Python)",
+        help="Show the version and exit.",
+    )
     return parser
 
 

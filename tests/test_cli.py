@@ -1,0 +1,96 @@
+"""`aos` as a user runs it (a subprocess, HOME and AOS_DATA_DIR in tmp_path): the flags,
+their errors, and the checks made before any node work (aos-compat §5 item 4)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from aos.commands.shell import build_parser
+
+
+def run_aos(
+    *args: str, home: Path, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("AOS_", "XDG_"))}
+    full_env.update(
+        HOME=str(home),
+        AOS_DATA_DIR=str(home / "node"),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_CONFIG_HOME=str(home / "config"),
+        NO_COLOR="1",
+        COLUMNS="120",
+    )
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "aos", *args],
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=120,
+    )
+
+
+# An address nothing listens on: a test that reached the network would fail on it.
+DEAD = ["--mu-url", "http://127.0.0.1:9", "--cu-url", "http://127.0.0.1:9"]
+
+
+def test_version_and_help(tmp_path: Path) -> None:
+    version = run_aos("--version", home=tmp_path)
+    assert version.returncode == 0 and version.stdout.startswith("aos ")
+    helped = run_aos("--help", home=tmp_path)
+    assert helped.returncode == 0
+    for flag in ("--wallet", "--run", "--load", "--json", "--list", "--watch", "--cu-url"):
+        assert flag in helped.stdout
+
+
+def test_help_strings_end_with_periods() -> None:
+    for action in build_parser()._actions:
+        if action.help and action.help != "==SUPPRESS==":
+            assert action.help.endswith("."), action.option_strings
+
+
+def test_an_unknown_flag_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_aos("--frobnicate", home=tmp_path)
+    assert result.returncode == 2
+    assert "unrecognized arguments: --frobnicate" in result.stderr
+
+
+def test_a_missing_load_file_fails_before_any_node_work(tmp_path: Path) -> None:
+    result = run_aos("demo", "--load", "nope.lua", *DEAD, home=tmp_path)
+    assert result.returncode == 1
+    assert "cannot load nope.lua: no such file" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / ".aos.json").exists()  # not even the wallet was touched
+
+
+def test_a_bad_cron_fails_before_any_node_work(tmp_path: Path) -> None:
+    result = run_aos("demo", "--cron", "every-minute", *DEAD, home=tmp_path)
+    assert result.returncode == 1
+    assert "--cron 'every-minute' is not an interval" in result.stderr
+    assert not (tmp_path / ".aos.json").exists()
+
+
+def test_unpaired_tags_and_a_missing_data_file_are_refused(tmp_path: Path) -> None:
+    tags = run_aos("demo", "--tag-name", "A", *DEAD, home=tmp_path)
+    assert tags.returncode == 1 and "1 --tag-name but 0 --tag-value" in tags.stderr
+    data = run_aos("demo", "--data", "gone.txt", *DEAD, home=tmp_path)
+    assert data.returncode == 1 and "--data gone.txt: no such file" in data.stderr
+
+
+def test_run_without_a_name_never_falls_back_to_default(tmp_path: Path) -> None:
+    result = run_aos("--run", "1 + 1", *DEAD, home=tmp_path)
+    assert result.returncode == 1
+    assert "--run needs a process name or id" in result.stderr
+
+
+def test_an_unreachable_unit_is_named_in_one_line(tmp_path: Path) -> None:
+    result = run_aos(
+        "demo", "--run", "1", *DEAD, "--gateway-url", "http://127.0.0.1:9", home=tmp_path
+    )
+    assert result.returncode == 1
+    assert "http://127.0.0.1:9" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
