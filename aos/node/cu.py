@@ -100,7 +100,8 @@ class ComputeUnit:
             return
         self.store.put_results([_to_new(pid, ev) for ev in done])
         if self.on_outbox is not None and any(
-            not ev.error and (ev.result["Messages"] or ev.result["Spawns"] or ev.result["Assignments"])
+            not ev.error
+            and (ev.result["Messages"] or ev.result["Spawns"] or ev.result["Assignments"])
             for ev in done
         ):
             self.on_outbox(pid)
@@ -176,7 +177,9 @@ class ComputeUnit:
     def _dry_run_message(ev: Evaluator, body: dict[str, Any]) -> dict[str, Any]:
         tags = body.get("Tags", [])
         if not isinstance(tags, list) or not all(
-            isinstance(t, dict) and isinstance(t.get("name"), str) and isinstance(t.get("value"), str)
+            isinstance(t, dict)
+            and isinstance(t.get("name"), str)
+            and isinstance(t.get("value"), str)
             for t in tags
         ):
             raise NodeError("dry-run Tags must be a list of {name, value} strings")
@@ -191,7 +194,9 @@ class ComputeUnit:
             From=from_process or owner,
             Target=str(body.get("Target") or ev.process.id),
             Anchor=str(body.get("Anchor") or "0"),
-            Data=body.get("Data") if isinstance(body.get("Data"), str) else str(body.get("Data") or ""),
+            Data=body.get("Data")
+            if isinstance(body.get("Data"), str)
+            else str(body.get("Data") or ""),
             Tags=[t for t in tags if t["name"] not in ("From", "Owner")],
             Cron=False,
         )

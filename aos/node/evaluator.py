@@ -24,7 +24,9 @@ from aos.signers import eth_address
 
 # The owner address the seeded module record is attributed to (it has no signature): a
 # fixed, address-shaped constant, so env.Module.Owner is the same on every node.
-MODULE_OWNER = b64url_encode(hashlib.sha256(b"aos-python lua module " + AOS_MODULE_ID.encode()).digest())
+MODULE_OWNER = b64url_encode(
+    hashlib.sha256(b"aos-python lua module " + AOS_MODULE_ID.encode()).digest()
+)
 MODULE_TAG_DICTS = [{"name": n, "value": v} for n, v in MODULE_TAGS]
 
 _UNIT_MS = {
@@ -177,7 +179,11 @@ class Evaluator:
         self.crons = parse_crons(self.process.tags)
         self._cron_next = [1 for _ in self.crons]
         self.env: dict[str, Any] = {
-            "Process": {"Id": self.process.id, "Owner": self.process.owner, "Tags": self.process.tags},
+            "Process": {
+                "Id": self.process.id,
+                "Owner": self.process.owner,
+                "Tags": self.process.tags,
+            },
             "Module": {"Id": self.process.module, "Owner": MODULE_OWNER, "Tags": MODULE_TAG_DICTS},
         }
 

@@ -43,7 +43,6 @@ def load_node_keys(data_dir: Path) -> tuple[Wallet, Ed25519Signer]:
             if not wallet_path.exists():
                 wallet = Wallet.generate()
 
-
                 _write_atomic(wallet_path, json.dumps(wallet.jwk).encode())
             wallet = Wallet.load(wallet_path)
             key_path = data_dir / SCHEDULER_FILE

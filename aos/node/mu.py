@@ -160,9 +160,7 @@ class Messenger:
         else:  # a wallet or a process elsewhere: stored (uploaded), not scheduled
             self.su.store_only(item, raw, claim=claim)
 
-    def _push_message(
-        self, claim: str, msg: Any, sender: str, module: str, origin: str
-    ) -> None:
+    def _push_message(self, claim: str, msg: Any, sender: str, module: str, origin: str) -> None:
         tags = _str_tags(msg.get("Tags")) if isinstance(msg, dict) else None
         target = msg.get("Target") if isinstance(msg, dict) else None
         if tags is None or not isinstance(target, str):

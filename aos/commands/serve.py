@@ -1,0 +1,67 @@
+"""`aos serve`: run the local ao node over HTTP with uvicorn, for other terminals and tools.
+
+Prints the URLs to give to clients (MU, CU, SU, gateway) and the aos console command line.
+The data directory defaults to platformdirs' user data dir (`…/aos/node`), or AOS_DATA_DIR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from aos.protocol import CU_PATH, DEFAULT_PORT, MU_PATH, SU_PATH
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("AOS_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("aos")) / "node"
+
+
+def urls(base: str) -> dict[str, str]:
+    return {"mu": base + MU_PATH, "cu": base + CU_PATH, "su": base + SU_PATH, "gateway": base}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="aos serve",
+        description="Run the local ao node (messenger, scheduler, compute unit, gateway).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on.")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="TCP port.")
+    parser.add_argument("--data-dir", type=Path, default=None, help="node data directory.")
+    parser.add_argument(
+        "--log-level", default="warning", help="uvicorn log level (debug, info, warning)."
+    )
+    args = parser.parse_args(argv)
+
+    import uvicorn
+
+    from aos.node.app import create_app
+
+    data_dir = args.data_dir or default_data_dir()
+    shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    base = f"http://{shown_host}:{args.port}"
+    app = create_app(data_dir, public_url=base)
+    node = app.state.node
+    u = urls(base)
+    print(f"aos node on {base}  (data: {data_dir})")
+    print(f"  MU       {u['mu']}")
+    print(f"  CU       {u['cu']}")
+    print(f"  SU       {u['su']}   scheduler address {node.su.address}")
+    print(f"  gateway  {u['gateway']}")
+    print(f"  node wallet {node.wallet.address}")
+    print("aos console:")
+    print(
+        f"  aos NAME --legacy --gateway-url {u['gateway']} --cu-url {u['cu']} "
+        f"--mu-url {u['mu']} --scheduler {node.su.address} "
+        f"--tag-name Authority --tag-value {node.wallet.address}"
+    )
+    sys.stdout.flush()
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    return 0

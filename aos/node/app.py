@@ -1,0 +1,91 @@
+"""The node as one ASGI app: gateway at the root, MU/SU/CU under their URL prefixes.
+
+Prefix routing is done here rather than with Starlette's Mount so that a POST to the bare
+prefix (`/mu`, as aoconnect sends when MU_URL has no trailing slash) reaches the unit's
+`/` route instead of a redirect. CORS is open, as on the reference units. The lifespan
+starts the crank thread, so pushes work the same under uvicorn and in-process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from aos.node import api_cu, api_mu, api_su, gateway
+from aos.node.node import Node, NodeSettings
+from aos.node.web import EXCEPTION_HANDLERS
+from aos.protocol import CU_PATH, MU_PATH, SU_PATH
+
+
+def _unit(routes: list[Any], node: Node) -> Starlette:
+    app = Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS)
+    app.state.node = node
+    app.state.max_body = node.settings.max_body
+    return app
+
+
+class PrefixRouter:
+    """Middleware sending `/mu…`, `/su…`, `/cu…` to their units (prefix stripped); the rest
+    (and the lifespan) goes on to the gateway app it wraps."""
+
+    def __init__(self, app: ASGIApp, units: dict[str, ASGIApp]) -> None:
+        self.units = units
+        self.fallback = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            path: str = scope["path"]
+            for prefix, app in self.units.items():
+                if path == prefix or path.startswith(prefix + "/"):
+                    rest = path[len(prefix) :] or "/"
+                    child = dict(scope)
+                    child["path"] = rest
+                    child["raw_path"] = rest.encode()
+                    child["root_path"] = scope.get("root_path", "") + prefix
+                    await app(child, receive, send)
+                    return
+        await self.fallback(scope, receive, send)
+
+
+def create_app(data_dir: Path, **settings: Any) -> Starlette:
+    """The node over `data_dir`. Settings: see aos.node.node.NodeSettings."""
+    node = Node(Path(data_dir), NodeSettings(**settings))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        node.start()
+        try:
+            yield
+        finally:
+            node.stop()
+
+    units: dict[str, ASGIApp] = {
+        MU_PATH: _unit(api_mu.routes, node),
+        SU_PATH: _unit(api_su.routes, node),
+        CU_PATH: _unit(api_cu.routes, node),
+    }
+    app = Starlette(
+        routes=gateway.routes,
+        lifespan=lifespan,
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[
+            Middleware(
+                CORSMiddleware,
+                allow_origins=["*"],
+                allow_methods=["*"],
+                allow_headers=["*"],
+                expose_headers=["*"],
+            ),
+            Middleware(PrefixRouter, units=units),
+        ],
+    )
+    app.state.node = node
+    app.state.max_body = node.settings.max_body
+    return app
