@@ -71,9 +71,13 @@ def _read_long(raw: bytes | memoryview, pos: int, base: int) -> tuple[int, int]:
             return (n >> 1) ^ -(n & 1), pos
 
 
-def _read_text(raw: bytes | memoryview, pos: int, base: int, what: str) -> tuple[str, int]:
+def _read_text(
+    raw: bytes | memoryview, pos: int, base: int, what: str, allow_empty: bool
+) -> tuple[str, int]:
     start = pos
     size, pos = _read_long(raw, pos, base)
+    if size == 0 and allow_empty:
+        return "", pos
     if size <= 0:
         problem = "is empty" if size == 0 else f"has negative length {size}"
         raise DataItemError(f"tag {what} {problem}", field="tags", offset=base + start)
@@ -91,11 +95,12 @@ def _read_text(raw: bytes | memoryview, pos: int, base: int, what: str) -> tuple
     return text, end
 
 
-def decode_tags(raw: bytes | memoryview, *, base: int = 0) -> Tags:
+def decode_tags(raw: bytes | memoryview, *, base: int = 0, allow_empty: bool = False) -> Tags:
     """Decode tag bytes; `base` is their offset in the item, used in error messages.
 
-    Names and values must be non-empty UTF-8 (ANS-104), and the bytes must end exactly
-    after the terminating zero block.
+    Names and values must be UTF-8 and, unless `allow_empty`, non-empty (ANS-104; arbundles
+    and the reference SU accept empty ones). The bytes must end exactly after the
+    terminating zero block.
     """
     end = len(raw)
     if end == 0:
@@ -124,8 +129,8 @@ def decode_tags(raw: bytes | memoryview, *, base: int = 0) -> Tags:
             )
         items_at = pos
         for _ in range(count):
-            name, pos = _read_text(raw, pos, base, "name")
-            value, pos = _read_text(raw, pos, base, "value")
+            name, pos = _read_text(raw, pos, base, "name", allow_empty)
+            value, pos = _read_text(raw, pos, base, "value", allow_empty)
             tags.append((name, value))
         if size >= 0 and pos - items_at != size:
             raise DataItemError(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aos.dataitem import DEFAULT_MAX_SIZE, DataItem, parse
+from aos.dataitem import DEFAULT_MAX_SIZE, DataItem, as_byte_view, parse
 from aos.errors import DataItemError
 
 _U256 = 32
@@ -49,7 +49,7 @@ def parse_bundle(
     """
     if not isinstance(raw, (bytes, bytearray, memoryview)):
         raise DataItemError(f"expected bytes, got {type(raw).__name__}")
-    mv = memoryview(raw).cast("B") if isinstance(raw, memoryview) else memoryview(raw)
+    mv = as_byte_view(raw)
     count = _read_u256(mv, 0, "item count")
     pos = _U256 + count * _HEADER
     if pos > len(mv):

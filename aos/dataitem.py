@@ -195,11 +195,20 @@ def _truncated(field: str, offset: int, need: int, have: int) -> DataItemError:
     )
 
 
-def parse(raw: bytes | bytearray | memoryview, *, max_size: int = DEFAULT_MAX_SIZE) -> DataItem:
-    """Parse one binary data item; raises DataItemError (field, offset) and nothing else."""
+def parse(
+    raw: bytes | bytearray | memoryview,
+    *,
+    max_size: int = DEFAULT_MAX_SIZE,
+    allow_empty_tags: bool = False,
+) -> DataItem:
+    """Parse one binary data item; raises DataItemError (field, offset) and nothing else.
+
+    Empty tag names or values break ANS-104 and are refused unless `allow_empty_tags`
+    (arbundles signs and accepts them, so items from the wider network may carry them).
+    """
     if not isinstance(raw, (bytes, bytearray, memoryview)):
         raise DataItemError(f"expected bytes, got {type(raw).__name__}")
-    mv = memoryview(raw).cast("B") if isinstance(raw, memoryview) else memoryview(raw)
+    mv = as_byte_view(raw)
     size = len(mv)
     if size > max_size:
         raise DataItemError(
@@ -239,7 +248,7 @@ def parse(raw: bytes | bytearray | memoryview, *, max_size: int = DEFAULT_MAX_SI
     if size < pos + tag_len:
         raise _truncated("tags", pos, tag_len, size - pos)
     raw_tags = bytes(mv[pos : pos + tag_len])
-    tags = decode_tags(raw_tags, base=pos)
+    tags = decode_tags(raw_tags, base=pos, allow_empty=allow_empty_tags)
     if len(tags) != tag_count:
         raise DataItemError(
             f"number of tags says {tag_count} but the tag bytes hold {len(tags)}",
@@ -250,6 +259,16 @@ def parse(raw: bytes | bytearray | memoryview, *, max_size: int = DEFAULT_MAX_SI
     return DataItem(
         signature_type, signature, owner, target, anchor, tags, raw_tags, bytes(mv[pos:])
     )
+
+
+def as_byte_view(raw: bytes | bytearray | memoryview) -> memoryview:
+    """A flat byte view of `raw` without copying; DataItemError for strided views."""
+    if not isinstance(raw, memoryview):
+        return memoryview(raw)
+    try:
+        return raw.cast("B")
+    except TypeError:
+        raise DataItemError("expected contiguous bytes, got a strided memoryview") from None
 
 
 def _optional32(mv: memoryview, pos: int, field: str) -> tuple[bytes | None, int]:

@@ -240,6 +240,17 @@ def test_size_limit() -> None:
 def test_non_bytes_input() -> None:
     with pytest.raises(DataItemError, match="expected bytes"):
         parse("text")  # type: ignore[arg-type]
+    with pytest.raises(DataItemError, match="contiguous"):
+        parse(memoryview(_item_bytes())[::2])
+
+
+def test_empty_tags_only_when_allowed() -> None:
+    """ANS-104 forbids them, arbundles signs them: refused by default, accepted on request."""
+    tags = b"\x04\x0aEmpty\x00\x02x\x02y\x00"
+    raw = _item_bytes(tags=tags, counts=(2, len(tags)))
+    assert "tag value is empty" in str(_error(raw))
+    item = parse(raw, allow_empty_tags=True)
+    assert item.tags == (("Empty", ""), ("x", "y")) and item.to_bytes() == raw
 
 
 def test_b64url() -> None:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from aos.avro import encode_tags
-from aos.dataitem import DataItem, b64url_decode, b64url_encode, create, parse
+from aos.dataitem import DataItem, DataItemError, b64url_decode, b64url_encode, create, parse
 from aos.signers import EthereumSigner
 from aos.wallet import Ed25519Signer, Wallet
 
@@ -212,3 +212,17 @@ def test_items_arbundles_signs_parse_and_verify_here(
     assert list(item.tags) == list(expected.get("tags", []))
     # Our Avro writer produces arbundles' tag bytes exactly.
     assert encode_tags(item.tags) == item.raw_tags
+
+
+def test_empty_tag_values_from_arbundles(arbundles: Path, ed25519: Ed25519Signer) -> None:
+    """arbundles signs empty tag values; we refuse them unless allow_empty_tags."""
+    request = {
+        "ed25519": {"seed": ed25519.private_bytes().hex(), "pub": ed25519.owner.hex()},
+        "items": [{"signer": "ed25519", "data": "", "tags": [["Empty", ""]]}],
+    }
+    (signed,) = run_arb(arbundles, "sign", request)
+    raw = base64.b64decode(signed["raw"])
+    with pytest.raises(DataItemError, match="tag value is empty"):
+        parse(raw)
+    item = parse(raw, allow_empty_tags=True)
+    assert item.id == signed["id"] and item.verify() and item.tags == (("Empty", ""),)
