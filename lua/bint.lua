@@ -65,9 +65,9 @@ local function new_class(bits)
 
   -- x := x / d in place for 0 < d < 2^32; returns the remainder. Works in 16-bit steps so
   -- no intermediate reaches 2^63 (Lua's // is signed).
-  local function divmod_small(x, d)
+  local function divmod_small(x, d, top)
     local rem = 0
-    for i = N, 1, -1 do
+    for i = top or N, 1, -1 do
       local cur = (rem << 16) | (x[i] >> 16)
       local qh = cur // d
       rem = cur % d
@@ -115,6 +115,10 @@ local function new_class(bits)
   function bint.frombase(s, base)
     if type(s) ~= "string" then return nil end
     base = base or 10
+    -- fast path: up to 18 plain digits always fit a Lua integer (balances, quantities)
+    if base == 10 and #s <= 18 and s:find("^%d+$") then
+      return frominteger(math.tointeger(tonumber(s)))
+    end
     local sign, body = s:match("^%s*([-+]?)(.-)%s*$")
     if base == 10 then
       local prefix = body:sub(1, 2):lower()
@@ -260,22 +264,31 @@ local function new_class(bits)
       error("bint.tobase: base must be an integer from 2 to 36, got " .. tostring(base), 2)
     end
     if unsigned == nil then unsigned = base ~= 10 end
+    if base == 10 and not unsigned then
+      local n = tointeger(t) -- fast path: the value fits a Lua integer
+      if n then return string.format("%d", n) end
+    end
     local neg = not unsigned and isneg(t)
     local a = copy(t)
     if neg then negate_inplace(a) end
     if iszero(a) then return "0" end
     local parts = {}
+    -- `top` is the highest non-zero limb: the quotient only shrinks, so skip the zeros above
+    local top = N
+    while a[top] == 0 do top = top - 1 end
     if base == 10 then
-      while not iszero(a) do
-        parts[#parts + 1] = divmod_small(a, 1000000000)
+      while top > 0 do
+        parts[#parts + 1] = divmod_small(a, 1000000000, top)
+        while top > 0 and a[top] == 0 do top = top - 1 end
       end
       local out = { tostring(parts[#parts]) }
       for i = #parts - 1, 1, -1 do out[#out + 1] = string.format("%09d", parts[i]) end
       return (neg and "-" or "") .. table.concat(out)
     end
-    while not iszero(a) do
-      local r = divmod_small(a, base)
+    while top > 0 do
+      local r = divmod_small(a, base, top)
       parts[#parts + 1] = digits:sub(r + 1, r + 1)
+      while top > 0 and a[top] == 0 do top = top - 1 end
     end
     return (neg and "-" or "") .. table.concat(parts):reverse()
   end

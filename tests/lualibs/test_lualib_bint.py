@@ -132,3 +132,20 @@ def test_other_widths_share_nothing_with_256() -> None:
     ) == str(-(2**63))
     ok, err = RT.execute('return pcall(require(".bint"), 100)')
     assert ok is False and "multiple of 32" in err
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "999999999999999999",
+        "1000000000000000000",
+        "9223372036854775807",
+        "9223372036854775808",
+        "-9223372036854775808",
+        "-9223372036854775809",
+        "18446744073709551616",
+        "000000000000000042",
+    ],
+)
+def test_text_round_trip_around_the_64_bit_fast_paths(value: str) -> None:
+    assert RT.execute(f'return tostring(bint("{value}"))') == str(int(value))
