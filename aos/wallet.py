@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -57,18 +58,39 @@ def _inconsistency(n: int, e: int, d: int, p: int, q: int, dp: int, dq: int, qi:
 
 
 def _write_new(path: Path, text: str) -> None:
-    """Create `path` with mode 0600; refuse (WalletError) if it exists."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Create `path` with mode 0600 holding `text`; WalletError if it exists.
+
+    The text goes to a private temporary file that is then hard-linked into place, so a
+    concurrent reader sees either no file or the whole wallet, and an existing file is
+    never replaced (link fails on an existing name, unlike rename).
+    """
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise WalletError(f"cannot create wallet file {path}: {err.strerror}") from None
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise
+        except OSError:  # a filesystem without hard links: exclusive create instead
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
     except FileExistsError:
         raise WalletError(
             f"{path} already exists; refusing to overwrite a wallet (choose another file)"
         ) from None
     except OSError as err:
         raise WalletError(f"cannot create wallet file {path}: {err.strerror}") from None
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 class Wallet:

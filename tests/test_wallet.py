@@ -69,6 +69,20 @@ def test_save_refuses_to_overwrite(wallet: Wallet, tmp_path: Path) -> None:
     assert path.read_text() == "precious"
 
 
+def test_save_leaves_no_temporary_files(wallet: Wallet, tmp_path: Path) -> None:
+    wallet.save(tmp_path / "a.json")
+    with pytest.raises(WalletError):
+        wallet.save(tmp_path / "a.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json"]
+
+
+def test_save_into_an_unwritable_place(wallet: Wallet, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(WalletError, match="cannot create wallet file"):
+        wallet.save(blocker / "w.json")
+
+
 def test_load_or_create(tmp_path: Path) -> None:
     path = tmp_path / "home" / ".aos.json"
     created = Wallet.load_or_create(path)
