@@ -55,9 +55,16 @@ return function(control)
     return (str_gsub(s, "\237[\160-\191][\128-\191]", "\239\191\189"))
   end
 
+  -- The prompt repeats on every result: remember the last long string encoded.
+  local last_in, last_out = nil, nil
   local function encode_string(s)
+    if not str_find(s, '[%c"\\\128-\255]') then return '"' .. s .. '"' end
+    if s == last_in then return last_out end
+    local raw = s
     if not utf8_len(s) or str_find(s, "\237[\160-\191]") then s = valid_utf8(s) end
-    return '"' .. str_gsub(s, '[%c"\\]', escapes) .. '"'
+    s = '"' .. str_gsub(s, '[%c"\\]', escapes) .. '"'
+    if #raw > 32 then last_in, last_out = raw, s end
+    return s
   end
 
   local encode
@@ -98,6 +105,15 @@ return function(control)
     return "null"
   end
 
+  -- Names that are already Title-Case map to themselves without a call.
+  local names = {}
+  for _, n in ipairs({ "Id", "Signature", "Owner", "From", "Forwarded-By", "Target", "Anchor",
+    "Data", "Epoch", "Nonce", "Timestamp", "Block-Height", "Hash-Chain", "Cron", "Read-Only",
+    "Module", "Action", "Data-Protocol", "Variant", "Type", "SDK", "Content-Type",
+    "Reference", "X-Reference", "From-Process", "Pushed-For", "Message" }) do
+    names[n] = n
+  end
+
   local env_cache = {}
   local result_keys = { "Assignments", "Error", "GasUsed", "Messages", "Output", "Spawns" }
 
@@ -108,11 +124,11 @@ return function(control)
     local last = 2 * nroot
     for i = 1, last, 2 do
       local k = args[i]
-      if k ~= "Tags" then msg[normalize(k)] = args[i + 1] end
+      if k ~= "Tags" then msg[names[k] or normalize(k)] = args[i + 1] end
     end
     local tags, map, nt = {}, {}, 0
     for i = last + 1, #args, 2 do
-      local name = normalize(args[i])
+      local name = names[args[i]] or normalize(args[i])
       local value = args[i + 1]
       nt = nt + 1
       tags[nt] = { name = name, value = value }

@@ -267,6 +267,14 @@ local function prune_coroutines()
   handlers.coroutines = live
 end
 
+local traceback = debug.traceback
+local function on_error(e)
+  return { err = e, trace = traceback("", 2) }
+end
+local function run_handlers(msg, env)
+  return xpcall(handlers.evaluate, on_error, msg, env)
+end
+
 --- Handle one message whose keys and tag names are already normalised.
 function process.run(msg, env)
   env = env or {}
@@ -306,15 +314,12 @@ function process.run(msg, env)
 
   attach_reply(msg)
 
-  local traceback = debug.traceback
-  local co = coroutine.create(function()
-    return xpcall(handlers.evaluate, function(e)
-      return { err = e, trace = traceback("", 2) }
-    end, msg, env)
-  end)
-  handlers.coroutines[#handlers.coroutines + 1] = co
-  local resumed, ok, failure = coroutine.resume(co)
-  prune_coroutines()
+  local co = coroutine.create(run_handlers)
+  local resumed, ok, failure = coroutine.resume(co, msg, env)
+  -- Keep the coroutine only while it waits for a reply (Receive / .receive()).
+  local waiting = handlers.coroutines
+  if coroutine.status(co) == "suspended" then waiting[#waiting + 1] = co end
+  if #waiting > 0 then prune_coroutines() end
   if not resumed then ok, failure = false, { err = ok, trace = "" } end
 
   local printed = table.concat(logs, "\n")

@@ -116,28 +116,54 @@ do
     return id
   end
 
-  local type_rank = { number = 1, string = 2, boolean = 3 }
-  local function key_less(a, b)
-    local ta, tb = raw_type(a), raw_type(b)
-    if ta == tb then
-      if ta == "number" or ta == "string" then return a < b end
-      if ta == "boolean" then return (not a) and b end
-      return id_of(a) < id_of(b)
-    end
-    return (type_rank[ta] or 4) < (type_rank[tb] or 4)
-  end
+  -- Keys in a fixed order: numbers ascending, strings bytewise, false, true, then every
+  -- other key by the per-process id it got when first ordered or printed. Each group is
+  -- sorted by table.sort's built-in comparison (in C), which keeps pairs cheap.
+  local function by_id(a, b) return id_of(a) < id_of(b) end
 
   local function sorted_keys(t)
-    local keys, n = {}, 0
+    local nums, strs, others = {}, {}, nil
+    local nn, ns = 0, 0
+    local has_false, has_true = false, false
     local k = raw_next(t)
     while k ~= nil do
-      n = n + 1
-      keys[n] = k
+      local tk = raw_type(k)
+      if tk == "string" then
+        ns = ns + 1
+        strs[ns] = k
+      elseif tk == "number" then
+        nn = nn + 1
+        nums[nn] = k
+      elseif k == true then
+        has_true = true
+      elseif k == false then
+        has_false = true
+      else
+        others = others or {}
+        others[#others + 1] = k
+      end
       k = raw_next(t, k)
     end
-    -- Give unordered keys their ids in a stable way before sorting compares them.
-    tsort(keys, key_less)
-    return keys, n
+    if nn > 1 then
+      -- Array parts come out of next() already in order; sort only when they are not.
+      local sorted = true
+      for i = 2, nn do
+        if nums[i - 1] > nums[i] then sorted = false break end
+      end
+      if not sorted then tsort(nums) end
+    end
+    if ns > 1 then tsort(strs) end
+    local n = nn
+    for i = 1, ns do nums[n + i] = strs[i] end
+    n = n + ns
+    if has_false then n = n + 1; nums[n] = false end
+    if has_true then n = n + 1; nums[n] = true end
+    if others then
+      tsort(others, by_id)
+      for i = 1, #others do nums[n + i] = others[i] end
+      n = n + #others
+    end
+    return nums, n
   end
 
   -- Per table: the sorted key list of its last traversal, so that `next(t, k)` in a loop
