@@ -89,10 +89,15 @@ def build(data_dir: Path, messages: int, signer: Ed25519Signer) -> str:
         pid = spawn.id
         node.mu.accept(create(signer=signer, target=pid, data=SETUP, tags=_tags("Eval")).to_bytes())
         for i in range(messages - 2):
+            # A distinct anchor per message: Ed25519 signatures are deterministic, so two
+            # equal messages would be one item (and the node acknowledges the repeat only).
+            anchor = f"{i:032d}"
             if i % 10 == 9:
-                item = create(signer=signer, target=pid, data=EVAL % i, tags=_tags("Eval"))
+                item = create(signer=signer, target=pid, data=EVAL % i, tags=_tags("Eval"),
+                              anchor=anchor)  # fmt: skip
             else:
-                item = create(signer=signer, target=pid, data=" ", tags=_tags("Inc"))
+                item = create(signer=signer, target=pid, data=" ", tags=_tags("Inc"),
+                              anchor=anchor)  # fmt: skip
             node.mu.accept(item.to_bytes())
         node.cu.evaluate_to(pid)
         return pid

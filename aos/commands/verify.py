@@ -97,7 +97,8 @@ def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     if (args.bundle is None) == (args.process is None):
         _parser().error("name a PROCESS, or a --bundle FILE (one of the two)")
-    out = Console(highlight=False)
+    # soft_wrap: hashes and ids stay on one line however narrow the terminal (or pipe) is.
+    out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True)
     report = _run(args, err)
     print_report(report, out)

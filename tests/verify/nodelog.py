@@ -107,40 +107,49 @@ def build_process(
     with open_embedded(data_dir) as http:
         client = client_for(http, signer)
         scheduler = client.scheduler_address()
-        pid = client.spawn(module=AOS_MODULE_ID, scheduler=scheduler, tags=[("Name", "verified")])
+        # The node's wallet signs what its messenger pushes: processes must trust it.
+        authority = ("Authority", client.cu_address() or "")
+        pid = client.spawn(
+            module=AOS_MODULE_ID, scheduler=scheduler, tags=[("Name", "verified"), authority]
+        )
         client.eval(pid, token_source())
+        # Give the sender the process's own supply, so its transfers succeed.
+        client.eval(pid, "Balances[Owner] = Balances[ao.id]")
         client.eval(pid, HANDLERS)
         kids = []
         for k in range(children):
             kid = client.spawn(
-                module=AOS_MODULE_ID, scheduler=scheduler, tags=[("Name", f"kid{k}")]
+                module=AOS_MODULE_ID, scheduler=scheduler, tags=[("Name", f"kid{k}"), authority]
             )
             client.eval(kid, CHILD)
             kids.append(kid)
-        sent = 2 + children
+        sent = 3 + children
         i = 0
         while sent < messages:
             kind = i % 5
+            # Ed25519 signatures are deterministic: a Seq tag keeps equal messages distinct
+            # (an identical item would only be acknowledged again, not scheduled twice).
+            seq = ("Seq", str(i))
             if kind == 0:
                 client.message(
                     pid,
                     tags=[("Action", "Transfer"), ("Recipient", kids[i % len(kids)]),
-                          ("Quantity", str(1 + i % 7))],
+                          ("Quantity", str(1 + i % 7)), seq],
                 )  # fmt: skip
             elif kind == 1:
-                client.message(pid, tags=[("Action", "Tally"), ("Word", f"w{i % 13}")])
+                client.message(pid, tags=[("Action", "Tally"), ("Word", f"w{i % 13}"), seq])
             elif kind == 2:
                 code = EVALS[i % len(EVALS)] % i
-                client.message(pid, data=code, tags=[("Action", "Eval")])
+                client.message(pid, data=code, tags=[("Action", "Eval"), seq])
             elif kind == 3 and kids:
                 # Process to process: the child answers with Pong, pushed back into pid.
                 kid = kids[i % len(kids)]
                 client.message(
                     pid, data=f'Send({{ Target = "{kid}", Action = "Ping", Data = "{i}" }})',
-                    tags=[("Action", "Eval")],
+                    tags=[("Action", "Eval"), seq],
                 )  # fmt: skip
             else:
-                client.message(pid, data=f"x{i % 3} = {i}", tags=[("Action", "Eval")])
+                client.message(pid, data=f"x{i % 3} = {i}", tags=[("Action", "Eval"), seq])
             sent += 1
             i += 1
             if on_progress is not None and sent % 100 == 0:
