@@ -17,8 +17,8 @@ Actions (Action tag):
                 sender (by msg.reply) and Credit-Notice to the recipient, both carrying the
                 X-* tags; without the funds: Transfer-Error, Message-Id, Error =
                 "Insufficient Balance!". With Cast set no notices are sent.
-  Mint          Quantity (> 0); only the process itself or its Owner may mint; others get
-                Mint-Error
+  Mint          Quantity (> 0), credited to the sender; only the process itself or its
+                Owner may mint (aos allows only the process); others get Mint-Error
   Total-Supply  reply Action = Total-Supply, Data = TotalSupply, Ticker
   Burn          Quantity (> 0) from the sender's balance; reply "Successfully burned N"
 Bad input (missing Recipient, a Quantity that is not a positive whole number) ends the
@@ -139,7 +139,7 @@ Handlers.add("mint", "Mint", function(msg)
     })
     return
   end
-  Balances[ao.id] = tostring(balance_of(ao.id) + qty)
+  Balances[msg.From] = tostring(balance_of(msg.From) + qty)
   TotalSupply = tostring(bint(TotalSupply) + qty)
   msg.reply({ Data = Colors.gray .. "Successfully minted " .. Colors.blue .. msg.Quantity .. Colors.reset })
 end)
