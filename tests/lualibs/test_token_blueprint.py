@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from process_support import OWNER, PID, Proc, output_text, tags_of
+from lualibs_process import OWNER, PID, Proc, output_text, tags_of
 
 INITIAL = str(10000 * 10**12)
 
