@@ -7,7 +7,6 @@ local colors = require(".stringify").colors
 
 local function short(id)
   if type(id) ~= "string" then return tostring(id) end
-  if #id <= 6 then return id end
   return string.sub(id, 1, 3) .. "..." .. string.sub(id, -3)
 end
 
