@@ -24,6 +24,8 @@ from aos.client.result import Result
 
 # `[string "aos"]:12: ` as Lua names chunk positions; the last one is where the error is.
 _CHUNK_POS = re.compile(r'\[string "[^"]*"\]:(\d+):\s?')
+# aos puts what the chunk printed before the error, then a red "error:" line (aos §2.6).
+_ERROR_MARK = re.compile(r"(?:\x1b\[31m)?error:\n(?:\x1b\[0m)?")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 ERROR_NOTE = "This error occurred while aos was evaluating the submitted code."
 
@@ -75,15 +77,18 @@ def lines_locator(source: str, file: str | None = None) -> Locate:
 class ParsedError:
     message: str
     line: int | None = None
+    log: str = ""  # what the chunk printed before it failed
 
 
 def parse_error(raw: str) -> ParsedError:
-    """Strip Lua's chunk positions; the last one gives the line (aos §2.6)."""
-    positions = _CHUNK_POS.findall(raw)
-    message = _CHUNK_POS.sub("", raw).strip()
-    if not positions:
-        return ParsedError(message)
-    return ParsedError(message, int(positions[-1]))
+    """Split off the print log, strip Lua's chunk positions; the last gives the line."""
+    log, body = "", raw
+    marks = list(_ERROR_MARK.finditer(raw))
+    if marks:
+        log, body = raw[: marks[-1].start()].strip("\n"), raw[marks[-1].end() :]
+    positions = _CHUNK_POS.findall(body)
+    message = _CHUNK_POS.sub("", body).strip()
+    return ParsedError(message, int(positions[-1]) if positions else None, log)
 
 
 def one_line_error(raw: str, locate: Locate | None = None) -> str:
@@ -101,9 +106,10 @@ def one_line_error(raw: str, locate: Locate | None = None) -> str:
 def error_renderable(raw: str, locate: Locate | None = None) -> RenderableType:
     """The error as the process produced it, with file, line and a source gutter when known."""
     parsed = parse_error(raw)
+    parts: list[RenderableType] = [Text.from_ansi(parsed.log)] if parsed.log else []
     if parsed.line is None:
-        return Text.from_ansi(raw, style="red")
-    parts: list[RenderableType] = [Text.from_ansi(parsed.message, style="bold red")]
+        return Group(*parts, Text.from_ansi(parsed.message, style="red"))
+    parts.append(Text.from_ansi(parsed.message, style="bold red"))
     where = locate(parsed.line) if locate else None
     if where is not None:
         if where.file:

@@ -56,6 +56,14 @@ def test_parse_error_strips_chunk_names_and_takes_the_last_line() -> None:
     assert parse_error("no position here").line is None
 
 
+def test_the_print_log_is_split_from_the_error() -> None:
+    raw = 'one\ntwo\n\n\x1b[31merror:\n\x1b[0m[string ".handlers"]:209: [string "aos"]:2: boom'
+    parsed = parse_error(raw)
+    assert (parsed.log, parsed.message, parsed.line) == ("one\ntwo", "boom", 2)
+    text = shown(Result(error=raw), locate=lines_locator("print(1)\nerror('boom')"))
+    assert text.splitlines()[:4] == ["one", "two", "boom", " 2 | error('boom')"]
+
+
 def test_a_syntax_error_is_one_line_with_its_line_number() -> None:
     raw = '[string "aos"]:1: unexpected symbol near <eof>'
     assert one_line_error(raw) == "line 1: unexpected symbol near <eof>"
