@@ -85,7 +85,7 @@ class Signer(Protocol):
     def sign(self, message: bytes) -> bytes: ...
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class DataItem:
     """One parsed or created ANS-104 data item; raw fields as they are in the bytes."""
 
@@ -97,6 +97,16 @@ class DataItem:
     tags: Tags
     raw_tags: bytes
     data: bytes
+
+    def __repr__(self) -> str:
+        # The default repr would print the whole payload (up to megabytes) in logs and
+        # test failures; the id, the small fields and the data size say what it is.
+        anchor = self.anchor_text if self.anchor_text is not None else self.anchor
+        return (
+            f"DataItem(id={self.id!r}, signature_type={self.signature_type}, "
+            f"owner_address={self.owner_address!r}, target={self.target_id!r}, "
+            f"anchor={anchor!r}, tags={self.tags!r}, data=<{len(self.data)} bytes>)"
+        )
 
     @property
     def raw_id(self) -> bytes:

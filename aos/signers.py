@@ -11,6 +11,8 @@ from __future__ import annotations
 from coincurve import PrivateKey, PublicKey
 from Crypto.Hash import keccak
 
+from aos.errors import DataItemError
+
 SIG_ETHEREUM = 3
 
 
@@ -28,7 +30,11 @@ def eip191_hash(message: bytes) -> bytes:
 def eth_address(owner: bytes) -> str:
     """The EIP-55 checksummed `0x…` address of a 65-byte uncompressed public key."""
     if len(owner) != 65 or owner[0] != 4:
-        raise ValueError("an Ethereum owner is a 65-byte uncompressed key starting with 0x04")
+        raise DataItemError(
+            f"an Ethereum owner is a 65-byte uncompressed key starting with 0x04, "
+            f"got {len(owner)} bytes",
+            field="owner",
+        )
     hex_addr = keccak256(owner[1:])[-20:].hex()
     check = keccak256(hex_addr.encode()).hex()
     return "0x" + "".join(

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aos.avro import encode_tags
 from aos.dataitem import (
@@ -23,13 +25,14 @@ from aos.dataitem import (
     parse,
 )
 from aos.errors import DataItemError
-from aos.signers import EthereumSigner
+from aos.signers import EthereumSigner, eth_address, keccak256
 from aos.wallet import Ed25519Signer, Wallet
 
 VECTORS: list[dict[str, Any]] = json.loads(
     (Path(__file__).parent / "vectors" / "ans104.json").read_text(encoding="utf-8")
 )["items"]
 IDS = [v["name"] for v in VECTORS]
+_ED25519 = Ed25519Signer.from_private_bytes(b"\x01" * 32)
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +81,13 @@ def test_spec_offsets_of_su_message() -> None:
     assert len(raw) == 1152 and raw[1026] == 1 and raw[1059] == 0
     assert struct.unpack_from("<QQ", raw, 1060) == (5, 72)
     assert raw[1148:] == b"6583"
+
+
+def test_repr_is_short() -> None:
+    item = parse(raw_of(VECTORS[0]))
+    text = repr(item)
+    assert text.startswith(f"DataItem(id={item.id!r}, signature_type=1,")
+    assert "data=<4 bytes>" in text and len(text) < 400
 
 
 def test_assignment_anchor_is_raw_bytes_not_text() -> None:
@@ -330,6 +340,26 @@ def test_ethereum_item_addresses() -> None:
     assert parse(create(signer=Ed25519Signer.generate()).to_bytes()).eth_address is None
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    data=st.binary(max_size=300),
+    target=st.none() | st.binary(min_size=32, max_size=32).map(b64url_encode),
+    anchor=st.none() | st.binary(min_size=32, max_size=32),
+    tags=st.lists(
+        st.tuples(st.text(min_size=1, max_size=20), st.text(min_size=1, max_size=20)), max_size=8
+    ),
+)
+def test_create_parse_round_trip_property(
+    data: bytes, target: str | None, anchor: bytes | None, tags: list[tuple[str, str]]
+) -> None:
+    item = create(signer=_ED25519, data=data, target=target, anchor=anchor, tags=tags)
+    again = parse(item.to_bytes())
+    assert again == item and again.verify()
+    assert (again.data, again.target_id, again.anchor, list(again.tags)) == (
+        data, target, anchor, tags,
+    )  # fmt: skip
+
+
 def test_ethereum_bad_v_rejected() -> None:
     item = create(signer=EthereumSigner.generate(), data="hi")
     for v in (0, 1, 29):
@@ -341,10 +371,15 @@ def test_ethereum_bad_v_rejected() -> None:
 
 
 def test_eip55_known_address() -> None:
-    # The EIP-55 reference vector's lowercase form checksums to its mixed-case form.
-    from aos.signers import keccak256
-
-    assert keccak256(b"").hex().startswith("c5d2460186f7233c")
+    # The private-key example of the web3.js accounts documentation.
+    secret = bytes.fromhex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318")
+    signer = EthereumSigner.from_private_bytes(secret)
+    assert signer.address == "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"
+    assert keccak256(b"").hex() == (
+        "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+    )
+    with pytest.raises(DataItemError, match="65-byte uncompressed"):
+        eth_address(b"\x02" + b"\x00" * 32)
 
 
 @pytest.mark.parametrize(
