@@ -74,6 +74,20 @@ class Ao:
         assert "Error" not in res, res
         return res["Output"]["data"]
 
+    def peek(self, pid: str, code: str, owner: str | None = None) -> Any:
+        """Evaluate `code` in a dry-run as `owner` (default: our address): nothing is kept."""
+        body = {
+            "Owner": owner or self.signer.address,
+            "Target": pid,
+            "Data": code,
+            "Tags": [{"name": "Action", "value": "Eval"}],
+        }
+        r = self.http.post("/cu/dry-run", params={"process-id": pid}, json=body)
+        assert r.status_code == 200, r.text
+        res = r.json()
+        assert "Error" not in res, res
+        return res["Output"]["data"]
+
     def drain(self) -> None:
         app: Any = getattr(self.http, "app")
         assert app.state.node.crank.drain(30)
