@@ -85,7 +85,7 @@ def test_every_push_happens_once_even_when_cranked_again(ao: Ao) -> None:
 
 def test_messages_to_unknown_targets_are_stored_not_scheduled(ao: Ao) -> None:
     a = ao.spawn()
-    wallet = "W" * 43
+    wallet = "A" * 43  # a canonical id (32 zero bytes) that is no process here
     ao.eval(a, f"Send({{ Target = '{wallet}', Action = 'Hello', Data = 'x' }})")
     ao.drain()
     found = ao.http.post("/graphql", json={"query": f'{{ transactions(recipients: ["{wallet}"]) {{ edges {{ node {{ id tags {{ name value }} }} }} }} }}'}).json()
