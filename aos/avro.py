@@ -15,6 +15,13 @@ from aos.errors import DataItemError
 
 Tags = tuple[tuple[str, str], ...]
 
+# arbundles refuses items whose tag bytes exceed this (DataItem.verify).
+MAX_TAG_BYTES = 4096
+# ANS-104 limits, enforced when we create items (the network's parsers do not).
+MAX_TAGS = 128
+MAX_TAG_NAME = 1024
+MAX_TAG_VALUE = 3072
+
 # A varint longer than this cannot be a 64-bit Avro long.
 _MAX_VARINT_BYTES = 10
 
@@ -30,6 +37,37 @@ def zigzag_varint(value: int) -> bytes:
         n >>= 7
     out.append(n)
     return bytes(out)
+
+
+def check_tags(tags: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The tags as a list, or DataItemError for anything ANS-104 forbids (for creating)."""
+    if len(tags) > MAX_TAGS:
+        raise DataItemError(f"{len(tags)} tags, ANS-104 allows at most {MAX_TAGS}", field="tags")
+    checked = []
+    for i, pair in enumerate(tags):
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+            raise DataItemError(
+                f"tag #{i + 1} must be a (name, value) pair, got {pair!r}", field="tags"
+            )
+        name, value = pair
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise DataItemError(
+                f"tag #{i + 1} name and value must be text, got {pair!r}", field="tags"
+            )
+        if not name or not value:
+            raise DataItemError(
+                f"tag #{i + 1} ({name!r}) has an empty {'name' if not name else 'value'}; "
+                "ANS-104 needs non-empty names and values",
+                field="tags",
+            )
+        if len(name.encode()) > MAX_TAG_NAME or len(value.encode()) > MAX_TAG_VALUE:
+            raise DataItemError(
+                f"tag #{i + 1} ({name[:40]!r}) is too long: names up to {MAX_TAG_NAME} bytes, "
+                f"values up to {MAX_TAG_VALUE}",
+                field="tags",
+            )
+        checked.append((name, value))
+    return checked
 
 
 def encode_tags(tags: Sequence[tuple[str, str]]) -> bytes:

@@ -15,23 +15,19 @@ import re
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Protocol
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-from aos.avro import Tags, decode_tags, encode_tags
+from aos.avro import MAX_TAG_BYTES as MAX_TAG_BYTES
+from aos.avro import Tags, check_tags, decode_tags, encode_tags
 from aos.deephash import data_item_message
 from aos.errors import DataItemError
-from aos.signers import eth_address, verify_ethereum
 
-SIG_ARWEAVE = 1
-SIG_ED25519 = 2
-SIG_ETHEREUM = 3
-SIG_SOLANA = 4
+# Re-exported: the signature types are part of this module's API.
+from aos.signers import SIG_ARWEAVE as SIG_ARWEAVE
+from aos.signers import SIG_ED25519 as SIG_ED25519
+from aos.signers import SIG_ETHEREUM as SIG_ETHEREUM
+from aos.signers import SIG_SOLANA as SIG_SOLANA
+from aos.signers import eth_address, verify_signature
 
 # type -> (signature length, owner length); arbundles src/constants.ts (ao-protocol §1.2).
 SIG_CONFIG: dict[int, tuple[int, int]] = {
@@ -46,16 +42,9 @@ SIG_CONFIG: dict[int, tuple[int, int]] = {
 
 # The reference SU caps a POST body at 10 MiB.
 DEFAULT_MAX_SIZE = 10 * 1024 * 1024
-MAX_TAG_BYTES = 4096
-# ANS-104 limits, enforced when we create items (the network's parsers do not).
-MAX_TAGS = 128
-MAX_TAG_NAME = 1024
-MAX_TAG_VALUE = 3072
 
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 _COUNTS = struct.Struct("<QQ")
-_PSS_VERIFY = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO)
-_SHA256 = hashes.SHA256()
 
 
 def b64url_encode(b: bytes) -> str:
@@ -175,28 +164,6 @@ class DataItem:
         )
 
 
-@lru_cache(maxsize=1024)
-def _rsa_key(owner: bytes) -> rsa.RSAPublicKey:
-    # Building the key object costs a few µs; ao traffic comes from few owners.
-    return rsa.RSAPublicNumbers(65537, int.from_bytes(owner, "big")).public_key()
-
-
-def verify_signature(signature_type: int, signature: bytes, owner: bytes, message: bytes) -> bool:
-    """Check `signature` of `message` by `owner` for the given signature type."""
-    try:
-        if signature_type == SIG_ARWEAVE:
-            _rsa_key(owner).verify(signature, message, _PSS_VERIFY, _SHA256)
-            return True
-        if signature_type in (SIG_ED25519, SIG_SOLANA):
-            Ed25519PublicKey.from_public_bytes(owner).verify(signature, message)
-            return True
-        if signature_type == SIG_ETHEREUM:
-            return verify_ethereum(signature, owner, message)
-    except (InvalidSignature, ValueError):
-        return False
-    return False
-
-
 def _truncated(field: str, offset: int, need: int, have: int) -> DataItemError:
     return DataItemError(
         f"item is truncated: {field} needs {need} bytes but {have} remain",
@@ -236,9 +203,11 @@ def parse(
         )
     sig_len, owner_len = config
     pos = 2
+    if size < pos + sig_len:
+        raise _truncated("signature", pos, sig_len, size - pos)
     if size < pos + sig_len + owner_len + 1:
-        field = "signature" if size < pos + sig_len else "owner"
-        raise _truncated(field, pos, sig_len + owner_len + 1, size - pos)
+        at = pos + sig_len
+        raise _truncated("owner", at, owner_len + 1, size - at)
     signature = bytes(mv[pos : pos + sig_len])
     pos += sig_len
     owner = bytes(mv[pos : pos + owner_len])
@@ -298,36 +267,6 @@ def _optional32(mv: memoryview, pos: int, field: str) -> tuple[bytes | None, int
     return bytes(mv[pos + 1 : pos + 33]), pos + 33
 
 
-def _check_tags(tags: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-    if len(tags) > MAX_TAGS:
-        raise DataItemError(f"{len(tags)} tags, ANS-104 allows at most {MAX_TAGS}", field="tags")
-    checked = []
-    for i, pair in enumerate(tags):
-        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
-            raise DataItemError(
-                f"tag #{i + 1} must be a (name, value) pair, got {pair!r}", field="tags"
-            )
-        name, value = pair
-        if not isinstance(name, str) or not isinstance(value, str):
-            raise DataItemError(
-                f"tag #{i + 1} name and value must be text, got {pair!r}", field="tags"
-            )
-        if not name or not value:
-            raise DataItemError(
-                f"tag #{i + 1} ({name!r}) has an empty {'name' if not name else 'value'}; "
-                "ANS-104 needs non-empty names and values",
-                field="tags",
-            )
-        if len(name.encode()) > MAX_TAG_NAME or len(value.encode()) > MAX_TAG_VALUE:
-            raise DataItemError(
-                f"tag #{i + 1} ({name[:40]!r}) is too long: names up to {MAX_TAG_NAME} bytes, "
-                f"values up to {MAX_TAG_VALUE}",
-                field="tags",
-            )
-        checked.append((name, value))
-    return checked
-
-
 def _id32(value: str | bytes, field: str) -> bytes:
     try:
         raw = value if isinstance(value, bytes) else b64url_decode(value)
@@ -368,7 +307,7 @@ def create(
             raise DataItemError(
                 f"anchor must be exactly 32 bytes, got {len(anchor_raw)}", field="anchor"
             )
-    checked = _check_tags(tags)
+    checked = check_tags(tags)
     raw_tags = encode_tags(checked)
     if len(raw_tags) > MAX_TAG_BYTES:
         raise DataItemError(

@@ -1,4 +1,7 @@
-"""Ethereum (ANS-104 signature type 3) keys: EIP-191 signing, verification, addresses.
+"""ANS-104 signature schemes: verification of types 1-4, and Ethereum keys.
+
+`verify_signature` checks Arweave RSA-PSS (type 1, any salt length), Ed25519 (types 2 and 4)
+and Ethereum (type 3) signatures; other types are never valid here.
 
 Type-3 items are signed with `personal_sign`: secp256k1 over
 `keccak256("\\x19Ethereum Signed Message:\\n" + len(message) + message)`, the signature being
@@ -8,12 +11,46 @@ coincurve (libsecp256k1) does the curve work; keccak comes from pycryptodome.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from coincurve import PrivateKey, PublicKey
 from Crypto.Hash import keccak
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from aos.errors import DataItemError
 
+SIG_ARWEAVE = 1
+SIG_ED25519 = 2
 SIG_ETHEREUM = 3
+SIG_SOLANA = 4
+
+_PSS_VERIFY = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO)
+_SHA256 = hashes.SHA256()
+
+
+@lru_cache(maxsize=1024)
+def _rsa_key(owner: bytes) -> rsa.RSAPublicKey:
+    # Building the key object costs a few µs; ao traffic comes from few owners.
+    return rsa.RSAPublicNumbers(65537, int.from_bytes(owner, "big")).public_key()
+
+
+def verify_signature(signature_type: int, signature: bytes, owner: bytes, message: bytes) -> bool:
+    """Check `signature` of `message` by `owner` for the given signature type."""
+    try:
+        if signature_type == SIG_ARWEAVE:
+            _rsa_key(owner).verify(signature, message, _PSS_VERIFY, _SHA256)
+            return True
+        if signature_type in (SIG_ED25519, SIG_SOLANA):
+            Ed25519PublicKey.from_public_bytes(owner).verify(signature, message)
+            return True
+        if signature_type == SIG_ETHEREUM:
+            return verify_ethereum(signature, owner, message)
+    except (InvalidSignature, ValueError):
+        return False
+    return False
 
 
 def keccak256(data: bytes) -> bytes:

@@ -176,7 +176,7 @@ def test_hand_assembled_item_parses() -> None:
         (b"\x09\x00" + b"\x00" * 200, "signature type", 0, "unknown signature type 9"),
         (b"\x00\x00" + b"\x00" * 200, "signature type", 0, "unknown signature type 0"),
         (b"\x01\x00" + b"\x00" * 300, "signature", 2, "truncated"),
-        (b"\x02\x00" + b"\x00" * 80, "owner", 2, "truncated"),
+        (b"\x02\x00" + b"\x00" * 80, "owner", 66, "needs 33 bytes but 16 remain"),
     ],
 )
 def test_header_errors(raw: bytes, field: str, offset: int, words: str) -> None:
