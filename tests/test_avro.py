@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aos.avro import decode_tags, encode_tags, zigzag_varint
@@ -78,11 +78,13 @@ def test_long_varints_decode() -> None:
 tag_text = st.text(min_size=1, max_size=40)
 
 
+@settings(database=None)  # no .hypothesis/ directory in the repository
 @given(st.lists(st.tuples(tag_text, tag_text), max_size=20))
 def test_round_trip(tags: list[tuple[str, str]]) -> None:
     assert decode_tags(encode_tags(tags)) == tuple(tags)
 
 
+@settings(database=None)  # no .hypothesis/ directory in the repository
 @given(st.binary(max_size=200))
 def test_random_bytes_raise_only_data_item_error(raw: bytes) -> None:
     try:

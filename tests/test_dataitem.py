@@ -340,7 +340,7 @@ def test_ethereum_item_addresses() -> None:
     assert parse(create(signer=Ed25519Signer.generate()).to_bytes()).eth_address is None
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, database=None)
 @given(
     data=st.binary(max_size=300),
     target=st.none() | st.binary(min_size=32, max_size=32).map(b64url_encode),

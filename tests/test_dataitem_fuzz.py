@@ -26,10 +26,15 @@ from aos.wallet import Ed25519Signer
 # About 3 s per property with the CI profile.
 pytestmark = pytest.mark.slow
 
+# database=None: tests must not write a .hypothesis/ directory into the repository.
 settings.register_profile(
-    "dataitem-ci", max_examples=2500, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "dataitem-ci",
+    max_examples=2500,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )
-settings.register_profile("dataitem-dev", max_examples=300, deadline=None)
+settings.register_profile("dataitem-dev", max_examples=300, deadline=None, database=None)
 FUZZ = settings.get_profile("dataitem-ci" if os.environ.get("CI") else "dataitem-dev")
 
 _VECTORS = json.loads((Path(__file__).parent / "vectors" / "ans104.json").read_text())["items"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hashlib import sha384
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aos.deephash import data_item_message, deep_hash
@@ -32,6 +32,7 @@ def test_accepts_bytearray_and_memoryview() -> None:
     assert deep_hash(bytearray(b"xy")) == deep_hash(memoryview(b"xy")) == deep_hash(b"xy")
 
 
+@settings(database=None)  # no .hypothesis/ directory in the repository
 @given(
     sig_type=st.integers(1, 9),
     owner=st.binary(max_size=64),
