@@ -1,0 +1,254 @@
+"""`aos bench node`: signed messages per second through `aos serve`, and embedded Eval latency.
+
+Throughput: starts `aos serve` on a free loopback port over a fresh data directory, spawns
+a process with a counting handler, pre-signs N messages (signing is the client's cost and
+is excluded), posts them from a few client threads on keep-alive connections, and stops
+the clock when the compute unit has evaluated the last one: verification, scheduling,
+the durable write and evaluation are all inside the measured time. The final count is
+checked against N, so nothing is counted that was not evaluated.
+
+Latency: an embedded node (in-process, as the shell uses it); each round trip is sign with
+an RSA wallet + POST to the MU + GET the result, like one line typed in the shell.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from aos.dataitem import DataItem, create
+from aos.protocol import AOS_MODULE_ID
+from aos.wallet import Ed25519Signer, Wallet
+
+TARGET_RATE = 1500.0
+TARGET_P50_MS = 10.0
+COUNTER = (
+    "Handlers.add('count', function(m) return m.Action == 'Count' end,"
+    " function(m) Count = (Count or 0) + 1 end)"
+)
+
+
+def ao_tags(kind: str, extra: Sequence[tuple[str, str]] = ()) -> list[tuple[str, str]]:
+    return [*extra, ("Data-Protocol", "ao"), ("Variant", "ao.TN.1"), ("Type", kind)]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _sign_batch(args: tuple[dict[str, str] | None, bytes | None, str, int, int]) -> list[bytes]:
+    jwk, ed_key, pid, start, count = args
+    signer: Wallet | Ed25519Signer
+    signer = Wallet.from_jwk(jwk) if jwk is not None else Ed25519Signer.from_private_bytes(ed_key or b"")
+    return [
+        create(
+            signer=signer, data=str(i), target=pid, tags=ao_tags("Message", [("Action", "Count")])
+        ).to_bytes()
+        for i in range(start, start + count)
+    ]
+
+
+def presign(signer: Wallet | Ed25519Signer, pid: str, n: int, workers: int) -> list[bytes]:
+    jwk = signer.jwk if isinstance(signer, Wallet) else None
+    ed = signer.private_bytes() if isinstance(signer, Ed25519Signer) else None
+    size = (n + workers - 1) // workers
+    jobs = [(jwk, ed, pid, s, min(size, n - s)) for s in range(0, n, size)]
+    with ProcessPoolExecutor(workers) as pool:
+        return [raw for part in pool.map(_sign_batch, jobs) for raw in part]
+
+
+class Conn:
+    """A keep-alive HTTP/1.1 connection (lighter on the client's CPU than a full client)."""
+
+    def __init__(self, port: int) -> None:
+        self.c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def request(
+        self, method: str, path: str, body: bytes | None = None, content_type: str | None = None
+    ) -> tuple[int, bytes]:
+        headers = {"Content-Type": content_type or "application/octet-stream"} if body else {}
+        for attempt in (1, 2):
+            try:
+                self.c.request(method, path, body=body, headers=headers)
+                r = self.c.getresponse()
+                return r.status, r.read()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                # the server closed an idle keep-alive connection: reconnect once
+                self.c.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def wait_up(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("aos serve exited during start-up")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("aos serve did not start")
+
+
+def throughput(n: int, clients: int, rsa: bool) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="aos-bench-") as tmp:
+        port = free_port()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "aos", "serve", "--port", str(port), "--data-dir", tmp],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            wait_up(port, proc)
+            conn = Conn(port)
+            signer: Wallet | Ed25519Signer = Wallet.generate() if rsa else Ed25519Signer.generate()
+            node_address = json.loads(conn.request("GET", "/cu/")[1])["address"]
+            su_address = json.loads(conn.request("GET", "/su/")[1])["address"]
+            spawn = create(signer=signer, data=COUNTER, tags=ao_tags("Process", [
+                ("Name", "bench"), ("On-Boot", "Data"), ("Authority", node_address),
+                ("Module", AOS_MODULE_ID), ("Scheduler", su_address)]))  # fmt: skip
+            status, body = conn.request("POST", "/mu", spawn.to_bytes())
+            assert status == 202, body
+            pid = spawn.id
+            t_sign = time.perf_counter()
+            raws = presign(signer, pid, n, os.cpu_count() or 2)
+            t_sign = time.perf_counter() - t_sign
+            ids = [_id_of(raw) for raw in raws]
+            shares = [raws[i::clients] for i in range(clients)]
+            errors: list[str] = []
+
+            def post_all(share: list[bytes]) -> None:
+                c = Conn(port)
+                for raw in share:
+                    st, b = c.request("POST", "/mu", raw)
+                    if st != 202:
+                        errors.append(f"{st} {b[:200]!r}")
+
+            threads = [threading.Thread(target=post_all, args=(s,)) for s in shares]
+            t0 = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            t_posted = time.perf_counter() - t0
+            # the clock stops when the last message's result has been computed
+            last = max(ids, key=lambda i: _nonce(conn, pid, i))
+            conn.request("GET", f"/cu/result/{last}?process-id={pid}")
+            elapsed = time.perf_counter() - t0
+            count = _dry_run_count(conn, pid, signer.address)
+            return {
+                "messages": n,
+                "clients": clients,
+                "signature": "rsa-4096" if rsa else "ed25519",
+                "errors": len(errors),
+                "presign_s": round(t_sign, 2),
+                "posted_s": round(t_posted, 3),
+                "evaluated_s": round(elapsed, 3),
+                "rate": n / elapsed,
+                "counted": count,
+            }
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _id_of(raw: bytes) -> str:
+    from aos.dataitem import parse
+
+    return parse(raw).id
+
+
+def _nonce(conn: Conn, pid: str, mid: str) -> int:
+    status, body = conn.request("GET", f"/su/{mid}?process-id={pid}")
+    tags = {t["name"]: t["value"] for t in json.loads(body)["assignment"]["tags"]}
+    return int(tags["Nonce"])
+
+
+def _dry_run_count(conn: Conn, pid: str, owner: str) -> int:
+    body = json.dumps({"Owner": owner, "Target": pid, "Data": "return Count or 0",
+                       "Tags": [{"name": "Action", "value": "Eval"}]}).encode()  # fmt: skip
+    res = json.loads(conn.request("POST", f"/cu/dry-run?process-id={pid}", body, "application/json")[1])
+    return int(res["Output"]["data"])
+
+
+def embedded_latency(rounds: int) -> dict[str, float]:
+    from aos.node.embedded import open_embedded
+
+    with tempfile.TemporaryDirectory(prefix="aos-bench-") as tmp:
+        wallet = Wallet.generate()
+        with open_embedded(Path(tmp)) as c:
+            node_address = c.get("/cu/").json()["address"]
+            spawn = create(signer=wallet, data=" ", tags=ao_tags("Process", [
+                ("Name", "bench"), ("Authority", node_address), ("Module", AOS_MODULE_ID),
+                ("Scheduler", c.get("/su/").json()["address"])]))  # fmt: skip
+            c.post("/mu", content=spawn.to_bytes())
+            pid = spawn.id
+            c.get(f"/cu/result/{pid}", params={"process-id": pid})
+            times: list[float] = []
+            for i in range(rounds + 10):
+                t0 = time.perf_counter()
+                item: DataItem = create(signer=wallet, data=f"x = {i} return x", target=pid,
+                                        tags=ao_tags("Message", [("Action", "Eval")]))  # fmt: skip
+                r = c.post("/mu", content=item.to_bytes())
+                res = c.get(f"/cu/result/{item.id}", params={"process-id": pid}).json()
+                dt = time.perf_counter() - t0
+                assert r.status_code == 202 and res["Output"]["data"] == str(i), res
+                if i >= 10:  # warm-up rounds are not counted
+                    times.append(dt * 1000)
+            times.sort()
+            return {
+                "p50_ms": statistics.median(times),
+                "p99_ms": times[min(len(times) - 1, int(len(times) * 0.99))],
+            }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="aos bench node", description=__doc__.split("\n")[0])
+    parser.add_argument("-n", "--messages", type=int, default=3000, help="messages to post.")
+    parser.add_argument("--clients", type=int, default=4, help="client threads.")
+    parser.add_argument("--rounds", type=int, default=200, help="embedded Eval round trips.")
+    parser.add_argument("--ed25519", action="store_true", help="sign with Ed25519, not RSA.")
+    parser.add_argument("--runs", type=int, default=3, help="throughput runs (median shown).")
+    args = parser.parse_args(argv)
+
+    rates = []
+    for run in range(args.runs):
+        t = throughput(args.messages, args.clients, not args.ed25519)
+        rates.append(t["rate"])
+        ok = t["counted"] == args.messages and t["errors"] == 0
+        print(
+            f"run {run + 1}: {t['messages']} {t['signature']} messages from {t['clients']} clients:"
+            f" posted in {t['posted_s']} s, all evaluated in {t['evaluated_s']} s ->"
+            f" {t['rate']:.0f} msg/s (counted {t['counted']}{'' if ok else ' MISMATCH'},"
+            f" errors {t['errors']})"
+        )
+    rate = statistics.median(rates)
+    print(f"throughput median: {rate:.0f} msg/s (target >= {TARGET_RATE:.0f})")
+    lat = embedded_latency(args.rounds)
+    print(
+        f"embedded Eval round trip (RSA sign + POST + result): p50 {lat['p50_ms']:.2f} ms,"
+        f" p99 {lat['p99_ms']:.2f} ms (target p50 <= {TARGET_P50_MS:.0f} ms)"
+    )
+    return 0 if rate >= TARGET_RATE and lat["p50_ms"] <= TARGET_P50_MS else 1
