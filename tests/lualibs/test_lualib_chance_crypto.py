@@ -133,3 +133,30 @@ def test_isaac_random_matches_aos(crypto_rt) -> None:  # type: ignore[no-untyped
     assert (
         crypto_rt.execute("local v = crypto.random(1, 6, 'seed') return v >= 1 and v <= 6") is True
     )
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"", "31d6cfe0d16ae931b73c59d7e0c089c0"),  # RFC 1320 test suite
+        (b"abc", "a448017aaf21d8525fc10ae87aa6729d"),
+        (b"message digest", "d9130a8164549fe818874806e1c7014b"),
+        (b"ao", "e068dfe3d8cb95311b58be566db66954"),  # aos crypto.md
+    ],
+)
+def test_md4_vectors(crypto_rt, data: bytes, expected: str) -> None:  # type: ignore[no-untyped-def]
+    got = crypto_rt.eval("function(s) return crypto.digest.md4(s).asHex() end")(data)
+    assert got.decode() == expected
+
+
+def test_blake2b_matches_hashlib_with_lengths_and_keys(crypto_rt) -> None:  # type: ignore[no-untyped-def]
+    b2 = crypto_rt.eval("function(s, n, k) return crypto.digest.blake2b(s, n, k).asHex() end")
+    for n in (0, 1, 127, 128, 129, 300):
+        data = os.urandom(n)
+        for size in (64, 32, 20):
+            for key in (b"", b"secret_key"):
+                expected = hashlib.blake2b(data, digest_size=size, key=key).hexdigest()
+                assert b2(data, size, key).decode() == expected
+    assert b2(b"ao", None, None).decode().startswith("576701fd79a126f2")  # aos crypto.md
+    ok, err = crypto_rt.execute('return pcall(crypto.digest.blake2b, "x", 65)')
+    assert ok is False and b"1..64" in err
