@@ -182,7 +182,8 @@ class Shell:
         self.args = args
         self.spawn = spawn
         self.loads = loads
-        self.out = make_console(sys.stdout, color=settings.color)
+        # file=None: rich looks up sys.stdout at each print, so patch_stdout can reroute it
+        self.out = make_console(None, color=settings.color)
         self.err = make_console(sys.stderr, color=settings.color and sys.stderr.isatty())
         self.state = ShellState(settings.state_dir)
 
