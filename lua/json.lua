@@ -30,6 +30,7 @@ end
 
 local function encode_string(s)
   -- Control characters (and DEL) are escaped; other bytes, UTF-8 included, pass through.
+  if not s:find('[%c"\\]') then return '"' .. s .. '"' end
   return '"' .. s:gsub('[%c"\\]', escape_char) .. '"'
 end
 
@@ -49,10 +50,18 @@ local function encode_number(n)
   return s
 end
 
-local encode_value -- forward declaration: tables recurse
+-- "$.a[2].b": where in the value being encoded an error happened, built only for errors.
+local function where(path, depth)
+  local out = { "$" }
+  for i = 1, depth do
+    local k = path[i]
+    out[#out + 1] = type(k) == "number" and "[" .. k .. "]" or "." .. tostring(k)
+  end
+  return table.concat(out)
+end
 
 -- Classifies a table as "array" (keys exactly 1..n) or "object" (string keys only).
-local function table_kind(t, path)
+local function table_kind(t, path, depth)
   local count, max_index, has_string = 0, 0, false
   for k in pairs(t) do
     count = count + 1
@@ -62,64 +71,74 @@ local function table_kind(t, path)
     elseif math.type(k) == "integer" and k >= 1 then
       if k > max_index then max_index = k end
     else
-      error(string.format("json.encode: invalid key %s (a %s) in the table at %s; keys must be strings or array indexes 1..n",
-        tostring(k), kt, path), 0)
+      error(string.format("json.encode: invalid key %s (a %s) in the table at %s; "
+        .. "keys must be strings or array indexes 1..n", tostring(k), kt, where(path, depth)), 0)
     end
   end
   if has_string then
     if max_index > 0 then
-      error("json.encode: the table at " .. path .. " mixes string keys and array indexes", 0)
+      error("json.encode: the table at " .. where(path, depth) .. " mixes string keys and array indexes", 0)
     end
-    return "object"
+    return "object", count
   end
   if max_index ~= count then
-    error("json.encode: the table at " .. path .. " is a sparse array (" .. count .. " values, highest index " .. max_index .. ")", 0)
+    error("json.encode: the table at " .. where(path, depth) .. " is a sparse array ("
+      .. count .. " values, highest index " .. max_index .. ")", 0)
   end
-  return "array"
+  return "array", count
 end
 
-local function encode_table(t, stack, path)
-  if stack[t] then
-    error("json.encode: circular reference at " .. path, 0)
-  end
-  stack[t] = true
-  local parts = {}
-  if table_kind(t, path) == "array" then
-    for i = 1, #t do
-      parts[i] = encode_value(t[i], stack, path .. "[" .. i .. "]")
+-- Appends the JSON text of v to buf. `stack` holds the tables on the current path (cycle
+-- check) and `path` the keys leading to v, for error messages.
+local function encode_into(v, buf, stack, path, depth)
+  local ty = type(v)
+  if ty == "string" then
+    buf[#buf + 1] = encode_string(v)
+  elseif ty == "number" then
+    buf[#buf + 1] = encode_number(v)
+  elseif ty == "boolean" then
+    buf[#buf + 1] = v and "true" or "false"
+  elseif ty == "nil" then
+    buf[#buf + 1] = "null"
+  elseif ty == "table" then
+    if stack[v] then
+      error("json.encode: circular reference at " .. where(path, depth), 0)
     end
-    stack[t] = nil
-    return "[" .. table.concat(parts, ",") .. "]"
+    stack[v] = true
+    local kind, count = table_kind(v, path, depth)
+    if kind == "array" then
+      buf[#buf + 1] = "["
+      for i = 1, count do
+        if i > 1 then buf[#buf + 1] = "," end
+        path[depth + 1] = i
+        encode_into(v[i], buf, stack, path, depth + 1)
+      end
+      buf[#buf + 1] = "]"
+    else
+      local keys = {}
+      for k in pairs(v) do keys[#keys + 1] = k end
+      table.sort(keys)
+      buf[#buf + 1] = "{"
+      for i = 1, #keys do
+        local k = keys[i]
+        buf[#buf + 1] = (i > 1 and "," or "") .. encode_string(k) .. ":"
+        path[depth + 1] = k
+        encode_into(v[k], buf, stack, path, depth + 1)
+      end
+      buf[#buf + 1] = "}"
+    end
+    path[depth + 1] = nil
+    stack[v] = nil
+  else
+    error("json.encode: cannot encode a value of type " .. ty .. " at " .. where(path, depth), 0)
   end
-  local keys = {}
-  for k in pairs(t) do keys[#keys + 1] = k end
-  table.sort(keys)
-  for i, k in ipairs(keys) do
-    parts[i] = encode_string(k) .. ":" .. encode_value(t[k], stack, path .. "." .. k)
-  end
-  stack[t] = nil
-  return "{" .. table.concat(parts, ",") .. "}"
-end
-
-local encoders = {
-  ["nil"] = function() return "null" end,
-  boolean = function(v) return v and "true" or "false" end,
-  number = encode_number,
-  string = encode_string,
-  table = encode_table,
-}
-
-encode_value = function(v, stack, path)
-  local f = encoders[type(v)]
-  if not f then
-    error("json.encode: cannot encode a value of type " .. type(v) .. " at " .. path, 0)
-  end
-  return f(v, stack, path)
 end
 
 --- Encodes a Lua value as JSON text (object keys sorted).
 function json.encode(value)
-  return encode_value(value, {}, "$")
+  local buf = {}
+  encode_into(value, buf, {}, {}, 0)
+  return table.concat(buf)
 end
 
 -------------------------------------------------------------------------------
@@ -249,7 +268,7 @@ local decode_value -- forward declaration: containers recurse
 local function decode_array(text, pos)
   local result, n = {}, 0
   pos = skip_space(text, pos + 1)
-  if text:sub(pos, pos) == "]" then
+  if text:byte(pos) == 93 then -- ]
     return result, pos + 1
   end
   while true do
@@ -258,10 +277,10 @@ local function decode_array(text, pos)
     n = n + 1
     result[n] = v
     pos = skip_space(text, pos)
-    local c = text:sub(pos, pos)
-    if c == "]" then
+    local c = text:byte(pos)
+    if c == 93 then -- ]
       return result, pos + 1
-    elseif c ~= "," then
+    elseif c ~= 44 then -- ,
       decode_error(text, pos, "expected ',' or ']' in array")
     end
     pos = skip_space(text, pos + 1)
@@ -271,27 +290,27 @@ end
 local function decode_object(text, pos)
   local result = {}
   pos = skip_space(text, pos + 1)
-  if text:sub(pos, pos) == "}" then
+  if text:byte(pos) == 125 then -- }
     return result, pos + 1
   end
   while true do
-    if text:sub(pos, pos) ~= '"' then
+    if text:byte(pos) ~= 34 then -- "
       decode_error(text, pos, "expected a string key in object")
     end
     local key
     key, pos = decode_string(text, pos)
     pos = skip_space(text, pos)
-    if text:sub(pos, pos) ~= ":" then
+    if text:byte(pos) ~= 58 then -- :
       decode_error(text, pos, "expected ':' after object key")
     end
     local v
     v, pos = decode_value(text, skip_space(text, pos + 1))
     result[key] = v
     pos = skip_space(text, pos)
-    local c = text:sub(pos, pos)
-    if c == "}" then
+    local c = text:byte(pos)
+    if c == 125 then -- }
       return result, pos + 1
-    elseif c ~= "," then
+    elseif c ~= 44 then -- ,
       decode_error(text, pos, "expected ',' or '}' in object")
     end
     pos = skip_space(text, pos + 1)
@@ -308,16 +327,17 @@ local function decode_literal(text, pos)
   return literals[word], pos + #word
 end
 
+-- first byte of a value -> its decoder
 local value_decoders = {
-  ['"'] = decode_string, ["{"] = decode_object, ["["] = decode_array,
-  ["-"] = decode_number, t = decode_literal, f = decode_literal, n = decode_literal,
+  [34] = decode_string, [123] = decode_object, [91] = decode_array, [45] = decode_number,
+  [116] = decode_literal, [102] = decode_literal, [110] = decode_literal,
 }
-for d = 0, 9 do value_decoders[tostring(d)] = decode_number end
+for b = 48, 57 do value_decoders[b] = decode_number end
 
 decode_value = function(text, pos)
-  local c = text:sub(pos, pos)
-  local f = value_decoders[c]
+  local f = value_decoders[text:byte(pos) or -1]
   if not f then
+    local c = text:sub(pos, pos)
     decode_error(text, pos, c == "" and "unexpected end of input" or "unexpected character '" .. c .. "'")
   end
   return f(text, pos)
