@@ -138,10 +138,20 @@ class Wallet:
                 f"{where}: not an RSA JWK (kty is {jwk.get('kty')!r}, expected 'RSA')"
             )
         n, e, d, p, q = (_jwk_int(jwk, name, where) for name in _REQUIRED)
-        # dp, dq, qi are optional in a JWK; derive them when absent.
-        dp = _jwk_int(jwk, "dp", where) if "dp" in jwk else rsa.rsa_crt_dmp1(d, p)
-        dq = _jwk_int(jwk, "dq", where) if "dq" in jwk else rsa.rsa_crt_dmq1(d, q)
-        qi = _jwk_int(jwk, "qi", where) if "qi" in jwk else rsa.rsa_crt_iqmp(p, q)
+        if n.bit_length() != KEY_BITS or e != PUBLIC_EXPONENT:
+            raise WalletError(
+                f"{where}: an Arweave wallet is an RSA-{KEY_BITS} key with e = {PUBLIC_EXPONENT}; "
+                f"this one has {n.bit_length()} bits and e = {e}"
+            )
+        if p < 3 or q < 3 or p * q != n:
+            raise WalletError(f"{where}: the RSA key numbers are inconsistent (n is not p * q)")
+        try:
+            # dp, dq, qi are optional in a JWK; derive them when absent.
+            dp = _jwk_int(jwk, "dp", where) if "dp" in jwk else rsa.rsa_crt_dmp1(d, p)
+            dq = _jwk_int(jwk, "dq", where) if "dq" in jwk else rsa.rsa_crt_dmq1(d, q)
+            qi = _jwk_int(jwk, "qi", where) if "qi" in jwk else rsa.rsa_crt_iqmp(p, q)
+        except ValueError as err:  # p and q share a factor: no CRT coefficient exists
+            raise WalletError(f"{where}: the RSA key numbers are inconsistent ({err})") from None
         problem = _inconsistency(n, e, d, p, q, dp, dq, qi)
         if problem:
             raise WalletError(f"{where}: the RSA key numbers are inconsistent ({problem})")

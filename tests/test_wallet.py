@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aos.dataitem import b64url_decode, b64url_encode, create, parse
 from aos.errors import WalletError
@@ -131,12 +133,24 @@ def test_load_rejects_non_wallets(tmp_path: Path, content: Any, words: str) -> N
     assert str(path) in str(info.value)
 
 
-@pytest.mark.parametrize("field", ["n", "d", "p", "qi"])
-def test_load_rejects_inconsistent_numbers(wallet: Wallet, tmp_path: Path, field: str) -> None:
+@pytest.mark.parametrize(
+    ("field", "words"),
+    [
+        ("n", "(n is not p * q)"),
+        ("d", "(d is not the inverse of e)"),
+        ("p", "(n is not p * q)"),
+        ("qi", "(dp, dq or qi does not match p, q and d)"),
+    ],
+)
+def test_load_rejects_inconsistent_numbers(
+    wallet: Wallet, tmp_path: Path, field: str, words: str
+) -> None:
     jwk = dict(wallet.jwk)
-    jwk[field] = wallet.jwk["dq"] if field != "qi" else wallet.jwk["dp"]
-    with pytest.raises(WalletError, match="inconsistent"):
+    value = int.from_bytes(b64url_decode(jwk[field]), "big")
+    jwk[field] = b64url_encode((value + 2).to_bytes(512, "big").lstrip(b"\x00"))
+    with pytest.raises(WalletError) as info:
         Wallet.load(_write(tmp_path, jwk))
+    assert str(info.value).endswith(f"the RSA key numbers are inconsistent {words}")
 
 
 def test_small_keys_are_not_arweave_wallets(tmp_path: Path) -> None:
@@ -170,3 +184,36 @@ def test_ed25519_signer() -> None:
     assert item.signature_type == 2 and item.verify()
     with pytest.raises(WalletError, match="32 bytes"):
         Ed25519Signer.from_private_bytes(b"short")
+
+
+def _b64_int(value: int) -> str:
+    return b64url_encode(value.to_bytes((value.bit_length() + 7) // 8 or 1, "big"))
+
+
+_number = st.one_of(st.integers(0, 5), st.integers(0, 2**80), st.integers(2**4095, 2**4096 - 1))
+_field = st.one_of(_number.map(_b64_int), st.text(max_size=8), st.integers(), st.none())
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(
+    st.dictionaries(st.sampled_from(["n", "e", "d", "p", "q", "dp", "dq", "qi"]), _field),
+    st.sampled_from(["RSA", "RSA", "RSA", "EC", None]),
+)
+def test_any_jwk_shaped_json_gives_only_wallet_error(jwk: dict[str, Any], kty: str | None) -> None:
+    with pytest.raises(WalletError):
+        Wallet.from_jwk({**jwk, "kty": kty})
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        ({"p": "AA", "q": "AA"}, "n is not p * q"),
+        ({"p": "AQ", "q": "AQ"}, "n is not p * q"),
+        ({"e": "Aw"}, "e = 65537; this one has 4096 bits and e = 3"),
+    ],
+)
+def test_degenerate_numbers(wallet: Wallet, fields: dict[str, str], words: str) -> None:
+    jwk = {k: v for k, v in wallet.jwk.items() if k not in ("dp", "dq", "qi")}
+    with pytest.raises(WalletError) as info:
+        Wallet.from_jwk({**jwk, **fields})
+    assert words in str(info.value)
