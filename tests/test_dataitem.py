@@ -427,3 +427,14 @@ def test_unverifiable_types_do_not_verify() -> None:
     assert item.signature_type == 5 and not item.verify()
     rsa_junk = DataItem(1, b"\x00" * 512, b"\x00" * 512, None, None, (), b"", b"")
     assert not rsa_junk.verify()  # an even, zero modulus: no exception, just False
+
+
+def test_bench_dataitem_prints_the_three_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    from aos.bench import dataitem as bench
+
+    status = bench.main(["--runs", "3"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("data item of ") and "3 runs each" in lines[0]
+    names = [line.split()[0] for line in lines[2:]]
+    assert names == ["sign+serialize", "parse", "verify"]
+    assert status in (0, 1)  # 1 only when a median misses its target
