@@ -265,7 +265,7 @@ end
 
 local decode_value -- forward declaration: containers recurse
 
-local function decode_array(text, pos)
+local function decode_array(text, pos, depth)
   local result, n = {}, 0
   pos = skip_space(text, pos + 1)
   if text:byte(pos) == 93 then -- ]
@@ -273,7 +273,7 @@ local function decode_array(text, pos)
   end
   while true do
     local v
-    v, pos = decode_value(text, pos)
+    v, pos = decode_value(text, pos, depth)
     n = n + 1
     result[n] = v
     pos = skip_space(text, pos)
@@ -287,7 +287,7 @@ local function decode_array(text, pos)
   end
 end
 
-local function decode_object(text, pos)
+local function decode_object(text, pos, depth)
   local result = {}
   pos = skip_space(text, pos + 1)
   if text:byte(pos) == 125 then -- }
@@ -304,7 +304,7 @@ local function decode_object(text, pos)
       decode_error(text, pos, "expected ':' after object key")
     end
     local v
-    v, pos = decode_value(text, skip_space(text, pos + 1))
+    v, pos = decode_value(text, skip_space(text, pos + 1), depth)
     result[key] = v
     pos = skip_space(text, pos)
     local c = text:byte(pos)
@@ -334,13 +334,18 @@ local value_decoders = {
 }
 for b = 48, 57 do value_decoders[b] = decode_number end
 
-decode_value = function(text, pos)
+local MAX_DEPTH = 1000 -- nesting limit: a clear error instead of a Lua stack overflow
+
+decode_value = function(text, pos, depth)
   local f = value_decoders[text:byte(pos) or -1]
   if not f then
     local c = text:sub(pos, pos)
     decode_error(text, pos, c == "" and "unexpected end of input" or "unexpected character '" .. c .. "'")
   end
-  return f(text, pos)
+  if depth >= MAX_DEPTH and (f == decode_array or f == decode_object) then
+    decode_error(text, pos, "arrays and objects nested deeper than " .. MAX_DEPTH)
+  end
+  return f(text, pos, depth + 1)
 end
 
 --- Decodes JSON text into a Lua value (`null` → nil).
@@ -348,7 +353,7 @@ function json.decode(text)
   if type(text) ~= "string" then
     error("json.decode: expected a string, got a " .. type(text), 0)
   end
-  local value, pos = decode_value(text, skip_space(text, 1))
+  local value, pos = decode_value(text, skip_space(text, 1), 0)
   pos = skip_space(text, pos)
   if pos <= #text then
     decode_error(text, pos, "trailing garbage")

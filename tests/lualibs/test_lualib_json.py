@@ -169,3 +169,40 @@ def test_round_trip_through_lua_matches_python(value: Any) -> None:
     assert norm(back) == norm(expected)
     if isinstance(back, dict):
         assert list(back) == sorted(back, key=lambda k: k.encode())
+
+
+def test_deep_nesting_is_a_clear_error_not_a_crash() -> None:
+    ok, err = PCALL_DECODE("[" * 5000 + "]" * 5000)
+    assert ok is False and "nested deeper than 1000 at line 1 col 1001" in err
+    assert (
+        RT.execute('return #require("json").decode(string.rep("[", 999) .. string.rep("]", 999))')
+        == 1
+    )
+
+
+dump_values = st.recursive(
+    st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: (
+        st.lists(children, min_size=1, max_size=4)
+        | st.dictionaries(st.text(max_size=5), children, min_size=1, max_size=4)
+    ),
+    max_leaves=10,
+)
+DUMP_ROUND_TRIP = RT.eval(
+    """function(text)
+  local j, dump = require("json"), require(".dump")
+  local v = j.decode(text)
+  local s = dump(v)
+  local back = load("return " .. s)()
+  return dump(back) == s and j.encode(back) == j.encode(v)
+end"""
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(dump_values)
+def test_dump_output_loads_back_to_an_equal_value(value: Any) -> None:
+    assert DUMP_ROUND_TRIP(pyjson.dumps(value)) is True
