@@ -40,12 +40,15 @@ def _read_u256(mv: memoryview, pos: int, field: str) -> int:
 
 
 def parse_bundle(
-    raw: bytes | bytearray | memoryview, *, max_item_size: int = DEFAULT_MAX_SIZE
+    raw: bytes | bytearray | memoryview,
+    *,
+    max_item_size: int = DEFAULT_MAX_SIZE,
+    allow_empty_tags: bool = False,
 ) -> list[DataItem]:
     """Parse a binary bundle; DataItemError on bad bytes, a wrong id, or trailing bytes.
 
     Error offsets are positions in the bundle. Signatures are not checked here: call
-    `verify()` on each item (or `verify_bundle`).
+    `verify()` on each item (or `verify_bundle`). `allow_empty_tags` is passed to `parse`.
     """
     if not isinstance(raw, (bytes, bytearray, memoryview)):
         raise DataItemError(f"expected bytes, got {type(raw).__name__}")
@@ -68,7 +71,9 @@ def parse_bundle(
                 f"bundle is truncated: item {i} needs {size} bytes", field=f"item {i}", offset=pos
             )
         try:
-            item = parse(mv[pos : pos + size], max_size=max_item_size)
+            item = parse(
+                mv[pos : pos + size], max_size=max_item_size, allow_empty_tags=allow_empty_tags
+            )
         except DataItemError as err:
             at = pos + err.offset if err.offset is not None else pos
             raise DataItemError(f"item {i}: {err}", field=f"item {i}", offset=at) from None

@@ -89,3 +89,16 @@ def test_malformed_bundles(items: list[DataItem], mutate: object, words: str) ->
 def test_non_bytes() -> None:
     with pytest.raises(DataItemError, match="expected bytes"):
         parse_bundle([1, 2])  # type: ignore[arg-type]
+
+
+def test_items_with_empty_tag_values_on_request() -> None:
+    from aos.avro import encode_tags
+
+    signer = Ed25519Signer.generate()
+    item = create(signer=signer, data="x")
+    raw_tags = encode_tags([("Empty", "")])
+    forged = DataItem(2, item.signature, item.owner, None, None, (("Empty", ""),), raw_tags, b"x")
+    raw = build_bundle([forged])
+    with pytest.raises(DataItemError, match="tag value is empty"):
+        parse_bundle(raw)
+    assert parse_bundle(raw, allow_empty_tags=True) == [forged]
