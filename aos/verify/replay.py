@@ -21,11 +21,14 @@ from aos.node.node import default_runtime
 from aos.node.store import Entry, Item
 from aos.node.su import index_item
 from aos.verify.logcheck import LogEntry
-from aos.verify.source import is_assigned
 
 
 def item_record(item: DataItem) -> Item:
-    """The store's `Item` for a signed data item (what the compute unit reads)."""
+    """The store's `Item` for a signed data item (what the compute unit reads).
+
+    The same fields as `aos.node.su.index_item` (a test holds the two equal); written out
+    here because a replay converts every entry and this is on its hot path.
+    """
     new = index_item(item, None)
     return Item(
         0, new.id, new.signature_type, new.signature, new.owner, new.owner_key, new.target,
@@ -33,33 +36,61 @@ def item_record(item: DataItem) -> Item:
     )  # fmt: skip
 
 
-def _int(assignment: DataItem, name: str) -> int:
-    value = assignment.tag(name)
-    if value is None or not value.isdigit():
-        raise VerifyError(f"assignment {assignment.id}: tag {name} is {value!r}, not a number")
-    return int(value)
+class _Converter:
+    """Signed entries to (`Entry`, `Item`) pairs, caching per-owner work (one signer usually
+    writes most of a log, and its key is 512 bytes to hash and encode for RSA)."""
+
+    def __init__(self, process_id: str) -> None:
+        self.process_id = process_id
+        self._owners: dict[bytes, tuple[str, str]] = {}
+
+    def _owner(self, owner: bytes) -> tuple[str, str]:
+        known = self._owners.get(owner)
+        if known is None:
+            address = b64url_encode(hashlib.sha256(owner).digest())
+            known = self._owners[owner] = (address, b64url_encode(owner))
+        return known
+
+    def item(self, item: DataItem, item_id: str) -> Item:
+        address, key = self._owner(item.owner)
+        return Item(
+            0, item_id, item.signature_type, b64url_encode(item.signature), address, key,
+            item.target_id, item.anchor_text, [{"name": n, "value": v} for n, v in item.tags],
+            item.data, 0, 0,
+        )  # fmt: skip
+
+    def entry(self, log_entry: LogEntry) -> tuple[Entry, Item]:
+        assignment, item = log_entry.assignment, log_entry.item
+        if assignment is None or item is None or log_entry.defect is not None:
+            raise VerifyError(
+                f"nonce {log_entry.nonce}: cannot replay past an incomplete entry "
+                f"({log_entry.defect or 'assignment or message missing'})"
+            )
+        tags = dict(assignment.tags)
+        item_id = item.id
+        try:
+            entry = Entry(
+                process=self.process_id,
+                nonce=int(tags["Nonce"]),
+                timestamp=int(tags["Timestamp"]),
+                block_height=int(tags["Block-Height"]),
+                epoch=int(tags["Epoch"]),
+                hash_chain=tags.get("Hash-Chain", ""),
+                assignment_id=assignment.id,
+                message_id=item_id,
+                assigned=item_id != self.process_id and item.target_id != self.process_id,
+            )
+        except (KeyError, ValueError) as err:
+            raise VerifyError(
+                f"nonce {log_entry.nonce}: assignment {assignment.id} lacks a numeric "
+                f"Nonce/Timestamp/Block-Height/Epoch tag ({err})"
+            ) from None
+        return entry, self.item(item, item_id)
 
 
 def entry_record(process_id: str, log_entry: LogEntry) -> tuple[Entry, Item]:
     """The store's (`Entry`, `Item`) pair for one signed log entry."""
-    assignment, item = log_entry.assignment, log_entry.item
-    if assignment is None or item is None or log_entry.defect is not None:
-        raise VerifyError(
-            f"nonce {log_entry.nonce}: cannot replay past an incomplete entry "
-            f"({log_entry.defect or 'assignment or message missing'})"
-        )
-    entry = Entry(
-        process=process_id,
-        nonce=_int(assignment, "Nonce"),
-        timestamp=_int(assignment, "Timestamp"),
-        block_height=_int(assignment, "Block-Height"),
-        epoch=_int(assignment, "Epoch"),
-        hash_chain=assignment.tag("Hash-Chain") or "",
-        assignment_id=assignment.id,
-        message_id=item.id,
-        assigned=is_assigned(process_id, item),
-    )
-    return entry, item_record(item)
+    return _Converter(process_id).entry(log_entry)
 
 
 class Replayer:
@@ -75,8 +106,9 @@ class Replayer:
         self._evaluator: Evaluator | None = None
 
     def _records(self, entries: Iterable[LogEntry]) -> Iterator[tuple[Entry, Item]]:
+        convert = _Converter(self.process.id)
         for log_entry in entries:
-            entry, item = entry_record(self.process.id, log_entry)
+            entry, item = convert.entry(log_entry)
             if self._evaluator is None:
                 if entry.nonce != 0 or item.id != self.process.id:
                     raise VerifyError(

@@ -73,3 +73,18 @@ def test_verify_bundle_names_a_tampered_message(tmp_path: Path) -> None:
     report = verify_bundle(path)
     assert not report.ok
     assert report.problem is not None and report.problem.nonce == 9
+
+
+def test_the_replay_converts_items_exactly_as_the_node_indexes_them() -> None:
+    from aos.dataitem import create
+    from aos.verify.replay import _Converter, item_record
+    from aos.wallet import Ed25519Signer
+
+    process, entries = build_log(3)
+    signer = Ed25519Signer.generate()
+    odd = create(signer=signer, target=process.id, anchor=bytes([0xFF] * 32), data=b"\x00\xff",
+                 tags=[("Action", "Eval"), ("Action", "Twice")])  # fmt: skip
+    convert = _Converter(process.id)
+    for item in [process, odd, *(e.item for e in entries)]:
+        assert item is not None
+        assert convert.item(item, item.id) == item_record(item)
