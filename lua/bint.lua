@@ -454,6 +454,45 @@ local function new_class(bits)
     if xneg then negate_inplace(r) end
     return q, r
   end
+  function bint.udiv(a, b) return (bint.udivmod(a, b)) end
+  function bint.umod(a, b)
+    local _, r = bint.udivmod(a, b)
+    return r
+  end
+  function bint.tdiv(a, b) return (bint.tdivmod(a, b)) end
+  function bint.tmod(a, b)
+    local _, r = bint.tdivmod(a, b)
+    return r
+  end
+  function bint.idiv(a, b) return (bint.idivmod(a, b)) end
+  function bint.imod(a, b)
+    local _, r = bint.idivmod(a, b)
+    return r
+  end
+
+  --- (x ^ e) % m for non-negative values, by square-and-multiply with reduction each step
+  --- (exact while m < 2^(bits/2), since products wrap at the class width).
+  function bint.upowmod(x, e, m)
+    local base, exp, mod = bint.new(x), bint.new(e), bint.new(m)
+    local result = frominteger(1)
+    local _, r = udivmod(base, mod)
+    base = r
+    for i = 1, N do
+      local limb = exp[i]
+      for _ = 0, 31 do
+        if limb & 1 == 1 then
+          local _, rr = udivmod(mul(result, base), mod)
+          result = rr
+        end
+        limb = limb >> 1
+        local _, rb = udivmod(mul(base, base), mod)
+        base = rb
+      end
+    end
+    local _, final = udivmod(result, mod)
+    return final
+  end
+
   function bint.abs(a)
     local x = bint.new(a)
     return isneg(x) and negate_inplace(x) or x

@@ -149,3 +149,18 @@ def test_other_widths_share_nothing_with_256() -> None:
 )
 def test_text_round_trip_around_the_64_bit_fast_paths(value: str) -> None:
     assert RT.execute(f'return tostring(bint("{value}"))') == str(int(value))
+
+
+def test_division_variants_and_powmod() -> None:
+    assert RT.execute("return tostring(bint.tdiv(-7, 2)), tostring(bint.tmod(-7, 2))") == (
+        "-3",
+        "-1",
+    )
+    assert RT.execute("return tostring(bint.idiv(-7, 2)), tostring(bint.imod(-7, 2))") == (
+        "-4",
+        "1",
+    )
+    assert RT.execute("return tostring(bint.udiv(7, 2)), tostring(bint.umod(7, 2))") == ("3", "1")
+    m = 2**61 - 1
+    got = RT.execute(f'return tostring(bint.upowmod(3, "{2**100 + 7}", "{m}"))')
+    assert got == str(pow(3, 2**100 + 7, m))
