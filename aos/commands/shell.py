@@ -23,7 +23,14 @@ from aos.client import AoClient, Result
 from aos.config import Settings, load_settings
 from aos.errors import AosError
 from aos.protocol import CU_PATH, GATEWAY_PATH, MU_PATH, SU_PATH
-from aos.render import Locate, lines_locator, make_console, one_line_error, process_table
+from aos.render import (
+    Locate,
+    lines_locator,
+    make_console,
+    one_line_error,
+    parse_error,
+    process_table,
+)
 from aos.repl.bundle import Bundle, bundle, check_loadable
 from aos.repl.connect import SpawnOptions, fetch_prompt, is_process_id, resolve_process
 from aos.repl.live import LiveFeed
@@ -246,6 +253,9 @@ class Shell:
             self.out.print(Text.from_ansi(result.data))
         if result.error is not None:
             if not self.args.json:
+                log = parse_error(result.error).log
+                if log:  # what the chunk printed before it failed
+                    self.out.print(Text.from_ansi(log))
                 self.err.print(f"error: {one_line_error(result.error, locate)}", style="red")
             return 1
         sys.stdout.flush()
