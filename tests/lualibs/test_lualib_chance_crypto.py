@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from typing import Any
 
 import pytest
 from lualibs_support import new_lua
@@ -56,14 +57,14 @@ HASHES = {
 
 
 @pytest.fixture(scope="module")
-def crypto_rt():  # type: ignore[no-untyped-def]
+def crypto_rt() -> Any:
     rt = new_lua(binary=True)
     rt.execute('crypto = require(".crypto")')
     return rt
 
 
 @pytest.mark.parametrize("name", sorted(HASHES))
-def test_digests_match_hashlib_across_block_boundaries(crypto_rt, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_digests_match_hashlib_across_block_boundaries(crypto_rt: Any, name: str) -> None:
     digest = crypto_rt.eval("function(name, s) return crypto.digest[name](s).asHex() end")
     for n in (0, 1, 3, 55, 56, 63, 64, 65, 111, 112, 127, 128, 135, 136, 137, 1000):
         data = os.urandom(n)
@@ -72,7 +73,7 @@ def test_digests_match_hashlib_across_block_boundaries(crypto_rt, name: str) -> 
         ), n
 
 
-def test_aos_documented_vectors(crypto_rt) -> None:  # type: ignore[no-untyped-def]
+def test_aos_documented_vectors(crypto_rt: Any) -> None:
     run = crypto_rt.execute
     s = 'crypto.utils.stream.fromString("ao")'
     assert run(f"return crypto.digest.md5({s}).asHex()") == b"adac5e63f80f8629e9573527b25891d3"
@@ -92,7 +93,7 @@ def test_aos_documented_vectors(crypto_rt) -> None:  # type: ignore[no-untyped-d
     assert run('return #crypto.digest.sha2_256("ao").asBytes()') == 32
 
 
-def test_hmac_and_pbkdf2(crypto_rt) -> None:  # type: ignore[no-untyped-def]
+def test_hmac_and_pbkdf2(crypto_rt: Any) -> None:
     run = crypto_rt.execute
     key = 'crypto.utils.array.fromString("super_secret_key")'
     data = 'crypto.utils.stream.fromString("ao")'
@@ -117,7 +118,7 @@ def test_hmac_and_pbkdf2(crypto_rt) -> None:  # type: ignore[no-untyped-def]
     assert ok is False and b"unknown algorithm 'sha7'" in err
 
 
-def test_utils(crypto_rt) -> None:  # type: ignore[no-untyped-def]
+def test_utils(crypto_rt: Any) -> None:
     run = crypto_rt.execute
     assert run('return crypto.utils.hex.stringToHex("ao")') == b"616f"
     assert run('return crypto.utils.hex.hexToString("616f")') == b"ao"
@@ -127,7 +128,7 @@ def test_utils(crypto_rt) -> None:  # type: ignore[no-untyped-def]
     assert ok is False and b"even-length hex" in err
 
 
-def test_isaac_random_matches_aos(crypto_rt) -> None:  # type: ignore[no-untyped-def]
+def test_isaac_random_matches_aos(crypto_rt: Any) -> None:
     # aos's process test: require(".crypto").random() == 532713800 (unseeded ISAAC)
     assert crypto_rt.execute("return crypto.random()") == 532713800
     assert (
@@ -144,12 +145,12 @@ def test_isaac_random_matches_aos(crypto_rt) -> None:  # type: ignore[no-untyped
         (b"ao", "e068dfe3d8cb95311b58be566db66954"),  # aos crypto.md
     ],
 )
-def test_md4_vectors(crypto_rt, data: bytes, expected: str) -> None:  # type: ignore[no-untyped-def]
+def test_md4_vectors(crypto_rt: Any, data: bytes, expected: str) -> None:
     got = crypto_rt.eval("function(s) return crypto.digest.md4(s).asHex() end")(data)
     assert got.decode() == expected
 
 
-def test_blake2b_matches_hashlib_with_lengths_and_keys(crypto_rt) -> None:  # type: ignore[no-untyped-def]
+def test_blake2b_matches_hashlib_with_lengths_and_keys(crypto_rt: Any) -> None:
     b2 = crypto_rt.eval("function(s, n, k) return crypto.digest.blake2b(s, n, k).asHex() end")
     for n in (0, 1, 127, 128, 129, 300):
         data = os.urandom(n)

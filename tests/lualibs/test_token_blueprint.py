@@ -146,7 +146,7 @@ def test_bad_transfers_end_in_an_error_and_change_nothing(
     token: Proc, tags: dict[str, str], fragment: str
 ) -> None:
     token.send(OWNER, Action="Mint", Quantity="10")
-    r = token.send(OWNER, Action="Transfer", **tags)
+    r = token.handle(token.message(OWNER, {"Action": "Transfer", **tags}))
     assert fragment in r["Error"]
     assert balances(token)[OWNER] == "10"
     assert "BOB" not in balances(token)
