@@ -7,9 +7,13 @@
 --     asHex(), asBytes() (array of byte values) and asString().
 --   crypto.mac.createHmac(data, key[, "sha1"|"sha256"|"sha512"|"md5"]) (also crypto.mac.hmac),
 --     sha1 by default like aos; crypto.kdf.pbkdf2(password, salt, iterations, keyLen[, digest]).
+--   crypto.cipher.aes.encrypt(data, key[, iv[, mode[, keyLength]]]) and
+--     decrypt(hex, key[, iv[, mode[, keyLength]]]): CBC (default), ECB, CFB, OFB, CTR; 128
+--     (default), 192 or 256-bit keys; zero padding.
 --   crypto.random([min[, max[, seed]]]) and crypto.cipher.issac.{random,getRandom,seedIsaac}.
 --   crypto.utils.{hex, array, stream}.
--- The algorithms live in lua/crypto/ (md, sha2, keccak, blake2b, mac, isaac, util).
+-- The algorithms live in lua/crypto/ (md, sha2, keccak, blake2b, mac, aes, isaac, util);
+-- `.crypto.util.hex`, `.crypto.util.stream` and `.crypto.util.array` can be required alone.
 
 local util = require(".crypto.util")
 local md = require(".crypto.md")
@@ -18,6 +22,7 @@ local keccak = require(".crypto.keccak")
 local blake = require(".crypto.blake2b")
 local mac = require(".crypto.mac")
 local isaac = require(".crypto.isaac")
+local aes = require(".crypto.aes")
 
 local tobytes, result = util.tobytes, util.result
 
@@ -55,12 +60,30 @@ local function pbkdf2(password, salt, iterations, keyLen, algorithm)
   return result(mac.pbkdf2(tobytes(password, who), tobytes(salt, who), iterations, keyLen, algorithm))
 end
 
+-- AES as aos exposes it: encrypt takes the data, decrypt the hex of the cipher text; both
+-- results give their hex in capitals.
+local cipher_aes = {
+  encrypt = function(data, key, iv, mode, keyLength)
+    local bytes = tobytes(data, "crypto.cipher.aes.encrypt")
+    return result(aes.encrypt(bytes, key, iv, mode, keyLength), true)
+  end,
+  decrypt = function(cipherHex, key, iv, mode, keyLength)
+    if type(cipherHex) ~= "string" or #cipherHex % 2 ~= 0 or cipherHex:find("[^%x]") then
+      error("crypto.cipher.aes.decrypt: expected the cipher text as an even-length hex string", 2)
+    end
+    return result(aes.decrypt(util.hex.hexToString(cipherHex), key, iv, mode, keyLength), true)
+  end,
+}
+
 return {
   _version = "1.0.0",
   digest = digest,
   mac = { createHmac = createHmac, hmac = createHmac },
   kdf = { pbkdf2 = pbkdf2 },
   random = isaac.random,
-  cipher = { issac = { random = isaac.random, getRandom = isaac.getRandom, seedIsaac = isaac.seedIsaac } },
+  cipher = {
+    aes = cipher_aes,
+    issac = { random = isaac.random, getRandom = isaac.getRandom, seedIsaac = isaac.seedIsaac },
+  },
   utils = { hex = util.hex, array = util.array, stream = util.stream },
 }

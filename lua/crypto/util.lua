@@ -85,10 +85,14 @@ local function tobytes(input, who)
 end
 
 -- The result object aos digests return.
-local function result(bytes)
+-- (`upper`: hex in capitals, which is what aos's ciphers return; digests are lowercase)
+local function result(bytes, upper)
   return {
     asString = function() return bytes end,
-    asHex = function() return hex.stringToHex(bytes) end,
+    asHex = function()
+      local h = hex.stringToHex(bytes)
+      return upper and h:upper() or h
+    end,
     asBytes = function() return { bytes:byte(1, -1) } end,
   }
 end
