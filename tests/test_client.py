@@ -11,6 +11,7 @@ import pytest
 
 from aos import dataitem
 from aos.client import AoClient, Result
+from aos.client.ao import ascending
 from aos.errors import NodeRejected, NodeUnreachable
 from aos.protocol import AOS_LEGACY_SCHEDULER
 from aos.wallet import Wallet
@@ -214,3 +215,18 @@ def test_result_shapes(
 ) -> None:
     result = Result.from_json(raw)
     assert (result.data, result.prompt, result.error) == (data, prompt, error)
+
+
+def test_latest_cursor_is_turned_ascending(wallet: Wallet) -> None:
+    # A sort inside a cursor overrides the query's sort (spec §3.3.3): a DESC cursor would
+    # make the live feed read backwards, repeating and reordering results.
+    desc = base64.b64encode(b'{"timestamp":5,"ordinate":"2","sort":"DESC"}').decode()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.url.params["sort"] == "DESC" and request.url.params["limit"] == "1"
+        return httpx.Response(200, json={"edges": [{"cursor": desc, "node": {}}]})
+
+    cursor = make(handler, wallet).latest_cursor("P")
+    assert cursor is not None
+    assert json.loads(base64.b64decode(cursor)) == {"timestamp": 5, "ordinate": "2", "sort": "ASC"}
+    assert ascending("not-base64-json") == "not-base64-json"

@@ -8,6 +8,8 @@ carrying the URL, status and body (aos §5 item 5: show the real cause and endpo
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import time
 from collections.abc import Iterator, Sequence
@@ -246,8 +248,9 @@ class AoClient:
             after = page.edges[-1].cursor
 
     def latest_cursor(self, process: str) -> str | None:
+        """The cursor of the newest stored evaluation, for reading on from there (ASC)."""
         page = self.results(process, sort="DESC", limit=1)
-        return page.edges[0].cursor if page.edges else None
+        return ascending(page.edges[0].cursor) if page.edges else None
 
     def graphql(self, query: str, variables: JsonDict) -> JsonDict:
         """POST a GraphQL document to the gateway; `data` or a NodeRejected naming the error."""
@@ -282,6 +285,19 @@ class AoClient:
     def pushed_for(self, message: str) -> list[TxInfo]:
         """Items the MU pushed on behalf of user message `message` (tag `Pushed-For`)."""
         return gql.parse_transactions(self.graphql(gql.PUSHED_FOR, {"id": message}))
+
+
+def ascending(cursor: str) -> str:
+    """The same position with `sort` ASC: a sort inside a cursor overrides the query's
+    (spec §3.3.3), so a cursor taken from a DESC page would make every later page DESC."""
+    try:
+        fields = json.loads(base64.b64decode(cursor, validate=True))
+    except (ValueError, binascii.Error):
+        return cursor  # not base64 JSON: an opaque cursor from another CU, use it as is
+    if not isinstance(fields, dict) or fields.get("sort", "ASC") == "ASC":
+        return cursor
+    fields["sort"] = "ASC"
+    return base64.b64encode(json.dumps(fields, separators=(",", ":")).encode()).decode()
 
 
 def _reason(body: str) -> str:
