@@ -5,8 +5,10 @@
 --     keccak512 (input) and blake2b(input[, outlen[, key]]) -> result, where input is a
 --     string, a stream (crypto.utils.stream.fromString(s)) or a byte array, and result has
 --     asHex(), asBytes() (array of byte values) and asString().
---   crypto.mac.createHmac(data, key[, "sha1"|"sha256"|"sha512"|"md5"]) (also crypto.mac.hmac),
---     sha1 by default like aos; crypto.kdf.pbkdf2(password, salt, iterations, keyLen[, digest]).
+--   crypto.mac.createHmac(data, key[, "sha1"|"sha256"|"sha512"|"md5"]), sha1 by default,
+--     reproduces aos's HMAC exactly, quirk included (keys padded to 32 bytes, not to the
+--     64-byte block); crypto.mac.hmac(...) is the standard RFC 2104 HMAC.
+--   crypto.kdf.pbkdf2(password, salt, iterations, keyLen[, digest]): standard (RFC 8018).
 --   crypto.cipher.aes.encrypt(data, key[, iv[, mode[, keyLength]]]) and
 --     decrypt(hex, key[, iv[, mode[, keyLength]]]): CBC (default), ECB, CFB, OFB, CTR; 128
 --     (default), 192 or 256-bit keys; zero padding.
@@ -48,9 +50,17 @@ function digest.blake2b(input, outlen, key)
   return result(blake.blake2b(data, outlen, key and tobytes(key, "crypto.digest.blake2b") or ""))
 end
 
---- HMAC of data (string, stream or array) under key (string or byte array); default sha1.
+--- aos's createHmac: HMAC whose key is padded to 32 bytes instead of the digest's 64-byte
+--- block, which is what aos processes have always computed (its test vectors depend on
+--- it). For the standard RFC 2104 value, which other systems agree on, use crypto.mac.hmac.
 local function createHmac(data, key, algorithm)
   local who = "crypto.mac.createHmac"
+  return result(mac.hmac(tobytes(data, who), tobytes(key, who), algorithm, 32))
+end
+
+--- Standard HMAC (RFC 2104) of data (string, stream or array) under key; default sha1.
+local function hmac(data, key, algorithm)
+  local who = "crypto.mac.hmac"
   return result(mac.hmac(tobytes(data, who), tobytes(key, who), algorithm))
 end
 
@@ -78,7 +88,7 @@ local cipher_aes = {
 return {
   _version = "1.0.0",
   digest = digest,
-  mac = { createHmac = createHmac, hmac = createHmac },
+  mac = { createHmac = createHmac, hmac = hmac },
   kdf = { pbkdf2 = pbkdf2 },
   random = isaac.random,
   cipher = {

@@ -1,7 +1,7 @@
 --- crypto.mac: HMAC (RFC 2104) and PBKDF2 (RFC 8018) over the digests of crypto.md/sha2.
 --
--- hmac(data, key, algorithm) -> raw bytes; algorithm is md5, sha1 (the default, as in
--- aos), sha256 / sha2_256 or sha512 / sha2_512. pbkdf2(password, salt, iterations, keyLen,
+-- hmac(data, key, algorithm[, key_block]) -> raw bytes; algorithm is md5, sha1 (the
+-- default, as in aos), sha256 / sha2_256 or sha512 / sha2_512. pbkdf2(password, salt, iterations, keyLen,
 -- algorithm) -> raw bytes. Inputs here are byte strings; crypto.lua accepts the other forms.
 
 local md = require(".crypto.md")
@@ -29,11 +29,13 @@ local function xor_with(key, byte)
   return (key:gsub(".", function(c) return string.char(c:byte() ~ byte) end))
 end
 
-local function hmac(data, key, algorithm)
-  local spec = spec_of(algorithm, "crypto.mac.createHmac")
-  local hash, block = spec[1], spec[2]
+-- `key_block` overrides the key block size: aos's createHmac pads keys to 32 bytes, not to
+-- the digest's block size, and its results depend on that.
+local function hmac(data, key, algorithm, key_block)
+  local spec = spec_of(algorithm, "crypto.mac")
+  local hash, block = spec[1], key_block or spec[2]
   if #key > block then key = hash(key) end
-  key = key .. string.rep("\0", block - #key)
+  key = key:sub(1, block) .. string.rep("\0", block - #key)
   return hash(xor_with(key, 0x5C) .. hash(xor_with(key, 0x36) .. data))
 end
 

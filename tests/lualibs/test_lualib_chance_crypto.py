@@ -98,7 +98,7 @@ def test_hmac_and_pbkdf2(crypto_rt: Any) -> None:
     key = 'crypto.utils.array.fromString("super_secret_key")'
     data = 'crypto.utils.stream.fromString("ao")'
     for alg in ("sha1", "sha256", "sha512", "md5"):
-        got = run(f'return crypto.mac.createHmac({data}, {key}, "{alg}").asHex()').decode()
+        got = run(f'return crypto.mac.hmac({data}, {key}, "{alg}").asHex()').decode()
         assert got == hmac.new(b"super_secret_key", b"ao", alg).hexdigest()
     long_key = "k" * 200
     got = run(f'return crypto.mac.hmac("msg", "{long_key}", "sha256").asHex()').decode()
@@ -114,8 +114,33 @@ def test_hmac_and_pbkdf2(crypto_rt: Any) -> None:
     )
     got = run('return crypto.kdf.pbkdf2("pw", "salt", 3, 70, "sha256").asHex()').decode()
     assert got == hashlib.pbkdf2_hmac("sha256", b"pw", b"salt", 3, 70).hex()
-    ok, err = run('return pcall(crypto.mac.createHmac, "a", "b", "sha7")')
+    ok, err = run('return pcall(crypto.mac.hmac, "a", "b", "sha7")')
     assert ok is False and b"unknown algorithm 'sha7'" in err
+
+
+def test_create_hmac_reproduces_aos_including_its_32_byte_key_block(crypto_rt: Any) -> None:
+    # aos's process tests: the stream is drained by the first call, so the second one
+    # (sha256) authenticates the empty message; the values depend on both quirks.
+    got = crypto_rt.execute(
+        """local data = crypto.utils.stream.fromString("ao")
+local key = crypto.utils.array.fromString("super_secret_key")
+local mac = crypto.mac
+return mac.createHmac(data, key).asHex(), mac.createHmac(data, key, "sha256").asHex()"""
+    )
+    assert got == (
+        b"3966f45acb53f7a1a493bae15afecb1a204fa32d",
+        b"542da02a324155d688c7689669ff94c6a5f906892aa8eccd7284f210ac66e2a7",
+    )
+    got = crypto_rt.execute(
+        """local st, arr = require(".crypto.util.stream"), require(".crypto.util.array")
+local data, key = st.fromString("ao"), arr.fromString("Jefebbadadada")
+local mac = crypto.mac
+return mac.createHmac(data, key).asHex(), mac.createHmac(data, key, "sha256").asHex()"""
+    )
+    assert got == (
+        b"81ed1cb2e8969a74d74e22891d5ba2f85134d1a5",
+        b"1b3a581fd7fd5784861392fdbb031e5d74a27af8b5c0221a57f3ebb364b941a7",
+    )
 
 
 def test_utils(crypto_rt: Any) -> None:
