@@ -63,7 +63,9 @@ with open_embedded(__import__("pathlib").Path(sys.argv[1])) as http:
     client = AoClient(http, mu_url=base + MU_PATH, cu_url=base + CU_PATH, su_url=base + SU_PATH,
                       gateway_url=base, wallet=Ed25519Signer.from_private_bytes(
                           bytes.fromhex(sys.argv[3])), result_tries=1)
-    _, result = client.eval(sys.argv[2], "return Count")
+    # A new message each run (Ed25519 signatures are deterministic: the same text would be
+    # the same, already evaluated, item).
+    _, result = client.eval(sys.argv[2], "return Count -- " + sys.argv[4])
     t2 = time.perf_counter()
 print(json.dumps({"open": t1 - t0, "first_result": t2 - t0, "output": result.data}))
 """
@@ -130,9 +132,10 @@ def measure_verify(data_dir: Path, pid: str, runs: int) -> list[float]:
 
 def measure_attach(data_dir: Path, pid: str, signer: Ed25519Signer, runs: int) -> list[float]:
     times = []
-    for _ in range(runs):
+    for run in range(runs):
         proc = subprocess.run(
-            [sys.executable, "-c", ATTACH, str(data_dir), pid, signer.private_bytes().hex()],
+            [sys.executable, "-c", ATTACH, str(data_dir), pid, signer.private_bytes().hex(),
+             str(run)],  # fmt: skip
             capture_output=True,
             text=True,
         )

@@ -155,6 +155,10 @@ def verify_store(data_dir: Path, process_id: str, *, progress: Progress = _no_pr
     log = read_log(data_dir, process_id)
     last = log.entries[-1].nonce if log.entries else -1
     args = [*source_args(data_dir=data_dir, process_id=process_id), "--to-nonce", str(last)]
+    # Cron ticks the node evaluated after the last message are replayed up to the last one.
+    trailing = [r.timestamp for r in log.results if r.cron and r.ordinate == last]
+    if trailing:
+        args += ["--horizon", str(max(trailing))]
     report = verify_log(
         process_id,
         len(log.entries),

@@ -48,7 +48,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         if args.to_nonce is not None:
             entries = entries[: args.to_nonce + 1]
     else:
-        log = read_log(args.data_dir, args.process, to_nonce=args.to_nonce)
+        log = read_log(args.data_dir, args.process, to_nonce=args.to_nonce, check_columns=False)
         process, entries = log.process, log.entries
     replayer = Replayer(process)
     count = 0
