@@ -12,7 +12,8 @@
 --   crypto.cipher.aes.encrypt(data, key[, iv[, mode[, keyLength]]]) and
 --     decrypt(hex, key[, iv[, mode[, keyLength]]]): CBC (default), ECB, CFB, OFB, CTR; 128
 --     (default), 192 or 256-bit keys; zero padding.
---   crypto.random([min[, max[, seed]]]) and crypto.cipher.issac.{random,getRandom,seedIsaac}.
+--   crypto.random([min[, max[, seed]]]) and crypto.cipher.issac.{random, getRandom,
+--     getRandomChar, seedIsaac, encrypt, decrypt} (ISAAC and aos's printable-ASCII cipher).
 --   crypto.utils.{hex, array, stream}.
 -- The algorithms live in lua/crypto/ (md, sha2, keccak, blake2b, mac, aes, isaac, util);
 -- `.crypto.util.hex`, `.crypto.util.stream` and `.crypto.util.array` can be required alone.
@@ -93,7 +94,15 @@ return {
   random = isaac.random,
   cipher = {
     aes = cipher_aes,
-    issac = { random = isaac.random, getRandom = isaac.getRandom, seedIsaac = isaac.seedIsaac },
+    issac = {
+      random = isaac.random,
+      getRandom = isaac.getRandom,
+      getRandomChar = isaac.getRandomChar,
+      seedIsaac = isaac.seedIsaac,
+      -- encrypt gives a result object, decrypt the plain text, as in aos
+      encrypt = function(text, key) return result(isaac.encrypt(text, key), true) end,
+      decrypt = isaac.decrypt,
+    },
   },
   utils = { hex = util.hex, array = util.array, stream = util.stream },
 }

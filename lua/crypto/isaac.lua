@@ -91,4 +91,34 @@ local function random(min, max, seed)
   return getRandom() % (max - min + 1) + min
 end
 
-return { random = random, getRandom = getRandom, seedIsaac = seedIsaac }
+-- The keystream character of the ISAAC cipher: a printable ASCII code, 32..126.
+local function getRandomChar()
+  return getRandom() % 95 + 32
+end
+
+-- A Vigenere shift over the 95 printable ASCII characters with an ISAAC keystream seeded
+-- by the key (as aos does it: the shift is the keystream character's code, 32..126).
+local function vigenere(text, key, sign, who)
+  if type(text) ~= "string" or type(key) ~= "string" then
+    error(who .. ": expected the text and the key as strings, got " .. type(text) .. " and " .. type(key), 0)
+  end
+  seedIsaac(key, true)
+  local out = {}
+  for i = 1, #text do
+    local shift = getRandomChar()
+    out[i] = string.char(32 + (text:byte(i) - 32 + sign * shift) % 95)
+  end
+  return table.concat(out)
+end
+
+local function encrypt(text, key) return vigenere(text, key, 1, "crypto.cipher.issac.encrypt") end
+local function decrypt(text, key) return vigenere(text, key, -1, "crypto.cipher.issac.decrypt") end
+
+return {
+  random = random,
+  getRandom = getRandom,
+  getRandomChar = getRandomChar,
+  seedIsaac = seedIsaac,
+  encrypt = encrypt,
+  decrypt = decrypt,
+}

@@ -186,3 +186,17 @@ def test_blake2b_matches_hashlib_with_lengths_and_keys(crypto_rt: Any) -> None:
     assert b2(b"ao", None, None).decode().startswith("576701fd79a126f2")  # aos crypto.md
     ok, err = crypto_rt.execute('return pcall(crypto.digest.blake2b, "x", 65)')
     assert ok is False and b"1..64" in err
+
+
+def test_isaac_cipher_matches_aos(crypto_rt: Any) -> None:
+    got = crypto_rt.execute(
+        """local enc = crypto.cipher.issac.encrypt("ao", "secret_key")
+return enc.asHex(), crypto.cipher.issac.decrypt(enc.asString(), "secret_key")"""
+    )
+    assert got == (b"7851", b"ao")
+    text = b"The quick brown fox ~ 123!"
+    back = crypto_rt.execute(
+        "local c = crypto.cipher.issac\n"
+        f'return c.decrypt(c.encrypt("{text.decode()}", "k").asString(), "k")'
+    )
+    assert back == text
