@@ -77,6 +77,7 @@ def test_a_log_of_1000_messages_verifies_with_the_same_hash_twice(
     data_dir, pid = built
     code, text = verify(capsys, pid, "--data-dir", str(data_dir))
     assert code == 0, text
+    assert "━" not in text  # no progress bar when the output is not a terminal
     first = FINAL.search(text)
     assert first is not None, text
     checked = int(re.search(r"(\d+) messages checked", text).group(1))  # type: ignore[union-attr]

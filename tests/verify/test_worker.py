@@ -88,3 +88,25 @@ def test_the_replay_converts_items_exactly_as_the_node_indexes_them() -> None:
     for item in [process, odd, *(e.item for e in entries)]:
         assert item is not None
         assert convert.item(item, item.id) == item_record(item)
+
+
+def test_on_a_terminal_verify_shows_a_progress_bar_then_the_verdict(bundle: Path) -> None:
+    import os
+    import sys
+
+    import pexpect
+
+    env = {**os.environ, "COLUMNS": "100", "LINES": "40", "TERM": "xterm"}
+    env.pop("NO_COLOR", None)
+    child = pexpect.spawn(
+        sys.executable, ["-m", "aos", "verify", "--bundle", str(bundle)],
+        env=env, encoding="utf-8", timeout=60, dimensions=(40, 100),
+    )  # fmt: skip
+    child.expect(pexpect.EOF)
+    child.close()
+    text = child.before or ""
+    assert child.exitstatus == 0, text
+    assert "verified" in text
+    # rich draws the bar with box characters on a terminal (and nothing when piped).
+    assert "replay" in text or "signatures" in text
+    assert "━" in text
