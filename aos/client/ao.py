@@ -78,6 +78,8 @@ class AoClient:
             raise NodeUnreachable(
                 f"cannot reach {url}: {err or type(err).__name__}", url=url
             ) from err
+        except httpx.HTTPError as err:  # e.g. a body that cannot be decoded
+            raise NodeRejected(f"{method} {url} failed: {err}", url=url) from err
         if response.status_code >= 400:
             body = response.text[:500]
             raise NodeRejected(

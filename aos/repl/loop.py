@@ -190,13 +190,17 @@ class Repl:
         stripped = text.strip()
         if not stripped:
             return
-        if stripped.startswith("."):
-            try:
+        try:
+            if stripped.startswith("."):
                 commands.dispatch(self, stripped)
-            except AosError as err:
-                self._report(err)
-            return
-        self.evaluate(text)
+            else:
+                self.evaluate(text)
+        except AosError as err:
+            self._report(err)
+        except Exception as err:  # a bug of ours must not end the user's session
+            if self.debug:
+                self.print(Text("".join(traceback.format_exception(err)), style="dim"))
+            self.error(f"internal error: {type(err).__name__}: {err} (--debug shows more)")
 
     def request_exit(self) -> None:
         self._exit = True

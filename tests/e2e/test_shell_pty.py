@@ -87,12 +87,14 @@ def loose(text: str) -> str:
 
 
 class Terminal:
-    def __init__(self, args: list[str], home: Path) -> None:
+    def __init__(
+        self, args: list[str], home: Path, extra_env: dict[str, str] | None = None
+    ) -> None:
         self.log = io.StringIO()
         self.child = pexpect.spawn(
             sys.executable,
             ["-m", "aos", *args],
-            env=_env(home),
+            env={**_env(home), **(extra_env or {})},
             encoding="utf-8",
             timeout=30,
             dimensions=(40, 120),
@@ -171,3 +173,30 @@ def test_exit_with_ctrl_d_saves_history(server: str, tmp_path: Path) -> None:
     histories = list((tmp_path / "data" / "aos" / "shell" / "history").glob("*.history"))
     assert any("remember me" in p.read_text() for p in histories)
     assert re.search(r"\S", term.log.getvalue())
+
+
+def test_ctrl_c_cancels_the_wait_and_the_shell_goes_on(server: str, tmp_path: Path) -> None:
+    term = Terminal(["busy", *_unit_flags(server)], tmp_path)
+    try:
+        term.expect(r"Inbox")
+        term.child.send("while true do end\r")  # ends at the node's instruction limit
+        term.expect(r"Computing")
+        term.child.sendcontrol("c")
+        term.expect(r"cancelled: stopped waiting")
+        term.child.send("return 'still here'\r")
+        term.expect(r"still here")
+    finally:
+        term.close()
+    assert term.child.exitstatus == 0
+
+
+def test_no_color_output_has_no_colour_escapes(server: str, tmp_path: Path) -> None:
+    term = Terminal(["plain", *_unit_flags(server)], tmp_path, extra_env={"NO_COLOR": "1"})
+    try:
+        term.expect(r"plain@aos-\S+\[Inbox:1\]>")  # the process's prompt, its colours removed
+        term.child.send("print('\\27[31mred\\27[0m')\r")
+        term.expect(r"red")
+        term.expect(r"Inbox")
+    finally:
+        term.close()
+    assert not re.search(r"\x1b\[(?:[0-9;]*;)?3[0-9]m", term.log.getvalue())
