@@ -151,7 +151,9 @@ def throughput(n: int, clients: int, rsa: bool) -> dict[str, Any]:
                 t.join()
             t_posted = time.perf_counter() - t0
             # the clock stops when the last message's result has been computed
-            last = max(ids, key=lambda i: _nonce(conn, pid, i))
+            latest = json.loads(conn.request("GET", f"/su/{pid}/latest")[1])
+            last = latest["message"]["id"]
+            assert last in ids
             conn.request("GET", f"/cu/result/{last}?process-id={pid}")
             elapsed = time.perf_counter() - t0
             count = _dry_run_count(conn, pid, signer.address)
@@ -178,12 +180,6 @@ def _id_of(raw: bytes) -> str:
     from aos.dataitem import parse
 
     return parse(raw).id
-
-
-def _nonce(conn: Conn, pid: str, mid: str) -> int:
-    status, body = conn.request("GET", f"/su/{mid}?process-id={pid}")
-    tags = {t["name"]: t["value"] for t in json.loads(body)["assignment"]["tags"]}
-    return int(tags["Nonce"])
 
 
 def _dry_run_count(conn: Conn, pid: str, owner: str) -> int:

@@ -35,13 +35,18 @@ class PrefixRouter:
     """Middleware sending `/mu…`, `/su…`, `/cu…` to their units (prefix stripped); the rest
     (and the lifespan) goes on to the gateway app it wraps."""
 
-    def __init__(self, app: ASGIApp, units: dict[str, ASGIApp]) -> None:
+    def __init__(self, app: ASGIApp, units: dict[str, ASGIApp], node: Node) -> None:
         self.units = units
         self.fallback = app
+        self.node = node
+        self.fast = {MU_PATH, MU_PATH + "/"}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
             path: str = scope["path"]
+            if path in self.fast and scope["method"] == "POST" and not scope["query_string"]:
+                await api_mu.fast_post(self.node, scope, receive, send)
+                return
             for prefix, app in self.units.items():
                 if path == prefix or path.startswith(prefix + "/"):
                     rest = path[len(prefix) :] or "/"
@@ -83,7 +88,7 @@ def create_app(data_dir: Path, **settings: Any) -> Starlette:
                 allow_headers=["*"],
                 expose_headers=["*"],
             ),
-            Middleware(PrefixRouter, units=units),
+            Middleware(PrefixRouter, units=units, node=node),
         ],
     )
     app.state.node = node

@@ -83,6 +83,7 @@ class Crank:
         """Queue the work other OS processes or a crash left behind; tick monitors."""
         for pid in self.store.processes_needing_work():
             self.wake(pid)
+        self.store.index_pending()
         for pid in self.store.monitored():
             try:
                 if self.cu.tick(pid):

@@ -185,6 +185,7 @@ def execute(
     store: Store, query: str, variables: dict[str, Any] | None, operation: str | None
 ) -> tuple[dict[str, Any], bool]:
     """Run a GraphQL request; returns (response body, whether it had errors)."""
+    store.index_pending()  # messages' tags are indexed lazily; make the answer complete
     result = graphql_sync(
         SCHEMA,
         query,

@@ -139,7 +139,7 @@ class Scheduler:
             if found is not None:
                 raise Duplicate(found)
             now = now_ms()
-            tx.put_item(index_item(item, raw), block_height_at(now))
+            tx.put_item(index_item(item, raw), block_height_at(now), index_tags=False)
             return self._append(tx, row, item.id, assigned=False, now=now)
 
     def assign(self, process: str, item_id: str, claim: str | None = None) -> Entry | None:
