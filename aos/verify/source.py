@@ -57,6 +57,7 @@ class StoredLog:
     process: DataItem
     entries: list[LogEntry]
     results: list[StoredResult]
+    head_nonce: int  # the last nonce the store's process row claims
 
 
 def _connect(data_dir: Path) -> sqlite3.Connection:
@@ -193,7 +194,7 @@ def read_log(
         raise VerifyError(f"cannot read the log of {process_id} in {data_dir}: {err}") from err
     finally:
         conn.close()
-    return StoredLog(process, entries, results)
+    return StoredLog(process, entries, results, int(head["head_nonce"]))
 
 
 def find_process(data_dir: Path, name_or_id: str) -> str:

@@ -99,11 +99,16 @@ def _compare(
             key = (want.ordinate, want.cron or None, want.message_id)
             got = (event.ordinate, event.cron, event.message_id)
             if key != got:
-                return Problem(
-                    event.ordinate,
-                    event.message_id or None,
-                    f"the replay evaluated {got} where the node stored a result for {key}",
-                ), event.index
+                if (want.ordinate, want.cron or "") > (event.ordinate, event.cron or ""):
+                    what = "the node stored no result for this evaluation (results are missing)"
+                else:
+                    what = (
+                        f"the replay evaluated nonce {event.ordinate} "
+                        f"{event.cron or event.message_id} where the node stored a result for "
+                        f"nonce {want.ordinate} {want.cron or want.message_id}"
+                    )
+                # No side-by-side here: the two sides are different evaluations.
+                return Problem(event.ordinate, event.message_id or None, what), None
             if want.result_hash != event.result_hash:
                 return Problem(
                     event.ordinate,
@@ -140,6 +145,20 @@ def verify_log(
         bad = _earliest(log_problem, results_problem)
         stop_at = None if bad is None else (bad.nonce if bad.nonce is not None else -1)
         replay_problem, index = _compare(report, worker, stored, entries_total, progress, stop_at)
+    if (
+        replay_problem is None
+        and stored is not None
+        and report.final_hash is not None
+        and len(stored) > report.replayed
+    ):
+        # Results the log cannot produce: their entries were removed from the log.
+        extra = stored[report.replayed]
+        replay_problem = Problem(
+            extra.ordinate,
+            extra.message_id or None,
+            "the node stored this result, but the log does not schedule what produces it "
+            "(its entry is missing)",
+        )
     report.problem = _earliest(log_problem, results_problem, replay_problem)
     if report.problem is not None and report.problem is replay_problem and index is not None:
         assert stored is not None
@@ -159,10 +178,22 @@ def verify_store(data_dir: Path, process_id: str, *, progress: Progress = _no_pr
     trailing = [r.timestamp for r in log.results if r.cron and r.ordinate == last]
     if trailing:
         args += ["--horizon", str(max(trailing))]
+
+    def check(callback: Callable[[int], None]) -> tuple[int, Problem | None]:
+        checked, problem = check_log(log.process, log.entries, progress=callback)
+        if problem is None and last != log.head_nonce:
+            problem = Problem(
+                last + 1,
+                None,
+                f"the log ends at nonce {last}, but the process's head is nonce "
+                f"{log.head_nonce}: entries are missing",
+            )
+        return checked, problem
+
     report = verify_log(
         process_id,
         len(log.entries),
-        lambda cb: check_log(log.process, log.entries, progress=cb),
+        check,
         args,
         log.results,
         progress,

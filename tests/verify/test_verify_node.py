@@ -366,3 +366,29 @@ def test_verify_of_an_unknown_process_is_a_clear_error(
     code, text = verify(capsys, "nope", "--data-dir", str(data_dir))
     assert code == 1
     assert "no process with id or Name 'nope'" in text
+
+
+def test_a_deleted_last_entry_is_caught(
+    copy: tuple[Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir, pid = copy
+    conn = db(data_dir)
+    head = conn.execute("SELECT head_nonce FROM processes WHERE id = ?", (pid,)).fetchone()[0]
+    conn.execute("DELETE FROM schedule WHERE process = ? AND nonce = ?", (pid, head))
+    conn.close()
+    code, text = verify(capsys, pid, "--data-dir", str(data_dir))
+    assert code == 1
+    assert BAD.search(text).group(1) == str(head), text  # type: ignore[union-attr]
+
+
+def test_a_deleted_result_is_caught(
+    copy: tuple[Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir, pid = copy
+    conn = db(data_dir)
+    conn.execute("DELETE FROM results WHERE process = ? AND ordinate = 123 AND cron = ''", (pid,))
+    conn.close()
+    code, text = verify(capsys, pid, "--data-dir", str(data_dir))
+    assert code == 1
+    assert BAD.search(text).group(1) == "123", text  # type: ignore[union-attr]
+    assert "stored no result" in text
