@@ -140,7 +140,17 @@ class InboxEntry:
     data: str
 
 
-_HIDDEN_TAGS = {"data-protocol", "variant", "type", "from-process", "from-module", "pushed-for"}
+# Protocol tags every message carries; the table shows the ones that say something.
+_HIDDEN_TAGS = {
+    "data-protocol",
+    "variant",
+    "type",
+    "from-process",
+    "from-module",
+    "pushed-for",
+    "content-type",
+    "sdk",
+}
 
 
 def inbox_table(entries: Sequence[InboxEntry], *, total: int | None = None) -> Table:

@@ -142,3 +142,10 @@ def _watch_env(home: Path) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
     )
     return env
+
+
+def test_debug_traces_every_http_request(home: Path) -> None:
+    result = run_aos("demo", "--run", "1", "--debug", home=home)
+    assert result.returncode == 0
+    assert "[http] POST http://aos.local/mu/ -> 202" in result.stderr
+    assert "[http] GET http://aos.local/cu/result/" in result.stderr

@@ -59,7 +59,7 @@ class LiveFeed:
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=1)  # a slow poll must not hold up `.exit`
         self._thread = None
 
     def _run(self) -> None:

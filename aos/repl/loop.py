@@ -9,13 +9,12 @@ the wait without tearing an HTTP request (or the embedded node) apart mid-way.
 from __future__ import annotations
 
 import contextlib
+import queue
 import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.formatted_text import ANSI, AnyFormattedText
@@ -81,7 +80,6 @@ class Repl:
         self.last_message: str | None = None
         self.names = ProcessNames.for_process(client, process)
         self._print_lock = threading.RLock()
-        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="aos-eval")
         self.session: PromptSession[str] = make_session(
             history_path=state.history_path(process),
             completer=LuaCompleter(self.names),
@@ -131,8 +129,19 @@ class Repl:
     # -- evaluation ------------------------------------------------------------------------
 
     def wait(self, label: str, work: Callable[[], T]) -> T | None:
-        """Run `work` on a worker thread with a spinner; Ctrl-C stops waiting (None)."""
-        future: Future[T] = self._pool.submit(work)
+        """Run `work` on a daemon thread with a spinner; Ctrl-C stops waiting (None).
+
+        A daemon thread, not an executor: an abandoned request must not hold up the exit.
+        """
+        done: queue.Queue[tuple[bool, object]] = queue.Queue(maxsize=1)
+
+        def target() -> None:
+            try:
+                done.put((True, work()))
+            except BaseException as err:  # handed to the waiting thread, raised there
+                done.put((False, err))
+
+        threading.Thread(target=target, name="aos-wait", daemon=True).start()
         status = (
             self.spinner.status(label, spinner="dots")
             if self.spinner is not None and self.spinner.is_terminal
@@ -142,12 +151,17 @@ class Repl:
             with status:
                 while True:
                     try:
-                        return future.result(timeout=0.05)
-                    except FutureTimeout:
+                        ok, value = done.get(timeout=0.05)
+                        break
+                    except queue.Empty:
                         continue
         except KeyboardInterrupt:
             self.warn("cancelled: stopped waiting (the message may still be evaluated)")
             return None
+        if not ok:
+            assert isinstance(value, BaseException)
+            raise value
+        return cast(T, value)
 
     def evaluate(self, code: str, locate: Locate | None = None) -> Result | None:
         """Evaluate `code` (as a message, or a dry-run in dry-run mode) and show the result."""
@@ -241,5 +255,4 @@ class Repl:
 
     def close(self) -> None:
         self.feed.stop()
-        self._pool.shutdown(wait=False, cancel_futures=True)
         sys.stdout.flush()
