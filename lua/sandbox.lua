@@ -23,15 +23,15 @@ local install
 do
   -- Originals, captured before anything is replaced.
   local raw_next, raw_type, raw_pcall, raw_xpcall = next, type, pcall, xpcall
-  local raw_error, raw_select, raw_rawget, raw_rawequal = error, select, rawget, rawequal
+  local raw_error, raw_select, raw_rawget = error, select, rawget
   local raw_setmetatable, raw_getmetatable = setmetatable, getmetatable
   local raw_tostring, raw_load, raw_collect = tostring, load, collectgarbage
   local sethook = debug.sethook
   local traceback = debug.traceback
   local co_create, co_resume = coroutine.create, coroutine.resume
   local os_date = os.date
-  local str_format, str_sub, str_byte, str_gsub = string.format, string.sub, string.byte,
-    string.gsub
+  local str_format, str_sub, str_byte, str_gsub, str_find = string.format, string.sub,
+    string.byte, string.gsub, string.find
   local tsort, tunpack = table.sort, table.unpack
   local math_floor = math.floor
 
@@ -59,9 +59,15 @@ do
   end
 
   -- A limit error must not be swallowed by the process's own protected calls.
+  -- Memory errors arrive as "not enough memory" (LUA_ERRMEM) or as a runtime error that
+  -- mentions it (lauxlib buffers); either way the cap was hit.
+  local function is_memory_error(e)
+    return raw_type(e) == "string" and str_find(e, "not enough memory", 1, true) ~= nil
+  end
+
   local function check_limits(ok, ...)
     if exceeded then raw_error(exceeded, 0) end
-    if not ok and raw_rawequal((...), "not enough memory") then
+    if not ok and is_memory_error((...)) then
       exceeded = memory_text
       raw_error(exceeded, 0)
     end
@@ -79,7 +85,17 @@ do
     end, ...))
   end
 
+  -- The count hook fires every `step` instructions *per thread*, so a thread that ends
+  -- sooner is never counted. Charging `step` for each new thread bounds what escapes the
+  -- count (and keeps a storm of short coroutines inside the budget).
   local function safe_co_create(f)
+    if armed then
+      used = used + step
+      if exceeded or used > limit then
+        exceeded = exceeded or limit_text
+        raw_error(exceeded, 0)
+      end
+    end
     local co = co_create(f)
     arm(co)   -- new threads inherit the hook in 5.3; setting it again resets their count
     return co
@@ -409,9 +425,10 @@ do
       arm(nil)
       armed = true
     end
-    function control.finish()
+    function control.finish(err)
       armed = false
       local e = exceeded
+      if not e and is_memory_error(err) then e = memory_text end
       exceeded = nil
       return used, e
     end
@@ -420,7 +437,7 @@ do
       exceeded = exceeded or memory_text
       return exceeded
     end
-    function control.is_memory_error(e) return raw_rawequal(e, "not enough memory") end
+    control.is_memory_error = is_memory_error
     function control.collect() raw_collect("collect") end
     function control.used() return used end
     control.pcall = raw_pcall
