@@ -230,3 +230,27 @@ def test_latest_cursor_is_turned_ascending(wallet: Wallet) -> None:
     assert cursor is not None
     assert json.loads(base64.b64decode(cursor)) == {"timestamp": 5, "ordinate": "2", "sort": "ASC"}
     assert ascending("not-base64-json") == "not-base64-json"
+
+
+def test_a_send_is_retried_when_the_mu_is_unreachable(wallet: Wallet) -> None:
+    posts: list[bytes] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        posts.append(request.content)
+        if len(posts) < 3:
+            raise httpx.ConnectError("refused", request=request)
+        return httpx.Response(202, json={"id": "x"})
+
+    client = make(handler, wallet)
+    message = client.message(PID, data="hi")
+    assert len(posts) == 3 and len(set(posts)) == 1  # the very same signed bytes
+    assert dataitem.parse(posts[0]).id == message
+    posts.clear()
+
+    def down(request: httpx.Request) -> httpx.Response:
+        posts.append(request.content)
+        raise httpx.ConnectError("refused", request=request)
+
+    with pytest.raises(NodeUnreachable):
+        make(down, wallet).message(PID, data="hi")
+    assert len(posts) == 3

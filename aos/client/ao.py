@@ -42,7 +42,8 @@ class AoClient:
     * `mu_url`, `cu_url`, `gateway_url`: base URLs of the messenger, compute unit, gateway.
     * `su_url`: the scheduler, when known (embedded node, `aos serve`); used for its address.
     * `wallet`: signs every item the client sends.
-    * `result_tries`, `retry_delay`: how often an empty CU answer is read again.
+    * `result_tries`, `send_tries`, `retry_delay`: how often an empty CU answer is read
+      again, and an item is sent again when the MU could not be reached.
     """
 
     def __init__(
@@ -55,6 +56,7 @@ class AoClient:
         wallet: Signer,
         su_url: str | None = None,
         result_tries: int = 20,
+        send_tries: int = 3,
         retry_delay: float = 0.25,
     ) -> None:
         self.http = http
@@ -64,6 +66,7 @@ class AoClient:
         self.su_url = su_url.rstrip("/") if su_url else None
         self.wallet = wallet
         self.result_tries = result_tries
+        self.send_tries = max(1, send_tries)
         self.retry_delay = retry_delay
 
     # -- HTTP -----------------------------------------------------------------------------
@@ -129,12 +132,22 @@ class AoClient:
         )
 
     def _post_item(self, item: dataitem.DataItem) -> str:
-        self._json(
-            "POST",
-            f"{self.mu_url}/",
-            content=item.to_bytes(),
-            headers={"Content-Type": "application/octet-stream"},
-        )
+        # aos retries sends (21 × 500 ms); a signed item has a fixed id, so sending the same
+        # bytes again cannot create a second message. Only connection failures are retried.
+        body = item.to_bytes()
+        for attempt in range(self.send_tries):
+            try:
+                self._json(
+                    "POST",
+                    f"{self.mu_url}/",
+                    content=body,
+                    headers={"Content-Type": "application/octet-stream"},
+                )
+                break
+            except NodeUnreachable:
+                if attempt + 1 >= self.send_tries:
+                    raise
+                time.sleep(self.retry_delay)
         return str(item.id)
 
     def spawn(self, *, module: str, scheduler: str, tags: Tags, data: str | bytes = "") -> str:

@@ -21,7 +21,7 @@ from rich.tree import Tree
 
 from aos.errors import AosError
 from aos.luafiles import blueprint_dir
-from aos.render import inbox_table, lines_locator, trace_tree
+from aos.render import TraceNode, inbox_table, lines_locator, trace_tree
 from aos.repl.bundle import bundle
 from aos.repl.inbox import read_inbox
 from aos.repl.trace import build_trace
@@ -224,7 +224,15 @@ def _trace(repl: Repl, arg: str) -> None:
     message = arg or repl.last_message
     if not message:
         raise AosError(".trace needs a message id; none was sent in this session yet")
-    tree = repl.wait("[Tracing...]", lambda: build_trace(repl.client, message, repl.process))
+
+    def work() -> TraceNode:
+        # a message sent to another process is traced from there (its recipient)
+        found = [tx for tx in repl.client.transactions([message]) if tx.id == message]
+        target = found[0].recipient if found and found[0].recipient else repl.process
+        return build_trace(repl.client, message, target)
+
+    tree = repl.wait("[Tracing...]", work)
+
     if tree is not None:
         repl.print(trace_tree(tree))
 
