@@ -53,6 +53,11 @@ def command(name: str, args: str = "", help: str = "") -> Callable[[Handler], Ha
     return register
 
 
+def is_command(line: str) -> bool:
+    """`.name …` is a dot-command; `.5 + 1` is Lua (a number may start with a dot)."""
+    return len(line) > 1 and line[0] == "." and line[1].isalpha()
+
+
 def dispatch(repl: Repl, line: str) -> None:
     name, _, arg = line.strip().partition(" ")
     cmd = REGISTRY.get(name)

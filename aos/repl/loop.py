@@ -205,7 +205,7 @@ class Repl:
         if not stripped:
             return
         try:
-            if stripped.startswith("."):
+            if commands.is_command(stripped):
                 commands.dispatch(self, stripped)
             else:
                 self.evaluate(text)

@@ -26,8 +26,8 @@ from aos.repl.chunk import is_complete
 
 def _submit_now(text: str) -> bool:
     stripped = text.strip()
-    if stripped.startswith("."):  # dot-commands are one line
-        return True
+    if len(stripped) > 1 and stripped[0] == "." and stripped[1].isalpha():
+        return True  # dot-commands are one line
     # two empty lines in a row end any chunk, so nobody is trapped in a continuation
     return text.endswith("\n\n") or is_complete(text)
 

@@ -122,7 +122,7 @@ def test_inbox_and_live_feed_after_another_process_messaged_ours(
 
     def delivered(_: str) -> bool:
         # wait until our process has the message (the MU pushes it in the background)
-        return "2" <= client.dry_eval(ours, "#Inbox").data
+        return int(client.dry_eval(ours, "#Inbox").data or 0) >= 2
 
     out = driver.run(
         [
@@ -139,7 +139,9 @@ def test_inbox_and_live_feed_after_another_process_messaged_ours(
 
 
 def test_unknown_dot_commands_and_help(driver: Driver) -> None:
-    out = driver.run([(None, ".frob\r.help\r"), (".load-blueprint", ".exit\r")])
+    out = driver.run(
+        [(None, ".frob\r.help\r"), (".load-blueprint", ".5 + 1\r"), ("1.5", ".exit\r")]
+    )
     assert "error: unknown command .frob; .help lists the commands" in out
     for name in (".load", ".editor", ".pad", ".dryrun", ".inbox", ".monitor", ".live", ".trace"):
         assert name in out
