@@ -173,7 +173,9 @@ function ao.send(msg)
     Anchor = string.format("%032d", ao.reference),
     Tags = tags,
   }
+  -- An absent Data still travels as an empty data item.
   message.Data = encode_data(tags, msg.Data)
+  if message.Data == nil then message.Data = "" end
   local out = ao.outbox.Messages
   out[#out + 1] = message
 
