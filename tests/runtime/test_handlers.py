@@ -110,7 +110,8 @@ def test_handlers_utils(proc: Proc) -> None:
         Handlers.add("tagof", Handlers.utils.hasMatchingTagOf("Kind", {"y", "z"}),
           function() print("tagof") end)
         Handlers.add("rep", "Ask", Handlers.utils.reply("answer"))
-        Handlers.prepend("cont", Handlers.utils.continue({Kind = "z"}), function() print("cont") end)
+        Handlers.prepend("cont", Handlers.utils.continue({Kind = "z"}),
+          function() print("cont") end)
         """
     )
     assert data_of(proc.send({"Kind": "x"})) == "tag"
