@@ -200,3 +200,20 @@ def test_no_color_output_has_no_colour_escapes(server: str, tmp_path: Path) -> N
     finally:
         term.close()
     assert not re.search(r"\x1b\[(?:[0-9;]*;)?3[0-9]m", term.log.getvalue())
+
+
+def test_plain_aos_on_a_fresh_home_gives_a_prompt_that_evaluates(tmp_path: Path) -> None:
+    # The README's first command: no flags, the embedded node, the process `default`.
+    term = Terminal([], tmp_path, extra_env={"AOS_DATA_DIR": str(tmp_path / "node")})
+    try:
+        term.expect(r"Your process 'default': ")
+        term.expect(r"default")
+        term.expect(r"Inbox")
+        term.child.send("1 + 41\r")
+        term.expect(r"42")
+        term.child.send(".exit\r")
+        term.child.expect(pexpect.EOF, timeout=10)
+    finally:
+        term.close()
+    assert term.child.exitstatus == 0
+    assert (tmp_path / ".aos.json").stat().st_mode & 0o777 == 0o600
