@@ -55,7 +55,9 @@ def free_port() -> int:
 def _sign_batch(args: tuple[dict[str, str] | None, bytes | None, str, int, int]) -> list[bytes]:
     jwk, ed_key, pid, start, count = args
     signer: Wallet | Ed25519Signer
-    signer = Wallet.from_jwk(jwk) if jwk is not None else Ed25519Signer.from_private_bytes(ed_key or b"")
+    signer = (
+        Wallet.from_jwk(jwk) if jwk is not None else Ed25519Signer.from_private_bytes(ed_key or b"")
+    )
     return [
         create(
             signer=signer, data=str(i), target=pid, tags=ao_tags("Message", [("Action", "Count")])
@@ -123,9 +125,20 @@ def throughput(n: int, clients: int, rsa: bool) -> dict[str, Any]:
             signer: Wallet | Ed25519Signer = Wallet.generate() if rsa else Ed25519Signer.generate()
             node_address = json.loads(conn.request("GET", "/cu/")[1])["address"]
             su_address = json.loads(conn.request("GET", "/su/")[1])["address"]
-            spawn = create(signer=signer, data=COUNTER, tags=ao_tags("Process", [
-                ("Name", "bench"), ("On-Boot", "Data"), ("Authority", node_address),
-                ("Module", AOS_MODULE_ID), ("Scheduler", su_address)]))  # fmt: skip
+            spawn = create(
+                signer=signer,
+                data=COUNTER,
+                tags=ao_tags(
+                    "Process",
+                    [
+                        ("Name", "bench"),
+                        ("On-Boot", "Data"),
+                        ("Authority", node_address),
+                        ("Module", AOS_MODULE_ID),
+                        ("Scheduler", su_address),
+                    ],
+                ),
+            )
             status, body = conn.request("POST", "/mu", spawn.to_bytes())
             assert status == 202, body
             pid = spawn.id
@@ -183,9 +196,17 @@ def _id_of(raw: bytes) -> str:
 
 
 def _dry_run_count(conn: Conn, pid: str, owner: str) -> int:
-    body = json.dumps({"Owner": owner, "Target": pid, "Data": "return Count or 0",
-                       "Tags": [{"name": "Action", "value": "Eval"}]}).encode()  # fmt: skip
-    res = json.loads(conn.request("POST", f"/cu/dry-run?process-id={pid}", body, "application/json")[1])
+    body = json.dumps(
+        {
+            "Owner": owner,
+            "Target": pid,
+            "Data": "return Count or 0",
+            "Tags": [{"name": "Action", "value": "Eval"}],
+        }
+    ).encode()
+    res = json.loads(
+        conn.request("POST", f"/cu/dry-run?process-id={pid}", body, "application/json")[1]
+    )
     return int(res["Output"]["data"])
 
 
@@ -196,17 +217,31 @@ def embedded_latency(rounds: int) -> dict[str, float]:
         wallet = Wallet.generate()
         with open_embedded(Path(tmp)) as c:
             node_address = c.get("/cu/").json()["address"]
-            spawn = create(signer=wallet, data=" ", tags=ao_tags("Process", [
-                ("Name", "bench"), ("Authority", node_address), ("Module", AOS_MODULE_ID),
-                ("Scheduler", c.get("/su/").json()["address"])]))  # fmt: skip
+            spawn = create(
+                signer=wallet,
+                data=" ",
+                tags=ao_tags(
+                    "Process",
+                    [
+                        ("Name", "bench"),
+                        ("Authority", node_address),
+                        ("Module", AOS_MODULE_ID),
+                        ("Scheduler", c.get("/su/").json()["address"]),
+                    ],
+                ),
+            )
             c.post("/mu", content=spawn.to_bytes())
             pid = spawn.id
             c.get(f"/cu/result/{pid}", params={"process-id": pid})
             times: list[float] = []
             for i in range(rounds + 10):
                 t0 = time.perf_counter()
-                item: DataItem = create(signer=wallet, data=f"x = {i} return x", target=pid,
-                                        tags=ao_tags("Message", [("Action", "Eval")]))  # fmt: skip
+                item: DataItem = create(
+                    signer=wallet,
+                    data=f"x = {i} return x",
+                    target=pid,
+                    tags=ao_tags("Message", [("Action", "Eval")]),
+                )
                 r = c.post("/mu", content=item.to_bytes())
                 res = c.get(f"/cu/result/{item.id}", params={"process-id": pid}).json()
                 dt = time.perf_counter() - t0

@@ -67,7 +67,9 @@ async def fast_post(node: Node, scope: Scope, receive: Receive, send: Send) -> N
     try:
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > limit:
-                raise NodeError(f"the body is {int(value)} bytes, over the limit of {limit}", status=413)
+                raise NodeError(
+                    f"the body is {int(value)} bytes, over the limit of {limit}", status=413
+                )
         chunks: list[bytes] = []
         total = 0
         more = True
@@ -88,9 +90,14 @@ async def fast_post(node: Node, scope: Scope, receive: Receive, send: Send) -> N
         payload = b'{"message":"Processing DataItem","id":"%s"}' % accepted.item.id.encode()
     except AosError as err:
         status = err.status if isinstance(err, NodeError) else 400
-        payload = JSON({"error": str(err)}).body
-    await send({"type": "http.response.start", "status": status,
-                "headers": [*_JSON_HEADERS, (b"content-length", str(len(payload)).encode())]})  # fmt: skip
+        payload = bytes(JSON({"error": str(err)}).body)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [*_JSON_HEADERS, (b"content-length", str(len(payload)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": payload})
 
 

@@ -10,8 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from aos.dataitem import b64url_encode, parse
-from aos.errors import DataItemError
-from aos.errors import NodeError, NotFound  # noqa: I001
+from aos.errors import DataItemError, NodeError, NotFound
 from aos.node.node import Node
 from aos.node.store import Entry, Item
 from aos.node.su import block_height_at, check_schedulable, now_ms

@@ -8,12 +8,11 @@ portal. Server errors come back as JSON 500 answers, never as exceptions in the 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-
-import warnings
 
 import httpx
 

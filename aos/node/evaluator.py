@@ -229,15 +229,23 @@ class Evaluator:
         }
 
     # -- evaluation ------------------------------------------------------------------------
-    def _record(self, ordinate: int, cron: str, message_id: str, raw: Mapping[str, Any],
-                timestamp: int) -> Evaluated:  # fmt: skip
+    def _record(
+        self, ordinate: int, cron: str, message_id: str, raw: Mapping[str, Any], timestamp: int
+    ) -> Evaluated:
         result = normalise(raw)
         rh = result_hash(result)
         self.chain = chain_hash(self.chain, rh)
         done = Evaluated(
-            ordinate, cron, message_id, result, timestamp, self.last_block_height,
-            self.position, rh, self.chain,
-        )  # fmt: skip
+            ordinate,
+            cron,
+            message_id,
+            result,
+            timestamp,
+            self.last_block_height,
+            self.position,
+            rh,
+            self.chain,
+        )
         self.position += 1
         return done
 
@@ -269,15 +277,16 @@ class Evaluator:
         """Evaluate the crons due before `entry`, then `entry` itself."""
         if entry.nonce != self.last_nonce + 1:
             raise ValueError(
-                f"process {self.process.id}: expected nonce {self.last_nonce + 1}, got {entry.nonce}"
+                f"process {self.process.id}: expected nonce {self.last_nonce + 1},"
+                f" got {entry.nonce}"
             )
         out = [self._run_cron(t, c) for t, c in self.due_crons(entry.timestamp)]
         raw = self.runtime.handle(self.message(entry, item), self.env)
         self.last_nonce = entry.nonce
         self.last_timestamp = entry.timestamp
         self.last_block_height = entry.block_height
-        out.append(self._record(entry.nonce, "", item.id if not entry.assigned else entry.message_id,
-                                raw, entry.timestamp))  # fmt: skip
+        message_id = entry.message_id if entry.assigned else item.id
+        out.append(self._record(entry.nonce, "", message_id, raw, entry.timestamp))
         return out
 
     def crons_until(self, horizon: int) -> list[Evaluated]:
@@ -288,15 +297,17 @@ class Evaluator:
         """Evaluate a read-only message; the caller must discard this runtime afterwards."""
         return normalise(self.runtime.handle(msg, self.env))
 
-    def evaluate_all(self, entries: Iterable[tuple[Entry, Item]],
-                     horizon: int | None = None) -> Iterator[Evaluated]:  # fmt: skip
+    def evaluate_all(
+        self, entries: Iterable[tuple[Entry, Item]], horizon: int | None = None
+    ) -> Iterator[Evaluated]:
         for entry, item in entries:
             yield from self.step(entry, item)
         if horizon is not None:
             yield from self.crons_until(horizon)
 
-    def replay(self, entries: Iterable[tuple[Entry, Item]],
-               horizon: int | None = None) -> Iterator[tuple[int, str, str, dict[str, Any]]]:  # fmt: skip
+    def replay(
+        self, entries: Iterable[tuple[Entry, Item]], horizon: int | None = None
+    ) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
         """(ordinate, cron key, message id, result) for every evaluation, in order."""
         for ev in self.evaluate_all(entries, horizon):
             yield ev.ordinate, ev.cron, ev.message_id, ev.result

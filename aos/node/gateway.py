@@ -83,8 +83,9 @@ async def item(request: Request) -> Response:
     some_id = check_id(request.path_params["id"], "id")
     data, content_type = await run_in_threadpool(_item_or_404, node, some_id)
     if request.method == "HEAD":
-        return Response(status_code=200, media_type=content_type,
-                        headers={"Content-Length": str(len(data))})  # fmt: skip
+        return Response(
+            status_code=200, media_type=content_type, headers={"Content-Length": str(len(data))}
+        )
     return Response(data, media_type=content_type)
 
 
@@ -97,11 +98,13 @@ async def status(request: Request) -> Response:
     # A local item is final as soon as it is stored; report it as deeply confirmed so that
     # base-layer assignments (Settlement-Depth, default 20) are accepted.
     current = block_height_at(now_ms())
-    return JSON({
-        "block_height": found.block_height,
-        "block_indep_hash": gql.block_id(found.block_height),
-        "number_of_confirmations": max(current - found.block_height, 0) + 1000,
-    })  # fmt: skip
+    return JSON(
+        {
+            "block_height": found.block_height,
+            "block_indep_hash": gql.block_id(found.block_height),
+            "number_of_confirmations": max(current - found.block_height, 0) + 1000,
+        }
+    )
 
 
 async def upload(request: Request) -> Response:

@@ -14,6 +14,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from aos.dataitem import DataItem, create, parse
@@ -126,19 +127,28 @@ class Messenger:
         scheduler = parent.scheduler if parent else self.su.address
         result = row.result
         for i, msg in enumerate(result.get("Messages") or []):
-            self._guard(f"{key}:message:{i}", lambda k, m=msg: self._push_message(
-                k, m, row.process, module, origin))  # fmt: skip
+            push = partial(
+                self._push_message, msg=msg, sender=row.process, module=module, origin=origin
+            )
+            self._guard(f"{key}:message:{i}", push)
         for i, spawn in enumerate(result.get("Spawns") or []):
-            self._guard(f"{key}:spawn:{i}", lambda k, s=spawn: self._push_spawn(
-                k, s, row.process, module, scheduler, origin))  # fmt: skip
+            push = partial(
+                self._push_spawn,
+                spawn=spawn,
+                parent=row.process,
+                module=module,
+                scheduler=scheduler,
+                origin=origin,
+            )
+            self._guard(f"{key}:spawn:{i}", push)
         for i, assignment in enumerate(result.get("Assignments") or []):
             if not isinstance(assignment, dict):
                 continue
             message = assignment.get("Message")
             for j, pid in enumerate(assignment.get("Processes") or []):
                 if isinstance(pid, str) and isinstance(message, str):
-                    self._guard(f"{key}:assign:{i}:{j}", lambda k, p=pid, m=message: self._assign(
-                        k, p, m))  # fmt: skip
+                    push = partial(self._assign, pid=pid, message=message)
+                    self._guard(f"{key}:assign:{i}:{j}", push)
         self.store.mark_cranked(row.process, row.position)
 
     def _guard(self, claim: str, push: Callable[[str], None]) -> None:

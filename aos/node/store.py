@@ -225,7 +225,10 @@ _ITEM_COLS = (
     "seq, id, signature_type, signature, owner, owner_key, target, anchor, tags, data, "
     "created_at, block_height"
 )
-_ENTRY_COLS = "process, nonce, timestamp, block_height, epoch, hash_chain, assignment_id, message_id, assigned"
+_ENTRY_COLS = (
+    "process, nonce, timestamp, block_height, epoch, hash_chain, assignment_id, message_id, "
+    "assigned"
+)
 _RESULT_COLS = (
     "process, position, ordinate, cron, message_id, timestamp, block_height, error, result, "
     "result_hash, chain_hash"
@@ -234,9 +237,19 @@ _RESULT_COLS = (
 
 def _item(row: Sequence[Any]) -> Item:
     return Item(
-        row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], json.loads(row[8]),
-        bytes(row[9]), row[10], row[11],
-    )  # fmt: skip
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        row[5],
+        row[6],
+        row[7],
+        json.loads(row[8]),
+        bytes(row[9]),
+        row[10],
+        row[11],
+    )
 
 
 def _entry(row: Sequence[Any]) -> Entry:
@@ -245,9 +258,18 @@ def _entry(row: Sequence[Any]) -> Entry:
 
 def _result(row: Sequence[Any]) -> ResultRow:
     return ResultRow(
-        row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]), json.loads(row[8]),
-        row[9], row[10],
-    )  # fmt: skip
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        row[5],
+        row[6],
+        bool(row[7]),
+        json.loads(row[8]),
+        row[9],
+        row[10],
+    )
 
 
 class Tx:
@@ -284,11 +306,21 @@ class Tx:
             " anchor, tags, data, raw, created_at, block_height, tags_indexed)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
-                item.id, item.signature_type, item.signature, item.owner, item.owner_key,
-                item.target, item.anchor, json.dumps(item.tags), item.data, item.raw, now_ms(),
-                block_height, int(index_tags),
+                item.id,
+                item.signature_type,
+                item.signature,
+                item.owner,
+                item.owner_key,
+                item.target,
+                item.anchor,
+                json.dumps(item.tags),
+                item.data,
+                item.raw,
+                now_ms(),
+                block_height,
+                int(index_tags),
             ),
-        )  # fmt: skip
+        )
         if cur.rowcount == 0:
             return False
         if index_tags:
@@ -312,19 +344,31 @@ class Tx:
         self.conn.execute(
             f"INSERT INTO schedule ({_ENTRY_COLS}, assignment_raw) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (
-                entry.process, entry.nonce, entry.timestamp, entry.block_height, entry.epoch,
-                entry.hash_chain, entry.assignment_id, entry.message_id, int(entry.assigned),
+                entry.process,
+                entry.nonce,
+                entry.timestamp,
+                entry.block_height,
+                entry.epoch,
+                entry.hash_chain,
+                entry.assignment_id,
+                entry.message_id,
+                int(entry.assigned),
                 assignment_raw,
             ),
-        )  # fmt: skip
+        )
         cur = self.conn.execute(
             "UPDATE processes SET head_nonce = ?, head_timestamp = ?, head_block_height = ?,"
             " head_hash_chain = ?, head_assignment_id = ? WHERE id = ? AND head_nonce = ?",
             (
-                entry.nonce, entry.timestamp, entry.block_height, entry.hash_chain,
-                entry.assignment_id, entry.process, entry.nonce - 1,
+                entry.nonce,
+                entry.timestamp,
+                entry.block_height,
+                entry.hash_chain,
+                entry.assignment_id,
+                entry.process,
+                entry.nonce - 1,
             ),
-        )  # fmt: skip
+        )
         if cur.rowcount != 1:
             raise StoreError(f"schedule of process {entry.process} moved under nonce {entry.nonce}")
 
@@ -531,13 +575,22 @@ class Store:
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
                     (
-                        r.process, r.position, r.ordinate, r.cron, r.message_id, r.timestamp,
-                        r.block_height, int(r.error), int(r.has_outbox), r.result_json,
-                        r.result_hash, r.chain_hash,
+                        r.process,
+                        r.position,
+                        r.ordinate,
+                        r.cron,
+                        r.message_id,
+                        r.timestamp,
+                        r.block_height,
+                        int(r.error),
+                        int(r.has_outbox),
+                        r.result_json,
+                        r.result_hash,
+                        r.chain_hash,
                     )
                     for r in results
                 ],
-            )  # fmt: skip
+            )
 
     def result_for(self, process: str, message_id: str) -> ResultRow | None:
         row = (

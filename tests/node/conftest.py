@@ -6,11 +6,10 @@ talks to the node only through HTTP, the way the shell and aoconnect do.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import shutil
 
 import httpx
 import pytest
@@ -47,14 +46,24 @@ class Ao:
         return item.id
 
     def message_item(
-        self, pid: str, data: str = "", action: str | None = "Eval", tags: list[tuple[str, str]] | None = None
+        self,
+        pid: str,
+        data: str = "",
+        action: str | None = "Eval",
+        tags: list[tuple[str, str]] | None = None,
     ) -> DataItem:
         self._n += 1
         extra = [("Action", action)] if action else []
         extra += [*(tags or []), ("Test-Seq", str(self._n))]
         return create(signer=self.signer, data=data, target=pid, tags=ao_tags("Message", extra))
 
-    def send(self, pid: str, data: str = "", action: str | None = "Eval", tags: list[tuple[str, str]] | None = None) -> str:
+    def send(
+        self,
+        pid: str,
+        data: str = "",
+        action: str | None = "Eval",
+        tags: list[tuple[str, str]] | None = None,
+    ) -> str:
         item = self.message_item(pid, data, action, tags)
         r = self.http.post("/mu", content=item.to_bytes())
         assert r.status_code == 202, r.text
@@ -89,7 +98,7 @@ class Ao:
         return res["Output"]["data"]
 
     def drain(self) -> None:
-        app: Any = getattr(self.http, "app")
+        app: Any = self.http.app
         assert app.state.node.crank.drain(30)
 
 

@@ -147,7 +147,11 @@ def test_cu_results_paging_cursors_and_errors_excluded(ao: Ao) -> None:
     assert [d["ordinate"] for d in decoded] == ["0", "1", "3"]  # nonce 2 errored: excluded
     assert all(d["sort"] == "ASC" and isinstance(d["timestamp"], int) for d in decoded)
     nxt = ao.http.get(f"/cu/results/{pid}", params={"from": cursors[-1], "limit": 3}).json()
-    assert [json.loads(base64.b64decode(e["cursor"]))["ordinate"] for e in nxt["edges"]] == ["4", "5", "6"]
+    assert [json.loads(base64.b64decode(e["cursor"]))["ordinate"] for e in nxt["edges"]] == [
+        "4",
+        "5",
+        "6",
+    ]
     assert nxt["pageInfo"]["hasNextPage"] is False
     desc = ao.http.get(f"/cu/results/{pid}", params={"sort": "DESC", "limit": 2}).json()
     assert [e["node"]["Output"]["data"] for e in desc["edges"]] == ["5", "4"]
@@ -161,9 +165,12 @@ def test_dry_run_reads_state_and_changes_nothing(ao: Ao) -> None:
     pid = ao.spawn()
     ao.value(pid, "x = 7")
     body = {
-        "Id": "1234", "Owner": "1234", "Target": pid, "Data": "x = x + 100; return x",
+        "Id": "1234",
+        "Owner": "1234",
+        "Target": pid,
+        "Data": "x = x + 100; return x",
         "Tags": [{"name": "Action", "value": "Eval"}, {"name": "Data-Protocol", "value": "ao"}],
-    }  # fmt: skip
+    }
     # Eval is only run for the owner; a dry-run from the owner sees and "changes" x ...
     body["Owner"] = ao.signer.address
     r = ao.http.post("/cu/dry-run", params={"process-id": pid}, json=body)
@@ -240,44 +247,71 @@ def test_body_size_limit_refused_with_413(node_dir) -> None:  # type: ignore[no-
 def test_graphql_queries_of_aos_and_aoconnect(ao: Ao) -> None:
     pid = ao.spawn()
     gql = ao.http.post
-    by_name = gql("/graphql", json={
-        "query": """query ($owners: [String!]) { transactions(first: 10, owners: $owners, tags: [
+    by_name = gql(
+        "/graphql",
+        json={
+            "query": """query ($owners: [String!]) {
+            transactions(first: 10, owners: $owners, tags: [
             {name: "Data-Protocol", values: ["ao"]}, {name: "Type", values: ["Process"]},
             {name: "Name", values: ["test"]}]) { edges { node { id tags { name value } } } } }""",
-        "variables": {"owners": [ao.signer.address, ""]},
-    }).json()  # fmt: skip
+            "variables": {"owners": [ao.signer.address, ""]},
+        },
+    ).json()
     assert [e["node"]["id"] for e in by_name["data"]["transactions"]["edges"]] == [pid]
-    module = gql("/graphql", json={
-        "query": """query ($ids: [ID!]!) { transactions(ids: $ids) { edges { node {
+    module = gql(
+        "/graphql",
+        json={
+            "query": """query ($ids: [ID!]!) { transactions(ids: $ids) { edges { node {
             owner { address } tags { name value } block { id height timestamp } } } } }""",
-        "variables": {"ids": [AOS_MODULE_ID]},
-    }).json()["data"]["transactions"]["edges"]  # fmt: skip
+            "variables": {"ids": [AOS_MODULE_ID]},
+        },
+    ).json()["data"]["transactions"]["edges"]
     tags = {t["name"]: t["value"] for t in module[0]["node"]["tags"]}
     for needed in ("Module-Format", "Input-Encoding", "Output-Encoding"):
         assert needed in tags
     assert tags["Type"] == "Module" and tags["Data-Protocol"] == "ao"
-    loc = gql("/graphql", json={
-        "query": """query ($owner: String!) { transactions(owners: [$owner], tags: [
-            {name: "Data-Protocol", values: ["ao"]}, {name: "Type", values: ["Scheduler-Location"]}],
+    loc = gql(
+        "/graphql",
+        json={
+            "query": """query ($owner: String!) { transactions(owners: [$owner], tags: [
+            {name: "Data-Protocol", values: ["ao"]},
+            {name: "Type", values: ["Scheduler-Location"]}],
             sort: HEIGHT_DESC, first: 1) { edges { node { tags { name value } } } } }""",
-        "variables": {"owner": ao.su_address},
-    }).json()["data"]["transactions"]["edges"]  # fmt: skip
+            "variables": {"owner": ao.su_address},
+        },
+    ).json()["data"]["transactions"]["edges"]
     loc_tags = {t["name"]: t["value"] for t in loc[0]["node"]["tags"]}
     assert loc_tags["Url"] == "http://aos.local/su" and loc_tags["Time-To-Live"].isdigit()
     # paging with cursors over all processes
     ao.spawn(tags=[("Second", "yes")])
-    page1 = gql("/graphql", json={"query": """{ transactions(first: 1, tags: [{name: "Type",
+    page1 = gql(
+        "/graphql",
+        json={
+            "query": """{ transactions(first: 1, tags: [{name: "Type",
         values: ["Process"]}]) { pageInfo { hasNextPage } edges { cursor node { id
-        recipient anchor signature data { size type } owner { address key } } } } }"""}).json()
+        recipient anchor signature data { size type } owner { address key } } } } }"""
+        },
+    ).json()
     conn = page1["data"]["transactions"]
     assert conn["pageInfo"]["hasNextPage"] is True
     after = conn["edges"][0]["cursor"]
-    page2 = gql("/graphql", json={"query": """query ($a: String) { transactions(first: 5,
+    page2 = gql(
+        "/graphql",
+        json={
+            "query": """query ($a: String) { transactions(first: 5,
         after: $a, tags: [{name: "Type", values: ["Process"]}]) { pageInfo { hasNextPage }
-        edges { node { id } } } }""", "variables": {"a": after}}).json()
+        edges { node { id } } } }""",
+            "variables": {"a": after},
+        },
+    ).json()
     assert [e["node"]["id"] for e in page2["data"]["transactions"]["edges"]] == [pid]
-    blocks = gql("/graphql", json={"query": """{ blocks(height: {min: 1}, first: 2,
-        sort: HEIGHT_ASC) { pageInfo { hasNextPage } edges { node { timestamp height } } } }"""})
+    blocks = gql(
+        "/graphql",
+        json={
+            "query": """{ blocks(height: {min: 1}, first: 2,
+        sort: HEIGHT_ASC) { pageInfo { hasNextPage } edges { node { timestamp height } } } }"""
+        },
+    )
     assert [e["node"]["height"] for e in blocks.json()["data"]["blocks"]["edges"]] == [1, 2]
 
 
@@ -298,8 +332,11 @@ def test_gateway_raw_info_head_status_upload(ao: Ao) -> None:
 
 def test_assignment_of_an_uploaded_item(ao: Ao) -> None:
     pid = ao.spawn()
-    ao.value(pid, "Handlers.add('seen', function(m) return m.Action == 'Note' end,"
-             " function(m) Seen = m.Data end)")  # fmt: skip
+    ao.value(
+        pid,
+        "Handlers.add('seen', function(m) return m.Action == 'Note' end,"
+        " function(m) Seen = m.Data end)",
+    )
     note = create(signer=ao.signer, data="assigned!", tags=ao_tags("Message", [("Action", "Note")]))
     ao.http.post("/tx/arweave", content=note.to_bytes())
     r = ao.http.post("/mu", params={"process-id": pid, "assign": note.id})
@@ -329,4 +366,7 @@ def test_cors_is_open(client: httpx.Client) -> None:
         "/mu",
         headers={"Origin": "http://example.com", "Access-Control-Request-Method": "POST"},
     )
-    assert r.status_code == 200 and r.headers["access-control-allow-origin"] in ("*", "http://example.com")
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] in (
+        "*",
+        "http://example.com",
+    )

@@ -43,18 +43,22 @@ def test_a_spawns_b_b_replies_into_a_inbox(ao: Ao) -> None:
     res = ao.eval(a, f"Send({{ Target = '{b}', Action = 'Ping', Data = 'hi' }})")
     assert len(res["Messages"]) == 1, res
     ao.drain()
-    inbox_last = json.loads(ao.value(a, "return require('json').encode({Data = Inbox[#Inbox].Data, From = Inbox[#Inbox].From})"))
+    inbox_last = json.loads(
+        ao.value(
+            a,
+            "return require('json').encode({Data = Inbox[#Inbox].Data, From = Inbox[#Inbox].From})",
+        )
+    )
     assert inbox_last == {"Data": "pong hi", "From": b}
 
     # the exchange is visible in both /results
     b_results = ao.http.get(f"/cu/results/{b}").json()["edges"]
     assert any(
-        any(m["Target"] == a and m["Data"] == "pong hi" for m in e["node"]["Messages"]) for e in b_results
+        any(m["Target"] == a and m["Data"] == "pong hi" for m in e["node"]["Messages"])
+        for e in b_results
     )
     a_results = ao.http.get(f"/cu/results/{a}").json()["edges"]
-    assert any(
-        any(m["Target"] == b for m in e["node"]["Messages"]) for e in a_results
-    )
+    assert any(any(m["Target"] == b for m in e["node"]["Messages"]) for e in a_results)
     # the pushed message carries the §2.3 tags
     page = ao.http.get(f"/su/{b}").json()["edges"]
     pushed = page[-1]["node"]["message"]
@@ -79,7 +83,11 @@ def test_every_push_happens_once_even_when_cranked_again(ao: Ao) -> None:
     ao.drain()
     assert ao.peek(b, "return Pings", owner=a) == "3"  # a child is owned by its parent (aos)
     assert len(ao.http.get(f"/su/{b}").json()["edges"]) == 1 + 3  # spawn + 3 pings
-    replies = ao.value(a, "local n = 0 for _, m in ipairs(Inbox) do if m.Data and m.Data:sub(1, 4) == 'pong' then n = n + 1 end end return n")
+    replies = ao.value(
+        a,
+        "local n = 0 for _, m in ipairs(Inbox) do"
+        " if m.Data and m.Data:sub(1, 4) == 'pong' then n = n + 1 end end return n",
+    )
     assert replies == "3"
 
 
@@ -88,7 +96,13 @@ def test_messages_to_unknown_targets_are_stored_not_scheduled(ao: Ao) -> None:
     wallet = "A" * 43  # a canonical id (32 zero bytes) that is no process here
     ao.eval(a, f"Send({{ Target = '{wallet}', Action = 'Hello', Data = 'x' }})")
     ao.drain()
-    found = ao.http.post("/graphql", json={"query": f'{{ transactions(recipients: ["{wallet}"]) {{ edges {{ node {{ id tags {{ name value }} }} }} }} }}'}).json()
+    found = ao.http.post(
+        "/graphql",
+        json={
+            "query": f'{{ transactions(recipients: ["{wallet}"]) {{ edges {{ node {{ id'
+            " tags { name value } } } } }"
+        },
+    ).json()
     edges = found["data"]["transactions"]["edges"]
     assert len(edges) == 1
     assert {"name": "From-Process", "value": a} in edges[0]["node"]["tags"]

@@ -30,9 +30,19 @@ COUNTER = (
 def spawn_counter(http: httpx.Client, signer: Ed25519Signer, code: str = COUNTER) -> str:
     node_address = http.get("/cu/").json()["address"]
     su = http.get("/su/").json()["address"]
-    item = create(signer=signer, data=code, tags=ao_tags("Process", [
-        ("On-Boot", "Data"), ("Authority", node_address), ("Module", "ISShJH1ij-hPPt9St5UFFr_8Ys3Kj5cyg7zrMGt7H9s"),
-        ("Scheduler", su)]))  # fmt: skip
+    item = create(
+        signer=signer,
+        data=code,
+        tags=ao_tags(
+            "Process",
+            [
+                ("On-Boot", "Data"),
+                ("Authority", node_address),
+                ("Module", "ISShJH1ij-hPPt9St5UFFr_8Ys3Kj5cyg7zrMGt7H9s"),
+                ("Scheduler", su),
+            ],
+        ),
+    )
     assert http.post("/mu", content=item.to_bytes()).status_code == 202
     return item.id
 
@@ -75,8 +85,12 @@ def test_sigkill_halfway_loses_nothing_acknowledged(node_dir: Path) -> None:
         with httpx.Client(base_url=served.url) as http:
             pid = spawn_counter(http, signer)
         items = [
-            create(signer=signer, data=str(i), target=pid,
-                   tags=ao_tags("Message", [("Action", "Count")]))  # fmt: skip
+            create(
+                signer=signer,
+                data=str(i),
+                target=pid,
+                tags=ao_tags("Message", [("Action", "Count")]),
+            )
             for i in range(2000)
         ]
         acked: list[str] = []
@@ -113,10 +127,19 @@ def test_sigkill_halfway_loses_nothing_acknowledged(node_dir: Path) -> None:
         assert sorted(acked) == sorted(i.id for i in items)  # every message acknowledged once
         with httpx.Client(base_url=served.url, timeout=60) as http:
             latest = http.get(f"/su/{pid}/latest").json()["message"]["id"]
-            assert "Error" not in http.get(f"/cu/result/{latest}", params={"process-id": pid}).json()
-            count = http.post("/cu/dry-run", params={"process-id": pid}, json={
-                "Owner": signer.address, "Target": pid, "Data": "return Count",
-                "Tags": [{"name": "Action", "value": "Eval"}]}).json()  # fmt: skip
+            assert (
+                "Error" not in http.get(f"/cu/result/{latest}", params={"process-id": pid}).json()
+            )
+            count = http.post(
+                "/cu/dry-run",
+                params={"process-id": pid},
+                json={
+                    "Owner": signer.address,
+                    "Target": pid,
+                    "Data": "return Count",
+                    "Tags": [{"name": "Action", "value": "Eval"}],
+                },
+            ).json()
         assert count["Output"]["data"] == "2000"
     finally:
         served.stop()
@@ -133,10 +156,13 @@ from pathlib import Path
 from aos.dataitem import create
 from aos.node.embedded import open_embedded
 from aos.wallet import Ed25519Signer
-data_dir, pid, key, first, count = sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+data_dir, pid, key = sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3])
+first, count = int(sys.argv[4]), int(sys.argv[5])
 signer = Ed25519Signer.from_private_bytes(key)
 tags = [("Action", "Count"), ("Data-Protocol", "ao"), ("Variant", "ao.TN.1"), ("Type", "Message")]
-items = [create(signer=signer, data=str(i), target=pid, tags=tags) for i in range(first, first + count)]
+items = [
+    create(signer=signer, data=str(i), target=pid, tags=tags) for i in range(first, first + count)
+]
 with open_embedded(Path(data_dir)) as c:
     for item in items:
         r = c.post("/mu", content=item.to_bytes())
@@ -152,8 +178,11 @@ def test_two_os_processes_share_one_directory(node_dir: Path) -> None:
     with open_embedded(node_dir) as c:
         ao = Ao(c, signer)
         sink = ao.spawn(tags=[("Role", "sink")])
-        ao.value(sink, "Handlers.add('tick', function(m) return m.Action == 'Tick' end,"
-                       " function(m) Ticks = (Ticks or 0) + 1 end)")  # fmt: skip
+        ao.value(
+            sink,
+            "Handlers.add('tick', function(m) return m.Action == 'Tick' end,"
+            " function(m) Ticks = (Ticks or 0) + 1 end)",
+        )
         forward = (
             "Handlers.add('count', function(m) return m.Action == 'Count' end, function(m)"
             f" Count = (Count or 0) + 1; Send({{Target = '{sink}', Action = 'Tick'}}) end)"
@@ -162,10 +191,19 @@ def test_two_os_processes_share_one_directory(node_dir: Path) -> None:
         ao.result(pid, pid)
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", WORKER, str(node_dir), pid, signer.private_bytes().hex(),
-             str(first), "500"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-c",
+                WORKER,
+                str(node_dir),
+                pid,
+                signer.private_bytes().hex(),
+                str(first),
+                "500",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         for first in (0, 500)
     ]
     for p in procs:

@@ -43,8 +43,11 @@ def aoconnect() -> Path:
     try:
         result = subprocess.run(
             ["npm", "install", "--no-audit", "--no-fund"],
-            cwd=HERE, capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
+            cwd=HERE,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     except subprocess.TimeoutExpired:
         _unavailable("npm install timed out after 300 s")
     if result.returncode != 0:
@@ -62,9 +65,13 @@ def served(tmp_path: Path) -> Iterator[Served]:
 
 def drive(cwd: Path, config: dict[str, Any]) -> dict[str, Any]:
     result = subprocess.run(
-        ["node", "drive.mjs"], cwd=cwd, input=json.dumps(config),
-        capture_output=True, text=True, timeout=180,
-    )  # fmt: skip
+        ["node", "drive.mjs"],
+        cwd=cwd,
+        input=json.dumps(config),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     out: dict[str, Any] = json.loads(result.stdout)
     return out
@@ -73,16 +80,19 @@ def drive(cwd: Path, config: dict[str, Any]) -> dict[str, Any]:
 def test_aoconnect_spawn_message_result_results_dryrun(aoconnect: Path, served: Served) -> None:
     wallet = Wallet.generate()
     node_wallet, scheduler = load_node_keys(served.data_dir)
-    out = drive(aoconnect, {
-        "mu": served.url + MU_PATH,  # no trailing slash: aoconnect POSTs to the bare prefix
-        "cu": served.url + CU_PATH,
-        "gateway": served.url,
-        "jwk": wallet.jwk,
-        "address": wallet.address,
-        "module": AOS_MODULE_ID,
-        "scheduler": scheduler.address,
-        "authority": node_wallet.address,
-    })  # fmt: skip
+    out = drive(
+        aoconnect,
+        {
+            "mu": served.url + MU_PATH,  # no trailing slash: aoconnect POSTs to the bare prefix
+            "cu": served.url + CU_PATH,
+            "gateway": served.url,
+            "jwk": wallet.jwk,
+            "address": wallet.address,
+            "module": AOS_MODULE_ID,
+            "scheduler": scheduler.address,
+            "authority": node_wallet.address,
+        },
+    )
     pid = out["process"]
     assert len(pid) == 43
     assert "prompt" in out["boot"]["Output"] and "Error" not in out["boot"]
