@@ -70,9 +70,14 @@ def _run(args: argparse.Namespace, err: Console) -> Report:
 def print_report(report: Report, out: Console) -> None:
     """The verdict: counts, then `verified` and the final hash, or the first bad entry."""
     out.print(f"process {report.process_id}")
+    compared = (
+        f", {report.compared} compared with stored results"
+        if report.has_stored
+        else " (a bundle holds no results: its final hash is to be compared)"
+    )
     out.print(
         f"{report.entries} messages checked (signatures, nonces, hash chain), "
-        f"{report.replayed} results replayed, {report.compared} compared with stored results"
+        f"{report.replayed} results replayed{compared}"
     )
     if report.unevaluated:
         out.print(

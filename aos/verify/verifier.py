@@ -43,6 +43,7 @@ class Report:
     final_hash: str | None = None  # the final chain hash of the replay
     stored_final_hash: str | None = None
     unevaluated: int = 0  # scheduled entries the node has not evaluated yet
+    has_stored: bool = True  # False for a bundle: it carries no results to compare
     problem: Problem | None = None
     stored_result: Any = None  # both sides of the first differing result, for the diff
     replayed_result: Any = None
@@ -136,7 +137,7 @@ def verify_log(
     progress: Progress,
 ) -> Report:
     """Shared by both modes: start the replay, check the log meanwhile, compare."""
-    report = Report(process_id)
+    report = Report(process_id, has_stored=stored is not None)
     # The worker starts first, so the replay runs while this process checks signatures.
     with Worker(args) as worker:
         checked, log_problem = check(lambda n: progress("log", n, entries_total))
