@@ -40,6 +40,7 @@ class Settings:
     su_url: str | None = None
     debug: bool = False
     color: bool = True
+    wallet_explicit: bool = False  # named by flag, AOS_WALLET or config: it must exist
 
     @property
     def remote(self) -> bool:
@@ -119,6 +120,7 @@ def load_settings(
         su_url=_url(pick(su_url, "AOS_SU_URL", "su_url"), "--su-url"),
         debug=debug or env.get("AOS_DEBUG") == "1",
         color=color_enabled(env, isatty),
+        wallet_explicit=wallet_s is not None,
     )
 
 

@@ -94,3 +94,10 @@ def test_an_unreachable_unit_is_named_in_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "http://127.0.0.1:9" in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_named_wallet_must_exist(tmp_path: Path) -> None:
+    result = run_aos("demo", "--run", "1", "--wallet", str(tmp_path / "none.json"), *DEAD,
+                     home=tmp_path)  # fmt: skip
+    assert result.returncode == 1 and "none.json" in result.stderr
+    assert not (tmp_path / "none.json").exists() and not (tmp_path / ".aos.json").exists()

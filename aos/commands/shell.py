@@ -13,6 +13,7 @@ import json
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -83,19 +84,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@dataclass(frozen=True)
+class Units:
+    mu: str
+    cu: str
+    gateway: str
+    su: str | None
+
+
 @contextlib.contextmanager
-def open_units(settings: Settings) -> Iterator[tuple[httpx.Client, dict[str, str | None]]]:
+def open_units(settings: Settings) -> Iterator[tuple[httpx.Client, Units]]:
     """An HTTP client and the unit URLs: remote units if named, else the embedded node."""
     if settings.remote:
         with httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0)) as http:
             yield (
                 http,
-                {
-                    "mu": settings.mu_url or PUBLIC_MU,
-                    "cu": settings.cu_url or PUBLIC_CU,
-                    "gateway": settings.gateway_url or PUBLIC_GATEWAY,
-                    "su": settings.su_url,
-                },
+                Units(
+                    mu=settings.mu_url or PUBLIC_MU,
+                    cu=settings.cu_url or PUBLIC_CU,
+                    gateway=settings.gateway_url or PUBLIC_GATEWAY,
+                    su=settings.su_url,
+                ),
             )
         return
     from aos.node.embedded import open_embedded  # only the CLI layer touches the node
@@ -104,12 +113,12 @@ def open_units(settings: Settings) -> Iterator[tuple[httpx.Client, dict[str, str
     with open_embedded(settings.data_dir) as http:
         yield (
             http,
-            {
-                "mu": EMBEDDED_BASE + MU_PATH,
-                "cu": EMBEDDED_BASE + CU_PATH,
-                "gateway": EMBEDDED_BASE + GATEWAY_PATH,
-                "su": EMBEDDED_BASE + SU_PATH,
-            },
+            Units(
+                mu=EMBEDDED_BASE + MU_PATH,
+                cu=EMBEDDED_BASE + CU_PATH,
+                gateway=EMBEDDED_BASE + GATEWAY_PATH,
+                su=EMBEDDED_BASE + SU_PATH,
+            ),
         )
 
 
@@ -157,19 +166,18 @@ def main(argv: list[str]) -> int:
         debug=args.debug,
         isatty=sys.stdout.isatty(),
     )
-    wallet = (
-        Wallet.load(settings.wallet_path)
-        if args.wallet
-        else Wallet.load_or_create(settings.wallet_path)
-    )
-    with open_units(settings) as (http, urls):
+    # A wallet the user named must exist; only the default one is created when missing.
+    if settings.wallet_explicit:
+        wallet = Wallet.load(settings.wallet_path)
+    else:
+        wallet = Wallet.load_or_create(settings.wallet_path)
+    with open_units(settings) as (http, units):
         if settings.debug:
             _trace_http(http)
-        mu, cu, gateway = urls["mu"], urls["cu"], urls["gateway"]
-        assert mu is not None and cu is not None and gateway is not None
         client = AoClient(
-            http, mu_url=mu, cu_url=cu, gateway_url=gateway, su_url=urls["su"], wallet=wallet
-        )
+            http, mu_url=units.mu, cu_url=units.cu, gateway_url=units.gateway, su_url=units.su,
+            wallet=wallet,
+        )  # fmt: skip
         return Shell(client, settings, args, spawn, loads).run()
 
 
