@@ -1,0 +1,164 @@
+"""The pure evaluator (msg/env of §4.1, crons, hashes) and the result hash chain."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from typing import Any
+
+import pytest
+
+from aos.node.evaluator import Evaluator, ProcessInfo, normalise, parse_crons, parse_interval
+from aos.node.store import Entry, Item
+from aos.protocol import AOS_MODULE_ID
+from aos.resulthash import GENESIS_CHAIN, canonical_result, chain, chain_hash, result_hash
+from aos.runtime import LuaProcess
+from tests.node.conftest import Ao
+
+PID = "P" * 42 + "A"
+OWNER = "O" * 42 + "A"
+T0 = 1_800_000_000_000
+
+
+def item(item_id: str, data: str, tags: list[tuple[str, str]], target: str | None = None) -> Item:
+    return Item(
+        seq=0, id=item_id, signature_type=2, signature="sig", owner=OWNER, owner_key="key",
+        target=target, anchor=None, tags=[{"name": n, "value": v} for n, v in tags],
+        data=data.encode(), created_at=0, block_height=1,
+    )  # fmt: skip
+
+
+def entry(nonce: int, ts: int, message_id: str) -> Entry:
+    return Entry(
+        PID, nonce, ts, 1_300_000 + nonce, 0, f"hc{nonce}", f"as{nonce}", message_id, False
+    )
+
+
+CRON_CODE = (
+    "Handlers.add('cron', function(m) return m.Action == 'Tick' end,"
+    " function(m) Ticks = (Ticks or 0) + 1; Last = m.Timestamp end)"
+)
+SPAWN_TAGS = [
+    ("Data-Protocol", "ao"), ("Type", "Process"), ("Module", AOS_MODULE_ID), ("Scheduler", "s"),
+    ("On-Boot", "Data"), ("Cron-Interval", "1-second"), ("Cron-Tag-Action", "Tick"),
+]  # fmt: skip
+
+
+def run_log() -> list[Any]:
+    spawn = item(PID, CRON_CODE, SPAWN_TAGS)
+    first = entry(0, T0, PID)
+    ev = Evaluator(ProcessInfo.from_spawn(spawn, first), LuaProcess())
+    log = [
+        (first, spawn),
+        (entry(1, T0 + 3500, "M1" + "x" * 41), item("M1" + "x" * 41, "return Ticks",
+                                                    [("Action", "Eval")], PID)),
+        (entry(2, T0 + 3600, "M2" + "x" * 41), item("M2" + "x" * 41, "return Last",
+                                                    [("Action", "Eval")], PID)),
+    ]  # fmt: skip
+    return list(ev.evaluate_all(log))
+
+
+def test_crons_are_generated_between_messages_from_scheduler_time() -> None:
+    done = run_log()
+    kinds = [(e.ordinate, e.cron, e.timestamp) for e in done]
+    assert kinds == [
+        (0, "", T0),
+        (0, "0-1-second", T0 + 1000),
+        (0, "0-1-second", T0 + 2000),
+        (0, "0-1-second", T0 + 3000),
+        (1, "", T0 + 3500),
+        (2, "", T0 + 3600),
+    ]
+    assert [e.position for e in done] == list(range(6))
+    assert done[4].result["Output"]["data"] == "3"
+    assert done[5].result["Output"]["data"] == str(T0 + 3000)
+
+
+def test_replay_is_deterministic_and_chained() -> None:
+    first, second = run_log(), run_log()
+    assert [e.result_hash for e in first] == [e.result_hash for e in second]
+    assert first[-1].chain_hash == chain(e.result_hash for e in first)
+    for e in first:
+        assert e.result_hash == result_hash(e.result)
+
+
+def test_msg_and_env_follow_the_spec() -> None:
+    seen: list[tuple[dict[str, Any], dict[str, Any]]] = []
+
+    class Recorder:
+        def handle(self, msg: dict[str, Any], env: dict[str, Any]) -> dict[str, Any]:
+            seen.append((msg, env))
+            return {"Output": 5}
+
+    spawn = item(PID, "boot", SPAWN_TAGS[:4])
+    ev = Evaluator(ProcessInfo.from_spawn(spawn, entry(0, T0, PID)), Recorder())
+    ev.step(entry(0, T0, PID), spawn)
+    pushed = item("M" * 43, "hello", [("Action", "Ping"), ("From-Process", "Q" * 43),
+                                      ("From", "x"), ("Owner", "y")], PID)  # fmt: skip
+    (done,) = ev.step(entry(1, T0 + 5, "M" * 43), pushed)
+    first_msg, env = seen[0]
+    assert first_msg["Module"] == AOS_MODULE_ID and first_msg["Nonce"] == 0
+    msg = seen[1][0]
+    assert msg["From"] == "Q" * 43 and msg["Owner"] == OWNER and msg["Forwarded-By"] == OWNER
+    assert msg["Target"] == PID and msg["Data"] == "hello" and msg["Cron"] is False
+    assert msg["Read-Only"] is False and msg["Block-Height"] == 1_300_001
+    assert {t["name"] for t in msg["Tags"]} == {"Action", "From-Process"}
+    assert msg["Timestamp"] == T0 + 5 and msg["Hash-Chain"] == "hc1" and "Module" not in msg
+    assert env["Process"]["Id"] == PID and env["Process"]["Owner"] == OWNER
+    assert env["Module"]["Id"] == AOS_MODULE_ID
+    assert done.result == {"Output": "5", "Messages": [], "Spawns": [], "Assignments": []}
+
+
+def test_normalise_drops_the_outbox_of_an_error() -> None:
+    res = normalise({"Error": "boom", "Messages": [{"Target": "x"}], "Output": None})
+    assert res == {"Output": "", "Messages": [], "Spawns": [], "Assignments": [], "Error": "boom"}
+
+
+def test_intervals_and_cron_tags() -> None:
+    assert parse_interval("10-minutes") == 600_000
+    assert parse_interval("1-block") == 120_000
+    assert parse_interval("250-milliseconds") == 250
+    for bad in ("ten-minutes", "5-fortnights", "0-seconds", ""):
+        with pytest.raises(ValueError, match="Cron-Interval"):
+            parse_interval(bad)
+    crons = parse_crons([{"name": "Cron-Interval", "value": "1-hour"},
+                         {"name": "Cron-Tag-Action", "value": "Tick"},
+                         {"name": "Cron-Interval", "value": "nonsense"},
+                         {"name": "Cron-Interval", "value": "2-days"}])  # fmt: skip
+    assert [(c.key_suffix, c.tags) for c in crons] == [
+        ("0-1-hour", [{"name": "Action", "value": "Tick"}]),
+        ("1-2-days", []),
+    ]
+
+
+def test_result_hash_is_over_canonical_json_without_gas() -> None:
+    a = {"Output": {"b": 1, "a": "é"}, "Messages": [], "GasUsed": 5}
+    b = {"Messages": [], "Output": {"a": "é", "b": 1}, "GasUsed": 9}
+    assert canonical_result(a) == '{"Messages":[],"Output":{"a":"é","b":1}}'.encode()
+    assert result_hash(a) == result_hash(b)
+    assert chain_hash(GENESIS_CHAIN, result_hash(a)) == chain([result_hash(a)])
+    assert chain([result_hash(a), result_hash(b)]) != chain([result_hash(a)])
+
+
+def test_cron_endpoint_and_monitor_tick_crons_up_to_now(ao: Ao) -> None:
+    pid = ao.spawn(
+        data=CRON_CODE,
+        tags=[
+            ("On-Boot", "Data"),
+            ("Cron-Interval", "200-milliseconds"),
+            ("Cron-Tag-Action", "Tick"),
+        ],
+    )
+    ao.result(pid, pid)
+    time.sleep(1.6)  # crons are evaluated up to one second ago (cu.CRON_SAFETY_MS)
+    crons = ao.http.get(f"/cu/cron/{pid}").json()
+    assert len(crons["edges"]) >= 2
+    keys = [json.loads(base64.b64decode(e["cursor"]))["cron"] for e in crons["edges"]]
+    assert set(keys) == {"0-200-milliseconds"}
+    ticks = int(ao.value(pid, "return Ticks"))
+    assert ticks >= len(crons["edges"])
+    # the crons and the Eval are in /results, in time order
+    results = ao.http.get(f"/cu/results/{pid}", params={"limit": 100}).json()["edges"]
+    stamps = [json.loads(base64.b64decode(e["cursor"]))["timestamp"] for e in results]
+    assert stamps == sorted(stamps)
