@@ -20,12 +20,13 @@ import httpx
 from rich.text import Text
 
 from aos import __version__
-from aos.client import AoClient, Result
+from aos.client import AoClient, Result, TxInfo
 from aos.config import Settings, load_settings
 from aos.errors import AosError
 from aos.protocol import CU_PATH, GATEWAY_PATH, MU_PATH, SU_PATH
 from aos.render import (
     Locate,
+    format_ms,
     lines_locator,
     make_console,
     one_line_error,
@@ -205,6 +206,22 @@ class Shell:
     def notice(self, text: str) -> None:
         self.err.print(text, style="dim")
 
+    def choose(self, found: list[TxInfo]) -> TxInfo:
+        """Ask which of several processes with the same name to use (oldest first)."""
+        from prompt_toolkit import prompt
+
+        name = found[0].name
+        self.err.print(f"{len(found)} of your processes are called {name!r}:")
+        for number, tx in enumerate(found, start=1):
+            version = tx.tag("aos-Version") or "?"
+            created = format_ms(tx.created_ms)
+            self.err.print(f"  {number}. {tx.id}  created {created}  aos-Version {version}")
+        while True:
+            answer = prompt(f"Which one? [1-{len(found)}] ", default="1").strip()
+            if answer.isdigit() and 1 <= int(answer) <= len(found):
+                return found[int(answer) - 1]
+            self.err.print(f"type a number from 1 to {len(found)}", style="red")
+
     def run(self) -> int:
         if self.args.list:
             return self.list_processes()
@@ -219,6 +236,7 @@ class Shell:
             units=units,
             spawn=self.spawn,
             notice=self.notice,
+            choose=self.choose if self.args.run is None and sys.stdin.isatty() else None,
         )
         if spawned:
             self.notice(f"spawned {name!r}: {process}")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aos import __version__
-from aos.client import AoClient
+from aos.client import AoClient, TxInfo
 from aos.errors import AosError, ClientError, NodeRejected
 from aos.protocol import AOS_LEGACY_AUTHORITY, AOS_MODULE_ID
 from aos.repl.state import NameRegistry
@@ -137,8 +137,13 @@ def resolve_process(
     units: str,
     spawn: SpawnOptions | None,
     notice: Notice,
+    choose: Callable[[list[TxInfo]], TxInfo] | None = None,
 ) -> tuple[str, bool]:
-    """(process id, whether it was spawned now) for a name or id; spawn=None forbids spawning."""
+    """(process id, whether it was spawned now) for a name or id.
+
+    `spawn=None` forbids spawning; `choose` picks one when several processes share the name
+    (aos §5 item 6); without it the oldest is used and the others are named in a notice.
+    """
     if is_process_id(target):
         return target, False
     key = registry.key(units, client.wallet.address, target)
@@ -149,6 +154,10 @@ def resolve_process(
         registry.forget(key)
         notice(f"forgot the stale local entry {hit[0]} for {target!r}")
     found = client.find_processes(target)
+    if len(found) > 1 and choose is not None:
+        chosen = choose(found)
+        registry.put(key, chosen.id)
+        return chosen.id, False
     if found:
         if len(found) > 1:
             others = ", ".join(tx.id for tx in found[1:])

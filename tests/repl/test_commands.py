@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from aos.client import AoClient, Result
+from aos.client import AoClient, Result, TxInfo
 from aos.repl.commands import REGISTRY, blueprint_names, help_table
 from aos.repl.connect import SpawnOptions, resolve_process
 from aos.repl.live import LiveFeed
@@ -164,3 +164,28 @@ def test_a_missing_name_without_spawn_is_a_clear_error(client: AoClient, state_d
 
 def test_result_type_is_exported() -> None:
     assert Result().empty
+
+
+def test_several_processes_with_one_name_can_be_chosen(client: AoClient, state_dir: Path) -> None:
+    from aos.repl.connect import spawn_process
+
+    first = spawn_process(client, "twin", SpawnOptions())
+    second = spawn_process(client, "twin", SpawnOptions())
+    offered: list[list[str]] = []
+
+    def choose(found: list[TxInfo]) -> TxInfo:
+        offered.append([tx.id for tx in found])
+        return found[1]
+
+    registry = NameRegistry(state_dir / "twins.json")
+    pid, spawned = resolve_process(
+        client, "twin", registry=registry, units="u", spawn=None, notice=lambda _: None,
+        choose=choose,
+    )  # fmt: skip
+    assert offered == [[first, second]] and (pid, spawned) == (second, False)
+    notices: list[str] = []
+    oldest, _ = resolve_process(
+        client, "twin", registry=NameRegistry(state_dir / "other.json"), units="u", spawn=None,
+        notice=notices.append,
+    )  # fmt: skip
+    assert oldest == first and second in notices[0]
