@@ -130,26 +130,22 @@ def _load_blueprint(repl: Repl, arg: str) -> None:
 def _editor(repl: Repl, arg: str) -> None:
     repl.info("<editor mode> use '.done' to submit, '.cancel' to cancel, '.delete' to drop a line")
     lines: list[str] = []
-    repl.raw_input = True
-    try:
-        while True:
-            line = repl.session.prompt("", in_thread=False)
-            word = line.strip()
-            if word == ".done":
-                break
-            if word == ".cancel":
-                repl.info("editor cancelled")
-                return
-            if word == ".delete":
-                if lines:
-                    lines.pop()
-                continue
-            if word == ".print":
-                repl.print(Text("\n".join(lines)))
-                continue
-            lines.append(line)
-    finally:
-        repl.raw_input = False
+    while True:
+        line = repl.read_line()
+        word = line.strip()
+        if word == ".done":
+            break
+        if word == ".cancel":
+            repl.info("editor cancelled")
+            return
+        if word == ".delete":
+            if lines:
+                lines.pop()
+            continue
+        if word == ".print":
+            repl.print(Text("\n".join(lines)))
+            continue
+        lines.append(line)
     code = "\n".join(lines)
     if code.strip():
         repl.session.history.append_string(code)

@@ -18,6 +18,7 @@ from typing import TypeVar, cast
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.formatted_text import ANSI, AnyFormattedText
+from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.input import Input
 from prompt_toolkit.output import Output
 from prompt_toolkit.patch_stdout import patch_stdout
@@ -77,6 +78,7 @@ class Repl:
         self.prompt_text = prompt or DEFAULT_PROMPT
         self.dryrun = False
         self.raw_input = False
+        self._line_session: PromptSession[str] | None = None
         self.last_message: str | None = None
         self.names = ProcessNames.for_process(client, process)
         self._print_lock = threading.RLock()
@@ -198,6 +200,24 @@ class Repl:
 
     def read(self) -> str:
         return self.session.prompt(self.prompt_message)
+
+    def read_line(self) -> str:
+        """One raw line for `.editor`: Enter always submits, and it is kept out of history
+        (the whole chunk goes into history once it is submitted)."""
+        if self._line_session is None:
+            self._line_session = PromptSession(
+                input=self.session.input,
+                output=self.session.output,
+                history=InMemoryHistory(),
+                lexer=self.session.lexer,
+                key_bindings=self.session.key_bindings,
+                multiline=False,
+            )
+        self.raw_input = True
+        try:
+            return self._line_session.prompt("")
+        finally:
+            self.raw_input = False
 
     def handle(self, text: str) -> None:
         """One accepted input: a dot-command or a Lua chunk."""

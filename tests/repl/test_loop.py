@@ -39,6 +39,10 @@ def test_the_editor_collects_lines_until_done(driver: Driver) -> None:
         ]
     )
     assert "21" in out and "never" not in out
+    assert driver.repl is not None
+    history = list(driver.repl.session.history.get_strings())
+    assert "local y = 20\nif y then\nreturn y + 1\nend" in history  # the chunk, once
+    assert "local y = 20" not in history and ".done" not in history
 
 
 def test_tab_completes_Han_to_Handlers(driver: Driver) -> None:
