@@ -29,6 +29,11 @@ from aos.repl.trace import build_trace
 if TYPE_CHECKING:
     from aos.repl.loop import Repl
 
+
+class LineBack(Exception):
+    """Raised by `Repl.read_line` for Backspace on an empty `.editor` line."""
+
+
 Handler = Callable[["Repl", str], None]
 
 
@@ -130,8 +135,13 @@ def _load_blueprint(repl: Repl, arg: str) -> None:
 def _editor(repl: Repl, arg: str) -> None:
     repl.info("<editor mode> use '.done' to submit, '.cancel' to cancel, '.delete' to drop a line")
     lines: list[str] = []
+    pending = ""
     while True:
-        line = repl.read_line()
+        try:
+            line, pending = repl.read_line(pending), ""
+        except LineBack:
+            pending = lines.pop() if lines else ""
+            continue
         word = line.strip()
         if word == ".done":
             break

@@ -17,9 +17,12 @@ from collections.abc import Callable, Iterator
 from typing import TypeVar, cast
 
 from prompt_toolkit import PromptSession
+from prompt_toolkit.application.current import get_app
+from prompt_toolkit.filters import Condition
 from prompt_toolkit.formatted_text import ANSI, AnyFormattedText
 from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.input import Input
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bindings
 from prompt_toolkit.output import Output
 from prompt_toolkit.patch_stdout import patch_stdout
 from rich.console import Console, RenderableType
@@ -201,21 +204,28 @@ class Repl:
     def read(self) -> str:
         return self.session.prompt(self.prompt_message)
 
-    def read_line(self) -> str:
+    def read_line(self, default: str = "") -> str:
         """One raw line for `.editor`: Enter always submits, and it is kept out of history
-        (the whole chunk goes into history once it is submitted)."""
+        (the whole chunk goes into history once it is submitted). Backspace on an empty
+        line raises `LineBack`, so the editor can hand back the previous line (as aos)."""
         if self._line_session is None:
+            back = KeyBindings()
+
+            @back.add("backspace", filter=Condition(lambda: not get_app().current_buffer.text))
+            def _back(event: KeyPressEvent) -> None:
+                event.app.exit(exception=commands.LineBack())
+
             self._line_session = PromptSession(
                 input=self.session.input,
                 output=self.session.output,
                 history=InMemoryHistory(),
                 lexer=self.session.lexer,
-                key_bindings=self.session.key_bindings,
+                key_bindings=merge_key_bindings([self.session.key_bindings or KeyBindings(), back]),
                 multiline=False,
             )
         self.raw_input = True
         try:
-            return self._line_session.prompt("")
+            return self._line_session.prompt("", default=default)
         finally:
             self.raw_input = False
 

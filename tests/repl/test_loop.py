@@ -45,6 +45,11 @@ def test_the_editor_collects_lines_until_done(driver: Driver) -> None:
     assert "local y = 20" not in history and ".done" not in history
 
 
+def test_backspace_on_an_empty_editor_line_brings_the_last_line_back(driver: Driver) -> None:
+    out = driver.run([(None, ".editor\rreturn 1\r\x7f0\r.done\r"), ("10", ".exit\r")])
+    assert out.strip().endswith("10")
+
+
 def test_tab_completes_Han_to_Handlers(driver: Driver) -> None:
     def completed(_: str) -> bool:
         return driver.repl is not None and driver.repl.session.default_buffer.text == "Handlers"
