@@ -254,3 +254,26 @@ def test_a_send_is_retried_when_the_mu_is_unreachable(wallet: Wallet) -> None:
     with pytest.raises(NodeUnreachable):
         make(down, wallet).message(PID, data="hi")
     assert len(posts) == 3
+
+
+def test_assign_and_monitor_requests(wallet: Wallet) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path == "/" and request.method == "POST":
+            return httpx.Response(202, json={"message": "Processing Assignment", "id": "ASSIGN"})
+        return httpx.Response(200, text="Monitoring process")
+
+    client = make(handler, wallet)
+    assert client.assign(PID, "MSG") == "ASSIGN"
+    assert dict(seen[0].url.params) == {"process-id": PID, "assign": "MSG"}
+    assert seen[0].content == b""
+    client.monitor(PID)
+    client.unmonitor(PID)
+    assert [(r.method, r.url.path) for r in seen[1:]] == [
+        ("POST", f"/monitor/{PID}"),
+        ("DELETE", f"/monitor/{PID}"),
+    ]
+    item = dataitem.parse(seen[1].content)
+    assert item.verify() and item.target_id == PID and item.data == b" " and not item.tags
