@@ -68,16 +68,12 @@ return function(control)
   end
 
   local encode
-  local function encode_table(t, depth)
-    if depth > 64 then error("result nested deeper than 64 levels", 0) end
-    local n = rawlen(t)
+  local raw_next = control.raw_next
+  local tsort = table.sort
+
+  local function encode_object(t, depth)
     local keys, count = sorted_keys(t)
     local parts = {}
-    if count == n then
-      -- An array (an empty table encodes as [] since outbox lists are the common case).
-      for i = 1, n do parts[i] = encode(rawget(t, i), depth + 1) end
-      return "[" .. tconcat(parts, ",") .. "]"
-    end
     for i = 1, count do
       local k = keys[i]
       local v = rawget(t, k)
@@ -86,6 +82,42 @@ return function(control)
           and (tk == "string" or tk == "number") then
         if tk == "number" then k = encode(k) end
         parts[#parts + 1] = encode_string(k) .. ":" .. encode(v, depth + 1)
+      end
+    end
+    return "{" .. tconcat(parts, ",") .. "}"
+  end
+
+  local function encode_table(t, depth)
+    if depth > 64 then error("result nested deeper than 64 levels", 0) end
+    local k = raw_next(t)
+    if k == nil then return "[]" end   -- outbox lists are the common empty table
+    local n, count, all_strings = rawlen(t), 0, true
+    while k ~= nil do
+      count = count + 1
+      if type(k) ~= "string" then all_strings = false end
+      k = raw_next(t, k)
+    end
+    local parts = {}
+    if count == n then
+      -- A sequence 1..n (count == border means there is no hole and no other key).
+      for i = 1, n do parts[i] = encode(rawget(t, i), depth + 1) end
+      return "[" .. tconcat(parts, ",") .. "]"
+    end
+    if not all_strings then return encode_object(t, depth) end
+    -- Only string keys: one C sort, no grouping.
+    local keys = {}
+    k = raw_next(t)
+    while k ~= nil do
+      keys[#keys + 1] = k
+      k = raw_next(t, k)
+    end
+    tsort(keys)
+    for i = 1, #keys do
+      local key = keys[i]
+      local v = rawget(t, key)
+      local tv = type(v)
+      if tv ~= "function" and tv ~= "thread" and tv ~= "userdata" then
+        parts[#parts + 1] = encode_string(key) .. ":" .. encode(v, depth + 1)
       end
     end
     return "{" .. tconcat(parts, ",") .. "}"
@@ -140,7 +172,7 @@ return function(control)
 
     control.begin(msg.Timestamp)
     local ok, res = raw_pcall(process.run, msg, env_cache)
-    local used, limit = control.finish()
+    local used, limit = control.finish(not ok and res or nil)
     local result
     if limit then
       result = { Error = limit }

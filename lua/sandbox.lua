@@ -441,6 +441,7 @@ do
     function control.collect() raw_collect("collect") end
     function control.used() return used end
     control.pcall = raw_pcall
+    control.raw_next = raw_next
     control.sorted_keys = sorted_keys
     control.traceback = traceback
     return control

@@ -61,14 +61,17 @@ def spawn() -> LuaProcess:
     return proc
 
 
-def rate(proc: LuaProcess, msgs: list[dict[str, Any]]) -> float:
-    start = time.perf_counter()
+def rate(proc: LuaProcess, msgs: list[dict[str, Any]]) -> tuple[float, float]:
+    """(wall-clock, CPU-time) messages per second; CPU time ignores other load."""
+    start, cpu = time.perf_counter(), time.process_time()
     for msg in msgs:
         proc.handle(msg, ENV)
-    return len(msgs) / (time.perf_counter() - start)
+    wall_s = time.perf_counter() - start
+    cpu_s = max(time.process_time() - cpu, 1e-9)
+    return len(msgs) / wall_s, len(msgs) / cpu_s
 
 
-def throughput(count: int, runs: int) -> tuple[float, float]:
+def throughput(count: int, runs: int) -> tuple[tuple[float, float], tuple[float, float]]:
     proc = spawn()
     setup = "Count = 0; Handlers.add('Inc', 'Inc', function(msg) Count = Count + 1 end)"
     proc.handle(message(1, {"Action": "Eval"}, setup), ENV)
@@ -84,7 +87,11 @@ def throughput(count: int, runs: int) -> tuple[float, float]:
         ]
         n += count
         incs.append(rate(proc, batch))
-    return statistics.median(evals), statistics.median(incs)
+
+    def median(rates: list[tuple[float, float]]) -> tuple[float, float]:
+        return statistics.median(r[0] for r in rates), statistics.median(r[1] for r in rates)
+
+    return median(evals), median(incs)
 
 
 def rss() -> int:
@@ -136,10 +143,13 @@ def main(argv: list[str]) -> int:
     def mark(ok: bool) -> str:
         return "ok" if ok else "MISSED"
 
-    print(f"(a) Eval 1+1            {eval_rate:10,.0f} msg/s (median of {args.runs})")
     print(
-        f"(b) Action=Inc handler  {inc_rate:10,.0f} msg/s (median of {args.runs}; "
-        f"target >= {TARGET_MSG_S:,}: {mark(inc_rate >= TARGET_MSG_S)})"
+        f"(a) Eval 1+1            {eval_rate[0]:10,.0f} msg/s wall, {eval_rate[1]:10,.0f} msg/s "
+        f"CPU (medians of {args.runs} x {args.messages})"
+    )
+    print(
+        f"(b) Action=Inc handler  {inc_rate[0]:10,.0f} msg/s wall, {inc_rate[1]:10,.0f} msg/s "
+        f"CPU (target >= {TARGET_MSG_S:,} wall: {mark(inc_rate[0] >= TARGET_MSG_S)})"
     )
     print(
         f"idle process: Lua memory {lua_bytes / 2**20:.2f} MiB; RSS growth per process "
