@@ -82,10 +82,12 @@ class LiveFeed:
     def _poll(self) -> int:
         cursor = self.state.cursor(self.process)
         if cursor is None and not self.from_start:
-            cursor = self.client.latest_cursor(self.process)
-            if cursor is None:
+            latest = self.client.latest_cursor(self.process)
+            if latest is not None:
+                self.state.save_cursor(self.process, latest)
                 return 0
-            self.state.save_cursor(self.process, cursor)
+            # nothing stored yet: whatever comes from now on is new, so read from the start
+            self.from_start = True
         shown = 0
         for edge in self.client.iter_results(self.process, after=cursor):
             if self._stop.is_set() and self._thread is not None:
