@@ -24,6 +24,9 @@ local MAX_INBOX = 10000
 _G.ao = ao
 _G.Handlers = handlers
 _G.Utils = utils
+-- aos makes these two global (through its apm bootstrap); blueprints rely on them.
+json = require("json")
+base64 = require(".base64")
 Colors = { red = colors.red, green = colors.green, blue = colors.blue, gray = colors.gray,
   reset = colors.reset }
 Bell = "\7"
