@@ -34,6 +34,12 @@ end)
 Handlers.add("Pong", Handlers.utils.hasMatchingTag("Action", "Pong"), function(msg)
   Pongs = (Pongs or 0) + 1
 end)
+-- Notes sent to a child and assigned here are let in, and counted.
+ao.addAssignable("notes", { Action = "Note" })
+Handlers.add("Note", Handlers.utils.hasMatchingTag("Action", "Note"), function(msg)
+  Notes = (Notes or 0) + 1
+  print("note " .. msg.Data)
+end)
 return "ok"
 """
 
@@ -148,6 +154,10 @@ def build_process(
                     pid, data=f'Send({{ Target = "{kid}", Action = "Ping", Data = "{i}" }})',
                     tags=[("Action", "Eval"), seq],
                 )  # fmt: skip
+            elif i % 50 == 4 and kids:
+                # An assignment (§3.2.5): a note sent to a child is also scheduled on pid.
+                note = client.message(kids[0], data=f"note {i}", tags=[("Action", "Note"), seq])
+                client.assign(pid, note)
             else:
                 client.message(pid, data=f"x{i % 3} = {i}", tags=[("Action", "Eval"), seq])
             sent += 1
