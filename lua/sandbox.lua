@@ -236,7 +236,7 @@ do
         i = i + 1
         if i > n then return nil end
         local key = keys[i]
-        local v = t[key]
+        local v = raw_rawget(t, key)
         if v ~= nil then return key, v end
       end
     end, t, nil

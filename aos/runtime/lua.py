@@ -9,6 +9,7 @@ errors, runtime errors and both limits come back as `{"Error": ...}`.
 
 from __future__ import annotations
 
+import copy
 from functools import cache
 from typing import Any
 
@@ -98,9 +99,10 @@ class LuaProcess:
             raise RuntimeError("this LuaProcess is closed")
         args = flatten_message(msg)
         env_arg = None
-        if env is not self._env and env != self._env:
+        if env != self._env:
             env_arg = self._runtime.table_from(env, recursive=True)
-            self._env = env
+            # A copy: a caller mutating its env dict later must still be noticed.
+            self._env = copy.deepcopy(env)
         try:
             text = self._entry(env_arg, *args)
         except lua53.LuaMemoryError:
