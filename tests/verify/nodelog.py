@@ -154,6 +154,13 @@ def build_process(
                     pid, data=f'Send({{ Target = "{kid}", Action = "Ping", Data = "{i}" }})',
                     tags=[("Action", "Eval"), seq],
                 )  # fmt: skip
+            elif i % 250 == 9:
+                # A spawn by the process itself: the node creates the child and pushes a
+                # Spawned notice back into pid's log.
+                client.message(
+                    pid, data=f'Spawn(ao.env.Module.Id, {{ Data = "", Name = "grandkid{i}" }})',
+                    tags=[("Action", "Eval"), seq],
+                )  # fmt: skip
             elif i % 50 == 4 and kids:
                 # An assignment (§3.2.5): a note sent to a child is also scheduled on pid.
                 note = client.message(kids[0], data=f"note {i}", tags=[("Action", "Note"), seq])
