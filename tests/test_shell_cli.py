@@ -90,6 +90,20 @@ def test_load_prints_results_and_stops_at_errors(home: Path, tmp_path: Path) -> 
     assert (ok.returncode, ok.stdout) == (0, "hello\n"), ok.stderr
 
 
+def test_load_is_repeatable_and_runs_each_file_in_order(home: Path, tmp_path: Path) -> None:
+    (tmp_path / "a.lua").write_text("Seq = 'a'\nreturn Seq\n")
+    (tmp_path / "b.lua").write_text("Seq = Seq .. 'b'\nreturn Seq\n")
+    result = run_aos(
+        "demo", "--load", str(tmp_path / "a.lua"), "--load", str(tmp_path / "b.lua"), home=home
+    )
+    assert (result.returncode, result.stdout) == (0, "a\nab\n"), result.stderr
+
+
+def test_piped_stdin_with_json(home: Path) -> None:
+    result = run_aos("demo", "--json", home=home, stdin="return 6 * 7")
+    assert json.loads(result.stdout)["Output"]["data"] == "42"
+
+
 def test_spawn_flags_reach_the_process_tags(home: Path, tmp_path: Path) -> None:
     data = tmp_path / "boot.lua"
     data.write_text("Booted = true")
