@@ -111,11 +111,12 @@ def wait_up(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> No
     raise RuntimeError("aos serve did not start")
 
 
-def throughput(n: int, clients: int, rsa: bool) -> dict[str, Any]:
+def throughput(n: int, clients: int, rsa: bool, workers: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="aos-bench-") as tmp:
         port = free_port()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "aos", "serve", "--port", str(port), "--data-dir", tmp],
+            [sys.executable, "-m", "aos", "serve", "--port", str(port), "--data-dir", tmp,
+             "--workers", str(workers)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
@@ -173,6 +174,7 @@ def throughput(n: int, clients: int, rsa: bool) -> dict[str, Any]:
             return {
                 "messages": n,
                 "clients": clients,
+                "workers": workers,
                 "signature": "rsa-4096" if rsa else "ed25519",
                 "errors": len(errors),
                 "presign_s": round(t_sign, 2),
@@ -262,15 +264,17 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rounds", type=int, default=200, help="embedded Eval round trips.")
     parser.add_argument("--ed25519", action="store_true", help="sign with Ed25519, not RSA.")
     parser.add_argument("--runs", type=int, default=3, help="throughput runs (median shown).")
+    parser.add_argument("--workers", type=int, default=2, help="`aos serve --workers`.")
     args = parser.parse_args(argv)
 
     rates = []
     for run in range(args.runs):
-        t = throughput(args.messages, args.clients, not args.ed25519)
+        t = throughput(args.messages, args.clients, not args.ed25519, args.workers)
         rates.append(t["rate"])
         ok = t["counted"] == args.messages and t["errors"] == 0
         print(
-            f"run {run + 1}: {t['messages']} {t['signature']} messages from {t['clients']} clients:"
+            f"run {run + 1}: {t['messages']} {t['signature']} messages from {t['clients']} clients"
+            f" to {t['workers']} workers:"
             f" posted in {t['posted_s']} s, all evaluated in {t['evaluated_s']} s ->"
             f" {t['rate']:.0f} msg/s (counted {t['counted']}{'' if ok else ' MISMATCH'},"
             f" errors {t['errors']})"

@@ -38,6 +38,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--log-level", default="warning", help="uvicorn log level (debug, info, warning)."
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes sharing the port and the data directory (one of them "
+        "evaluates; more workers admit more messages per second on several cores).",
+    )
     args = parser.parse_args(argv)
 
     import uvicorn
@@ -63,5 +70,29 @@ def main(argv: list[str]) -> int:
         f"--tag-name Authority --tag-value {node.wallet.address}"
     )
     sys.stdout.flush()
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    if args.workers > 1:
+        os.environ["AOS_NODE_DATA_DIR"] = str(data_dir)
+        os.environ["AOS_NODE_PUBLIC_URL"] = base
+        node.store.close()
+        uvicorn.run(
+            "aos.node.app:app_from_env",
+            factory=True,
+            workers=args.workers,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            access_log=False,
+            proxy_headers=False,
+            server_header=False,
+        )
+        return 0
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+    )
     return 0

@@ -19,16 +19,36 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from aos.node import api_cu, api_mu, api_su, gateway
-from aos.node.node import Node, NodeSettings
+from aos.node.node import DEFAULT_PUBLIC_URL, Node, NodeSettings
 from aos.node.web import EXCEPTION_HANDLERS
 from aos.protocol import CU_PATH, MU_PATH, SU_PATH
 
 
 def _unit(routes: list[Any], node: Node) -> Starlette:
     app = Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS)
+    app.node = node
     app.state.node = node
     app.state.max_body = node.settings.max_body
     return app
+
+
+class NodeApp(Starlette):
+    """The node's Starlette app, with the messenger's hot path (`POST /mu` without a query)
+    answered before any middleware: it is what every message goes through."""
+
+    fast_paths = frozenset({MU_PATH, MU_PATH + "/"})
+    node: Node
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"] in self.fast_paths
+            and not scope["query_string"]
+        ):
+            await api_mu.fast_post(self.node, scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 class PrefixRouter:
@@ -39,14 +59,10 @@ class PrefixRouter:
         self.units = units
         self.fallback = app
         self.node = node
-        self.fast = {MU_PATH, MU_PATH + "/"}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
             path: str = scope["path"]
-            if path in self.fast and scope["method"] == "POST" and not scope["query_string"]:
-                await api_mu.fast_post(self.node, scope, receive, send)
-                return
             for prefix, app in self.units.items():
                 if path == prefix or path.startswith(prefix + "/"):
                     rest = path[len(prefix) :] or "/"
@@ -76,7 +92,7 @@ def create_app(data_dir: Path, **settings: Any) -> Starlette:
         SU_PATH: _unit(api_su.routes, node),
         CU_PATH: _unit(api_cu.routes, node),
     }
-    app = Starlette(
+    app = NodeApp(
         routes=gateway.routes,
         lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,
@@ -91,6 +107,20 @@ def create_app(data_dir: Path, **settings: Any) -> Starlette:
             Middleware(PrefixRouter, units=units, node=node),
         ],
     )
+    app.node = node
     app.state.node = node
     app.state.max_body = node.settings.max_body
     return app
+
+
+def app_from_env() -> Starlette:
+    """Factory for `uvicorn --factory` workers (`aos serve --workers N`): the data directory
+    and public URL come from AOS_NODE_DATA_DIR and AOS_NODE_PUBLIC_URL."""
+    import os
+
+    data_dir = os.environ.get("AOS_NODE_DATA_DIR")
+    if not data_dir:
+        raise RuntimeError("AOS_NODE_DATA_DIR is not set")
+    return create_app(
+        Path(data_dir), public_url=os.environ.get("AOS_NODE_PUBLIC_URL", DEFAULT_PUBLIC_URL)
+    )

@@ -18,7 +18,7 @@ from typing import Any
 
 from aos.errors import NodeError, NotFound
 from aos.node.evaluator import Evaluated, Evaluator, ProcessInfo, Runtime
-from aos.node.store import NewResult, Store
+from aos.node.store import NewResult, ResultRow, Store
 
 RuntimeFactory = Callable[[ProcessInfo], Runtime]
 # Crons after the last message are evaluated only up to this long ago, so that a message
@@ -61,6 +61,10 @@ class ComputeUnit:
         self.runtime_factory = runtime_factory
         self.cache_size = cache_size
         self.on_outbox = on_outbox
+        # Set by the node: whether this OS process holds the directory's crank (which then
+        # evaluates everything eagerly); a follower waits for its results before working.
+        self.is_leader: Callable[[], bool] = lambda: True
+        self.follower_wait = 10.0
         self._cache: OrderedDict[str, Evaluator] = OrderedDict()
         self._locks: dict[str, threading.Lock] = {}
         self._meta = threading.Lock()
@@ -111,7 +115,17 @@ class ComputeUnit:
         """Evaluate `pid` up to `nonce` (default: everything scheduled); returns how many
         evaluations ran."""
         with self.lock(pid):
+            if pid not in self._cache and self._already_stored(pid, nonce):
+                return 0  # stored by an earlier run or another OS process: no cold replay
             return self._evaluate_locked(pid, nonce)
+
+    def _already_stored(self, pid: str, nonce: int | None) -> bool:
+        if nonce is None:
+            row = self.store.process(pid)
+            if row is None:
+                return False
+            nonce = row.head.nonce
+        return self.store.result_at_nonce(pid, nonce) is not None
 
     def _evaluate_locked(self, pid: str, nonce: int | None) -> int:
         ev = self._evaluator(pid)
@@ -155,12 +169,27 @@ class ComputeUnit:
                 raise NotFound(f"process {pid} is not on this node")
             raise NotFound(f"message {some_id} is not scheduled on process {pid}")
         stored = self.store.result_at_nonce(pid, entry.nonce)
+        if stored is None and not self.is_leader() and pid not in self._cache:
+            stored = self._wait_for_leader(pid, entry.nonce)
         if stored is None:
             self.evaluate_to(pid, entry.nonce)
             stored = self.store.result_at_nonce(pid, entry.nonce)
         if stored is None:
             raise NodeError(f"message {some_id} of {pid} could not be evaluated", status=500)
         return stored.result
+
+    def _wait_for_leader(self, pid: str, nonce: int) -> ResultRow | None:
+        """Another OS process evaluates eagerly: its result is cheaper to wait for (it polls
+        every few ms) than replaying the whole log here. None after `follower_wait` s."""
+        deadline = time.monotonic() + self.follower_wait
+        delay = 0.002
+        while time.monotonic() < deadline:
+            time.sleep(delay)
+            stored = self.store.result_at_nonce(pid, nonce)
+            if stored is not None:
+                return stored
+            delay = min(delay * 2, 0.05)
+        return None
 
     def dry_run(self, pid: str, body: dict[str, Any]) -> dict[str, Any]:
         """Evaluate a read-only message on the latest state, then forget that state."""

@@ -56,6 +56,7 @@ class Node:
         self.mu = Messenger(self.store, self.su, self.wallet, self.crank.wake)
         self.crank.mu = self.mu
         self.cu.on_outbox = self.crank.wake
+        self.cu.is_leader = lambda: self.crank.leader
         self._seed()
 
     def _seed(self) -> None:
@@ -104,8 +105,6 @@ class Node:
 
     def start(self) -> None:
         self.crank.start()
-        for pid in self.store.processes_needing_work():
-            self.crank.wake(pid)
 
     def stop(self) -> None:
         self.crank.stop()

@@ -498,6 +498,10 @@ class Store:
     def process(self, process: str) -> ProcessRow | None:
         return Tx(self._conn()).head(process)
 
+    def heads(self) -> list[tuple[str, int]]:
+        """(process id, head nonce) of every process: what the crank polls."""
+        return [(r[0], r[1]) for r in self._conn().execute("SELECT id, head_nonce FROM processes")]
+
     def process_ids(self) -> list[str]:
         return [r[0] for r in self._conn().execute("SELECT id FROM processes")]
 
