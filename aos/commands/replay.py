@@ -16,7 +16,7 @@ from typing import Any
 from aos.config import load_settings
 from aos.errors import ProcessError, VerifyError
 from aos.verify.replay import Replayer
-from aos.verify.source import find_process, read_log
+from aos.verify.source import find_process, read_log, read_records
 
 # What `aos replay` shows when no expression is given: who the process is and what it holds.
 SUMMARY = """\
@@ -68,12 +68,14 @@ def main(argv: list[str]) -> int:
         raise VerifyError(f"--to {args.to}: a nonce is 0 or more (0 is the spawn)")
     data_dir = load_settings(data_dir=args.data_dir).data_dir
     pid = find_process(data_dir, args.process)
-    log = read_log(data_dir, pid, to_nonce=args.to)
-    if not log.entries or log.entries[-1].nonce < args.to:
-        last = log.entries[-1].nonce if log.entries else -1
+    # What the compute unit evaluates (the store's columns); `aos verify` checks them.
+    process = read_log(data_dir, pid, to_nonce=0, check_columns=False).process
+    records = read_records(data_dir, pid, to_nonce=args.to)
+    last = records[-1][0].nonce if records else -1
+    if last < args.to:
         raise VerifyError(f"--to {args.to}: process {pid} has messages up to nonce {last} only")
-    replayer = Replayer(log.process)
-    for _ in replayer.evaluations(log.entries):
+    replayer = Replayer(process)
+    for _ in replayer.evaluate_records(records):
         pass
     result = replayer.evaluate_read_only(args.expr if args.expr is not None else SUMMARY)
     if result.get("Error"):

@@ -108,26 +108,33 @@ class Replayer:
     def _records(self, entries: Iterable[LogEntry]) -> Iterator[tuple[Entry, Item]]:
         convert = _Converter(self.process.id)
         for log_entry in entries:
-            entry, item = convert.entry(log_entry)
+            yield convert.entry(log_entry)
+
+    def _start(self, entry: Entry, item: Item) -> Evaluator:
+        if entry.nonce != 0 or item.id != self.process.id:
+            raise VerifyError(
+                f"process {self.process.id}: the log must start with the spawn at "
+                f"nonce 0, found {item.id} at nonce {entry.nonce}"
+            )
+        info = ProcessInfo.from_spawn(item, entry)
+        return Evaluator(info, self.runtime_factory(info))
+
+    def evaluate_records(
+        self, records: Iterable[tuple[Entry, Item]], horizon: int | None = None
+    ) -> Iterator[Evaluated]:
+        """Every evaluation (crons included) of the store-shaped entries, in order."""
+        for entry, item in records:
             if self._evaluator is None:
-                if entry.nonce != 0 or item.id != self.process.id:
-                    raise VerifyError(
-                        f"process {self.process.id}: the log must start with the spawn at "
-                        f"nonce 0, found {item.id} at nonce {entry.nonce}"
-                    )
-                info = ProcessInfo.from_spawn(item, entry)
-                self._evaluator = Evaluator(info, self.runtime_factory(info))
-            yield entry, item
+                self._evaluator = self._start(entry, item)
+            yield from self._evaluator.step(entry, item)
+        if horizon is not None and self._evaluator is not None:
+            yield from self._evaluator.crons_until(horizon)
 
     def evaluations(
         self, entries: Iterable[LogEntry], horizon: int | None = None
     ) -> Iterator[Evaluated]:
         """Every evaluation (crons included) with its result hash and chain hash."""
-        for entry, item in self._records(entries):
-            assert self._evaluator is not None
-            yield from self._evaluator.step(entry, item)
-        if horizon is not None and self._evaluator is not None:
-            yield from self._evaluator.crons_until(horizon)
+        return self.evaluate_records(self._records(entries), horizon)
 
     def replay(
         self, entries: Iterable[LogEntry], horizon: int | None = None

@@ -18,6 +18,7 @@ from typing import Any
 
 from aos.dataitem import DataItem, b64url_encode, parse
 from aos.errors import DataItemError, VerifyError
+from aos.node.store import Entry, Item
 from aos.verify.logcheck import LogEntry
 
 
@@ -195,6 +196,43 @@ def read_log(
     finally:
         conn.close()
     return StoredLog(process, entries, results, int(head["head_nonce"]))
+
+
+def read_records(
+    data_dir: Path, process_id: str, *, to_nonce: int | None = None
+) -> list[tuple[Entry, Item]]:
+    """The schedule as the compute unit reads it: the store's columns, not the signed bytes.
+
+    The replay worker of `aos verify PROCESS` uses this (parsing every item again would
+    cost it as much as the evaluation): the parent process compares every one of these
+    columns with the signed bytes in the same run (`read_log`), and names the first entry
+    where they differ, so nothing unchecked reaches the verdict. It stops before the first
+    slot whose item is missing.
+    """
+    conn = _connect(data_dir)
+    try:
+        upper = (1 << 62) if to_nonce is None else to_nonce
+        rows = conn.execute(
+            "SELECT s.process, s.nonce, s.timestamp, s.block_height, s.epoch, s.hash_chain,"
+            " s.assignment_id, s.message_id, s.assigned, i.id, i.signature_type, i.signature,"
+            " i.owner, i.owner_key, i.target, i.anchor, i.tags, i.data"
+            " FROM schedule s LEFT JOIN items i ON i.id = s.message_id"
+            " WHERE s.process = ? AND s.nonce <= ? ORDER BY s.nonce",
+            (process_id, upper),
+        ).fetchall()
+    except sqlite3.Error as err:
+        raise VerifyError(f"cannot read the log of {process_id} in {data_dir}: {err}") from err
+    finally:
+        conn.close()
+    records: list[tuple[Entry, Item]] = []
+    for r in rows:
+        if r[9] is None:
+            break
+        entry = Entry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]))
+        item = Item(0, r[9], r[10], r[11], r[12], r[13], r[14], r[15], json.loads(r[16]),
+                    bytes(r[17]), 0, 0)  # fmt: skip
+        records.append((entry, item))
+    return records
 
 
 def find_process(data_dir: Path, name_or_id: str) -> str:

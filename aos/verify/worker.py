@@ -26,7 +26,7 @@ from aos.resulthash import GENESIS_CHAIN
 from aos.verify import protocol
 from aos.verify.bundlefile import read_bundle
 from aos.verify.replay import Replayer
-from aos.verify.source import read_log
+from aos.verify.source import read_log, read_records
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,13 +47,18 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         process, entries = read_bundle(args.bundle)
         if args.to_nonce is not None:
             entries = entries[: args.to_nonce + 1]
+        replayer = Replayer(process)
+        evaluations = replayer.evaluations(entries, args.horizon)
     else:
-        log = read_log(args.data_dir, args.process, to_nonce=args.to_nonce, check_columns=False)
-        process, entries = log.process, log.entries
-    replayer = Replayer(process)
+        # The store's columns, which the parent checks against the signed bytes (see
+        # aos.verify.source.read_records); only the spawn item is parsed here.
+        process = read_log(args.data_dir, args.process, to_nonce=0, check_columns=False).process
+        records = read_records(args.data_dir, args.process, to_nonce=args.to_nonce)
+        replayer = Replayer(process)
+        evaluations = replayer.evaluate_records(records, args.horizon)
     count = 0
     final = GENESIS_CHAIN
-    for ev in replayer.evaluations(entries, args.horizon):
+    for ev in evaluations:
         index = count
         count += 1
         if args.show is not None:
