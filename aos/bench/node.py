@@ -98,6 +98,23 @@ class Conn:
         raise AssertionError("unreachable")
 
 
+def tree_cpu_seconds(pid: int) -> float | None:
+    """User+system CPU seconds of `pid` and its children (Linux /proc), None elsewhere."""
+    try:
+        ticks = os.sysconf("SC_CLK_TCK")
+        pids = [pid]
+        children = Path(f"/proc/{pid}/task/{pid}/children")
+        if children.exists():
+            pids += [int(c) for c in children.read_text().split()]
+        total = 0
+        for p in pids:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        return total / ticks
+    except (OSError, ValueError):
+        return None
+
+
 def wait_up(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -115,8 +132,18 @@ def throughput(n: int, clients: int, rsa: bool, workers: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="aos-bench-") as tmp:
         port = free_port()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "aos", "serve", "--port", str(port), "--data-dir", tmp,
-             "--workers", str(workers)],
+            [
+                sys.executable,
+                "-m",
+                "aos",
+                "serve",
+                "--port",
+                str(port),
+                "--data-dir",
+                tmp,
+                "--workers",
+                str(workers),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
@@ -158,6 +185,8 @@ def throughput(n: int, clients: int, rsa: bool, workers: int) -> dict[str, Any]:
                         errors.append(f"{st} {b[:200]!r}")
 
             threads = [threading.Thread(target=post_all, args=(s,)) for s in shares]
+            cpu0 = tree_cpu_seconds(proc.pid)
+            client0 = time.process_time()
             t0 = time.perf_counter()
             for t in threads:
                 t.start()
@@ -170,6 +199,9 @@ def throughput(n: int, clients: int, rsa: bool, workers: int) -> dict[str, Any]:
             assert last in ids
             conn.request("GET", f"/cu/result/{last}?process-id={pid}")
             elapsed = time.perf_counter() - t0
+            cpu1 = tree_cpu_seconds(proc.pid)
+            client_cpu = time.process_time() - client0
+            server_cpu = None if cpu0 is None or cpu1 is None else cpu1 - cpu0
             count = _dry_run_count(conn, pid, signer.address)
             return {
                 "messages": n,
@@ -182,6 +214,8 @@ def throughput(n: int, clients: int, rsa: bool, workers: int) -> dict[str, Any]:
                 "evaluated_s": round(elapsed, 3),
                 "rate": n / elapsed,
                 "counted": count,
+                "server_cpu_ms": None if server_cpu is None else server_cpu * 1000 / n,
+                "client_cpu_ms": client_cpu * 1000 / n,
             }
         finally:
             proc.terminate()
@@ -279,6 +313,14 @@ def main(argv: list[str]) -> int:
             f" {t['rate']:.0f} msg/s (counted {t['counted']}{'' if ok else ' MISMATCH'},"
             f" errors {t['errors']})"
         )
+        if t["server_cpu_ms"] is not None:
+            cores = os.cpu_count() or 1
+            bound = cores * 1000 / (t["server_cpu_ms"] + t["client_cpu_ms"])
+            print(
+                f"  CPU per message: node {t['server_cpu_ms']:.3f} ms, client"
+                f" {t['client_cpu_ms']:.3f} ms -> {bound:.0f} msg/s if this machine's"
+                f" {cores} cores were all ours (load average now {os.getloadavg()[0]:.1f})"
+            )
     rate = statistics.median(rates)
     print(f"throughput median: {rate:.0f} msg/s (target >= {TARGET_RATE:.0f})")
     lat = embedded_latency(args.rounds)
