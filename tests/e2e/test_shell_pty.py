@@ -164,14 +164,15 @@ def test_a_pty_session_evaluates_and_shows_live_messages_without_eating_the_type
 def test_exit_with_ctrl_d_saves_history(server: str, tmp_path: Path) -> None:
     term = Terminal(["keep", *_unit_flags(server)], tmp_path)
     term.expect(r"Inbox")
-    term.child.send("return 'remember me'\r")
-    term.expect(r"remember me")
+    term.child.send("return 'remember' .. ' me'\r")
+    term.expect(r"remember me")  # the result (the typed line does not contain it)
+    term.expect(r"Inbox")  # the next prompt: Ctrl-D must reach the prompt, not the wait
     term.child.sendcontrol("d")
     term.child.expect(pexpect.EOF, timeout=10)
     term.child.close()
     assert term.child.exitstatus == 0
     histories = list((tmp_path / "data" / "aos" / "shell" / "history").glob("*.history"))
-    assert any("remember me" in p.read_text() for p in histories)
+    assert any("return 'remember' .. ' me'" in p.read_text() for p in histories)
     assert re.search(r"\S", term.log.getvalue())
 
 
@@ -183,7 +184,7 @@ def test_ctrl_c_cancels_the_wait_and_the_shell_goes_on(server: str, tmp_path: Pa
         term.expect(r"Computing")
         term.child.sendcontrol("c")
         term.expect(r"cancelled: stopped waiting")
-        term.child.send("return 'still here'\r")
+        term.child.send("return 'still' .. ' here'\r")
         term.expect(r"still here")
     finally:
         term.close()
@@ -194,7 +195,7 @@ def test_no_color_output_has_no_colour_escapes(server: str, tmp_path: Path) -> N
     term = Terminal(["plain", *_unit_flags(server)], tmp_path, extra_env={"NO_COLOR": "1"})
     try:
         term.expect(r"plain@aos-\S+\[Inbox:1\]>")  # the process's prompt, its colours removed
-        term.child.send("print('\\27[31mred\\27[0m')\r")
+        term.child.send("print('\\27[31m' .. 'r' .. 'ed\\27[0m')\r")
         term.expect(r"red")
         term.expect(r"Inbox")
     finally:
