@@ -1,11 +1,11 @@
-"""Replaying a signed log with the node's own evaluator, from the signed bytes only.
+"""Replaying a log with the node's own evaluator, in a fresh runtime.
 
-The node's compute unit evaluates from its store's columns; a replay here rebuilds the
-same inputs (`aos.node.store.Entry` and `Item`) from the signed assignment and message
-bytes, so that an exported bundle and a data directory replay identically, and a changed
-store column cannot slip into the check (aos.verify.source compares columns to bytes).
-The evaluation itself is `aos.node.evaluator.Evaluator`, the very code the compute unit
-runs, in a fresh runtime from the node's own factory.
+The evaluation is `aos.node.evaluator.Evaluator`, the very code the compute unit runs,
+with a runtime from the node's own factory (same limits). Its inputs are the store's
+`Entry` and `Item` records: either read from a data directory's columns (which `aos
+verify` compares with the signed bytes) or rebuilt here from signed items (`_Converter`,
+held equal to the node's `index_item` by a test), so an exported bundle replays exactly
+like the data directory it came from.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ can show the stored and the replayed result side by side.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,6 @@ class Report:
     problem: Problem | None = None
     stored_result: Any = None  # both sides of the first differing result, for the diff
     replayed_result: Any = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

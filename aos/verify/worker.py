@@ -1,7 +1,11 @@
 """The replay worker: `python -m aos.verify.worker` (started by `aos verify` and `aos replay`).
 
 It reads a log (a node data directory, read-only, or an exported bundle), replays it in a
-fresh Lua runtime of its own and writes the events of aos.verify.protocol on stdout:
+fresh Lua runtime of its own and writes the events of aos.verify.protocol on stdout. From a
+bundle it evaluates the signed items themselves; from a data directory it evaluates the
+store's columns, exactly what the node's compute unit reads, while the parent `aos verify`
+compares each of those columns with the signed bytes (so both are covered, and no item is
+parsed twice).
 
     --data-dir DIR --process PID | --bundle FILE      where the log is
     [--to-nonce N]      replay the entries up to nonce N only (the parent checked those)
