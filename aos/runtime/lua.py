@@ -20,7 +20,7 @@ from aos.runtime.convert import decode_result, flatten_message
 from aos.runtime.limits import RuntimeLimits
 
 # Files executed by the runtime itself, never reachable through `require`.
-_PRIVATE = {"sandbox", "bridge"}
+_PRIVATE = {"sandbox", "bridge", "pattern"}
 # Instructions between two calls of the count hook: the budget's granularity.
 _HOOK_STEP = 1000
 
@@ -30,8 +30,8 @@ def _refuse(obj: object, name: object, is_setting: bool) -> object:
 
 
 @cache
-def _sources() -> tuple[str, str, dict[str, str]]:
-    """(sandbox source, bridge source, {module key: source}) of the Lua library, read once."""
+def _sources() -> tuple[str, str, str, dict[str, str]]:
+    """(sandbox, bridge, pattern sources, {module key: source}) of the library, read once."""
     root = lua_dir()
     modules: dict[str, str] = {}
     for path in sorted(root.rglob("*.lua")):
@@ -44,7 +44,8 @@ def _sources() -> tuple[str, str, dict[str, str]]:
         modules[key] = path.read_text(encoding="utf-8")
     sandbox = (root / "sandbox.lua").read_text(encoding="utf-8")
     bridge = (root / "bridge.lua").read_text(encoding="utf-8")
-    return sandbox, bridge, modules
+    pattern = (root / "pattern.lua").read_text(encoding="utf-8")
+    return sandbox, bridge, pattern, modules
 
 
 def _empty_error(text: str) -> dict[str, Any]:
@@ -77,8 +78,9 @@ class LuaProcess:
         self._closed = False
         rt = self._runtime
         rt.globals().python = None
-        sandbox_src, bridge_src, modules = _sources()
+        sandbox_src, bridge_src, pattern_src, modules = _sources()
         install = rt.execute(sandbox_src)
+        pattern = rt.execute(pattern_src)
         control = install(
             rt.table_from(modules),
             rt.table_from(
@@ -88,6 +90,7 @@ class LuaProcess:
                     "memory_text": self.limits.memory_text(),
                 }
             ),
+            pattern,
         )
         self._control: Any = control
         self._entry: Any = rt.execute(bridge_src)(control)
