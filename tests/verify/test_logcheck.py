@@ -111,3 +111,28 @@ def test_bundle_round_trip_keeps_the_log(tmp_path) -> None:  # type: ignore[no-u
     assert [e.assignment.id for e in entries2] == [e.assignment.id for e in entries]  # type: ignore[union-attr]
     assert [e.item.id for e in entries2] == [e.item.id for e in entries]  # type: ignore[union-attr]
     assert check_log(process2, entries2) == (9, None)
+
+
+@pytest.mark.parametrize("bad_at", [0, 4, 11, 29])
+def test_the_parallel_signature_check_names_the_same_first_entry(
+    bad_at: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import aos.verify.signatures as signatures
+
+    monkeypatch.setattr(signatures, "CHUNK", 4)  # many chunks, so their order matters
+    process, entries = build_log(30)
+    for position in (bad_at, bad_at + 1):  # two bad entries: the first one is named
+        raw_len = len(entries[position].item.to_bytes())  # type: ignore[union-attr]
+        bad = flip(entries[position].item, raw_len - 1)  # type: ignore[arg-type]
+        entries[position] = with_item(entries[position], bad)
+    sequential = check_log(process, entries)
+    parallel = check_log(process, entries, parallel_min=0)
+    assert parallel == sequential
+    assert parallel[1] is not None and parallel[1].nonce == bad_at
+
+
+def test_the_parallel_check_passes_a_clean_log_and_reports_progress() -> None:
+    process, entries = build_log(40)
+    seen: list[int] = []
+    assert check_log(process, entries, progress=seen.append, parallel_min=0) == (41, None)
+    assert seen and seen[-1] == 41
