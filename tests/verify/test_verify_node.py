@@ -392,3 +392,11 @@ def test_a_deleted_result_is_caught(
     assert code == 1
     assert BAD.search(text).group(1) == "123", text  # type: ignore[union-attr]
     assert "stored no result" in text
+
+
+def test_a_process_can_be_named_by_its_name_tag(
+    built: tuple[Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir, pid = built
+    code, text = verify(capsys, "verified", "--data-dir", str(data_dir))
+    assert code == 0 and f"process {pid}" in text
