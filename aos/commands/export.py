@@ -21,7 +21,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Write a process's spawn item, messages and assignments as one bundle.",
     )
     parser.add_argument("process", help="the process id (or its Name tag).")
-    parser.add_argument("-o", "--output", type=Path, required=True, help="the bundle file.")
+    parser.add_argument(
+        "-o", "--output", type=Path, required=True, metavar="FILE", help="the bundle file."
+    )
     parser.add_argument(
         "--data-dir", help="the node's data directory (default: the embedded node's)."
     )

@@ -37,7 +37,10 @@ def _parser() -> argparse.ArgumentParser:
         "--data-dir", help="the node's data directory (default: the embedded node's)."
     )
     parser.add_argument(
-        "--bundle", type=Path, help="verify an exported bundle file instead (no node needed)."
+        "--bundle",
+        type=Path,
+        metavar="FILE",
+        help="verify an exported bundle file instead (no node needed).",
     )
     return parser
 
