@@ -25,7 +25,9 @@ def _parser() -> argparse.ArgumentParser:
         "-o", "--output", type=Path, required=True, metavar="FILE", help="the bundle file."
     )
     parser.add_argument(
-        "--data-dir", help="the node's data directory (default: the embedded node's)."
+        "--data-dir",
+        metavar="DIR",
+        help="the node's data directory (default: the embedded node's).",
     )
     return parser
 

@@ -49,7 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--expr", help="the Lua to evaluate (default: a summary of the state).")
     parser.add_argument(
-        "--data-dir", help="the node's data directory (default: the embedded node's)."
+        "--data-dir",
+        metavar="DIR",
+        help="the node's data directory (default: the embedded node's).",
     )
     return parser
 

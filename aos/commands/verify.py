@@ -34,7 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("process", nargs="?", help="the process id (or its Name tag).")
     parser.add_argument(
-        "--data-dir", help="the node's data directory (default: the embedded node's)."
+        "--data-dir",
+        metavar="DIR",
+        help="the node's data directory (default: the embedded node's).",
     )
     parser.add_argument(
         "--bundle",
