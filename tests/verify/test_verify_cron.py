@@ -26,6 +26,19 @@ return "ok"
 """
 
 
+def _trailing_ticks(data_dir: Path, pid: str) -> int:
+    conn = sqlite3.connect(data_dir / "node.sqlite3")
+    try:
+        row = conn.execute(
+            "SELECT count(*) FROM results r JOIN processes p ON p.id = r.process"
+            " WHERE r.process = ? AND r.cron != '' AND r.ordinate = p.head_nonce",
+            (pid,),
+        ).fetchone()
+        return int(row[0])
+    finally:
+        conn.close()
+
+
 @pytest.mark.slow
 def test_a_process_with_cron_ticks_verifies(tmp_path: Path) -> None:
     signer = Ed25519Signer.generate()
@@ -42,7 +55,10 @@ def test_a_process_with_cron_ticks_verifies(tmp_path: Path) -> None:
         _, result = client.eval(pid, "return Ticks")
         assert int(result.data) >= 2  # ticks ran between the two messages
         client.monitor(pid)  # the node now also ticks after the last message
-        time.sleep(2.5)
+        deadline = time.monotonic() + 20
+        while not _trailing_ticks(tmp_path, pid):
+            assert time.monotonic() < deadline, "the node ran no cron tick after the last message"
+            time.sleep(0.1)
         settle(tmp_path)
     conn = sqlite3.connect(tmp_path / "node.sqlite3")
     crons = conn.execute(
