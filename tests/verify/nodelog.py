@@ -161,6 +161,13 @@ def build_process(
                     pid, data=f'Spawn(ao.env.Module.Id, {{ Data = "", Name = "grandkid{i}" }})',
                     tags=[("Action", "Eval"), seq],
                 )  # fmt: skip
+            elif i % 97 == 13:
+                # An Error result: its state change is kept, its outbox dropped (lua/README).
+                client.message(
+                    pid, data=f'Booms = (Booms or 0) + 1; Send({{ Target = ao.id, Data = "x" }}); '
+                    f'error("boom {i}")',
+                    tags=[("Action", "Eval"), seq],
+                )  # fmt: skip
             elif i % 50 == 4 and kids:
                 # An assignment (§3.2.5): a note sent to a child is also scheduled on pid.
                 note = client.message(kids[0], data=f"note {i}", tags=[("Action", "Note"), seq])
