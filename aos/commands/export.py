@@ -12,6 +12,7 @@ from pathlib import Path
 
 from aos.config import load_settings
 from aos.verify.bundlefile import write_bundle
+from aos.verify.cliargs import ids_as_positionals
 from aos.verify.source import find_process, read_log
 
 
@@ -33,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(ids_as_positionals(argv))
     data_dir = load_settings(data_dir=args.data_dir).data_dir
     pid = find_process(data_dir, args.process)
     log = read_log(data_dir, pid)

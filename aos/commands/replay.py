@@ -15,6 +15,7 @@ from typing import Any
 
 from aos.config import load_settings
 from aos.errors import ProcessError, VerifyError
+from aos.verify.cliargs import ids_as_positionals
 from aos.verify.replay import Replayer
 from aos.verify.source import find_process, read_log, read_records
 
@@ -65,7 +66,7 @@ def output_text(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(ids_as_positionals(argv))
     if args.to < 0:
         raise VerifyError(f"--to {args.to}: a nonce is 0 or more (0 is the spawn)")
     data_dir = load_settings(data_dir=args.data_dir).data_dir

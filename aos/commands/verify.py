@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from aos.config import load_settings
+from aos.verify.cliargs import ids_as_positionals
 from aos.verify.diff import side_by_side
 from aos.verify.source import find_process
 from aos.verify.verifier import Report, verify_bundle, verify_store
@@ -104,7 +105,7 @@ def print_report(report: Report, out: Console) -> None:
 
 
 def main(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(ids_as_positionals(argv))
     if (args.bundle is None) == (args.process is None):
         _parser().error("name a PROCESS, or a --bundle FILE (one of the two)")
     # soft_wrap: hashes and ids stay on one line however narrow the terminal (or pipe) is.

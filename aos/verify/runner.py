@@ -18,12 +18,16 @@ from aos.verify.protocol import Event, Failed, parse_line
 def source_args(
     *, data_dir: Path | None = None, process_id: str | None = None, bundle: Path | None = None
 ) -> list[str]:
-    """The worker arguments that name the log: a data directory and process, or a bundle."""
+    """The worker arguments that name the log: a data directory and process, or a bundle.
+
+    Always `--name=value`: a process id may begin with "-" (base64url), which argparse
+    would otherwise take for an option.
+    """
     if bundle is not None:
-        return ["--bundle", str(bundle)]
+        return [f"--bundle={bundle}"]
     if data_dir is None or process_id is None:
         raise ValueError("name either a bundle or a data directory and a process id")
-    return ["--data-dir", str(data_dir), "--process", process_id]
+    return [f"--data-dir={data_dir}", f"--process={process_id}"]
 
 
 class Worker:

@@ -66,7 +66,7 @@ def _no_progress(phase: str, done: int, total: int) -> None:
 
 def _show(args: list[str], index: int) -> Any:
     """The full replayed result number `index`, from a second, short-lived worker."""
-    with Worker([*args, "--show", str(index)]) as worker:
+    with Worker([*args, f"--show={index}"]) as worker:
         for event in worker.events():
             if isinstance(event, Payload):
                 return event.value
@@ -173,11 +173,11 @@ def verify_store(data_dir: Path, process_id: str, *, progress: Progress = _no_pr
     """Verify a process in a node data directory (read-only)."""
     log = read_log(data_dir, process_id)
     last = log.entries[-1].nonce if log.entries else -1
-    args = [*source_args(data_dir=data_dir, process_id=process_id), "--to-nonce", str(last)]
+    args = [*source_args(data_dir=data_dir, process_id=process_id), f"--to-nonce={last}"]
     # Cron ticks the node evaluated after the last message are replayed up to the last one.
     trailing = [r.timestamp for r in log.results if r.cron and r.ordinate == last]
     if trailing:
-        args += ["--horizon", str(max(trailing))]
+        args.append(f"--horizon={max(trailing)}")
 
     def check(callback: Callable[[int], None]) -> tuple[int, Problem | None]:
         checked, problem = check_log(log.process, log.entries, progress=callback)
