@@ -480,18 +480,10 @@ do
       exceeded = nil
       return used, e
     end
-    function control.exceeded() return exceeded end
-    function control.note_memory_error()
-      exceeded = exceeded or memory_text
-      return exceeded
-    end
-    control.is_memory_error = is_memory_error
     function control.collect() raw_collect("collect") end
-    function control.used() return used end
     control.pcall = raw_pcall
     control.raw_next = raw_next
     control.sorted_keys = sorted_keys
-    control.traceback = traceback
     return control
   end
 end
