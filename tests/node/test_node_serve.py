@@ -1,0 +1,90 @@
+"""`aos serve` as a real server, and the embedded client shared between threads."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from aos.commands.serve import default_data_dir, urls
+from tests.node.conftest import Ao
+from tests.node.serving import free_port
+
+
+def test_default_data_dir_and_urls(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("AOS_DATA_DIR", str(tmp_path / "x"))
+    assert default_data_dir() == tmp_path / "x"
+    monkeypatch.delenv("AOS_DATA_DIR")
+    assert default_data_dir().name == "node" and "aos" in str(default_data_dir())
+    assert urls("http://h:1") == {
+        "mu": "http://h:1/mu", "cu": "http://h:1/cu", "su": "http://h:1/su", "gateway": "http://h:1",
+    }  # fmt: skip
+
+
+@pytest.mark.e2e
+def test_serve_prints_client_urls_and_serves_with_two_workers(node_dir: Path) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aos", "serve", "--port", str(port), "--data-dir", str(node_dir),
+         "--workers", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        banner = [proc.stdout.readline() for _ in range(8)]
+        text = "".join(banner)
+        base = f"http://127.0.0.1:{port}"
+        assert f"MU       {base}/mu" in text and f"CU       {base}/cu" in text
+        assert f"--mu-url {base}/mu" in text and "--legacy" in text
+        for _ in range(400):
+            try:
+                httpx.get(base + "/info", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        with httpx.Client(base_url=base, timeout=30) as http:
+            ao = Ao(http)
+            pid = ao.spawn()
+            # requests land on either worker; only one evaluates, the other waits for it
+            for i in range(10):
+                assert ao.value(pid, f"n = (n or 0) + {i} return n") == str(sum(range(i + 1)))
+            loc = http.post(
+                "/graphql",
+                json={
+                    "query": '{ transactions(tags: [{name: "Type",'
+                    ' values: ["Scheduler-Location"]}]) { edges { node { tags { name value } } } } }'
+                },
+            )
+            urls_seen = {t["value"] for e in loc.json()["data"]["transactions"]["edges"]
+                         for t in e["node"]["tags"] if t["name"] == "Url"}  # fmt: skip
+            assert f"{base}/su" in urls_seen
+    finally:
+        proc.terminate()
+        proc.wait(20)
+
+
+def test_embedded_client_is_shared_safely_between_threads(ao: Ao) -> None:
+    pid = ao.spawn()
+    ids: list[str] = []
+    errors: list[BaseException] = []
+
+    def feed() -> None:  # like the shell's live feed, polling while the user types
+        try:
+            for _ in range(30):
+                r = ao.http.get(f"/cu/results/{pid}", params={"sort": "DESC", "limit": 5})
+                assert r.status_code == 200
+        except BaseException as err:
+            errors.append(err)
+
+    t = threading.Thread(target=feed)
+    t.start()
+    for i in range(20):
+        ids.append(ao.send(pid, f"return {i}"))
+    t.join()
+    assert not errors
+    assert [ao.result(pid, m)["Output"]["data"] for m in ids] == [str(i) for i in range(20)]
