@@ -57,7 +57,8 @@ def test_serve_prints_client_urls_and_serves_with_two_workers(node_dir: Path) ->
                 "/graphql",
                 json={
                     "query": '{ transactions(tags: [{name: "Type",'
-                    ' values: ["Scheduler-Location"]}]) { edges { node { tags { name value } } } } }'
+                    ' values: ["Scheduler-Location"]}])'
+                    " { edges { node { tags { name value } } } } }"
                 },
             )
             urls_seen = {t["value"] for e in loc.json()["data"]["transactions"]["edges"]
