@@ -28,10 +28,32 @@ DEFAULT_PUBLIC_URL = "http://aos.local"
 LOCATION_TTL = "86400000"
 
 
+_MEMORY_UNITS = {"b": 1, "kb": 1024, "mb": 2**20, "gb": 2**30}
+DEFAULT_MEMORY = 256 * 2**20
+# A process may ask for more memory with a Memory-Limit tag (`512-mb`, §2.1), within what a
+# local node can give; the cap keeps one process from taking the machine.
+MAX_MEMORY = 2**30
+MIN_MEMORY = 16 * 2**20
+
+
+def memory_limit_of(info: ProcessInfo) -> int:
+    """Bytes of Lua memory for a process: its Memory-Limit tag if valid, clamped."""
+    value = next((t["value"] for t in info.tags if t["name"] == "Memory-Limit"), None)
+    if value is None:
+        return DEFAULT_MEMORY
+    number, _, unit = value.strip().lower().partition("-")
+    if not number.isdigit() or unit.rstrip("s") not in _MEMORY_UNITS:
+        return DEFAULT_MEMORY
+    size = int(number) * _MEMORY_UNITS[unit.rstrip("s")]
+    return max(MIN_MEMORY, min(size, MAX_MEMORY))
+
+
 def default_runtime(info: ProcessInfo) -> Runtime:
+    """A sandboxed Lua process for `info` (aos.runtime is imported here, not at the top,
+    so that the node's HTTP layer loads without lupa until something is evaluated)."""
     from aos.runtime import LuaProcess
 
-    runtime: Runtime = LuaProcess()
+    runtime: Runtime = LuaProcess(memory_limit=memory_limit_of(info))
     return runtime
 
 

@@ -162,3 +162,17 @@ def test_cron_endpoint_and_monitor_tick_crons_up_to_now(ao: Ao) -> None:
     results = ao.http.get(f"/cu/results/{pid}", params={"limit": 100}).json()["edges"]
     stamps = [json.loads(base64.b64decode(e["cursor"]))["timestamp"] for e in results]
     assert stamps == sorted(stamps)
+
+
+def test_memory_limit_tag_is_honoured_within_bounds() -> None:
+    from aos.node.node import DEFAULT_MEMORY, MAX_MEMORY, MIN_MEMORY, memory_limit_of
+
+    def limit(value: str | None) -> int:
+        tags = [] if value is None else [{"name": "Memory-Limit", "value": value}]
+        return memory_limit_of(ProcessInfo(PID, OWNER, AOS_MODULE_ID, tags, T0, 1))
+
+    assert limit(None) == DEFAULT_MEMORY
+    assert limit("512-mb") == 512 * 2**20
+    assert limit("1-gb") == MAX_MEMORY and limit("64-gb") == MAX_MEMORY
+    assert limit("1-kb") == MIN_MEMORY
+    assert limit("lots") == DEFAULT_MEMORY and limit("5-parsecs") == DEFAULT_MEMORY
