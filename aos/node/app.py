@@ -26,7 +26,6 @@ from aos.protocol import CU_PATH, MU_PATH, SU_PATH
 
 def _unit(routes: list[Any], node: Node) -> Starlette:
     app = Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS)
-    app.node = node
     app.state.node = node
     app.state.max_body = node.settings.max_body
     return app
