@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from aos.dataitem import DataItem, create, parse
-from aos.errors import AosError, DataItemError, NodeError
+from aos.errors import DataItemError, NodeError, StoreError
 from aos.node.store import Entry, ResultRow, Store
 from aos.node.su import Duplicate, Scheduler, check_schedulable
 from aos.protocol import DATA_PROTOCOL, VARIANT
@@ -152,13 +153,17 @@ class Messenger:
         self.store.mark_cranked(row.process, row.position)
 
     def _guard(self, claim: str, push: Callable[[str], None]) -> None:
-        # One bad outbox entry (a tag too long, an unknown process) must not stop the
-        # others or wedge the crank; it is logged and claimed as done by being skipped.
+        # One bad outbox entry (a tag too long, an unknown process, a malformed table) must
+        # not stop the others or wedge the crank: it is logged and skipped. A store error is
+        # different: the push did not happen, so it propagates and the result stays
+        # uncranked, to be retried on the next scan (the claim keeps that exactly-once).
         if self.store.claim_exists(claim):
             return
         try:
             push(claim)
-        except AosError as err:
+        except (StoreError, sqlite3.Error):
+            raise
+        except Exception as err:
             log.warning("push %s skipped: %s", claim, err)
 
     def _deliver(self, claim: str, item: DataItem) -> None:

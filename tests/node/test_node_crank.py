@@ -106,3 +106,20 @@ def test_messages_to_unknown_targets_are_stored_not_scheduled(ao: Ao) -> None:
     edges = found["data"]["transactions"]["edges"]
     assert len(edges) == 1
     assert {"name": "From-Process", "value": a} in edges[0]["node"]["tags"]
+
+
+def test_a_malformed_outbox_entry_is_skipped_and_the_rest_delivered(ao: Ao) -> None:
+    a = ao.spawn()
+    b = ao.spawn(tags=[("Role", "b")])
+    ao.value(b, "Handlers.add('hi', function(m) return m.Action == 'Hi' end,"
+                " function(m) Hi = (Hi or 0) + 1 end)")  # fmt: skip
+    # a message with a tag too long to sign, then a good one, from the same result
+    code = (
+        f"Send({{ Target = '{b}', Action = 'Hi', Huge = string.rep('x', 5000) }})"
+        f" Send({{ Target = '{b}', Action = 'Hi' }})"
+    )
+    ao.eval(a, code)
+    ao.drain()
+    assert ao.peek(b, "return Hi") == "1"
+    node: Any = ao.http.app.state.node  # type: ignore[attr-defined]
+    assert node.store.pending_pushes(a) == []  # the result is done, not retried forever
