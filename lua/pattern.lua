@@ -496,4 +496,40 @@ function P.cost(p, n, anchored_search)
   return cost * (plen + 1)
 end
 
+--- Route string.find/match/gmatch/gsub of `strings` (the string library table): calls
+--- whose worst case is above RISKY steps run through this matcher, which the instruction
+--- hook counts; cheaper ones stay in C and `charge` one instruction per 8 estimated steps.
+local RISKY = 10000
+function P.guard(strings, charge)
+  local c_find, c_match, c_gmatch, c_gsub = strings.find, strings.match, strings.gmatch,
+    strings.gsub
+  local cost, floor = P.cost, math.floor
+  local function in_c(s, p, init)
+    if type(s) ~= "string" or type(p) ~= "string" then return true end
+    local n = #s
+    if init ~= nil and mtype(init) == "integer" and init > 1 then n = n - init + 1 end
+    if n < 0 then n = 0 end
+    local c = cost(p, n, false)
+    if c > RISKY then return false end
+    charge(floor(c / 8))
+    return true
+  end
+  strings.find = function(s, p, init, plain)
+    if plain or in_c(s, p, init) then return c_find(s, p, init, plain) end
+    return P.find(s, p, init)
+  end
+  strings.match = function(s, p, init)
+    if in_c(s, p, init) then return c_match(s, p, init) end
+    return P.match(s, p, init)
+  end
+  strings.gmatch = function(s, p)
+    if in_c(s, p) then return c_gmatch(s, p) end
+    return P.gmatch(s, p)
+  end
+  strings.gsub = function(s, p, repl, n)
+    if in_c(s, p) then return c_gsub(s, p, repl, n) end
+    return P.gsub(s, p, repl, n)
+  end
+end
+
 return P

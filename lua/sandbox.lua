@@ -33,7 +33,7 @@ do
   local str_format, str_sub, str_byte, str_gsub, str_find = string.format, string.sub,
     string.byte, string.gsub, string.find
   local tsort, tunpack = table.sort, table.unpack
-  local math_floor, math_type = math.floor, math.type
+  local math_floor = math.floor
 
   -- The instruction budget. `step` instructions pass between two hook calls; `used` is
   -- what the current message has counted so far.
@@ -305,11 +305,7 @@ do
     return raw_setmetatable(t, mt)
   end
 
-  -- String patterns: the C matcher cannot be interrupted by the hook, so calls whose
-  -- worst case is large (backtracking quantifiers on a long subject) run through
-  -- pattern.lua, which the hook counts; the rest stay in C and are charged their
-  -- estimated work (one gas per 8 steps).
-  local RISKY = 10000
+  -- Charge `n` instructions of work done outside the VM (see pattern.lua's guard).
   local function charge(n)
     if armed then
       used = used + n
@@ -317,38 +313,6 @@ do
         exceeded = exceeded or limit_text
         raw_error(exceeded, 0)
       end
-    end
-  end
-
-  local function guard_patterns(P)
-    local c_find, c_match, c_gmatch, c_gsub = string.find, string.match, string.gmatch,
-      string.gsub
-    local cost = P.cost
-    local function route(s, p, init, anchored)
-      if raw_type(s) ~= "string" or raw_type(p) ~= "string" then return true end
-      local n = #s
-      if init ~= nil and math_type(init) == "integer" and init > 1 then n = n - init + 1 end
-      if n < 0 then n = 0 end
-      local c = cost(p, n, anchored)
-      if c > RISKY then return false end
-      charge(math_floor(c / 8))
-      return true
-    end
-    string.find = function(s, p, init, plain)
-      if plain or route(s, p, init, false) then return c_find(s, p, init, plain) end
-      return P.find(s, p, init)
-    end
-    string.match = function(s, p, init)
-      if route(s, p, init, false) then return c_match(s, p, init) end
-      return P.match(s, p, init)
-    end
-    string.gmatch = function(s, p)
-      if route(s, p, nil, false) then return c_gmatch(s, p) end
-      return P.gmatch(s, p)
-    end
-    string.gsub = function(s, p, repl, n)
-      if route(s, p, nil, false) then return c_gsub(s, p, repl, n) end
-      return P.gsub(s, p, repl, n)
     end
   end
 
@@ -375,7 +339,7 @@ do
     G.setmetatable = safe_setmetatable
     string.dump = nil
     string.format = det_format
-    if pattern then guard_patterns(pattern) end
+    if pattern then pattern.guard(string, charge) end
     coroutine.create = safe_co_create
     coroutine.resume = safe_resume
     coroutine.wrap = safe_wrap
