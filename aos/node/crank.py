@@ -164,7 +164,9 @@ class Crank:
             if not self.leader:
                 self._queue.clear()  # the leader does this work
                 self._cond.notify_all()
-            due = min(self._last_poll + self.poll_interval, self._last_scan + self.scan_interval)
+            due = self._last_scan + self.scan_interval  # a follower retries the lock
+            if self.leader:
+                due = min(due, self._last_poll + self.poll_interval)
             if now >= due:
                 return None
             self._cond.wait(due - now)

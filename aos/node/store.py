@@ -463,6 +463,9 @@ class Store:
     def index_pending(self, batch: int = 5000) -> int:
         """Index the tags of items stored with index_tags=False; returns how many."""
         done = 0
+        pending = "SELECT 1 FROM items INDEXED BY items_unindexed WHERE tags_indexed = 0 LIMIT 1"
+        if self._conn().execute(pending).fetchone() is None:
+            return 0  # the usual case: no write lock taken
         while True:
             with self.write() as tx:
                 rows = tx.conn.execute(
