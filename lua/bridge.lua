@@ -23,7 +23,7 @@ return function(control)
   -- only through captured originals and raw access: no metamethod, no global lookup.
   local str_format, str_gsub, str_find, str_sub = string.format, string.gsub, string.find,
     string.sub
-  local utf8_len, tconcat, mtype, mfloor = utf8.len, table.concat, math.type, math.floor
+  local utf8_len, tconcat, mtype, mfloor = utf8.len, control.concat, math.type, math.floor
   local type, rawget, rawlen, ipairs, error = type, rawget, rawlen, ipairs, error
   local huge = math.huge
 

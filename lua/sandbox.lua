@@ -340,6 +340,19 @@ do
     string.dump = nil
     string.format = det_format
     if pattern then pattern.guard(string, charge) end
+    -- Bulk builders do work proportional to their result inside one instruction: charge
+    -- one instruction per 16 bytes produced, so a loop of them cannot outrun the budget.
+    local c_rep, c_concat = string.rep, table.concat
+    string.rep = function(...)
+      local out = c_rep(...)
+      if #out > 4096 then charge(#out // 16) end
+      return out
+    end
+    table.concat = function(...)
+      local out = c_concat(...)
+      if #out > 4096 then charge(#out // 16) end
+      return out
+    end
     coroutine.create = safe_co_create
     coroutine.resume = safe_resume
     coroutine.wrap = safe_wrap
@@ -447,6 +460,7 @@ do
     function control.collect() raw_collect("collect") end
     control.pcall = raw_pcall
     control.raw_next = raw_next
+    control.concat = c_concat
     control.sorted_keys = sorted_keys
     return control
   end

@@ -238,6 +238,11 @@ BUDGET_ESCAPES = [
         "local t = setmetatable({}, {__index = function() while true do end end}) return t.x",
     ),
     ("load_in_a_loop", "while true do pcall(load('while true do end')) end"),
+    ("string_rep_in_a_loop", "for i = 1, 1e9 do local s = string.rep('x', 2^20) end"),
+    (
+        "table_concat_in_a_loop",
+        "local t = {string.rep('y', 2^16)} for i = 1, 1e9 do local s = table.concat(t) end",
+    ),
 ]
 
 
