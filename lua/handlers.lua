@@ -151,8 +151,12 @@ end
 function handlers.receive(pattern)
   local waiting = coroutine.running()
   handlers.once(pattern, function(msg)
-    local ok, err = coroutine.resume(waiting, msg)
-    if not ok then error(err, 0) end
+    local resumed, ok, failure = coroutine.resume(waiting, msg)
+    if not resumed then error(ok, 0) end
+    -- The waiting code ran under the process's xpcall: its failure is this message's.
+    if ok == false then
+      error(type(failure) == "table" and failure.err or failure, 0)
+    end
   end)
   return coroutine.yield(pattern)
 end

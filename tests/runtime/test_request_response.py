@@ -72,3 +72,11 @@ def test_receive_with_a_pattern() -> None:
     a = Proc(env=trusting_env("PROCESS-A"))
     a.eval('local m = Receive({Action = "Go"}) print("went " .. m.Data)')
     assert data_of(a.send({"Action": "Go"}, "now")) == "went now"
+
+
+def test_an_error_after_the_reply_is_the_error_of_the_reply_message() -> None:
+    a = Proc(env=trusting_env("PROCESS-A"))
+    a.eval('local r = Receive({Action = "Go"}) error("failed with " .. r.Data)')
+    result = a.send({"Action": "Go"}, "this")
+    assert "failed with this" in result["Error"]
+    assert a.value("#Handlers.coroutines") == "0"
