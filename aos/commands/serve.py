@@ -73,18 +73,24 @@ def main(argv: list[str]) -> int:
     if args.workers > 1:
         os.environ["AOS_NODE_DATA_DIR"] = str(data_dir)
         os.environ["AOS_NODE_PUBLIC_URL"] = base
-        node.store.close()
-        uvicorn.run(
-            "aos.node.app:app_from_env",
-            factory=True,
-            workers=args.workers,
-            host=args.host,
-            port=args.port,
-            log_level=args.log_level,
-            access_log=False,
-            proxy_headers=False,
-            server_header=False,
-        )
+        # The supervising process takes the crank (it starts before the workers): all
+        # evaluation and pushing happens here, off the workers' event loops, so no worker
+        # is slowed by evaluating what the others admitted.
+        node.start()
+        try:
+            uvicorn.run(
+                "aos.node.app:app_from_env",
+                factory=True,
+                workers=args.workers,
+                host=args.host,
+                port=args.port,
+                log_level=args.log_level,
+                access_log=False,
+                proxy_headers=False,
+                server_header=False,
+            )
+        finally:
+            node.stop()
         return 0
     uvicorn.run(
         app,
