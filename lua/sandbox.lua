@@ -54,6 +54,28 @@ do
     end
   end
 
+  -- The allocation meter: `..` and other C operations copy their operands inside one VM
+  -- instruction, so the count hook cannot see their cost. The garbage collector can: a
+  -- sentinel object's finalizer runs at the end of every GC cycle and adds the heap size
+  -- of that moment (a proxy for what was allocated since the last cycle). Deterministic
+  -- for a given Lua build, since cycles are driven by allocation, not time.
+  local alloc = 0
+  local alloc_limit = 16 * 256 * 1048576
+  local alloc_text = "allocation limit exceeded"
+  local sentinel_mt = {}
+  local function plant()
+    raw_setmetatable({}, sentinel_mt)
+  end
+  sentinel_mt.__gc = function()
+    plant()
+    if not armed then return end
+    alloc = alloc + raw_collect("count") * 1024
+    if exceeded or alloc > alloc_limit then
+      exceeded = exceeded or alloc_text
+      raw_error(exceeded, 0)
+    end
+  end
+
   local function arm(co)
     if co then sethook(co, hook, "", step) else sethook(hook, "", step) end
   end
@@ -321,6 +343,10 @@ do
     step = opts.step or step
     limit_text = str_format("instruction limit exceeded (%d instructions)", limit)
     memory_text = opts.memory_text or "memory limit exceeded"
+    alloc_limit = opts.allocation_limit or alloc_limit
+    alloc_text = str_format("allocation limit exceeded (%d MiB allocated by one message)",
+      alloc_limit // 1048576)
+    plant()
     local G = _G
     local clock_now = 0   -- msg.Timestamp (ms) of the message being handled
 
@@ -445,6 +471,7 @@ do
     -- Called by the process library around the untrusted part of one message.
     function control.begin(timestamp)
       used = 0
+      alloc = 0
       exceeded = nil
       clock_now = timestamp or 0
       arm(nil)
