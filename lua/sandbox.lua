@@ -67,7 +67,7 @@ do
     raw_setmetatable({}, sentinel_mt)
   end
   sentinel_mt.__gc = function()
-    plant()
+    raw_pcall(plant)   -- an error escaping a finalizer outside a pcall aborts the process
     if not armed then return end
     alloc = alloc + raw_collect("count") * 1024
     if exceeded or alloc > alloc_limit then
