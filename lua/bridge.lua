@@ -21,8 +21,8 @@ return function(control)
 
   -- Everything below runs after the budget is disarmed, so it touches process values
   -- only through captured originals and raw access: no metamethod, no global lookup.
-  local str_format, str_gsub, str_find, str_sub = string.format, string.gsub, string.find,
-    string.sub
+  local raw = control.strings
+  local str_format, str_gsub, str_find, str_sub = raw.format, raw.gsub, raw.find, raw.sub
   local utf8_len, tconcat, mtype, mfloor = utf8.len, control.concat, math.type, math.floor
   local type, rawget, rawlen, ipairs, error = type, rawget, rawlen, ipairs, error
   local huge = math.huge

@@ -32,6 +32,7 @@ do
   local os_date = os.date
   local str_format, str_sub, str_byte, str_gsub, str_find = string.format, string.sub,
     string.byte, string.gsub, string.find
+  local raw_str_find = str_find
   local tsort, tunpack = table.sort, table.unpack
   local math_floor = math.floor
 
@@ -488,6 +489,8 @@ do
     control.pcall = raw_pcall
     control.raw_next = raw_next
     control.concat = c_concat
+    -- The originals, for the bridge's own encoding (no cost estimate, no address hiding).
+    control.strings = { find = raw_str_find, gsub = str_gsub, format = str_format, sub = str_sub }
     control.sorted_keys = sorted_keys
     return control
   end
