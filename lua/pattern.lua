@@ -446,12 +446,13 @@ end
 --- Worst-case work of matching `p` against `n` bytes, as a rough step count: each
 --- backtracking item (a quantifier with something after it, %b, a back-reference)
 --- multiplies by n; an unanchored search adds one more factor.
-function P.cost(p, n, anchored_search)
+local function analyse(p)
   local plen = #p
   local i = 1
   local k = 0
+  local anchored = false
   if byte(p, 1) == CARET then
-    anchored_search = true
+    anchored = true
     i = 2
   end
   local last_quantifier_at = nil
@@ -488,6 +489,23 @@ function P.cost(p, n, anchored_search)
   end
   -- A quantifier that ends the pattern (only captures after it) never backtracks.
   if last_quantifier_at and not find(p, "[^%)]", last_quantifier_at + 1) then k = k - 1 end
+  return k, anchored, plen
+end
+
+-- Analyses of recent patterns (a handful of patterns are used over and over).
+local analysed, analysed_count = {}, 0
+
+function P.cost(p, n, anchored_search)
+  local a = analysed[p]
+  if not a then
+    local k, anchored, plen = analyse(p)
+    a = { k, anchored, plen }
+    if analysed_count >= 256 then analysed, analysed_count = {}, 0 end
+    analysed[p] = a
+    analysed_count = analysed_count + 1
+  end
+  local k, plen = a[1], a[3]
+  if a[2] then anchored_search = true end
   local cost = anchored_search and 1 or n + 1
   for _ = 1, k do
     cost = cost * (n + 1)
