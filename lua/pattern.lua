@@ -500,9 +500,11 @@ function P.cost(p, n, anchored_search)
   if not a then
     local k, anchored, plen = analyse(p)
     a = { k, anchored, plen }
-    if analysed_count >= 256 then analysed, analysed_count = {}, 0 end
-    analysed[p] = a
-    analysed_count = analysed_count + 1
+    if plen <= 256 then
+      if analysed_count >= 256 then analysed, analysed_count = {}, 0 end
+      analysed[p] = a
+      analysed_count = analysed_count + 1
+    end
   end
   local k, plen = a[1], a[3]
   if a[2] then anchored_search = true end
