@@ -131,13 +131,16 @@ class LuaProcess:
             pass
 
     def memory_used(self) -> int:
-        """Bytes currently allocated by the Lua state."""
+        """Bytes currently allocated by the Lua state (0 once closed)."""
+        if self._closed:
+            return 0
         used: int = self._runtime.get_memory_used()
         return used
 
     def collect_garbage(self) -> None:
         """Run a full garbage collection (e.g. before measuring memory)."""
-        self._collect()
+        if not self._closed:
+            self._collect()
 
     def close(self) -> None:
         """Drop the Lua state; the object cannot handle messages afterwards."""

@@ -74,9 +74,11 @@ def test_limits_are_validated() -> None:
 
 def test_a_closed_process_refuses_messages() -> None:
     proc = Proc()
+    assert proc.process.memory_used() > 0
     proc.process.close()
     with pytest.raises(RuntimeError, match="closed"):
         proc.eval("1")
+    assert proc.process.memory_used() == 0
 
 
 def test_bad_message_shapes_are_reported_before_lua_runs() -> None:
