@@ -294,7 +294,9 @@ def embedded_latency(rounds: int) -> dict[str, float]:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="aos bench node", description=__doc__.split("\n")[0])
     parser.add_argument("-n", "--messages", type=int, default=3000, help="messages to post.")
-    parser.add_argument("--clients", type=int, default=8, help="client threads (keep-alive connections).")
+    parser.add_argument(
+        "--clients", type=int, default=8, help="client threads (keep-alive connections)."
+    )
     parser.add_argument("--rounds", type=int, default=200, help="embedded Eval round trips.")
     parser.add_argument("--ed25519", action="store_true", help="sign with Ed25519, not RSA.")
     parser.add_argument("--runs", type=int, default=3, help="throughput runs (median shown).")
