@@ -46,35 +46,20 @@ do
   local limit_text = "instruction limit exceeded"
   local memory_text = "memory limit exceeded"
 
+  -- Raise a limit error. Disarming first keeps the hook from raising again once the
+  -- error has unwound into the runtime's own code (between its pcall and `finish`);
+  -- the process cannot catch it meanwhile, because every protected call re-raises
+  -- while `exceeded` is set.
+  local function trip(text)
+    exceeded = exceeded or text
+    armed = false
+    raw_error(exceeded, 0)
+  end
+
   local function hook()
     if not armed then return end
     used = used + step
-    if exceeded or used > limit then
-      exceeded = exceeded or limit_text
-      raw_error(exceeded, 0)
-    end
-  end
-
-  -- The allocation meter: `..` and other C operations copy their operands inside one VM
-  -- instruction, so the count hook cannot see their cost. The garbage collector can: a
-  -- sentinel object's finalizer runs at the end of every GC cycle and adds the heap size
-  -- of that moment (a proxy for what was allocated since the last cycle). Deterministic
-  -- for a given Lua build, since cycles are driven by allocation, not time.
-  local alloc = 0
-  local alloc_limit = 16 * 256 * 1048576
-  local alloc_text = "allocation limit exceeded"
-  local sentinel_mt = {}
-  local function plant()
-    raw_setmetatable({}, sentinel_mt)
-  end
-  sentinel_mt.__gc = function()
-    raw_pcall(plant)   -- an error escaping a finalizer outside a pcall aborts the process
-    if not armed then return end
-    alloc = alloc + raw_collect("count") * 1024
-    if exceeded or alloc > alloc_limit then
-      exceeded = exceeded or alloc_text
-      raw_error(exceeded, 0)
-    end
+    if exceeded or used > limit then trip(limit_text) end
   end
 
   local function arm(co)
@@ -90,10 +75,7 @@ do
 
   local function check_limits(ok, ...)
     if exceeded then raw_error(exceeded, 0) end
-    if not ok and is_memory_error((...)) then
-      exceeded = memory_text
-      raw_error(exceeded, 0)
-    end
+    if not ok and is_memory_error((...)) then trip(memory_text) end
     return ok, ...
   end
 
@@ -114,10 +96,7 @@ do
   local function safe_co_create(f)
     if armed then
       used = used + step
-      if exceeded or used > limit then
-        exceeded = exceeded or limit_text
-        raw_error(exceeded, 0)
-      end
+      if exceeded or used > limit then trip(limit_text) end
     end
     local co = co_create(f)
     arm(co)   -- new threads inherit the hook in 5.3; setting it again resets their count
@@ -332,10 +311,7 @@ do
   local function charge(n)
     if armed then
       used = used + n
-      if exceeded or used > limit then
-        exceeded = exceeded or limit_text
-        raw_error(exceeded, 0)
-      end
+      if exceeded or used > limit then trip(limit_text) end
     end
   end
 
@@ -344,10 +320,6 @@ do
     step = opts.step or step
     limit_text = str_format("instruction limit exceeded (%d instructions)", limit)
     memory_text = opts.memory_text or "memory limit exceeded"
-    alloc_limit = opts.allocation_limit or alloc_limit
-    alloc_text = str_format("allocation limit exceeded (%d MiB allocated by one message)",
-      alloc_limit // 1048576)
-    plant()
     local G = _G
     local clock_now = 0   -- msg.Timestamp (ms) of the message being handled
 
@@ -472,7 +444,6 @@ do
     -- Called by the process library around the untrusted part of one message.
     function control.begin(timestamp)
       used = 0
-      alloc = 0
       exceeded = nil
       clock_now = timestamp or 0
       arm(nil)

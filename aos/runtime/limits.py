@@ -37,12 +37,6 @@ class RuntimeLimits:
             size = f"{self.memory_limit} bytes"
         return f"memory limit exceeded ({size})"
 
-    def allocation_limit(self) -> int:
-        """Bytes one message may allocate in total (16 x the memory cap), measured at the
-        end of each garbage-collection cycle; it bounds work the instruction count cannot
-        see, such as `..` on long strings in a loop."""
-        return 16 * self.memory_limit
-
     def instruction_text(self) -> str:
         """The Error text of a message that ran out of instructions."""
         return f"instruction limit exceeded ({self.instruction_limit} instructions)"

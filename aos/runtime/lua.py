@@ -88,7 +88,6 @@ class LuaProcess:
                     "instruction_limit": instruction_limit,
                     "step": _HOOK_STEP,
                     "memory_text": self.limits.memory_text(),
-                    "allocation_limit": self.limits.allocation_limit(),
                 }
             ),
             pattern,

@@ -88,19 +88,3 @@ def test_bad_message_shapes_are_reported_before_lua_runs() -> None:
     with pytest.raises(ValueError, match="msg must be a dict"):
         proc.process.handle([], proc.env)  # type: ignore[arg-type]
     assert proc.value("1 + 1") == "2"
-
-
-def test_quadratic_string_building_ends_with_the_allocation_limit() -> None:
-    # `..` copies inside one instruction; the allocation meter stops what the count misses.
-    proc = Proc(memory_limit=16 * 2**20)
-    start = time.monotonic()
-    result = proc.eval("local s = string.rep('x', 2^20) for i = 1, 1e9 do local t = s .. 'y' end")
-    assert time.monotonic() - start < 2
-    assert result["Error"] == "allocation limit exceeded (256 MiB allocated by one message)"
-    assert proc.value("1 + 1") == "2"
-
-
-def test_ordinary_allocation_is_far_below_the_allocation_limit() -> None:
-    proc = Proc(memory_limit=16 * 2**20)
-    result = proc.eval("local t = {} for i = 1, 20000 do t[i] = tostring(i) .. 'x' end return #t")
-    assert result["Output"]["data"] == "20000"
