@@ -484,7 +484,13 @@ class Store:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.Error as err:
+                # Never leave the writer inside a transaction: the next write would fail.
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise StoreError(f"cannot commit to {self.path}: {err}") from err
 
     # -- items ---------------------------------------------------------------------------
     def index_pending(self, batch: int = 5000) -> int:
