@@ -516,39 +516,110 @@ function P.cost(p, n, anchored_search)
   return cost * (plen + 1)
 end
 
---- Route string.find/match/gmatch/gsub of `strings` (the string library table): calls
---- whose worst case is above RISKY steps run through this matcher, which the instruction
---- hook counts; cheaper ones stay in C and `charge` one instruction per 8 estimated steps.
+--- Route string.find/match/gmatch/gsub of `strings` (the string library table).
+--- A pattern without backtracking items tries each start position once, so it stays in
+--- C and is charged for the positions it actually scanned (times the pattern length, one
+--- instruction per 8 steps). A backtracking pattern whose worst case on this subject is
+--- above RISKY steps runs through this matcher, which the instruction hook counts; a
+--- cheaper one stays in C and is charged its worst case.
 local RISKY = 10000
 function P.guard(strings, charge)
   local c_find, c_match, c_gmatch, c_gsub = strings.find, strings.match, strings.gmatch,
     strings.gsub
-  local cost, floor = P.cost, math.floor
-  local function in_c(s, p, init)
-    if type(s) ~= "string" or type(p) ~= "string" then return true end
+  local floor, pack, unpack = math.floor, table.pack, table.unpack
+  local cost = P.cost
+
+  local function info(p)
+    local a = analysed[p]
+    if not a then
+      local k, anchored, plen = analyse(p)
+      a = { k, anchored, plen }
+      if plen <= 256 then
+        if analysed_count >= 256 then analysed, analysed_count = {}, 0 end
+        analysed[p] = a
+        analysed_count = analysed_count + 1
+      end
+    end
+    return a[1], a[2], a[3]
+  end
+
+  local function start_of(s, init)
     local n = #s
-    if init ~= nil and mtype(init) == "integer" and init > 1 then n = n - init + 1 end
-    if n < 0 then n = 0 end
-    local c = cost(p, n, false)
-    if c > RISKY then return false end
+    if init == nil then return 1, n end
+    init = math.tointeger(init)
+    if not init then return 1, n end
+    if init < 0 then init = n + init + 1 end
+    if init < 1 then init = 1 end
+    return init, n
+  end
+
+  -- "c": run in C; "lua": run the counted matcher. Charges what the C run will cost.
+  local function route(s, p, init, whole_subject)
+    if type(s) ~= "string" or type(p) ~= "string" then return "c" end
+    local k, anchored, plen = info(p)
+    local first, n = start_of(s, init)
+    local remaining = n - first + 1
+    if remaining < 0 then remaining = 0 end
+    if k == 0 then
+      if anchored then
+        charge(floor((plen + 1) / 8))
+      elseif whole_subject then
+        charge(floor((remaining + 1) * (plen + 1) / 8))
+      end
+      return "c0", first, plen, anchored
+    end
+    local c = cost(p, remaining, false)
+    if c > RISKY then return "lua" end
     charge(floor(c / 8))
-    return true
+    return "c"
   end
+
+  -- A linear search: charge for the start positions tried before the match (or all).
+  local function charge_scan(first, plen, anchored, n, at)
+    if anchored then return end
+    local tried = at and (at - first + 1) or (n - first + 2)
+    if tried > 0 then charge(floor(tried * (plen + 1) / 8)) end
+  end
+
   strings.find = function(s, p, init, plain)
-    if plain or in_c(s, p, init) then return c_find(s, p, init, plain) end
-    return P.find(s, p, init)
+    if plain then
+      local r = pack(c_find(s, p, init, plain))
+      if type(s) == "string" then
+        local first = start_of(s, init)
+        charge(floor(((r[1] or #s) - first + 1) / 8))
+      end
+      return unpack(r, 1, r.n)
+    end
+    local how, first, plen, anchored = route(s, p, init, false)
+    if how == "lua" then return P.find(s, p, init) end
+    if how == "c" then return c_find(s, p, init) end
+    local r = pack(c_find(s, p, init))
+    charge_scan(first, plen, anchored, #s, r[1])
+    return unpack(r, 1, r.n)
   end
+
   strings.match = function(s, p, init)
-    if in_c(s, p, init) then return c_match(s, p, init) end
-    return P.match(s, p, init)
+    local how, first, plen, anchored = route(s, p, init, false)
+    if how == "lua" then return P.match(s, p, init) end
+    if how == "c" then return c_match(s, p, init) end
+    -- find gives the start position (to charge) and the same captures as match.
+    local r = pack(c_find(s, p, init))
+    charge_scan(first, plen, anchored, #s, r[1])
+    if r[1] == nil then return nil end
+    if r.n > 2 then return unpack(r, 3, r.n) end
+    return sub(s, r[1], r[2])
   end
+
   strings.gmatch = function(s, p)
-    if in_c(s, p) then return c_gmatch(s, p) end
-    return P.gmatch(s, p)
+    local how = route(s, p, nil, true)
+    if how == "lua" then return P.gmatch(s, p) end
+    return c_gmatch(s, p)
   end
+
   strings.gsub = function(s, p, repl, n)
-    if in_c(s, p) then return c_gsub(s, p, repl, n) end
-    return P.gsub(s, p, repl, n)
+    local how = route(s, p, nil, true)
+    if how == "lua" then return P.gsub(s, p, repl, n) end
+    return c_gsub(s, p, repl, n)
   end
 end
 

@@ -3,6 +3,7 @@ C matcher: find, match, gmatch and gsub over random patterns and subjects."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import lupa.lua53 as lua53
@@ -82,6 +83,8 @@ def test_pattern_matcher_agrees_with_c(fn: str, s: str, p: str, init: int) -> No
         "string.find(string.rep('a', 20000), '.-.-b')",
         "for w in string.gmatch(string.rep('a', 5000), '(a*)*b') do end",
         "string.gsub(string.rep('1', 20000), '%d+x', '')",
+        "local s = string.rep('a', 2^20) for i = 1, 1e9 do local _ = s:find('b') end",
+        "local s = string.rep('a', 2^20) for i = 1, 1e9 do local _ = s:match('[b-z]') end",
     ],
 )
 def test_backtracking_patterns_end_with_the_instruction_limit(code: str) -> None:
@@ -102,3 +105,14 @@ def test_ordinary_patterns_keep_working_in_a_process() -> None:
         )
         == "2000"
     )
+
+
+def test_a_large_json_message_decodes_well_within_the_budget() -> None:
+    # Linear patterns stay in C and are charged what they scanned, not their worst case.
+    proc = Proc()
+    doc = json.dumps({"items": [{"name": f"item{i}", "text": "x" * 50} for i in range(2000)]})
+    proc.eval('Handlers.add("store", "Store", function(m) Stored = #m.Data.items end)')
+    result = proc.send({"Action": "Store", "Content-Type": "application/json"}, doc)
+    assert "Error" not in result
+    assert proc.value("Stored") == "2000"
+    assert result["GasUsed"] < 20_000_000
