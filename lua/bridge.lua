@@ -194,6 +194,14 @@ return function(control)
     }
     if out.Error ~= nil then
       out.Assignments, out.Messages, out.Spawns, out.Output = {}, {}, {}, ""
+      -- The contract promises a string (aos's truthy-second-value quirk can give 2).
+      local te = type(out.Error)
+      if te == "number" then
+        out.Error = mtype(out.Error) == "integer" and str_format("%d", out.Error)
+          or str_format("%.14g", out.Error)
+      elseif te ~= "string" then
+        out.Error = "(an error value of type " .. te .. ")"
+      end
     end
     local parts = {}
     for _, k in ipairs(result_keys) do

@@ -182,7 +182,7 @@ def test_eval_output_rules(proc: Proc) -> None:
     assert proc.eval("x = 1")["Output"]["data"] == ""
     assert proc.eval("false")["Output"]["data"] == ""
     assert proc.eval("nil")["Output"]["data"] == ""
-    assert proc.eval('string.find("abc", "b")')["Error"] == 2
+    assert proc.eval('string.find("abc", "b")')["Error"] == "2"
     assert proc.eval("{1, 2}")["Output"]["data"] == "{ \x1b[34m1\x1b[0m, \x1b[34m2\x1b[0m }"
     assert proc.eval("print(true, nil)")["Output"]["data"] == (
         "\x1b[34mtrue\x1b[0m\t\x1b[31mnil\x1b[0m"
