@@ -101,3 +101,13 @@ def test_a_named_wallet_must_exist(tmp_path: Path) -> None:
                      home=tmp_path)  # fmt: skip
     assert result.returncode == 1 and "none.json" in result.stderr
     assert not (tmp_path / "none.json").exists() and not (tmp_path / ".aos.json").exists()
+
+
+def test_a_process_id_that_begins_with_a_dash_is_read_as_an_id() -> None:
+    from aos.commands.shell import build_parser, dash_ids_as_values
+
+    pid = "-" + "b" * 42
+    args = build_parser().parse_args(dash_ids_as_values([pid, "--run", "1 + 1"]))
+    assert (args.target, args.run) == (pid, "1 + 1")
+    args = build_parser().parse_args(dash_ids_as_values(["--watch", pid]))
+    assert args.watch == pid

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -50,8 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aos",
         description="The interactive Lua shell of the AO computer, with its own embedded ao node.",
-        epilog="Subcommands: aos serve, aos wallet, aos bench. Inside the shell, .help lists "
-        "the dot-commands.",
+        epilog="Subcommands: aos serve, aos wallet, aos verify, aos export, aos replay, "
+        "aos bench (each has --help). Inside the shell, .help lists the dot-commands.",
         add_help=False,
     )
     add = parser.add_argument
@@ -138,8 +139,33 @@ def _stdin_piped() -> bool:
         return False
 
 
+_DASH_ID = re.compile(r"^-[A-Za-z0-9_-]{42}$")
+
+
+def dash_ids_as_values(argv: list[str]) -> list[str]:
+    """`argv` in which process ids that begin with "-" (1 in 64) read as ids, not options.
+
+    argparse takes any word that begins with "-" for an option. A 43-character id after an
+    option that wants a value becomes `--option=ID`; one standing alone moves behind `--`.
+    """
+    out: list[str] = []
+    loose: list[str] = []
+    for arg in argv:
+        if _DASH_ID.match(arg) and "--" not in out:
+            if out and out[-1].startswith("--") and "=" not in out[-1] and out[-1] in _VALUED:
+                out[-1] = f"{out[-1]}={arg}"
+            else:
+                loose.append(arg)
+        else:
+            out.append(arg)
+    return [*out, "--", *loose] if loose else out
+
+
+_VALUED = {"--watch", "--module", "--tag-value", "--tag-name", "--wallet", "--run", "--data"}
+
+
 def main(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(dash_ids_as_values(argv))
     # Local inputs first: nothing below may fail on a typo after a process was spawned.
     loads: list[Path] = [Path(p) for p in args.load]
     for path in loads:
