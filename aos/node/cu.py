@@ -10,16 +10,18 @@ thread-safe; different processes evaluate in parallel as far as the GIL lets the
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from aos.errors import NodeError, NotFound
+from aos.errors import NodeError, NotFound, StoreError
 from aos.node.evaluator import Evaluated, Evaluator, ProcessInfo, Runtime
 from aos.node.store import NewResult, ResultRow, Store
 
+log = logging.getLogger("aos.node.cu")
 RuntimeFactory = Callable[[ProcessInfo], Runtime]
 # Crons after the last message are evaluated only up to this long ago, so that a message
 # being scheduled right now (by this or another OS process) cannot land before a tick that
@@ -193,9 +195,25 @@ class ComputeUnit:
 
     def dry_run(self, pid: str, body: dict[str, Any]) -> dict[str, Any]:
         """Evaluate a read-only message on the latest state, then forget that state."""
+        row = self.store.process(pid)
+        if row is None:
+            raise NotFound(f"process {pid} is not on this node")
         with self.lock(pid):
             self._evaluate_locked(pid, None)
             ev = self._evaluator(pid)
+            if ev.last_nonce < row.head.nonce:
+                # The log must have been read short; never answer from a partial state.
+                log.warning(
+                    "dry-run of %s saw nonce %d < head %d; rebuilding",
+                    pid,
+                    ev.last_nonce,
+                    row.head.nonce,
+                )
+                self.drop(pid)
+                self._evaluate_locked(pid, None)
+                ev = self._evaluator(pid)
+                if ev.last_nonce < row.head.nonce:
+                    raise StoreError(f"the log of {pid} could not be read up to {row.head.nonce}")
             msg = self._dry_run_message(ev, body)
             # The runtime keeps state changes of the message it ran; the cached runtime is
             # dropped so the next read rebuilds it from the log, untouched by this message.

@@ -229,6 +229,10 @@ _ENTRY_COLS = (
     "process, nonce, timestamp, block_height, epoch, hash_chain, assignment_id, message_id, "
     "assigned"
 )
+_HEAD_SQL = (
+    "SELECT id, owner, module, scheduler, head_nonce, head_timestamp, head_block_height,"
+    " head_hash_chain, head_assignment_id FROM processes WHERE id = ?"
+)
 _RESULT_COLS = (
     "process, position, ordinate, cron, message_id, timestamp, block_height, error, result, "
     "result_hash, chain_hash"
@@ -278,21 +282,25 @@ class Tx:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
+    def one(self, sql: str, params: Sequence[Any]) -> Any:
+        """One row, the cursor closed at once (see Store._rows)."""
+        cur = self.conn.execute(sql, params)
+        try:
+            return cur.fetchone()
+        finally:
+            cur.close()
+
     def head(self, process: str) -> ProcessRow | None:
-        row = self.conn.execute(
-            "SELECT id, owner, module, scheduler, head_nonce, head_timestamp, head_block_height,"
-            " head_hash_chain, head_assignment_id FROM processes WHERE id = ?",
-            (process,),
-        ).fetchone()
+        row = self.one(_HEAD_SQL, (process,))
         if row is None:
             return None
         return ProcessRow(row[0], row[1], row[2], row[3], Head(*row[4:9]))
 
     def is_scheduled(self, process: str, message_id: str) -> Entry | None:
-        row = self.conn.execute(
+        row = self.one(
             f"SELECT {_ENTRY_COLS} FROM schedule WHERE process = ? AND message_id = ?",
             (process, message_id),
-        ).fetchone()
+        )
         return None if row is None else _entry(row)
 
     def put_item(self, item: NewItem, block_height: int, index_tags: bool = True) -> bool:
@@ -422,6 +430,23 @@ class Store:
             self._local.conn = conn
         return conn
 
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Rows of a read. The cursor is closed at once: a cursor left open (half read, or
+        kept alive by a traceback) holds a WAL read snapshot, and every later read on
+        this thread's connection would see the log as it was then."""
+        cur = self._conn().execute(sql, params)
+        try:
+            return cur.fetchall()
+        finally:
+            cur.close()
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        cur = self._conn().execute(sql, params)
+        try:
+            return cur.fetchone()
+        finally:
+            cur.close()
+
     def _migrate(self) -> None:
         with self.write() as tx:
             version = tx.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -497,7 +522,7 @@ class Store:
         """Index the tags of items stored with index_tags=False; returns how many."""
         done = 0
         pending = "SELECT 1 FROM items INDEXED BY items_unindexed WHERE tags_indexed = 0 LIMIT 1"
-        if self._conn().execute(pending).fetchone() is None:
+        if self._one(pending) is None:
             return 0  # the usual case: no write lock taken
         while True:
             with self.write() as tx:
@@ -517,42 +542,41 @@ class Store:
             done += len(rows)
 
     def item(self, item_id: str) -> Item | None:
-        row = self._conn().execute(f"SELECT {_ITEM_COLS} FROM items WHERE id = ?", (item_id,))
-        found = row.fetchone()
+        found = self._one(f"SELECT {_ITEM_COLS} FROM items WHERE id = ?", (item_id,))
         return None if found is None else _item(found)
 
     def item_raw(self, item_id: str) -> bytes | None:
-        row = self._conn().execute("SELECT raw FROM items WHERE id = ?", (item_id,)).fetchone()
+        row = self._one("SELECT raw FROM items WHERE id = ?", (item_id,))
         return None if row is None or row[0] is None else bytes(row[0])
 
     def query_items(self, where: str, params: Sequence[Any], order: str, limit: int) -> list[Item]:
         """Items for the GraphQL resolver; `where`/`order` are built by it from fixed parts."""
         sql = f"SELECT {_ITEM_COLS} FROM items WHERE {where} ORDER BY {order} LIMIT ?"
-        return [_item(r) for r in self._conn().execute(sql, (*params, limit))]
+        return [_item(r) for r in self._rows(sql, (*params, limit))]
 
     # -- processes and schedule ----------------------------------------------------------
     def process(self, process: str) -> ProcessRow | None:
-        return Tx(self._conn()).head(process)
+        row = self._one(_HEAD_SQL, (process,))
+        return None if row is None else ProcessRow(row[0], row[1], row[2], row[3], Head(*row[4:9]))
 
     def heads(self) -> list[tuple[str, int]]:
         """(process id, head nonce) of every process: what the crank polls."""
-        return [(r[0], r[1]) for r in self._conn().execute("SELECT id, head_nonce FROM processes")]
+        return [(r[0], r[1]) for r in self._rows("SELECT id, head_nonce FROM processes")]
 
     def process_ids(self) -> list[str]:
-        return [r[0] for r in self._conn().execute("SELECT id FROM processes")]
+        return [r[0] for r in self._rows("SELECT id FROM processes")]
 
     def entry_by_id(self, process: str, some_id: str) -> Entry | None:
         """The slot whose message id or assignment id is `some_id`."""
-        conn = self._conn()
-        row = conn.execute(
+        row = self._one(
             f"SELECT {_ENTRY_COLS} FROM schedule WHERE process = ? AND message_id = ?",
             (process, some_id),
-        ).fetchone()
+        )
         if row is None:
-            row = conn.execute(
+            row = self._one(
                 f"SELECT {_ENTRY_COLS} FROM schedule WHERE process = ? AND assignment_id = ?",
                 (process, some_id),
-            ).fetchone()
+            )
         return None if row is None else _entry(row)
 
     def entries(
@@ -560,7 +584,7 @@ class Store:
     ) -> list[Entry]:
         """Slots with after_nonce < nonce <= to_nonce, in order."""
         upper = (1 << 62) if to_nonce is None else to_nonce
-        rows = self._conn().execute(
+        rows = self._rows(
             f"SELECT {_ENTRY_COLS} FROM schedule WHERE process = ? AND nonce > ? AND nonce <= ?"
             " ORDER BY nonce LIMIT ?",
             (process, after_nonce, upper, limit),
@@ -572,7 +596,7 @@ class Store:
     ) -> list[Entry]:
         low = -1 if after_ts is None else after_ts
         high = (1 << 62) if to_ts is None else to_ts
-        rows = self._conn().execute(
+        rows = self._rows(
             f"SELECT {_ENTRY_COLS} FROM schedule WHERE process = ? AND timestamp > ?"
             " AND timestamp <= ? ORDER BY nonce LIMIT ?",
             (process, low, high, limit),
@@ -586,7 +610,7 @@ class Store:
         upper = (1 << 62) if to_nonce is None else to_nonce
         cols = ", ".join(f"s.{c.strip()}" for c in _ENTRY_COLS.split(","))
         icols = ", ".join(f"i.{c.strip()}" for c in _ITEM_COLS.split(","))
-        rows = self._conn().execute(
+        rows = self._rows(
             f"SELECT {cols}, {icols} FROM schedule s JOIN items i ON i.id = s.message_id"
             " WHERE s.process = ? AND s.nonce > ? AND s.nonce <= ? ORDER BY s.nonce LIMIT ?",
             (process, after_nonce, upper, limit),
@@ -594,12 +618,8 @@ class Store:
         return [(_entry(r[:9]), _item(r[9:])) for r in rows]
 
     def assignment_raw(self, assignment_id: str) -> bytes | None:
-        row = (
-            self._conn()
-            .execute(
-                "SELECT assignment_raw FROM schedule WHERE assignment_id = ?", (assignment_id,)
-            )
-            .fetchone()
+        row = self._one(
+            "SELECT assignment_raw FROM schedule WHERE assignment_id = ?", (assignment_id,)
         )
         return None if row is None else bytes(row[0])
 
@@ -633,45 +653,32 @@ class Store:
             )
 
     def result_for(self, process: str, message_id: str) -> ResultRow | None:
-        row = (
-            self._conn()
-            .execute(
-                f"SELECT {_RESULT_COLS} FROM results WHERE process = ? AND message_id = ?"
-                " AND cron = '' ORDER BY position LIMIT 1",
-                (process, message_id),
-            )
-            .fetchone()
+        row = self._one(
+            f"SELECT {_RESULT_COLS} FROM results WHERE process = ? AND message_id = ?"
+            " AND cron = '' ORDER BY position LIMIT 1",
+            (process, message_id),
         )
         return None if row is None else _result(row)
 
     def result_at_nonce(self, process: str, nonce: int) -> ResultRow | None:
-        row = (
-            self._conn()
-            .execute(
-                f"SELECT {_RESULT_COLS} FROM results WHERE process = ? AND ordinate = ?"
-                " AND cron = '' LIMIT 1",
-                (process, nonce),
-            )
-            .fetchone()
+        row = self._one(
+            f"SELECT {_RESULT_COLS} FROM results WHERE process = ? AND ordinate = ?"
+            " AND cron = '' LIMIT 1",
+            (process, nonce),
         )
         return None if row is None else _result(row)
 
     def last_result(self, process: str) -> ResultRow | None:
-        row = (
-            self._conn()
-            .execute(
-                f"SELECT {_RESULT_COLS} FROM results WHERE process = ? ORDER BY position DESC"
-                " LIMIT 1",
-                (process,),
-            )
-            .fetchone()
+        row = self._one(
+            f"SELECT {_RESULT_COLS} FROM results WHERE process = ? ORDER BY position DESC LIMIT 1",
+            (process,),
         )
         return None if row is None else _result(row)
 
     def results(
         self, process: str, after_position: int = -1, limit: int = 1 << 30
     ) -> list[ResultRow]:
-        rows = self._conn().execute(
+        rows = self._rows(
             f"SELECT {_RESULT_COLS} FROM results WHERE process = ? AND position > ?"
             " ORDER BY position LIMIT ?",
             (process, after_position, limit),
@@ -699,7 +706,7 @@ class Store:
         if cron_only:
             where.append("cron != ''")
         order = "DESC" if descending else "ASC"
-        rows = self._conn().execute(
+        rows = self._rows(
             f"SELECT {_RESULT_COLS} FROM results WHERE {' AND '.join(where)}"
             f" ORDER BY timestamp {order}, ordinate {order}, cron {order} LIMIT ?",
             (*params, limit),
@@ -707,7 +714,7 @@ class Store:
         return [_result(r) for r in rows]
 
     def pending_pushes(self, process: str, limit: int = 100) -> list[ResultRow]:
-        rows = self._conn().execute(
+        rows = self._rows(
             # The planner prefers the primary key, which scans every result of the process.
             f"SELECT {_RESULT_COLS} FROM results INDEXED BY results_pending WHERE process = ?"
             " AND cranked = 0 AND has_outbox = 1 ORDER BY position LIMIT ?",
@@ -724,24 +731,23 @@ class Store:
 
     def processes_needing_work(self) -> list[str]:
         """Processes with unevaluated slots or results whose outbox is not pushed yet."""
-        conn = self._conn()
-        behind = conn.execute(
+        behind = self._rows(
             "SELECT p.id FROM processes p WHERE p.head_nonce >"
             " COALESCE((SELECT max(r.ordinate) FROM results r WHERE r.process = p.id), -1)"
-        ).fetchall()
-        pending = conn.execute(
+        )
+        pending = self._rows(
             "SELECT DISTINCT process FROM results INDEXED BY results_pending"
             " WHERE cranked = 0 AND has_outbox = 1"
-        ).fetchall()
+        )
         return sorted({r[0] for r in behind} | {r[0] for r in pending})
 
     def claim_exists(self, key: str) -> bool:
-        row = self._conn().execute("SELECT 1 FROM claims WHERE key = ?", (key,)).fetchone()
+        row = self._one("SELECT 1 FROM claims WHERE key = ?", (key,))
         return row is not None
 
     def claimed_item(self, key: str) -> str | None:
         """The id of the item scheduled under claim `key`, if it was taken."""
-        row = self._conn().execute("SELECT item_id FROM claims WHERE key = ?", (key,)).fetchone()
+        row = self._one("SELECT item_id FROM claims WHERE key = ?", (key,))
         return None if row is None else str(row[0])
 
     # -- monitors ------------------------------------------------------------------------
@@ -756,4 +762,4 @@ class Store:
                 tx.conn.execute("DELETE FROM monitors WHERE process = ?", (process,))
 
     def monitored(self) -> list[str]:
-        return [r[0] for r in self._conn().execute("SELECT process FROM monitors")]
+        return [r[0] for r in self._rows("SELECT process FROM monitors")]

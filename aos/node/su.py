@@ -152,7 +152,7 @@ class Scheduler:
             row = tx.head(process)
             if row is None:
                 raise NotFound(f"process {process} is not on this node")
-            known = tx.conn.execute("SELECT 1 FROM items WHERE id = ?", (item_id,)).fetchone()
+            known = tx.one("SELECT 1 FROM items WHERE id = ?", (item_id,))
             if known is None:
                 raise NotFound(f"item {item_id} is not on this node's gateway; upload it first")
             found = tx.is_scheduled(process, item_id)
