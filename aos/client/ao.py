@@ -21,7 +21,7 @@ from aos import dataitem
 from aos.client import gql
 from aos.client.gql import TxInfo
 from aos.client.result import Edge, JsonDict, Page, Result
-from aos.errors import NodeRejected, NodeUnreachable
+from aos.errors import ClientError, NodeRejected, NodeUnreachable
 from aos.protocol import AOS_LEGACY_SCHEDULER, DATA_PROTOCOL, VARIANT
 
 Tags = Sequence[tuple[str, str]]
@@ -209,8 +209,15 @@ class AoClient:
         message = self.message(process, data=code, tags=[("Action", "Eval")])
         return message, self.result(message, process)
 
-    def dryrun(self, process: str, *, data: str = "", tags: Tags = ()) -> Result:
-        """Evaluate a message without writing it to the log (`POST /dry-run`)."""
+    def dryrun(
+        self, process: str, *, data: str = "", tags: Tags = (), to_nonce: int | None = None
+    ) -> Result:
+        """Evaluate a message without writing it to the log (`POST /dry-run`).
+
+        With `to_nonce`, on the state of `process` right after the message with that nonce
+        (`to-nonce`, an aos node extension); otherwise on its latest state."""
+        if to_nonce is not None and (isinstance(to_nonce, bool) or to_nonce < 0):
+            raise ClientError(f"a replay nonce must be 0 or more, got {to_nonce!r}")
         body: JsonDict = {
             "Id": "1234",
             "Owner": self.wallet.address,
@@ -226,10 +233,14 @@ class AoClient:
             ],
         }
         url = f"{self.cu_url}/dry-run"
-        return Result.from_json(self._json("POST", url, params={"process-id": process}, json=body))
+        params: dict[str, str | int] = {"process-id": process}
+        if to_nonce is not None:
+            params["to-nonce"] = to_nonce
+        return Result.from_json(self._json("POST", url, params=params, json=body))
 
-    def dry_eval(self, process: str, code: str) -> Result:
-        return self.dryrun(process, data=code, tags=[("Action", "Eval")])
+    def dry_eval(self, process: str, code: str, to_nonce: int | None = None) -> Result:
+        """`code` as a read-only Eval, on the latest state or the one after `to_nonce`."""
+        return self.dryrun(process, data=code, tags=[("Action", "Eval")], to_nonce=to_nonce)
 
     def results(
         self,

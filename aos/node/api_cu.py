@@ -2,6 +2,7 @@
 
 `/results` cursors are standard base64 of `{"timestamp","ordinate","cron"?,"sort"}` as
 the reference CU writes them; `from`/`to` accept such a cursor or a bare timestamp.
+`/dry-run` takes `to-nonce=N` or `to=<message id>` to read the state after that message.
 """
 
 from __future__ import annotations
@@ -108,7 +109,25 @@ async def dry_run(request: Request) -> Response:
         raise NodeError("the dry-run body must be a JSON object (the message)")
     if node.store.process(pid) is None:
         raise NotFound(f"process {pid} is not on this node")
+    nonce = _to_nonce(request, pid)
+    if nonce is not None:
+        return JSON(await run_in_threadpool(node.cu.dry_run_at, pid, body, nonce))
     return JSON(await run_in_threadpool(node.cu.dry_run, pid, body))
+
+
+def _to_nonce(request: Request, pid: str) -> int | None:
+    """`to-nonce=N`, or `to=<message id>` (that message's nonce, as the reference CU's
+    `to`); None when neither is given (evaluate on the latest state)."""
+    nonce = int_param(request, "to-nonce")
+    to = param(request, "to")
+    if nonce is not None and to:
+        raise NodeError("give either to-nonce or to (a message id), not both")
+    if to:
+        node = _node(request)
+        return node.cu.nonce_of(pid, check_id(to, "to (a message id)"))
+    if nonce is not None and nonce < 0:
+        raise NodeError(f"query parameter 'to-nonce' must be 0 or more, got {nonce}")
+    return nonce
 
 
 async def state(request: Request) -> Response:

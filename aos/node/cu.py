@@ -1,7 +1,11 @@
 """The compute unit: evaluates process logs in order, stores results, answers reads.
 
 One runtime per process is kept in memory (an LRU of Evaluators); a process missing from
-the cache is rebuilt by replaying its log from nonce 0. Results go to the store with
+the cache is rebuilt by replaying its log from nonce 0. A rebuild does not write results
+the store already holds: it compares its hashes with the stored ones (a mismatch is logged
+as an error) and writes only what is new, which keeps attaching to a long process cheap.
+`dry_run_at` answers a read-only message against the state after a given nonce, on a
+throw-away evaluator that never touches the cache or the store. Results go to the store with
 INSERT OR IGNORE, so two OS processes that evaluate the same log (two terminals on one
 data directory) agree on one set of rows. One lock per process makes evaluation
 thread-safe; different processes evaluate in parallel as far as the GIL lets them.
@@ -101,9 +105,15 @@ class ComputeUnit:
         with self._meta:
             self._cache.pop(pid, None)
 
-    def _store(self, pid: str, done: Sequence[Evaluated]) -> None:
+    def _store(self, pid: str, done: Sequence[Evaluated], stored_top: int = -1) -> None:
+        """Write `done`; results at positions <= `stored_top` (already in the store, e.g.
+        during a cold rebuild) are compared with the stored hashes instead of written."""
         if not done:
             return
+        if done[0].position <= stored_top:
+            done = self._check_stored(pid, done)
+            if not done:
+                return
         self.store.put_results([_to_new(pid, ev) for ev in done])
         if self.on_outbox is not None and any(
             not ev.error
@@ -111,6 +121,38 @@ class ComputeUnit:
             for ev in done
         ):
             self.on_outbox(pid)
+
+    def _check_stored(self, pid: str, done: Sequence[Evaluated]) -> list[Evaluated]:
+        """Compare `done` with the stored rows at the same positions; return the new ones."""
+        rows = self.store.results(pid, done[0].position - 1, len(done))
+        stored = {r.position: r.result_hash for r in rows}
+        fresh: list[Evaluated] = []
+        for ev in done:
+            known = stored.get(ev.position)
+            if known is None:
+                fresh.append(ev)
+            elif known != ev.result_hash:
+                # Either the runtime is not deterministic or the store was altered: the
+                # stored row stays (it is what was served), and this must not go unseen.
+                log.error(
+                    "RESULT MISMATCH in process %s at position %d (nonce %d): stored %s,"
+                    " replayed %s; run `aos verify %s`",
+                    pid,
+                    ev.position,
+                    ev.ordinate,
+                    known,
+                    ev.result_hash,
+                    pid,
+                )
+        return fresh
+
+    def _stored_top(self, pid: str, ev: Evaluator) -> int:
+        """The last stored position when `ev` was just rebuilt (position 0), else -1: a warm
+        evaluator is ahead of the store and needs no extra query on the hot path."""
+        if ev.position != 0:
+            return -1
+        last = self.store.last_result(pid)
+        return -1 if last is None else last.position
 
     # -- evaluation ------------------------------------------------------------------------
     def evaluate_to(self, pid: str, nonce: int | None = None) -> int:
@@ -131,6 +173,7 @@ class ComputeUnit:
 
     def _evaluate_locked(self, pid: str, nonce: int | None) -> int:
         ev = self._evaluator(pid)
+        stored_top = self._stored_top(pid, ev)
         count = 0
         while nonce is None or ev.last_nonce < nonce:
             batch = self.store.entries_with_items(pid, ev.last_nonce, nonce, _PAGE)
@@ -143,9 +186,9 @@ class ComputeUnit:
             except BaseException:
                 # A runtime that failed half-way cannot be trusted: rebuild it next time.
                 self.drop(pid)
-                self._store(pid, done)
+                self._store(pid, done, stored_top)
                 raise
-            self._store(pid, done)
+            self._store(pid, done, stored_top)
             count += len(done)
             if len(batch) < _PAGE:
                 break
@@ -219,6 +262,52 @@ class ComputeUnit:
             # dropped so the next read rebuilds it from the log, untouched by this message.
             self.drop(pid)
             return ev.dry_run(msg)
+
+    def nonce_of(self, pid: str, some_id: str) -> int:
+        """The nonce of message (or assignment) `some_id` in the log of `pid`."""
+        entry = self.store.entry_by_id(pid, some_id)
+        if entry is None:
+            if self.store.process(pid) is None:
+                raise NotFound(f"process {pid} is not on this node")
+            raise NotFound(f"message {some_id} is not scheduled on process {pid}")
+        return entry.nonce
+
+    def dry_run_at(self, pid: str, body: dict[str, Any], nonce: int) -> dict[str, Any]:
+        """Evaluate a read-only message on the state of `pid` right after message `nonce`.
+
+        A throw-away evaluator replays the log up to `nonce`: the cached runtime, the store
+        and the process lock are never touched, so this cannot disturb live evaluation.
+        """
+        row = self.store.process(pid)
+        if row is None:
+            raise NotFound(f"process {pid} is not on this node")
+        if nonce < 0:
+            raise NodeError(f"to-nonce must be 0 or more, got {nonce}")
+        if nonce > row.head.nonce:
+            raise NodeError(
+                f"to-nonce {nonce} is beyond the log of {pid}, whose last nonce is {row.head.nonce}"
+            )
+        spawn = self.store.item(pid)
+        first = self.store.entries(pid, -1, 0, 1)
+        if spawn is None or not first:
+            raise NotFound(f"process {pid} is not on this node")
+        info = ProcessInfo.from_spawn(spawn, first[0])
+        runtime = self.runtime_factory(info)
+        try:
+            ev = Evaluator(info, runtime)
+            while ev.last_nonce < nonce:
+                batch = self.store.entries_with_items(pid, ev.last_nonce, nonce, _PAGE)
+                if not batch:
+                    break
+                for entry, item in batch:
+                    ev.step(entry, item)
+            if ev.last_nonce < nonce:
+                raise StoreError(f"the log of {pid} could not be read up to nonce {nonce}")
+            return ev.dry_run(self._dry_run_message(ev, body))
+        finally:
+            close = getattr(runtime, "close", None)
+            if callable(close):
+                close()  # a Lua state holds memory until collected; free it now
 
     @staticmethod
     def _dry_run_message(ev: Evaluator, body: dict[str, Any]) -> dict[str, Any]:
