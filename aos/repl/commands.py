@@ -24,6 +24,7 @@ from aos.luafiles import blueprint_dir
 from aos.render import TraceNode, inbox_table, lines_locator, trace_tree
 from aos.repl.bundle import bundle
 from aos.repl.inbox import read_inbox
+from aos.repl.replay import replay
 from aos.repl.trace import build_trace
 
 if TYPE_CHECKING:
@@ -246,6 +247,15 @@ def _trace(repl: Repl, arg: str) -> None:
 
     if tree is not None:
         repl.print(trace_tree(tree))
+
+
+@command(
+    ".replay",
+    "NONCE [EXPR]",
+    "Evaluate EXPR (default: a state summary) as the process was after message NONCE.",
+)
+def _replay(repl: Repl, arg: str) -> None:
+    replay(repl, arg)
 
 
 @command(".exit", help="Leave the shell (Ctrl-D and Ctrl-C twice do too).")
