@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +20,7 @@ import pytest
 from aos.node.keys import load_node_keys
 from aos.protocol import AOS_MODULE_ID, CU_PATH, MU_PATH
 from aos.wallet import Wallet
+from tests.interop.npm import install_npm_packages
 from tests.node.serving import Served
 
 pytestmark = [pytest.mark.interop, pytest.mark.e2e]
@@ -29,30 +28,10 @@ pytestmark = [pytest.mark.interop, pytest.mark.e2e]
 HERE = Path(__file__).resolve().parent
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"aoconnect interop cannot run in CI: {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def aoconnect() -> Path:
     """Install the pinned npm package once per session."""
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        _unavailable("node and npm are needed for the aoconnect interop tests")
-    try:
-        result = subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund"],
-            cwd=HERE,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-    except subprocess.TimeoutExpired:
-        _unavailable("npm install timed out after 300 s")
-    if result.returncode != 0:
-        _unavailable(f"npm install failed: {result.stderr.strip()[-800:]}")
-    return HERE
+    return install_npm_packages(HERE, "aoconnect")
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +21,7 @@ from aos.avro import encode_tags
 from aos.dataitem import DataItem, DataItemError, b64url_decode, b64url_encode, create, parse
 from aos.signers import EthereumSigner
 from aos.wallet import Ed25519Signer, Wallet
+from tests.interop.npm import install_npm_packages
 
 pytestmark = pytest.mark.interop
 
@@ -30,30 +30,10 @@ VECTORS = json.loads((HERE.parent.parent / "vectors" / "ans104.json").read_text(
 TARGET = b64url_encode(bytes(range(32)))
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"arbundles interop cannot run in CI: {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def arbundles() -> Path:
     """Install the pinned npm package once per session; the directory holding arb.js."""
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        _unavailable("node and npm are needed for the arbundles interop tests")
-    try:
-        result = subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund"],
-            cwd=HERE,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-    except subprocess.TimeoutExpired:
-        _unavailable("npm install timed out after 300 s")
-    if result.returncode != 0:
-        _unavailable(f"npm install failed: {result.stderr.strip()[-800:]}")
-    return HERE
+    return install_npm_packages(HERE, "arbundles")
 
 
 def run_arb(cwd: Path, command: str, payload: Any) -> list[dict[str, Any]]:

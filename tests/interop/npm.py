@@ -1,0 +1,44 @@
+"""Installing the pinned npm packages an interop test drives, once per test session.
+
+The packages come from the npm registry (`npm install` in the test's own directory; its
+node_modules is gitignored). Without node/npm, or when the install fails, a test skips
+locally and fails in CI (env CI set), where the packages must be there.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import NoReturn
+
+import pytest
+
+INSTALL_TIMEOUT = 300
+
+
+def unavailable(what: str, reason: str) -> NoReturn:
+    """Skip locally, fail in CI: an interop test that cannot run there proves nothing."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} interop cannot run in CI: {reason}")
+    pytest.skip(reason)
+
+
+def install_npm_packages(directory: Path, what: str) -> Path:
+    """Run `npm install` in `directory` (holding package.json) and return it."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        unavailable(what, f"node and npm are needed for the {what} interop tests")
+    try:
+        result = subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund"],
+            cwd=directory,
+            capture_output=True,
+            text=True,
+            timeout=INSTALL_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired:
+        unavailable(what, f"npm install timed out after {INSTALL_TIMEOUT} s")
+    if result.returncode != 0:
+        unavailable(what, f"npm install failed: {result.stderr.strip()[-800:]}")
+    return directory
