@@ -21,9 +21,16 @@ def main(argv: list[str]) -> int:
         prog="aos bench",
         description="Run a benchmark and print its figures (medians over repeated runs).",
     )
-    parser.add_argument("target", choices=sorted(TARGETS), help="what to measure")
-    parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    module = importlib.import_module(f"aos.bench.{args.target}")
-    result: int = module.main(args.rest)
+    parser.add_argument(
+        "target",
+        choices=sorted(TARGETS),
+        help="; ".join(f"{name}: {what}" for name, what in sorted(TARGETS.items())) + ".",
+    )
+    # Everything after the target belongs to the target's own parser (`aos bench node -h`).
+    if argv and argv[0] in TARGETS:
+        target, rest = argv[0], argv[1:]
+    else:
+        target, rest = parser.parse_args(argv).target, []
+    module = importlib.import_module(f"aos.bench.{target}")
+    result: int = module.main(rest)
     return result
