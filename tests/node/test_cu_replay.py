@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,6 +20,7 @@ from aos.client import AoClient
 from aos.errors import ClientError, NodeRejected
 from aos.node.node import Node
 from tests.node.conftest import Ao
+from tests.node.serving import Served
 
 BASE = "http://aos.local"
 COUNT = "n = (n or 0) + 1; return n"
@@ -156,3 +158,27 @@ def test_a_cold_rebuild_compares_stored_results_instead_of_writing_them(
     assert ao.value(pid, "return n") == "3"
     assert sum(writes) >= 1
     assert node.store.result_at_nonce(pid, 4) is not None
+
+
+@pytest.mark.slow
+def test_replay_reads_work_against_aos_serve(node_dir: Path) -> None:
+    served = Served(node_dir)
+    served.start()
+    try:
+        with httpx.Client(base_url=served.url, timeout=30) as http:
+            ao = Ao(http)
+            pid, _ = counter(ao)
+            client = AoClient(
+                http,
+                mu_url=f"{served.url}/mu",
+                cu_url=f"{served.url}/cu",
+                gateway_url=served.url,
+                wallet=ao.signer,
+            )
+            assert client.dry_eval(pid, "return n", to_nonce=1).data == "1"
+            with pytest.raises(NodeRejected) as err:
+                client.dry_eval(pid, "return n", to_nonce=4)
+            assert err.value.status == 400
+            assert ao.value(pid, "return n") == "3"
+    finally:
+        served.stop()
