@@ -27,16 +27,18 @@ def flatten_message(msg: dict[str, Any]) -> list[Any]:
     """[nroot, k1, v1, …, tagname1, tagvalue1, …] for the Lua bridge (None values dropped)."""
     if not isinstance(msg, dict):
         raise ValueError(f"msg must be a dict, got {type(msg).__name__}")
-    root: list[Any] = []
+    # One list, the root count patched in afterwards: this runs once per message.
+    args: list[Any] = [0]
+    append = args.append
+    scalars = _SCALARS
     for key, value in msg.items():
-        if key == "Tags" or value is None:
+        if value is None or key == "Tags":
             continue
-        if not isinstance(key, str):
+        if type(key) is not str and not isinstance(key, str):
             raise ValueError(f"msg keys must be strings, got {key!r}")
-        root.append(key)
-        root.append(value if type(value) in _SCALARS else _scalar(value, key))
-    args: list[Any] = [len(root) // 2]
-    args.extend(root)
+        append(key)
+        append(value if type(value) in scalars else _scalar(value, key))
+    args[0] = (len(args) - 1) // 2
     tags = msg.get("Tags") or []
     if not isinstance(tags, list):
         raise ValueError(f"msg Tags must be a list of {{name, value}}, got {type(tags).__name__}")
@@ -47,10 +49,10 @@ def flatten_message(msg: dict[str, Any]) -> list[Any]:
             raise ValueError(
                 f"msg Tags[{i}] must be {{'name': str, 'value': str}}, got {tag!r}"
             ) from None
-        if not isinstance(name, str):
+        if type(name) is not str and not isinstance(name, str):
             raise ValueError(f"msg Tags[{i}] name must be a string, got {name!r}")
-        args.append(name)
-        args.append(value if isinstance(value, str) else _scalar(value, f"Tags[{i}]"))
+        append(name)
+        append(value if type(value) is str else _scalar(value, f"Tags[{i}]"))
     return args
 
 
