@@ -33,8 +33,9 @@ do
   local str_format, str_sub, str_byte, str_gsub, str_find = string.format, string.sub,
     string.byte, string.gsub, string.find
   local raw_str_find = str_find
-  local tsort, tunpack = table.sort, table.unpack
-  local math_floor = math.floor
+  local tsort, tunpack, c_concat = table.sort, table.unpack, table.concat
+  local math_floor, math_type = math.floor, math.type
+  local getinfo = debug.getinfo
 
   -- The instruction budget. `step` instructions pass between two hook calls; `used` is
   -- what the current message has counted so far.
@@ -137,7 +138,58 @@ do
   -- Keys in a fixed order: numbers ascending, strings bytewise, false, true, then every
   -- other key by the per-process id it got when first ordered or printed. Each group is
   -- sorted by table.sort's built-in comparison (in C), which keeps pairs cheap.
-  local function by_id(a, b) return id_of(a) < id_of(b) end
+  local function by_id(a, b) return ids[a] < ids[b] end
+
+  -- Keys that have no id yet get theirs in the order of a fingerprint built from what a
+  -- replay sees too (their contents, their value in the table), never from the hash
+  -- order of their addresses, which differs between OS processes. Only keys that are
+  -- alike in every respect are left in hash order (and then nothing tells them apart).
+  local function text_of(v)
+    local tv = raw_type(v)
+    if tv == "string" then return "s" .. v end
+    if tv == "number" then
+      if math_type(v) == "integer" then return str_format("i%d", v) end
+      return str_format("f%.17g", v)
+    end
+    if tv == "boolean" then return v and "T" or "F" end
+    if tv == "nil" then return "n" end
+    local id = ids[v]
+    if id then return str_format("#%d", id) end
+    return tv
+  end
+
+  local function fingerprint(k, v)
+    local tk = raw_type(k)
+    local out = { tk, text_of(v) }
+    if tk == "table" then
+      local entries, x = {}, raw_next(k)
+      while x ~= nil do
+        entries[#entries + 1] = text_of(x) .. "=" .. text_of(raw_rawget(k, x))
+        x = raw_next(k, x)
+      end
+      tsort(entries)
+      out[3] = c_concat(entries, ",")
+    elseif tk == "function" then
+      local info = getinfo(k, "S")
+      out[3] = str_format("%s:%d", info.source, info.linedefined)
+    end
+    return c_concat(out, "|")
+  end
+
+  local function name_new_keys(t, others)
+    local fresh, prints = nil, nil
+    for i = 1, #others do
+      local k = others[i]
+      if not ids[k] then
+        fresh, prints = fresh or {}, prints or {}
+        fresh[#fresh + 1] = k
+        prints[k] = fingerprint(k, raw_rawget(t, k))
+      end
+    end
+    if not fresh then return end
+    if #fresh > 1 then tsort(fresh, function(a, b) return prints[a] < prints[b] end) end
+    for i = 1, #fresh do id_of(fresh[i]) end
+  end
 
   local function sorted_keys(t)
     local nums, strs, others = {}, {}, nil
@@ -177,6 +229,7 @@ do
     if has_false then n = n + 1; nums[n] = false end
     if has_true then n = n + 1; nums[n] = true end
     if others then
+      name_new_keys(t, others)
       tsort(others, by_id)
       for i = 1, #others do nums[n + i] = others[i] end
       n = n + #others
