@@ -146,17 +146,9 @@ class ComputeUnit:
         return fresh
 
     def _stored_hashes(self, pid: str, after: int, limit: int) -> dict[int, str]:
-        """{position: result_hash} of up to `limit` stored results after `after`.
-
-        Only the two columns: Store.results parses every result's JSON, which cost ~0.1 s
-        per 10,000 results here, a tenth of a cold rebuild. (Store has no such public
-        read yet; this is the one query the CU runs through its private helper.)"""
-        rows = self.store._rows(
-            "SELECT position, result_hash FROM results WHERE process = ? AND position > ?"
-            " ORDER BY position LIMIT ?",
-            (pid, after, limit),
-        )
-        return {int(r[0]): str(r[1]) for r in rows}
+        """{position: result_hash} of up to `limit` stored results after `after` (only the
+        hashes: parsing every result's JSON would cost a tenth of a cold rebuild)."""
+        return self.store.result_hashes(pid, after, limit)
 
     def _stored_top(self, pid: str, ev: Evaluator) -> int:
         """The last stored position when `ev` was just rebuilt (position 0), else -1: a warm

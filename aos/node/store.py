@@ -675,6 +675,17 @@ class Store:
         )
         return None if row is None else _result(row)
 
+    def result_hashes(self, process: str, after_position: int, limit: int) -> dict[int, str]:
+        """{position: result_hash} of up to `limit` stored results after `after_position`.
+
+        Only two columns, no JSON: a cold rebuild compares its replayed hashes with these."""
+        rows = self._rows(
+            "SELECT position, result_hash FROM results WHERE process = ? AND position > ?"
+            " ORDER BY position LIMIT ?",
+            (process, after_position, limit),
+        )
+        return {int(r[0]): str(r[1]) for r in rows}
+
     def results(
         self, process: str, after_position: int = -1, limit: int = 1 << 30
     ) -> list[ResultRow]:
