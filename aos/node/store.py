@@ -18,262 +18,43 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aos.errors import StoreError
-
-SCHEMA_VERSION = 1
-DB_NAME = "node.sqlite3"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS items (
-    seq INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    signature_type INTEGER NOT NULL,
-    signature TEXT NOT NULL,
-    owner TEXT NOT NULL,
-    owner_key TEXT NOT NULL,
-    target TEXT,
-    anchor TEXT,
-    tags TEXT NOT NULL,
-    data BLOB NOT NULL,
-    raw BLOB,
-    created_at INTEGER NOT NULL,
-    block_height INTEGER NOT NULL,
-    tags_indexed INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS items_unindexed ON items(seq) WHERE tags_indexed = 0;
-CREATE INDEX IF NOT EXISTS items_owner ON items(owner, seq);
-CREATE INDEX IF NOT EXISTS items_target ON items(target, seq);
-CREATE TABLE IF NOT EXISTS item_tags (
-    seq INTEGER NOT NULL,
-    name TEXT NOT NULL,
-    value TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS item_tags_nv ON item_tags(name, value, seq);
-CREATE TABLE IF NOT EXISTS processes (
-    id TEXT PRIMARY KEY,
-    owner TEXT NOT NULL,
-    module TEXT NOT NULL,
-    scheduler TEXT NOT NULL,
-    head_nonce INTEGER NOT NULL,
-    head_timestamp INTEGER NOT NULL,
-    head_block_height INTEGER NOT NULL,
-    head_hash_chain TEXT NOT NULL,
-    head_assignment_id TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS schedule (
-    process TEXT NOT NULL,
-    nonce INTEGER NOT NULL,
-    timestamp INTEGER NOT NULL,
-    block_height INTEGER NOT NULL,
-    epoch INTEGER NOT NULL,
-    hash_chain TEXT NOT NULL,
-    assignment_id TEXT NOT NULL UNIQUE,
-    assignment_raw BLOB NOT NULL,
-    message_id TEXT NOT NULL,
-    assigned INTEGER NOT NULL,
-    PRIMARY KEY (process, nonce),
-    UNIQUE (process, message_id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS schedule_time ON schedule(process, timestamp);
-CREATE TABLE IF NOT EXISTS results (
-    process TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    ordinate INTEGER NOT NULL,
-    cron TEXT NOT NULL,
-    message_id TEXT NOT NULL,
-    timestamp INTEGER NOT NULL,
-    block_height INTEGER NOT NULL,
-    error INTEGER NOT NULL,
-    has_outbox INTEGER NOT NULL,
-    cranked INTEGER NOT NULL DEFAULT 0,
-    result TEXT NOT NULL,
-    result_hash TEXT NOT NULL,
-    chain_hash TEXT NOT NULL,
-    PRIMARY KEY (process, position),
-    UNIQUE (process, timestamp, ordinate, cron)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS results_message ON results(process, message_id);
-CREATE INDEX IF NOT EXISTS results_pending ON results(process, position)
-    WHERE cranked = 0 AND has_outbox = 1;
-CREATE TABLE IF NOT EXISTS claims (
-    key TEXT PRIMARY KEY,
-    item_id TEXT NOT NULL,
-    created_at INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS monitors (
-    process TEXT PRIMARY KEY,
-    created_at INTEGER NOT NULL
-) WITHOUT ROWID;
-"""
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
-@dataclass(frozen=True, slots=True)
-class Item:
-    """A stored data item (any kind: process, message, module record, upload)."""
-
-    seq: int
-    id: str
-    signature_type: int
-    signature: str  # base64url
-    owner: str  # address
-    owner_key: str  # base64url public key
-    target: str | None
-    anchor: str | None
-    tags: list[dict[str, str]]
-    data: bytes
-    created_at: int
-    block_height: int
-
-    def tag(self, name: str) -> str | None:
-        for t in self.tags:
-            if t["name"] == name:
-                return t["value"]
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class NewItem:
-    """What the store needs to index an item (built by the node from a parsed data item)."""
-
-    id: str
-    signature_type: int
-    signature: str
-    owner: str
-    owner_key: str
-    target: str | None
-    anchor: str | None
-    tags: list[dict[str, str]]
-    data: bytes
-    raw: bytes | None
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One slot of a process's schedule (the assignment fields)."""
-
-    process: str
-    nonce: int
-    timestamp: int
-    block_height: int
-    epoch: int
-    hash_chain: str
-    assignment_id: str
-    message_id: str
-    assigned: bool  # an assignment of an item scheduled elsewhere (no message in the bundle)
-
-
-@dataclass(frozen=True, slots=True)
-class Head:
-    """The last slot of a process, from which the next one is derived."""
-
-    nonce: int
-    timestamp: int
-    block_height: int
-    hash_chain: str
-    assignment_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class ProcessRow:
-    id: str
-    owner: str
-    module: str
-    scheduler: str
-    head: Head
-
-
-@dataclass(frozen=True, slots=True)
-class ResultRow:
-    process: str
-    position: int
-    ordinate: int
-    cron: str
-    message_id: str
-    timestamp: int
-    block_height: int
-    error: bool
-    result: dict[str, Any]
-    result_hash: str
-    chain_hash: str
-
-
-@dataclass(frozen=True, slots=True)
-class NewResult:
-    process: str
-    position: int
-    ordinate: int
-    cron: str
-    message_id: str
-    timestamp: int
-    block_height: int
-    error: bool
-    has_outbox: bool
-    result_json: str
-    result_hash: str
-    chain_hash: str
-
-
-_ITEM_COLS = (
-    "seq, id, signature_type, signature, owner, owner_key, target, anchor, tags, data, "
-    "created_at, block_height"
+from aos.node.records import (
+    ENTRY_COLS,
+    HEAD_SQL,
+    ITEM_COLS,
+    RESULT_COLS,
+    Entry,
+    Head,
+    Item,
+    NewItem,
+    NewResult,
+    ProcessRow,
+    ResultRow,
+    entry_from_row,
+    item_from_row,
+    now_ms,
+    result_from_row,
 )
-_ENTRY_COLS = (
-    "process, nonce, timestamp, block_height, epoch, hash_chain, assignment_id, message_id, "
-    "assigned"
-)
-_HEAD_SQL = (
-    "SELECT id, owner, module, scheduler, head_nonce, head_timestamp, head_block_height,"
-    " head_hash_chain, head_assignment_id FROM processes WHERE id = ?"
-)
-_RESULT_COLS = (
-    "process, position, ordinate, cron, message_id, timestamp, block_height, error, result, "
-    "result_hash, chain_hash"
-)
+from aos.node.schema import DB_NAME, SCHEMA, SCHEMA_VERSION
 
-
-def _item(row: Sequence[Any]) -> Item:
-    return Item(
-        row[0],
-        row[1],
-        row[2],
-        row[3],
-        row[4],
-        row[5],
-        row[6],
-        row[7],
-        json.loads(row[8]),
-        bytes(row[9]),
-        row[10],
-        row[11],
-    )
-
-
-def _entry(row: Sequence[Any]) -> Entry:
-    return Entry(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], bool(row[8]))
-
-
-def _result(row: Sequence[Any]) -> ResultRow:
-    return ResultRow(
-        row[0],
-        row[1],
-        row[2],
-        row[3],
-        row[4],
-        row[5],
-        row[6],
-        bool(row[7]),
-        json.loads(row[8]),
-        row[9],
-        row[10],
-    )
+__all__ = [
+    "DB_NAME",
+    "SCHEMA_VERSION",
+    "Entry",
+    "Head",
+    "Item",
+    "NewItem",
+    "NewResult",
+    "ProcessRow",
+    "ResultRow",
+    "Store",
+    "Tx",
+    "now_ms",
+]
 
 
 class Tx:
@@ -291,17 +72,17 @@ class Tx:
             cur.close()
 
     def head(self, process: str) -> ProcessRow | None:
-        row = self.one(_HEAD_SQL, (process,))
+        row = self.one(HEAD_SQL, (process,))
         if row is None:
             return None
         return ProcessRow(row[0], row[1], row[2], row[3], Head(*row[4:9]))
 
     def is_scheduled(self, process: str, message_id: str) -> Entry | None:
         row = self.one(
-            f"SELECT {_ENTRY_COLS} FROM schedule WHERE process = ? AND message_id = ?",
+            f"SELECT {ENTRY_COLS} FROM schedule WHERE process = ? AND message_id = ?",
             (process, message_id),
         )
-        return None if row is None else _entry(row)
+        return None if row is None else entry_from_row(row)
 
     def put_item(self, item: NewItem, block_height: int, index_tags: bool = True) -> bool:
         """Store an item; False if it was already there (same id).
@@ -350,7 +131,7 @@ class Tx:
     def append(self, entry: Entry, assignment_raw: bytes) -> None:
         """Add a slot and move the process head to it (the caller derived it from the head)."""
         self.conn.execute(
-            f"INSERT INTO schedule ({_ENTRY_COLS}, assignment_raw) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            f"INSERT INTO schedule ({ENTRY_COLS}, assignment_raw) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (
                 entry.process,
                 entry.nonce,
@@ -456,7 +237,7 @@ class Store:
                     f"({SCHEMA_VERSION}); upgrade aos or use another --data-dir"
                 )
             if version < SCHEMA_VERSION:
-                for statement in _SCHEMA.split(";"):
+                for statement in SCHEMA.split(";"):
                     if statement.strip():
                         tx.conn.execute(statement)
                 tx.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -542,8 +323,8 @@ class Store:
             done += len(rows)
 
     def item(self, item_id: str) -> Item | None:
-        found = self._one(f"SELECT {_ITEM_COLS} FROM items WHERE id = ?", (item_id,))
-        return None if found is None else _item(found)
+        found = self._one(f"SELECT {ITEM_COLS} FROM items WHERE id = ?", (item_id,))
+        return None if found is None else item_from_row(found)
 
     def item_raw(self, item_id: str) -> bytes | None:
         row = self._one("SELECT raw FROM items WHERE id = ?", (item_id,))
@@ -551,12 +332,12 @@ class Store:
 
     def query_items(self, where: str, params: Sequence[Any], order: str, limit: int) -> list[Item]:
         """Items for the GraphQL resolver; `where`/`order` are built by it from fixed parts."""
-        sql = f"SELECT {_ITEM_COLS} FROM items WHERE {where} ORDER BY {order} LIMIT ?"
-        return [_item(r) for r in self._rows(sql, (*params, limit))]
+        sql = f"SELECT {ITEM_COLS} FROM items WHERE {where} ORDER BY {order} LIMIT ?"
+        return [item_from_row(r) for r in self._rows(sql, (*params, limit))]
 
     # -- processes and schedule ----------------------------------------------------------
     def process(self, process: str) -> ProcessRow | None:
-        row = self._one(_HEAD_SQL, (process,))
+        row = self._one(HEAD_SQL, (process,))
         return None if row is None else ProcessRow(row[0], row[1], row[2], row[3], Head(*row[4:9]))
 
     def heads(self) -> list[tuple[str, int]]:
@@ -569,15 +350,15 @@ class Store:
     def entry_by_id(self, process: str, some_id: str) -> Entry | None:
         """The slot whose message id or assignment id is `some_id`."""
         row = self._one(
-            f"SELECT {_ENTRY_COLS} FROM schedule WHERE process = ? AND message_id = ?",
+            f"SELECT {ENTRY_COLS} FROM schedule WHERE process = ? AND message_id = ?",
             (process, some_id),
         )
         if row is None:
             row = self._one(
-                f"SELECT {_ENTRY_COLS} FROM schedule WHERE process = ? AND assignment_id = ?",
+                f"SELECT {ENTRY_COLS} FROM schedule WHERE process = ? AND assignment_id = ?",
                 (process, some_id),
             )
-        return None if row is None else _entry(row)
+        return None if row is None else entry_from_row(row)
 
     def entries(
         self, process: str, after_nonce: int, to_nonce: int | None = None, limit: int = 1000
@@ -585,11 +366,11 @@ class Store:
         """Slots with after_nonce < nonce <= to_nonce, in order."""
         upper = (1 << 62) if to_nonce is None else to_nonce
         rows = self._rows(
-            f"SELECT {_ENTRY_COLS} FROM schedule WHERE process = ? AND nonce > ? AND nonce <= ?"
+            f"SELECT {ENTRY_COLS} FROM schedule WHERE process = ? AND nonce > ? AND nonce <= ?"
             " ORDER BY nonce LIMIT ?",
             (process, after_nonce, upper, limit),
         )
-        return [_entry(r) for r in rows]
+        return [entry_from_row(r) for r in rows]
 
     def entries_by_time(
         self, process: str, after_ts: int | None, to_ts: int | None, limit: int
@@ -597,25 +378,25 @@ class Store:
         low = -1 if after_ts is None else after_ts
         high = (1 << 62) if to_ts is None else to_ts
         rows = self._rows(
-            f"SELECT {_ENTRY_COLS} FROM schedule WHERE process = ? AND timestamp > ?"
+            f"SELECT {ENTRY_COLS} FROM schedule WHERE process = ? AND timestamp > ?"
             " AND timestamp <= ? ORDER BY nonce LIMIT ?",
             (process, low, high, limit),
         )
-        return [_entry(r) for r in rows]
+        return [entry_from_row(r) for r in rows]
 
     def entries_with_items(
         self, process: str, after_nonce: int, to_nonce: int | None, limit: int
     ) -> list[tuple[Entry, Item]]:
         """Slots joined with their items: what the evaluator consumes."""
         upper = (1 << 62) if to_nonce is None else to_nonce
-        cols = ", ".join(f"s.{c.strip()}" for c in _ENTRY_COLS.split(","))
-        icols = ", ".join(f"i.{c.strip()}" for c in _ITEM_COLS.split(","))
+        cols = ", ".join(f"s.{c.strip()}" for c in ENTRY_COLS.split(","))
+        icols = ", ".join(f"i.{c.strip()}" for c in ITEM_COLS.split(","))
         rows = self._rows(
             f"SELECT {cols}, {icols} FROM schedule s JOIN items i ON i.id = s.message_id"
             " WHERE s.process = ? AND s.nonce > ? AND s.nonce <= ? ORDER BY s.nonce LIMIT ?",
             (process, after_nonce, upper, limit),
         )
-        return [(_entry(r[:9]), _item(r[9:])) for r in rows]
+        return [(entry_from_row(r[:9]), item_from_row(r[9:])) for r in rows]
 
     def assignment_raw(self, assignment_id: str) -> bytes | None:
         row = self._one(
@@ -654,26 +435,26 @@ class Store:
 
     def result_for(self, process: str, message_id: str) -> ResultRow | None:
         row = self._one(
-            f"SELECT {_RESULT_COLS} FROM results WHERE process = ? AND message_id = ?"
+            f"SELECT {RESULT_COLS} FROM results WHERE process = ? AND message_id = ?"
             " AND cron = '' ORDER BY position LIMIT 1",
             (process, message_id),
         )
-        return None if row is None else _result(row)
+        return None if row is None else result_from_row(row)
 
     def result_at_nonce(self, process: str, nonce: int) -> ResultRow | None:
         row = self._one(
-            f"SELECT {_RESULT_COLS} FROM results WHERE process = ? AND ordinate = ?"
+            f"SELECT {RESULT_COLS} FROM results WHERE process = ? AND ordinate = ?"
             " AND cron = '' LIMIT 1",
             (process, nonce),
         )
-        return None if row is None else _result(row)
+        return None if row is None else result_from_row(row)
 
     def last_result(self, process: str) -> ResultRow | None:
         row = self._one(
-            f"SELECT {_RESULT_COLS} FROM results WHERE process = ? ORDER BY position DESC LIMIT 1",
+            f"SELECT {RESULT_COLS} FROM results WHERE process = ? ORDER BY position DESC LIMIT 1",
             (process,),
         )
-        return None if row is None else _result(row)
+        return None if row is None else result_from_row(row)
 
     def result_hashes(self, process: str, after_position: int, limit: int) -> dict[int, str]:
         """{position: result_hash} of up to `limit` stored results after `after_position`.
@@ -690,11 +471,11 @@ class Store:
         self, process: str, after_position: int = -1, limit: int = 1 << 30
     ) -> list[ResultRow]:
         rows = self._rows(
-            f"SELECT {_RESULT_COLS} FROM results WHERE process = ? AND position > ?"
+            f"SELECT {RESULT_COLS} FROM results WHERE process = ? AND position > ?"
             " ORDER BY position LIMIT ?",
             (process, after_position, limit),
         )
-        return [_result(r) for r in rows]
+        return [result_from_row(r) for r in rows]
 
     def results_page(
         self,
@@ -718,20 +499,20 @@ class Store:
             where.append("cron != ''")
         order = "DESC" if descending else "ASC"
         rows = self._rows(
-            f"SELECT {_RESULT_COLS} FROM results WHERE {' AND '.join(where)}"
+            f"SELECT {RESULT_COLS} FROM results WHERE {' AND '.join(where)}"
             f" ORDER BY timestamp {order}, ordinate {order}, cron {order} LIMIT ?",
             (*params, limit),
         )
-        return [_result(r) for r in rows]
+        return [result_from_row(r) for r in rows]
 
     def pending_pushes(self, process: str, limit: int = 100) -> list[ResultRow]:
         rows = self._rows(
             # The planner prefers the primary key, which scans every result of the process.
-            f"SELECT {_RESULT_COLS} FROM results INDEXED BY results_pending WHERE process = ?"
+            f"SELECT {RESULT_COLS} FROM results INDEXED BY results_pending WHERE process = ?"
             " AND cranked = 0 AND has_outbox = 1 ORDER BY position LIMIT ?",
             (process, limit),
         )
-        return [_result(r) for r in rows]
+        return [result_from_row(r) for r in rows]
 
     def mark_cranked(self, process: str, position: int) -> None:
         with self.write() as tx:

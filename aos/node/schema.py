@@ -1,0 +1,95 @@
+"""The SQLite schema of the node's log (`node.sqlite3`), versioned with PRAGMA user_version.
+
+Tables: items (every data item the node holds, with its tags indexed for GraphQL in
+item_tags), processes (one row each, with the head of its schedule), schedule (one row per
+nonce: the assignment and the message it orders), results (one row per evaluation, with its
+result hash and chain hash), claims (exactly-once pushes by the crank), monitors.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+DB_NAME = "node.sqlite3"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS items (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    signature_type INTEGER NOT NULL,
+    signature TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    owner_key TEXT NOT NULL,
+    target TEXT,
+    anchor TEXT,
+    tags TEXT NOT NULL,
+    data BLOB NOT NULL,
+    raw BLOB,
+    created_at INTEGER NOT NULL,
+    block_height INTEGER NOT NULL,
+    tags_indexed INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS items_unindexed ON items(seq) WHERE tags_indexed = 0;
+CREATE INDEX IF NOT EXISTS items_owner ON items(owner, seq);
+CREATE INDEX IF NOT EXISTS items_target ON items(target, seq);
+CREATE TABLE IF NOT EXISTS item_tags (
+    seq INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    value TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS item_tags_nv ON item_tags(name, value, seq);
+CREATE TABLE IF NOT EXISTS processes (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    module TEXT NOT NULL,
+    scheduler TEXT NOT NULL,
+    head_nonce INTEGER NOT NULL,
+    head_timestamp INTEGER NOT NULL,
+    head_block_height INTEGER NOT NULL,
+    head_hash_chain TEXT NOT NULL,
+    head_assignment_id TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS schedule (
+    process TEXT NOT NULL,
+    nonce INTEGER NOT NULL,
+    timestamp INTEGER NOT NULL,
+    block_height INTEGER NOT NULL,
+    epoch INTEGER NOT NULL,
+    hash_chain TEXT NOT NULL,
+    assignment_id TEXT NOT NULL UNIQUE,
+    assignment_raw BLOB NOT NULL,
+    message_id TEXT NOT NULL,
+    assigned INTEGER NOT NULL,
+    PRIMARY KEY (process, nonce),
+    UNIQUE (process, message_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS schedule_time ON schedule(process, timestamp);
+CREATE TABLE IF NOT EXISTS results (
+    process TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    ordinate INTEGER NOT NULL,
+    cron TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    block_height INTEGER NOT NULL,
+    error INTEGER NOT NULL,
+    has_outbox INTEGER NOT NULL,
+    cranked INTEGER NOT NULL DEFAULT 0,
+    result TEXT NOT NULL,
+    result_hash TEXT NOT NULL,
+    chain_hash TEXT NOT NULL,
+    PRIMARY KEY (process, position),
+    UNIQUE (process, timestamp, ordinate, cron)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS results_message ON results(process, message_id);
+CREATE INDEX IF NOT EXISTS results_pending ON results(process, position)
+    WHERE cranked = 0 AND has_outbox = 1;
+CREATE TABLE IF NOT EXISTS claims (
+    key TEXT PRIMARY KEY,
+    item_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS monitors (
+    process TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+"""
