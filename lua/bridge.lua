@@ -91,33 +91,34 @@ return function(control)
     if depth > 64 then error("result nested deeper than 64 levels", 0) end
     local k = raw_next(t)
     if k == nil then return "[]" end   -- outbox lists are the common empty table
-    local n, count, all_strings = rawlen(t), 0, true
+    -- One traversal: count the keys and keep them, in case this is an object.
+    local keys, count, all_strings = {}, 0, true
     while k ~= nil do
       count = count + 1
+      keys[count] = k
       if type(k) ~= "string" then all_strings = false end
       k = raw_next(t, k)
     end
     local parts = {}
-    if count == n then
-      -- A sequence 1..n (count == border means there is no hole and no other key).
-      for i = 1, n do parts[i] = encode(rawget(t, i), depth + 1) end
-      return "[" .. tconcat(parts, ",") .. "]"
+    if not all_strings then
+      local n = rawlen(t)
+      if count == n then
+        -- A sequence 1..n (count == border means there is no hole and no other key).
+        for i = 1, n do parts[i] = encode(rawget(t, i), depth + 1) end
+        return "[" .. tconcat(parts, ",") .. "]"
+      end
+      return encode_object(t, depth)
     end
-    if not all_strings then return encode_object(t, depth) end
     -- Only string keys: one C sort, no grouping.
-    local keys = {}
-    k = raw_next(t)
-    while k ~= nil do
-      keys[#keys + 1] = k
-      k = raw_next(t, k)
-    end
     tsort(keys)
-    for i = 1, #keys do
+    local np = 0
+    for i = 1, count do
       local key = keys[i]
       local v = rawget(t, key)
       local tv = type(v)
       if tv ~= "function" and tv ~= "thread" and tv ~= "userdata" then
-        parts[#parts + 1] = encode_string(key) .. ":" .. encode(v, depth + 1)
+        np = np + 1
+        parts[np] = encode_string(key) .. ":" .. encode(v, depth + 1)
       end
     end
     return "{" .. tconcat(parts, ",") .. "}"
@@ -147,7 +148,7 @@ return function(control)
   end
 
   local env_cache = {}
-  local result_keys = { "Assignments", "Error", "GasUsed", "Messages", "Output", "Spawns" }
+  local empty = {}
 
   return function(env, nroot, ...)
     if env ~= nil then env_cache = env end
@@ -184,30 +185,24 @@ return function(control)
     else
       result = res
     end
-    local out = {
-      Assignments = rawget(result, "Assignments") or {},
-      Error = rawget(result, "Error"),
-      GasUsed = used,
-      Messages = rawget(result, "Messages") or {},
-      Output = rawget(result, "Output") or "",
-      Spawns = rawget(result, "Spawns") or {},
-    }
-    if out.Error ~= nil then
-      out.Assignments, out.Messages, out.Spawns, out.Output = {}, {}, {}, ""
-      -- The contract promises a string (aos's truthy-second-value quirk can give 2).
-      local te = type(out.Error)
-      if te == "number" then
-        out.Error = mtype(out.Error) == "integer" and str_format("%d", out.Error)
-          or str_format("%.14g", out.Error)
-      elseif te ~= "string" then
-        out.Error = "(an error value of type " .. te .. ")"
-      end
+    local err = rawget(result, "Error")
+    if err == nil then
+      -- The common case, keys in sorted order, one concatenation.
+      return '{"Assignments":' .. encode(rawget(result, "Assignments") or empty, 0) ..
+        ',"GasUsed":' .. str_format("%d", used) ..
+        ',"Messages":' .. encode(rawget(result, "Messages") or empty, 0) ..
+        ',"Output":' .. encode(rawget(result, "Output") or "", 0) ..
+        ',"Spawns":' .. encode(rawget(result, "Spawns") or empty, 0) .. "}"
     end
-    local parts = {}
-    for _, k in ipairs(result_keys) do
-      local v = out[k]
-      if v ~= nil then parts[#parts + 1] = '"' .. k .. '":' .. encode(v, 0) end
+    -- An Error: empty outbox and Output, and the Error always a string (the contract;
+    -- aos's truthy-second-value quirk can give a number).
+    local te = type(err)
+    if te == "number" then
+      err = mtype(err) == "integer" and str_format("%d", err) or str_format("%.14g", err)
+    elseif te ~= "string" then
+      err = "(an error value of type " .. te .. ")"
     end
-    return "{" .. tconcat(parts, ",") .. "}"
+    return '{"Assignments":[],"Error":' .. encode_string(err) .. ',"GasUsed":' ..
+      str_format("%d", used) .. ',"Messages":[],"Output":"","Spawns":[]}'
   end
 end

@@ -278,6 +278,23 @@ local function run_handlers(msg, env)
   return xpcall(handlers.evaluate, on_error, msg, env)
 end
 
+--- True when the handler list already holds exactly the entry that re-adding `name`
+--- would write (same pattern and handle, no maxRuns, no metatable): then adding it again
+--- on every message (as aos does) changes nothing and can be skipped. (A field a process
+--- added to that entry itself would survive, where aos drops it with the entry.)
+local function in_place(name, pattern, handle)
+  local list = handlers.list
+  if type(list) ~= "table" then return false end
+  for i = 1, #list do
+    local h = list[i]
+    if type(h) == "table" and rawget(h, "name") == name then
+      return getmetatable(h) == nil and rawget(h, "pattern") == pattern
+        and rawget(h, "handle") == handle and rawget(h, "maxRuns") == nil
+    end
+  end
+  return false
+end
+
 --- Handle one message whose keys and tag names are already normalised.
 function process.run(msg, env)
   env = env or {}
@@ -309,11 +326,15 @@ function process.run(msg, env)
     return ao.result({ Output = output({}, table.concat(logs, "\n")) })
   end
 
-  handlers.add("_eval", is_eval, eval_handler)
+  if not in_place("_eval", is_eval, eval_handler) then
+    handlers.add("_eval", is_eval, eval_handler)
+  end
   if env.Process and msg.Id == env.Process.Id then
     handlers.once("_boot", is_boot, boot_handler)
   end
-  handlers.append("_default", always, default_handler)
+  if not in_place("_default", always, default_handler) then
+    handlers.append("_default", always, default_handler)
+  end
 
   attach_reply(msg)
 

@@ -56,7 +56,11 @@ def flatten_message(msg: dict[str, Any]) -> list[Any]:
     return args
 
 
+_decode = json.JSONDecoder().raw_decode
+
+
 def decode_result(text: str) -> dict[str, Any]:
-    """The result dict from the bridge's JSON text."""
-    result: dict[str, Any] = json.loads(text)
+    """The result dict from the bridge's JSON text (one object, no surrounding space, so
+    the decoder's own whitespace skipping is not needed)."""
+    result: dict[str, Any] = _decode(text)[0]
     return result
