@@ -153,7 +153,12 @@ return function(control)
   return function(env, nroot, ...)
     if env ~= nil then env_cache = env end
     local args = { ... }
-    local msg = {}
+    -- Sized for a typical message up front (the constructor's 20 record fields make room
+    -- for 32 keys), instead of growing through five rehashes.
+    local msg = { Id = nil, Signature = nil, Owner = nil, From = nil, Target = nil,
+      Anchor = nil, Data = nil, Epoch = nil, Nonce = nil, Timestamp = nil, Cron = nil,
+      ["Block-Height"] = nil, ["Hash-Chain"] = nil, ["Read-Only"] = nil, Action = nil,
+      ["Data-Protocol"] = nil, Variant = nil, Type = nil, TagArray = nil, Tags = nil }
     local last = 2 * nroot
     for i = 1, last, 2 do
       local k = args[i]

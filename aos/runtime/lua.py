@@ -119,9 +119,13 @@ class LuaProcess:
         per process, and comparing it per message costs ~5% of a replay): to change the
         env, pass a new dict.
         """
+        return self.handle_flat(flatten_message(msg), env)
+
+    def handle_flat(self, args: list[Any], env: dict[str, Any]) -> dict[str, Any]:
+        """`handle` for a message already flattened (aos.runtime.convert.flatten_message's
+        shape); the compute unit's evaluator builds that list directly."""
         if self._closed:
             raise RuntimeError("this LuaProcess is closed")
-        args = flatten_message(msg)
         bytewise_collation()
         env_arg = None
         if env is not self._env_seen:
