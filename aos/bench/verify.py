@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -163,28 +164,33 @@ def main(argv: list[str]) -> int:
         prog="aos bench verify", description="Replay speed and time to attach to a long process."
     )
     parser.add_argument("--messages", type=int, default=10_000, help="log length (default 10000).")
-    parser.add_argument("--runs", type=int, default=3, help="repetitions per figure (default 3).")
+    parser.add_argument("--runs", type=int, default=5, help="repetitions per figure (default 5).")
     args = parser.parse_args(argv)
     signer = Ed25519Signer.generate()
+    if hasattr(os, "getloadavg"):
+        print(f"load average before: {os.getloadavg()[0]:.2f} (figures need a quiet machine)")
     with tempfile.TemporaryDirectory(prefix="aos-bench-verify-") as tmp:
         data_dir = Path(tmp)
         start = time.perf_counter()
         pid = build(data_dir, args.messages, signer)
         print(f"built a process with {args.messages} messages in "
               f"{time.perf_counter() - start:.1f} s")  # fmt: skip
-        replay = statistics.median(measure_replay(data_dir, pid, args.runs))
-        print(f"replay:  {replay:10,.0f} msg/s (median of {args.runs}; target ≥ "
-              f"{REPLAY_TARGET:,})  {'OK' if replay >= REPLAY_TARGET else 'BELOW TARGET'}",
+        rates = measure_replay(data_dir, pid, args.runs)
+        replay = statistics.median(rates)
+        print(f"replay:  {replay:10,.0f} msg/s (median of {args.runs}, best {max(rates):,.0f}; "
+              f"target ≥ {REPLAY_TARGET:,})  {'OK' if replay >= REPLAY_TARGET else 'BELOW TARGET'}",
               flush=True)  # fmt: skip
         verify = statistics.median(measure_verify(data_dir, pid, args.runs))
         print(f"verify:  {verify:10,.0f} msg/s end to end (signatures, chain, replay process)",
               flush=True)  # fmt: skip
         runs = measure_attach(data_dir, pid, signer, args.runs)
     attach = statistics.median(total for total, _ in runs)
+    best = min(total for total, _ in runs)
     opening = statistics.median(opened for _, opened in runs)
     verdict = "OK" if attach <= ATTACH_TARGET else "ABOVE TARGET"
     print(f"attach:  {attach:10.3f} s to the first Eval result with {args.messages} messages "
-          f"(target ≤ {ATTACH_TARGET} s)  {verdict}")  # fmt: skip
+          f"(median of {args.runs}, best {best:.3f} s; target ≤ {ATTACH_TARGET} s)  "
+          f"{verdict}")  # fmt: skip
     print(f"         of which {opening:.3f} s start-up (Python imports, opening the node); the rest"
           " is the compute unit replaying the log and evaluating the Eval")  # fmt: skip
     return 0
