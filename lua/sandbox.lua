@@ -504,6 +504,10 @@ do
     end
     function control.finish(err)
       armed = false
+      -- A count hook makes the VM take a slow path on every instruction, so the runtime's
+      -- own work between messages (building msg, encoding the result) runs without it;
+      -- `begin` sets it again, counting from zero as before.
+      sethook()
       local e = exceeded
       if not e and is_memory_error(err) then e = memory_text end
       exceeded = nil
