@@ -198,6 +198,36 @@ def read_log(
     return StoredLog(process, entries, results, int(head["head_nonce"]))
 
 
+def log_bounds(data_dir: Path, process_id: str) -> tuple[int, int | None] | None:
+    """(last scheduled nonce or -1, latest cron tick stored after it or None), read without
+    parsing anything, so `aos verify` can start its replay worker before reading the log;
+    None when the process is not there (read_log then says why)."""
+    conn = _connect(data_dir)
+    try:
+        conn.execute("BEGIN")
+        head = conn.execute(
+            "SELECT head_nonce FROM processes WHERE id = ?", (process_id,)
+        ).fetchone()
+        if head is None:
+            return None
+        row = conn.execute(
+            "SELECT MAX(nonce) FROM schedule WHERE process = ? AND nonce <= ?",
+            (process_id, head[0]),
+        ).fetchone()
+        last = -1 if row is None or row[0] is None else int(row[0])
+        tick = conn.execute(
+            "SELECT MAX(timestamp) FROM results WHERE process = ? AND ordinate = ?"
+            " AND cron IS NOT NULL AND cron != ''",
+            (process_id, last),
+        ).fetchone()
+        conn.execute("COMMIT")
+    except sqlite3.Error as err:
+        raise VerifyError(f"cannot read the log of {process_id} in {data_dir}: {err}") from err
+    finally:
+        conn.close()
+    return last, (None if tick is None or tick[0] is None else int(tick[0]))
+
+
 def read_records(
     data_dir: Path, process_id: str, *, to_nonce: int | None = None
 ) -> list[tuple[Entry, Item]]:

@@ -26,7 +26,7 @@ from aos.verify.logcheck import Problem, check_log
 from aos.verify.protocol import Done, Failed, Payload, Replayed
 from aos.verify.resultcheck import check_results
 from aos.verify.runner import Worker, source_args
-from aos.verify.source import StoredResult, read_log
+from aos.verify.source import StoredResult, log_bounds, read_log
 
 # Progress callback: (phase, done, total); phases are "log" and "replay".
 Progress = Callable[[str, int, int], None]
@@ -134,11 +134,13 @@ def verify_log(
     args: list[str],
     stored: list[StoredResult] | None,
     progress: Progress,
+    started: Worker | None = None,
 ) -> Report:
-    """Shared by both modes: start the replay, check the log meanwhile, compare."""
+    """Shared by both modes: start the replay (unless `started`, already running with
+    `args`), check the log meanwhile, compare."""
     report = Report(process_id, has_stored=stored is not None)
     # The worker starts first, so the replay runs while this process checks signatures.
-    with Worker(args) as worker:
+    with started or Worker(args) as worker:
         checked, log_problem = check(lambda n: progress("log", n, entries_total))
         report.entries = checked
         results_problem = check_results(stored) if stored is not None else None
@@ -169,15 +171,36 @@ def verify_log(
     return report
 
 
+def _store_args(data_dir: Path, process_id: str, last: int, horizon: int | None) -> list[str]:
+    args = [*source_args(data_dir=data_dir, process_id=process_id), f"--to-nonce={last}"]
+    if horizon is not None:
+        args.append(f"--horizon={horizon}")
+    return args
+
+
 def verify_store(data_dir: Path, process_id: str, *, progress: Progress = _no_progress) -> Report:
     """Verify a process in a node data directory (read-only)."""
-    log = read_log(data_dir, process_id)
+    # The worker replays while this process reads and parses the log (the larger part of
+    # its work): it needs only the bounds, which cost one query.
+    worker = None
+    bounds = log_bounds(data_dir, process_id)
+    if bounds is not None:
+        worker = Worker(_store_args(data_dir, process_id, *bounds))
+    try:
+        log = read_log(data_dir, process_id)
+    except BaseException:
+        if worker is not None:
+            worker.stop()
+        raise
     last = log.entries[-1].nonce if log.entries else -1
-    args = [*source_args(data_dir=data_dir, process_id=process_id), f"--to-nonce={last}"]
     # Cron ticks the node evaluated after the last message are replayed up to the last one.
     trailing = [r.timestamp for r in log.results if r.cron and r.ordinate == last]
-    if trailing:
-        args.append(f"--horizon={max(trailing)}")
+    horizon = max(trailing) if trailing else None
+    args = _store_args(data_dir, process_id, last, horizon)
+    if worker is not None and (last, horizon) != bounds:
+        # The node appended between the two reads: replay exactly the log that was read.
+        worker.stop()
+        worker = None
 
     def check(callback: Callable[[int], None]) -> tuple[int, Problem | None]:
         checked, problem = check_log(log.process, log.entries, progress=callback)
@@ -197,6 +220,7 @@ def verify_store(data_dir: Path, process_id: str, *, progress: Progress = _no_pr
         args,
         log.results,
         progress,
+        worker,
     )
     evaluated = {r.ordinate for r in log.results if not r.cron}
     report.unevaluated = sum(1 for e in log.entries if e.nonce not in evaluated)
