@@ -6,6 +6,7 @@ It sits at the root of the node's URL space (aos builds its GraphQL URL as
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -15,10 +16,17 @@ from starlette.routing import Route
 
 from aos.dataitem import parse
 from aos.errors import DataItemError, NodeError, NotFound
-from aos.node import gql
 from aos.node.node import Node
 from aos.node.su import block_height_at, now_ms
 from aos.node.web import JSON, check_id, read_body, read_json
+
+
+def _gql() -> ModuleType:
+    """The GraphQL module, imported on first use: graphql-core takes ~0.1 s to import, which
+    a shell attaching to a process by id would otherwise pay on every start."""
+    from aos.node import gql
+
+    return gql
 
 
 def _node(request: Request) -> Node:
@@ -33,7 +41,7 @@ def network_info() -> dict[str, Any]:
         "version": 5,
         "release": 1,
         "height": height,
-        "current": gql.block_id(height),
+        "current": _gql().block_id(height),
         "blocks": height + 1,
         "peers": 0,
         "queue_length": 0,
@@ -55,7 +63,7 @@ async def graphql(request: Request) -> Response:
         raise NodeError("GraphQL variables must be a JSON object")
     operation = body.get("operationName")
     result, failed = await run_in_threadpool(
-        gql.execute,
+        _gql().execute,
         node.store,
         body["query"],
         variables,
@@ -101,7 +109,7 @@ async def status(request: Request) -> Response:
     return JSON(
         {
             "block_height": found.block_height,
-            "block_indep_hash": gql.block_id(found.block_height),
+            "block_indep_hash": _gql().block_id(found.block_height),
             "number_of_confirmations": max(current - found.block_height, 0) + 1000,
         }
     )
