@@ -14,7 +14,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 from coincurve import PrivateKey, PublicKey
-from Crypto.Hash import keccak
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -55,6 +54,9 @@ def verify_signature(signature_type: int, signature: bytes, owner: bytes, messag
 
 def keccak256(data: bytes) -> bytes:
     """Ethereum's keccak-256 (not NIST SHA3-256: the padding differs)."""
+    # Imported here: pycryptodome takes ~40 ms to load and only Ethereum keys need it.
+    from Crypto.Hash import keccak
+
     return keccak.new(data=data, digest_bits=256).digest()
 
 
