@@ -177,7 +177,19 @@ def resolve_process(
 
 
 def fetch_prompt(client: AoClient, process: str) -> str | None:
-    """The process's prompt, read with a dry-run Eval so it costs no slot in the log."""
+    """The process's prompt.
+
+    Every stored result carries the prompt as it was after that message, so the latest one
+    is read first: no evaluation, so attaching to a process with a long log is immediate
+    (a dry-run would replay the whole log, and the compute unit then drops that state, so
+    the first Eval would replay it again). A process with no stored result yet is asked
+    with a dry-run Eval, which costs no slot in the log."""
+    try:
+        page = client.results(process, sort="DESC", limit=1)
+    except ClientError:
+        page = None
+    if page is not None and page.edges and page.edges[0].result.prompt:
+        return page.edges[0].result.prompt
     try:
         result = client.dry_eval(process, "")
     except ClientError:
