@@ -15,4 +15,5 @@ def test_bench_verify_prints_replay_verify_and_attach(capsys: pytest.CaptureFixt
     out = capsys.readouterr().out
     assert re.search(r"replay:\s+[\d,]+ msg/s", out), out
     assert re.search(r"verify:\s+[\d,]+ msg/s", out), out
+    assert re.search(r"prompt:\s+[\d.]+ s to the first prompt", out), out
     assert re.search(r"attach:\s+[\d.]+ s", out), out
