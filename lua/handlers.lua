@@ -60,28 +60,23 @@ local function entry(name, pattern, handle, maxRuns)
   return { name = name, pattern = pattern, handle = handle, maxRuns = maxRuns }
 end
 
+-- A known name is updated in place (its position kept); a new one goes to the end.
+local function upsert(caller, ...)
+  local name, pattern, handle, maxRuns = args(...)
+  check(name, pattern, handle, maxRuns, caller)
+  local i = find(name) or #handlers.list + 1
+  handlers.list[i] = entry(name, pattern, handle, maxRuns)
+end
+
 --- Add or update (in place) a handler; returns the length of the list.
 function handlers.add(...)
-  local name, pattern, handle, maxRuns = args(...)
-  check(name, pattern, handle, maxRuns, "add")
-  local i = find(name)
-  if i then
-    handlers.list[i] = entry(name, pattern, handle, maxRuns)
-  else
-    handlers.list[#handlers.list + 1] = entry(name, pattern, handle, maxRuns)
-  end
+  upsert("add", ...)
   return #handlers.list
 end
 
+--- The same as add, without the return value.
 function handlers.append(...)
-  local name, pattern, handle, maxRuns = args(...)
-  check(name, pattern, handle, maxRuns, "append")
-  local i = find(name)
-  if i then
-    handlers.list[i] = entry(name, pattern, handle, maxRuns)
-  else
-    handlers.list[#handlers.list + 1] = entry(name, pattern, handle, maxRuns)
-  end
+  upsert("append", ...)
 end
 
 function handlers.prepend(...)
