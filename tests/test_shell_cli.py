@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import selectors
+import sqlite3
 import subprocess
 import sys
 import time
@@ -163,3 +164,26 @@ def test_debug_traces_every_http_request(home: Path) -> None:
     assert result.returncode == 0
     assert "[http] POST http://aos.local/mu/ -> 202" in result.stderr
     assert "[http] GET http://aos.local/cu/result/" in result.stderr
+
+
+def test_a_node_failure_is_one_line_and_its_log_stays_in_the_data_dir(tmp_path: Path) -> None:
+    # A data directory made by an incompatible build: the user gets one sentence saying
+    # which file and what to do, never the node's traceback.
+    node = tmp_path / "node"
+    node.mkdir()
+    conn = sqlite3.connect(node / "node.sqlite3")
+    conn.execute("CREATE TABLE items (seq INTEGER PRIMARY KEY, id TEXT)")
+    conn.commit()
+    conn.close()
+    bad = run_aos("demo", "--run", "return 1", home=tmp_path)
+    assert bad.returncode == 1
+    assert "Traceback" not in bad.stderr
+    lines = bad.stderr.strip().splitlines()
+    assert len(lines) == 1 and "incompatible build" in lines[0] and "--data-dir" in lines[0]
+
+
+def test_the_embedded_node_logs_to_its_data_dir_not_the_terminal(home: Path) -> None:
+    ok = run_aos("demo", "--run", "return 1", home=home)
+    assert ok.returncode == 0, ok.stderr
+    assert (home / "node" / "node.log").exists()
+    assert "Traceback" not in ok.stderr

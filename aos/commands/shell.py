@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import re
 import sys
 import time
@@ -112,6 +113,7 @@ def open_units(settings: Settings) -> Iterator[tuple[httpx.Client, Units]]:
     from aos.node.embedded import open_embedded  # only the CLI layer touches the node
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    route_node_logs(settings.data_dir, debug=settings.debug)
     with open_embedded(settings.data_dir) as http:
         yield (
             http,
@@ -162,6 +164,24 @@ def dash_ids_as_values(argv: list[str]) -> list[str]:
 
 
 _VALUED = {"--watch", "--module", "--tag-value", "--tag-name", "--wallet", "--run", "--data"}
+
+
+def route_node_logs(data_dir: Path, *, debug: bool) -> None:
+    """Where the embedded node's log goes: `node.log` in its data directory, or stderr too
+    with --debug. Without this, Python's last-resort handler would print the node's
+    warnings and tracebacks into the user's terminal; the user already gets each failure
+    as one clear line from the client."""
+    logger = logging.getLogger("aos.node")
+    if any(getattr(h, "_aos_node_log", False) for h in logger.handlers):
+        return
+    handler: logging.Handler = logging.FileHandler(data_dir / "node.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler._aos_node_log = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    if debug:
+        logger.addHandler(logging.StreamHandler())
+    logger.setLevel(logging.DEBUG if debug else logging.INFO)
+    logger.propagate = False
 
 
 def main(argv: list[str]) -> int:

@@ -170,6 +170,28 @@ class Tx:
         return cur.rowcount == 1
 
 
+def _columns(conn: sqlite3.Connection) -> dict[str, set[str]]:
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return {t: {r[1] for r in conn.execute(f"PRAGMA table_info({t})")} for t in tables}
+
+
+def _missing_columns(conn: sqlite3.Connection) -> list[str]:
+    """`table.column` names the schema has and the open database lacks."""
+    expected = sqlite3.connect(":memory:")
+    try:
+        expected.executescript(SCHEMA)
+        want = _columns(expected)
+    finally:
+        expected.close()
+    have = _columns(conn)
+    return sorted(
+        f"{table}.{column}"
+        for table, columns in want.items()
+        if table in have  # a missing table is simply created
+        for column in columns - have[table]
+    )
+
+
 class Store:
     """The SQLite log of one data directory. Thread-safe; several OS processes may share it."""
 
@@ -236,10 +258,18 @@ class Store:
                     f"{self.path} has schema version {version}, newer than this aos "
                     f"({SCHEMA_VERSION}); upgrade aos or use another --data-dir"
                 )
+            missing = _missing_columns(tx.conn)
+            if missing:
+                raise StoreError(
+                    f"{self.path} was made by an incompatible build of aos (missing "
+                    f"{', '.join(missing)}); move it away or use another --data-dir"
+                )
+            # Every statement is CREATE … IF NOT EXISTS, so running them on each open also
+            # adds a table or index that a directory made by an older build lacks.
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    tx.conn.execute(statement)
             if version < SCHEMA_VERSION:
-                for statement in SCHEMA.split(";"):
-                    if statement.strip():
-                        tx.conn.execute(statement)
                 tx.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:

@@ -103,3 +103,25 @@ def test_schema_version_and_newer_database_refused(tmp_path: Path) -> None:
 def test_block_heights_are_stable_and_increasing() -> None:
     assert block_height_at(1_700_000_000_000) == 1_300_000
     assert block_height_at(1_700_000_120_000) == 1_300_001
+
+
+def test_a_directory_missing_an_index_gets_it_when_opened(tmp_path: Path) -> None:
+    Store(tmp_path).close()
+    conn = sqlite3.connect(tmp_path / "node.sqlite3")
+    conn.execute("DROP INDEX items_unindexed")
+    conn.commit()
+    conn.close()
+    Store(tmp_path).close()
+    conn = sqlite3.connect(tmp_path / "node.sqlite3")
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    conn.close()
+    assert "items_unindexed" in names
+
+
+def test_a_directory_from_an_incompatible_build_is_refused_by_name(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "node.sqlite3")
+    conn.execute("CREATE TABLE items (seq INTEGER PRIMARY KEY, id TEXT)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match=r"incompatible build.*items\.tags_indexed.*--data-dir"):
+        Store(tmp_path)
