@@ -155,12 +155,18 @@ function ao.isTrusted(msg)
   return false
 end
 
+-- Every outgoing message and spawn takes the next number: its Reference tag, and (for a
+-- message) its 32-digit Anchor.
+local function next_reference()
+  ao.reference = ao.reference + 1
+  return tostring(ao.reference)
+end
+
 function ao.send(msg)
   if type(msg) ~= "table" then
     error("ao.send: expected a message table, got " .. type(msg), 2)
   end
-  ao.reference = ao.reference + 1
-  local ref = tostring(ao.reference)
+  local ref = next_reference()
   local tags = {
     { name = "Data-Protocol", value = "ao" },
     { name = "Variant", value = "ao.TN.1" },
@@ -201,8 +207,7 @@ function ao.spawn(module, msg)
   if type(msg) ~= "table" then
     error("ao.spawn: expected a message table, got " .. type(msg), 2)
   end
-  ao.reference = ao.reference + 1
-  local ref = tostring(ao.reference)
+  local ref = next_reference()
   local tags = {
     { name = "Data-Protocol", value = "ao" },
     { name = "Variant", value = "ao.TN.1" },
