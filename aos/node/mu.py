@@ -77,6 +77,11 @@ class Messenger:
     def accept(self, raw: bytes) -> Accepted:
         """Verify and schedule a user's item. An item already in the log is acknowledged
         again (idempotent retries), not scheduled twice."""
+        return self.admit(self.check(raw), raw)
+
+    def check(self, raw: bytes) -> DataItem:
+        """Parse and verify a user's item and apply the tag rules; NodeError (4xx) names
+        what is wrong. Needs no store, so HTTP workers run it before forwarding."""
         try:
             item = parse(raw)
         except DataItemError as err:
@@ -88,9 +93,13 @@ class Messenger:
             )
         if not any(n == "Data-Protocol" and v == DATA_PROTOCOL for n, v in item.tags):
             raise NodeError(f"item {item.id}: needs a Data-Protocol tag with value 'ao'")
-        kind = check_schedulable(item)
+        check_schedulable(item)
+        return item
+
+    def admit(self, item: DataItem, raw: bytes) -> Accepted:
+        """Schedule an item that passed `check` (the caller vouches for that)."""
         try:
-            if kind == "Process":
+            if item.tag("Type") == "Process":
                 entry = self.su.spawn(item, raw)
                 process = item.id
             else:

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from aos.errors import AosError, DataItemError, NodeError, StoreError
+from aos.errors import AosError, NodeError, StoreError
 
 log = logging.getLogger("aos.node")
 DEFAULT_MAX_BODY = 10 * 1024 * 1024
@@ -87,16 +87,21 @@ def check_id(value: str, what: str) -> str:
     return value
 
 
-async def on_node_error(request: Request, exc: Exception) -> Response:
+def error_status(exc: AosError) -> int:
+    """The HTTP status of one of our errors: the node's own choice, 400 for a bad item,
+    503 when the store cannot be written (the client may retry)."""
     if isinstance(exc, NodeError):
-        return error(str(exc), exc.status)
-    if isinstance(exc, DataItemError):
-        return error(str(exc), 400)
+        return exc.status
+    if isinstance(exc, StoreError):
+        return 503
+    return 400
+
+
+async def on_node_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, StoreError):
         log.error("store error on %s: %s", request.url.path, exc)
-        return error(str(exc), 503)
     if isinstance(exc, AosError):
-        return error(str(exc), 400)
+        return error(str(exc), error_status(exc))
     return error(str(exc), 500)
 
 
