@@ -71,13 +71,21 @@ def main(argv: list[str]) -> int:
     )
     sys.stdout.flush()
     if args.workers > 1:
+        from aos.node.crank_process import CrankProcess
+        from aos.node.sequencer import ENV_SOCKET, SequencerServer
+
         os.environ["AOS_NODE_DATA_DIR"] = str(data_dir)
         os.environ["AOS_NODE_PUBLIC_URL"] = base
-        # The supervising process takes the crank (it starts before the workers): all
-        # evaluation and pushing happens here, off the workers' event loops, so no worker
-        # is slowed by evaluating what the others admitted.
-        node.start()
+        # Three kinds of process: this one writes every admitted item (the workers hand
+        # checked items to it over a Unix socket, aos.node.sequencer), one evaluates and
+        # pushes (aos.node.crank_process, started before the workers so that it holds the
+        # crank), and the uvicorn workers speak HTTP, parse and verify.
+        sequencer = SequencerServer(node.mu)
+        os.environ[ENV_SOCKET] = sequencer.path
+        sequencer.start()
+        crank = CrankProcess(data_dir, base)
         try:
+            crank.start()
             uvicorn.run(
                 "aos.node.app:app_from_env",
                 factory=True,
@@ -90,6 +98,8 @@ def main(argv: list[str]) -> int:
                 server_header=False,
             )
         finally:
+            crank.stop()
+            sequencer.close()
             node.stop()
         return 0
     uvicorn.run(

@@ -8,6 +8,7 @@ starts the crank thread, so pushes work the same under uvicorn and in-process.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,7 +20,9 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from aos.node import api_cu, api_mu, api_su, gateway
+from aos.node.lifeline import exit_with_parent
 from aos.node.node import DEFAULT_PUBLIC_URL, Node, NodeSettings
+from aos.node.sequencer import SequencerClient, client_from_env
 from aos.node.web import EXCEPTION_HANDLERS
 from aos.protocol import CU_PATH, MU_PATH, SU_PATH
 
@@ -37,6 +40,7 @@ class NodeApp(Starlette):
 
     fast_paths = frozenset({MU_PATH, MU_PATH + "/"})
     node: Node
+    sequencer: SequencerClient | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -45,7 +49,7 @@ class NodeApp(Starlette):
             and scope["path"] in self.fast_paths
             and not scope["query_string"]
         ):
-            await api_mu.fast_post(self.node, scope, receive, send)
+            await api_mu.fast_post(self.node, self.sequencer, scope, receive, send)
             return
         await super().__call__(scope, receive, send)
 
@@ -74,7 +78,7 @@ class PrefixRouter:
         await self.fallback(scope, receive, send)
 
 
-def create_app(data_dir: Path, **settings: Any) -> Starlette:
+def create_app(data_dir: Path, **settings: Any) -> NodeApp:
     """The node over `data_dir`. Settings: see aos.node.node.NodeSettings."""
     node = Node(Path(data_dir), NodeSettings(**settings))
 
@@ -112,14 +116,16 @@ def create_app(data_dir: Path, **settings: Any) -> Starlette:
     return app
 
 
-def app_from_env() -> Starlette:
+def app_from_env() -> NodeApp:
     """Factory for `uvicorn --factory` workers (`aos serve --workers N`): the data directory
-    and public URL come from AOS_NODE_DATA_DIR and AOS_NODE_PUBLIC_URL."""
-    import os
-
+    and public URL come from AOS_NODE_DATA_DIR and AOS_NODE_PUBLIC_URL, the supervisor's
+    scheduling socket from AOS_NODE_SEQUENCER. The worker ends when the supervisor does."""
     data_dir = os.environ.get("AOS_NODE_DATA_DIR")
     if not data_dir:
         raise RuntimeError("AOS_NODE_DATA_DIR is not set")
-    return create_app(
+    app = create_app(
         Path(data_dir), public_url=os.environ.get("AOS_NODE_PUBLIC_URL", DEFAULT_PUBLIC_URL)
     )
+    app.sequencer = client_from_env()
+    exit_with_parent(os.getppid())
+    return app

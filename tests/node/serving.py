@@ -22,8 +22,9 @@ def free_port() -> int:
 class Served:
     """`aos serve` over `data_dir` on `port`; start/kill/stop as the test needs."""
 
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+    def __init__(self, data_dir: Path, port: int | None = None, workers: int = 1) -> None:
         self.data_dir = data_dir
+        self.workers = workers
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -43,6 +44,8 @@ class Served:
                     str(self.port),
                     "--data-dir",
                     str(self.data_dir),
+                    "--workers",
+                    str(self.workers),
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -64,6 +67,19 @@ class Served:
             self.proc.kill()  # SIGKILL: no shutdown code runs
             self.proc.wait(10)
             self.proc = None
+            self.wait_port_closed()
+
+    def wait_port_closed(self, timeout: float = 15) -> None:
+        """Until nothing listens on the port (under --workers N the children of a killed
+        supervisor notice it and end themselves)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+            except OSError:
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"something still listens on port {self.port} after the kill")
 
     def stop(self) -> None:
         if self.proc is not None:

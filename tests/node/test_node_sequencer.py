@@ -1,0 +1,114 @@
+"""The sequencer: HTTP workers hand checked items to the one writing process over a socket."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from aos.dataitem import DataItem, create
+from aos.errors import NodeError
+from aos.node.node import Node
+from aos.node.sequencer import SequencerClient, SequencerServer
+from aos.node.store import Store
+from aos.protocol import AOS_MODULE_ID
+from aos.wallet import Ed25519Signer
+from tests.node.conftest import ao_tags
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[Node, SequencerServer]]:
+    node = Node(tmp_path / "node")
+    server = SequencerServer(node.mu)
+    server.start()
+    try:
+        yield node, server
+    finally:
+        server.close()
+        node.stop()
+
+
+def spawn_item(node: Node, signer: Ed25519Signer) -> DataItem:
+    tags = [("Module", AOS_MODULE_ID), ("Scheduler", node.su.address)]
+    return create(signer=signer, data=" ", tags=ao_tags("Process", tags))
+
+
+def message_item(signer: Ed25519Signer, pid: str, i: int) -> DataItem:
+    return create(signer=signer, data=str(i), target=pid, tags=ao_tags("Message", [("N", str(i))]))
+
+
+def admit_all(path: str, raws: list[bytes]) -> list[tuple[int, dict[str, str]]]:
+    async def run() -> list[tuple[int, bytes]]:
+        client = SequencerClient(path)
+        return list(await asyncio.gather(*(client.admit(raw) for raw in raws)))
+
+    return [(status, json.loads(body)) for status, body in asyncio.run(run())]
+
+
+def test_pipelined_items_are_scheduled_in_one_order(
+    served: tuple[Node, SequencerServer],
+) -> None:
+    node, server = served
+    signer = Ed25519Signer.generate()
+    spawn = spawn_item(node, signer)
+    assert admit_all(server.path, [spawn.to_bytes()]) == [
+        (202, {"message": "Processing DataItem", "id": spawn.id})
+    ]
+    items = [message_item(signer, spawn.id, i) for i in range(200)]
+    answers = admit_all(server.path, [item.to_bytes() for item in items])
+    assert answers == [(202, {"message": "Processing DataItem", "id": i.id}) for i in items]
+    entries = Store(node.data_dir).entries(spawn.id, 0, None, 1000)
+    assert [e.nonce for e in entries] == list(range(1, 201))
+    assert {e.message_id for e in entries} == {i.id for i in items}
+
+
+def test_duplicates_are_acknowledged_again_and_errors_keep_their_status(
+    served: tuple[Node, SequencerServer],
+) -> None:
+    node, server = served
+    signer = Ed25519Signer.generate()
+    spawn = spawn_item(node, signer)
+    item = message_item(signer, spawn.id, 1)
+    stray = message_item(signer, "x" * 43, 2)  # no such process on this node
+    answers = admit_all(
+        server.path, [spawn.to_bytes(), item.to_bytes(), item.to_bytes(), stray.to_bytes()]
+    )
+    assert [status for status, _ in answers] == [202, 202, 202, 404]
+    assert answers[2][1]["id"] == item.id
+    assert "is not on this node" in answers[3][1]["error"]
+    assert len(Store(node.data_dir).entries(spawn.id, -1, None, 10)) == 2
+
+
+def test_a_missing_scheduling_process_is_a_503_not_a_hang(tmp_path: Path) -> None:
+    path = str(tmp_path / "nobody-listens")
+
+    async def run() -> None:
+        await SequencerClient(path).admit(b"item")
+
+    with pytest.raises(NodeError) as err:
+        asyncio.run(run())
+    assert err.value.status == 503 and "restart `aos serve`" in str(err.value)
+
+
+def test_requests_in_flight_fail_with_503_when_the_supervisor_goes(tmp_path: Path) -> None:
+    sock_dir = tmp_path / "s"
+    sock_dir.mkdir()
+    path = str(sock_dir / "s")
+
+    async def run() -> None:
+        # A server that takes the request and closes the connection without answering.
+        async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.read(12)
+            writer.close()
+
+        server = await asyncio.start_unix_server(hang_up, path)
+        async with server:
+            await SequencerClient(path).admit(os.urandom(64))
+
+    with pytest.raises(NodeError) as err:
+        asyncio.run(run())
+    assert err.value.status == 503 and "went away" in str(err.value)
