@@ -40,12 +40,16 @@ class Crank:
         mu: Messenger | None = None,
         scan_interval: float = 1.0,
         poll_interval: float = 0.02,
+        batch_interval: float = 0.005,
     ) -> None:
         self.store = store
         self.cu = cu
         self.mu = mu
         self.scan_interval = scan_interval
         self.poll_interval = poll_interval
+        self.batch_interval = batch_interval
+        # When each process may be evaluated again (see _next).
+        self._ready_at: dict[str, float] = {}
         self._queue: dict[str, None] = {}  # insertion-ordered set
         self._cond = threading.Condition()
         self._busy = False
@@ -158,9 +162,17 @@ class Crank:
         while not self._stop:
             now = time.monotonic()
             if self.leader and self._queue:
-                pid = next(iter(self._queue))
-                del self._queue[pid]
-                return pid
+                # A process evaluated less than batch_interval ago waits for the rest of it:
+                # under a stream of messages each evaluation then takes a batch (one results
+                # transaction, one GIL hand-off) instead of one message; a message after a
+                # quiet spell is evaluated at once.
+                ready = min(self._queue, key=lambda p: self._ready_at.get(p, 0.0))
+                ready_at = self._ready_at.get(ready, 0.0)
+                if ready_at <= now:
+                    del self._queue[ready]
+                    return ready
+                self._cond.wait(ready_at - now)
+                continue
             if not self.leader:
                 self._queue.clear()  # the leader does this work
                 self._cond.notify_all()
@@ -182,6 +194,7 @@ class Crank:
             try:
                 if pid is not None:
                     self.run_once(pid)
+                    self._ready_at[pid] = time.monotonic() + self.batch_interval
                 elif self._try_lead():
                     now = time.monotonic()
                     if now >= self._last_scan + self.scan_interval:
