@@ -15,6 +15,7 @@ from typing import Any
 from graphql import GraphQLSchema, build_schema, graphql_sync
 
 from aos.errors import NodeError
+from aos.node.schema import ROLE_OWNER, ROLE_TARGET
 from aos.node.store import Item, Store
 from aos.node.su import block_height_at, block_timestamp, now_ms
 
@@ -120,10 +121,13 @@ class Resolvers:
         if args.get("ids"):
             within("id", list(args["ids"]))
         owners = [o for o in args.get("owners") or [] if o]  # aos passes ["<addr>", ""]
-        if owners:
-            within("owner", owners)
-        if args.get("recipients"):
-            within("target", list(args["recipients"]))
+        for role, values in ((ROLE_OWNER, owners), (ROLE_TARGET, args.get("recipients") or [])):
+            if values:
+                where.append(
+                    f"seq IN (SELECT seq FROM item_refs WHERE role = {role} AND value IN"
+                    f" ({','.join('?' * len(values))}))"
+                )
+                params.extend(values)
         for f in args.get("tags") or []:
             values = list(f["values"])
             negate = "NOT " if f.get("op") == "NEQ" else ""
@@ -185,7 +189,7 @@ def execute(
     store: Store, query: str, variables: dict[str, Any] | None, operation: str | None
 ) -> tuple[dict[str, Any], bool]:
     """Run a GraphQL request; returns (response body, whether it had errors)."""
-    store.index_pending()  # messages' tags are indexed lazily; make the answer complete
+    store.index_pending()  # messages are indexed lazily; make the answer complete
     result = graphql_sync(
         SCHEMA,
         query,

@@ -18,6 +18,7 @@ from aos.node.cu import ComputeUnit
 from aos.node.evaluator import MODULE_OWNER, ProcessInfo, Runtime
 from aos.node.keys import load_node_keys
 from aos.node.mu import Messenger
+from aos.node.schema import ROLE_OWNER
 from aos.node.store import NewItem, Store
 from aos.node.su import Scheduler, block_height_at, index_item, now_ms
 from aos.protocol import AOS_MODULE_ID, DATA_PROTOCOL, MODULE_TAGS, SU_PATH, VARIANT
@@ -102,8 +103,11 @@ class Node:
                     block_height_at(now_ms()),
                 )
         url = self.settings.public_url.rstrip("/") + SU_PATH
+        # Locations are indexed when stored (not lazily, like messages), so no
+        # index_pending is needed before this query.
         current = self.store.query_items(
-            "owner = ? AND seq IN (SELECT seq FROM item_tags WHERE name = 'Type'"
+            f"seq IN (SELECT seq FROM item_refs WHERE role = {ROLE_OWNER} AND value = ?)"
+            " AND seq IN (SELECT seq FROM item_tags WHERE name = 'Type'"
             " AND value = 'Scheduler-Location')",
             (self.su.address,),
             "seq DESC",

@@ -39,7 +39,14 @@ from aos.node.records import (
     now_ms,
     result_from_row,
 )
-from aos.node.schema import DB_NAME, SCHEMA, SCHEMA_VERSION
+from aos.node.schema import (
+    DB_NAME,
+    OLD_INDEXES,
+    ROLE_OWNER,
+    ROLE_TARGET,
+    SCHEMA,
+    SCHEMA_VERSION,
+)
 
 __all__ = [
     "DB_NAME",
@@ -55,6 +62,9 @@ __all__ = [
     "Tx",
     "now_ms",
 ]
+
+
+_MARK = "indexed_seq"  # meta key: items up to this seq are in item_tags and item_refs
 
 
 class Tx:
@@ -87,9 +97,10 @@ class Tx:
     def put_item(self, item: NewItem, block_height: int, index_tags: bool = True) -> bool:
         """Store an item; False if it was already there (same id).
 
-        The tag index costs one B-tree page per tag and commit, which is most of a
-        message's write; with `index_tags=False` (scheduled messages) the tags are indexed
-        later in batches (Store.index_pending), always before a GraphQL query runs."""
+        Indexing an item's tags and its owner and target costs a B-tree page each per
+        commit, which would be a third of a message's write; with `index_tags=False`
+        (scheduled messages) Store.index_pending does it later in batches, always before
+        a GraphQL query runs. Spawns and uploads are indexed at once."""
         cur = self.conn.execute(
             "INSERT OR IGNORE INTO items (id, signature_type, signature, owner, owner_key, target,"
             " anchor, tags, data, raw, created_at, block_height, tags_indexed)"
@@ -114,11 +125,19 @@ class Tx:
             return False
         if index_tags:
             seq = cur.lastrowid
-            self.conn.executemany(
-                "INSERT INTO item_tags (seq, name, value) VALUES (?,?,?)",
-                [(seq, t["name"], t["value"]) for t in item.tags],
-            )
+            assert seq is not None  # an insert that added a row has its rowid
+            self.index_rows([(seq, item.owner, item.target, item.tags)])
         return True
+
+    def index_rows(self, rows: Sequence[tuple[int, str, str | None, list[dict[str, str]]]]) -> None:
+        """Write the GraphQL index entries of items given as (seq, owner, target, tags)."""
+        self.conn.executemany(
+            "INSERT INTO item_tags (seq, name, value) VALUES (?,?,?)",
+            [(seq, t["name"], t["value"]) for seq, _, _, tags in rows for t in tags],
+        )
+        refs = [(seq, ROLE_OWNER, owner) for seq, owner, _, _ in rows]
+        refs += [(seq, ROLE_TARGET, target) for seq, _, target, _ in rows if target]
+        self.conn.executemany("INSERT INTO item_refs (seq, role, value) VALUES (?,?,?)", refs)
 
     def create_process(self, process: str, owner: str, module: str, scheduler: str) -> None:
         self.conn.execute(
@@ -190,6 +209,18 @@ def _missing_columns(conn: sqlite3.Connection) -> list[str]:
         if table in have  # a missing table is simply created
         for column in columns - have[table]
     )
+
+
+def _upgrade_from_1(conn: sqlite3.Connection) -> None:
+    """Version 1 indexed owner and target in items' own indexes: copy them into item_refs
+    for the items already indexed (index_pending does the others), drop what v2 lacks."""
+    for role, column in ((ROLE_OWNER, "owner"), (ROLE_TARGET, "target")):
+        conn.execute(
+            f"INSERT INTO item_refs (seq, role, value) SELECT seq, {role}, {column} FROM items"
+            f" WHERE tags_indexed = 1 AND {column} IS NOT NULL"
+        )
+    for name in OLD_INDEXES:
+        conn.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 class Store:
@@ -264,11 +295,13 @@ class Store:
                     f"{self.path} was made by an incompatible build of aos (missing "
                     f"{', '.join(missing)}); move it away or use another --data-dir"
                 )
-            # Every statement is CREATE … IF NOT EXISTS, so running them on each open also
-            # adds a table or index that a directory made by an older build lacks.
+            # Every statement is CREATE … IF NOT EXISTS (or INSERT OR IGNORE), so running
+            # them on each open also adds a table or index that an older build lacks.
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     tx.conn.execute(statement)
+            if version == 1:
+                _upgrade_from_1(tx.conn)
             if version < SCHEMA_VERSION:
                 tx.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -330,27 +363,31 @@ class Store:
 
     # -- items ---------------------------------------------------------------------------
     def index_pending(self, batch: int = 5000) -> int:
-        """Index the tags of items stored with index_tags=False; returns how many."""
-        done = 0
-        pending = "SELECT 1 FROM items INDEXED BY items_unindexed WHERE tags_indexed = 0 LIMIT 1"
-        if self._one(pending) is None:
+        """Index the items stored with index_tags=False; returns how many.
+
+        `meta.indexed_seq` marks how far this has run: every item up to it is indexed,
+        and those after it whose `tags_indexed` is 1 were indexed when stored."""
+        row = self._one(
+            "SELECT (SELECT max(seq) FROM items), (SELECT value FROM meta WHERE key = ?)",
+            (_MARK,),
+        )
+        if row is None or row[0] is None or row[0] <= (row[1] or 0):
             return 0  # the usual case: no write lock taken
+        done = 0
         while True:
             with self.write() as tx:
+                mark = tx.one("SELECT value FROM meta WHERE key = ?", (_MARK,))[0]
                 rows = tx.conn.execute(
-                    "SELECT seq, tags FROM items WHERE tags_indexed = 0 ORDER BY seq LIMIT ?",
-                    (batch,),
+                    "SELECT seq, owner, target, tags, tags_indexed FROM items WHERE seq > ?"
+                    " ORDER BY seq LIMIT ?",
+                    (mark, batch),
                 ).fetchall()
                 if not rows:
                     return done
-                tx.conn.executemany(
-                    "INSERT INTO item_tags (seq, name, value) VALUES (?,?,?)",
-                    [(seq, t["name"], t["value"]) for seq, tags in rows for t in json.loads(tags)],
-                )
-                tx.conn.executemany(
-                    "UPDATE items SET tags_indexed = 1 WHERE seq = ?", [(r[0],) for r in rows]
-                )
-            done += len(rows)
+                pending = [(r[0], r[1], r[2], json.loads(r[3])) for r in rows if not r[4]]
+                tx.index_rows(pending)
+                tx.conn.execute("UPDATE meta SET value = ? WHERE key = ?", (rows[-1][0], _MARK))
+            done += len(pending)
 
     def item(self, item_id: str) -> Item | None:
         found = self._one(f"SELECT {ITEM_COLS} FROM items WHERE id = ?", (item_id,))
@@ -405,14 +442,29 @@ class Store:
     def entries_by_time(
         self, process: str, after_ts: int | None, to_ts: int | None, limit: int
     ) -> list[Entry]:
-        low = -1 if after_ts is None else after_ts
-        high = (1 << 62) if to_ts is None else to_ts
-        rows = self._rows(
-            f"SELECT {ENTRY_COLS} FROM schedule WHERE process = ? AND timestamp > ?"
-            " AND timestamp <= ? ORDER BY nonce LIMIT ?",
-            (process, low, high, limit),
-        )
-        return [entry_from_row(r) for r in rows]
+        """Slots with after_ts < timestamp <= to_ts, in order (found by nonce: the
+        scheduler makes timestamps strictly increase with it)."""
+        after = -1 if after_ts is None else self._last_nonce_at(process, after_ts)
+        upper = None if to_ts is None else self._last_nonce_at(process, to_ts)
+        if upper is not None and upper <= after:
+            return []
+        return self.entries(process, after, upper, limit)
+
+    def _last_nonce_at(self, process: str, ts: int) -> int:
+        """The highest nonce whose timestamp is <= ts (-1 if none): a bisection of
+        point lookups on the primary key, so no per-message time index is needed."""
+        head = self._one("SELECT head_nonce FROM processes WHERE id = ?", (process,))
+        lo, hi = 0, (-1 if head is None else head[0]) + 1  # first nonce with time > ts
+        while lo < hi:
+            mid = (lo + hi) // 2
+            row = self._one(
+                "SELECT timestamp FROM schedule WHERE process = ? AND nonce = ?", (process, mid)
+            )
+            if row is None or row[0] > ts:
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo - 1
 
     def entries_with_items(
         self, process: str, after_nonce: int, to_nonce: int | None, limit: int

@@ -108,14 +108,14 @@ def test_block_heights_are_stable_and_increasing() -> None:
 def test_a_directory_missing_an_index_gets_it_when_opened(tmp_path: Path) -> None:
     Store(tmp_path).close()
     conn = sqlite3.connect(tmp_path / "node.sqlite3")
-    conn.execute("DROP INDEX items_unindexed")
+    conn.execute("DROP INDEX item_tags_nv")
     conn.commit()
     conn.close()
     Store(tmp_path).close()
     conn = sqlite3.connect(tmp_path / "node.sqlite3")
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     conn.close()
-    assert "items_unindexed" in names
+    assert "item_tags_nv" in names
 
 
 def test_a_directory_from_an_incompatible_build_is_refused_by_name(tmp_path: Path) -> None:
@@ -125,3 +125,89 @@ def test_a_directory_from_an_incompatible_build_is_refused_by_name(tmp_path: Pat
     conn.close()
     with pytest.raises(StoreError, match=r"incompatible build.*items\.tags_indexed.*--data-dir"):
         Store(tmp_path)
+
+
+def indexed(store: Store, sql: str, params: tuple[str, ...]) -> set[str]:
+    store.index_pending()
+    return {i.id for i in store.query_items(sql, params, "seq", 10_000)}
+
+
+def test_messages_are_indexed_for_graphql_in_batches_and_spawns_at_once(su: Scheduler) -> None:
+    store, signer = su.store, Ed25519Signer.generate()
+    pid = spawn(su, signer)
+    by_owner = "seq IN (SELECT seq FROM item_refs WHERE role = 1 AND value = ?)"
+    by_target = "seq IN (SELECT seq FROM item_refs WHERE role = 2 AND value = ?)"
+    by_tag = "seq IN (SELECT seq FROM item_tags WHERE name = 'N' AND value = ?)"
+    assert store.query_items(by_owner, (signer.address,), "seq", 10)[0].id == pid  # no batch
+    items = [create(signer=signer, data=str(i), target=pid,
+                    tags=ao_tags("Message", [("N", str(i % 3))])) for i in range(30)]  # fmt: skip
+    for item in items:
+        su.schedule(item, item.to_bytes(), pid)
+    assert store.query_items(by_target, (pid,), "seq", 100) == []  # not indexed yet
+    assert indexed(store, by_target, (pid,)) == {i.id for i in items}
+    assert indexed(store, by_owner, (signer.address,)) == {pid} | {i.id for i in items}
+    assert indexed(store, by_tag, ("1",)) == {i.id for i in items[1::3]}
+    assert store.index_pending() == 0  # nothing twice
+    count = store._one("SELECT count(*) FROM item_tags WHERE name = 'N'")[0]
+    assert count == 30
+
+
+def test_a_version_1_directory_is_upgraded_in_place(tmp_path: Path) -> None:
+    su = Scheduler(Store(tmp_path), Ed25519Signer.generate())
+    signer = Ed25519Signer.generate()
+    pid = spawn(su, signer)
+    items = [create(signer=signer, data=str(i), target=pid,
+                    tags=ao_tags("Message", [("N", str(i))])) for i in range(10)]  # fmt: skip
+    for item in items:
+        su.schedule(item, item.to_bytes(), pid)
+    su.store.close()
+    # What version 1 left: owner and target in indexes of items, no item_refs and no mark,
+    # the first half of the messages indexed by its batch indexer (tags_indexed = 1).
+    conn = sqlite3.connect(tmp_path / "node.sqlite3")
+    conn.executescript(
+        "DROP TABLE item_refs; DROP TABLE meta;"
+        " CREATE INDEX items_unindexed ON items(seq) WHERE tags_indexed = 0;"
+        " CREATE INDEX items_owner ON items(owner, seq);"
+        " CREATE INDEX items_target ON items(target, seq);"
+        " CREATE INDEX schedule_time ON schedule(process, timestamp);"
+        " PRAGMA user_version = 1;"
+    )
+    for item in items[:5]:
+        seq = conn.execute("SELECT seq FROM items WHERE id = ?", (item.id,)).fetchone()[0]
+        conn.executemany("INSERT INTO item_tags (seq, name, value) VALUES (?,?,?)",
+                         [(seq, n, v) for n, v in item.tags])  # fmt: skip
+        conn.execute("UPDATE items SET tags_indexed = 1 WHERE seq = ?", (seq,))
+    conn.commit()
+    conn.close()
+    store = Store(tmp_path)
+    assert store._one("PRAGMA user_version")[0] == SCHEMA_VERSION
+    names = {r[0] for r in store._rows("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert not names & {"items_unindexed", "items_owner", "items_target", "schedule_time"}
+    by_target = "seq IN (SELECT seq FROM item_refs WHERE role = 2 AND value = ?)"
+    assert indexed(store, by_target, (pid,)) == {i.id for i in items}
+    by_n = "seq IN (SELECT seq FROM item_tags WHERE name = 'N')"
+    assert indexed(store, by_n, ()) == {i.id for i in items}
+    assert store._one("SELECT count(*) FROM item_tags WHERE name = 'N'")[0] == 10
+    assert store._one("SELECT count(*) FROM item_refs WHERE role = 2")[0] == 10
+
+
+def test_time_windows_of_a_schedule_are_found_by_bisection(su: Scheduler) -> None:
+    signer = Ed25519Signer.generate()
+    pid = spawn(su, signer)
+    for i in range(20):
+        item = create(signer=signer, data=str(i), target=pid, tags=ao_tags("Message"))
+        su.schedule(item, item.to_bytes(), pid)
+    entries = su.store.entries(pid, -1, None, 100)
+    ts = [e.timestamp for e in entries]
+
+    def window(after: int | None, to: int | None, limit: int = 100) -> list[int]:
+        return [e.nonce for e in su.store.entries_by_time(pid, after, to, limit)]
+
+    assert window(None, None) == list(range(21))
+    assert window(ts[3], ts[7]) == [4, 5, 6, 7]  # from exclusive, to inclusive
+    assert window(ts[3] - 1, ts[3]) == [3]
+    assert window(ts[0] - 1000, ts[0] - 1) == []
+    assert window(ts[-1], None) == []
+    assert window(ts[7], ts[3]) == []
+    assert window(ts[2], None, limit=2) == [3, 4]
+    assert su.store.entries_by_time("x" * 43, None, 5, 10) == []
