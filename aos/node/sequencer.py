@@ -72,6 +72,8 @@ class SequencerServer:
         self._selector = selectors.DefaultSelector()
         self._selector.register(self._listener, selectors.EVENT_READ)
         self._buffers: dict[socket.socket, bytearray] = {}
+        self._chunk = bytearray(1 << 18)
+        self._chunk_view = memoryview(self._chunk)
         self._wakeup_r, self._wakeup_w = socket.socketpair()
         self._selector.register(self._wakeup_r, selectors.EVENT_READ)
         self._closed = False
@@ -117,6 +119,9 @@ class SequencerServer:
             conn, _ = self._listener.accept()
         except OSError:
             return
+        # Blocking: a recv after the selector said "readable" returns at once, and a reply
+        # is written whole (the worker's event loop always reads its replies).
+        conn.setblocking(True)
         self._buffers[conn] = bytearray()
         self._selector.register(conn, selectors.EVENT_READ)
 
@@ -127,30 +132,31 @@ class SequencerServer:
 
     def _read(self, conn: socket.socket) -> None:
         try:
-            data = conn.recv(1 << 20)
+            # Into one reused buffer: `recv(n)` allocates n bytes per call, which for a
+            # large n is an mmap and munmap each time.
+            size = conn.recv_into(self._chunk)
         except OSError:
-            data = b""
-        if not data:
+            size = 0
+        if not size:
             self._drop(conn)  # the worker went away
             return
         buf = self._buffers[conn]
-        buf += data
+        buf += self._chunk_view[:size]
         replies: list[bytes] = []
         offset = 0
-        while len(buf) - offset >= _REQUEST.size:
-            size, request_id = _REQUEST.unpack_from(buf, offset)
-            end = offset + _REQUEST.size + size
-            if len(buf) < end:
-                break
-            status, body = self.handle(bytes(buf[offset + _REQUEST.size : end]))
-            replies.append(_REPLY.pack(len(body), request_id, status) + body)
-            offset = end
+        with memoryview(buf) as view:
+            while len(buf) - offset >= _REQUEST.size:
+                length, request_id = _REQUEST.unpack_from(buf, offset)
+                end = offset + _REQUEST.size + length
+                if len(buf) < end:
+                    break
+                status, body = self.handle(bytes(view[offset + _REQUEST.size : end]))
+                replies.append(_REPLY.pack(len(body), request_id, status) + body)
+                offset = end
         del buf[:offset]
         if replies:
             try:
-                conn.setblocking(True)  # the worker's event loop always reads its replies
                 conn.sendall(b"".join(replies))
-                conn.setblocking(False)
             except OSError as err:
                 log.warning("sequencer connection ended: %s", err)
                 self._drop(conn)
