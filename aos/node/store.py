@@ -64,6 +64,7 @@ __all__ = [
 ]
 
 
+AUTOCHECKPOINT_PAGES = 4000
 _MARK = "indexed_seq"  # meta key: items up to this seq are in item_tags and item_refs
 
 
@@ -235,6 +236,7 @@ class Store:
         self._writer: sqlite3.Connection | None = None
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
+        self.autocheckpoint = AUTOCHECKPOINT_PAGES
         self._migrate()
 
     # -- connections ---------------------------------------------------------------------
@@ -248,14 +250,24 @@ class Store:
             )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            # Checkpoint every ~16 MiB of WAL rather than 4: fewer fsyncs under load.
-            conn.execute("PRAGMA wal_autocheckpoint=4000")
+            # Checkpoint every ~16 MiB of WAL rather than 4: fewer fsyncs under load (0
+            # when an aos.node.checkpointer does it on its own connection).
+            conn.execute(f"PRAGMA wal_autocheckpoint={self.autocheckpoint}")
             conn.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         except sqlite3.Error as err:
             raise StoreError(f"cannot open the node database {self.path}: {err}") from err
         with self._all_lock:
             self._all.append(conn)
         return conn
+
+    def leave_checkpoints(self) -> None:
+        """Never checkpoint in a commit of this store (an aos.node.checkpointer, here or in
+        another process, does it): a checkpoint syncs the WAL, which can take tens of ms,
+        and a writer that waits for it holds up every message behind it."""
+        self.autocheckpoint = 0
+        with self._all_lock:
+            for conn in self._all:
+                conn.execute("PRAGMA wal_autocheckpoint=0")
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
