@@ -344,7 +344,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rounds", type=int, default=200, help="embedded Eval round trips.")
     parser.add_argument("--ed25519", action="store_true", help="sign with Ed25519, not RSA.")
     parser.add_argument("--runs", type=int, default=3, help="throughput runs (median shown).")
-    parser.add_argument("--workers", type=int, default=2, help="`aos serve --workers`.")
+    parser.add_argument("--workers", type=int, default=1, help="`aos serve --workers`.")
     args = parser.parse_args(argv)
 
     rates = []

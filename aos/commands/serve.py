@@ -2,6 +2,11 @@
 
 Prints the URLs to give to clients (MU, CU, SU, gateway) and the aos console command line.
 The data directory defaults to platformdirs' user data dir (`…/aos/node`), or AOS_DATA_DIR.
+
+By default the node runs as three kinds of process: this one writes every admitted item
+(aos.node.sequencer) and checkpoints the WAL off that path (aos.node.checkpointer), one
+evaluates and pushes (aos.node.crank_process), and `--workers` uvicorn workers speak HTTP,
+parse and verify. `--single-process` runs it all in this process (slower, simpler to debug).
 """
 
 from __future__ import annotations
@@ -10,8 +15,13 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from aos.errors import AosError
 from aos.protocol import CU_PATH, DEFAULT_PORT, MU_PATH, SU_PATH
+
+if TYPE_CHECKING:
+    from aos.node.node import Node
 
 
 def default_data_dir() -> Path:
@@ -42,12 +52,19 @@ def main(argv: list[str]) -> int:
         "--workers",
         type=int,
         default=1,
-        help="worker processes sharing the port and the data directory (one of them "
-        "evaluates; more workers admit more messages per second on several cores).",
+        help="HTTP worker processes sharing the port (they parse and verify; this process "
+        "schedules and one more evaluates). One suits two cores; add them on more.",
+    )
+    parser.add_argument(
+        "--single-process",
+        action="store_true",
+        help="run the whole node in this one process (slower; simpler to debug).",
     )
     args = parser.parse_args(argv)
-
-    import uvicorn
+    if args.workers < 1:
+        raise AosError(f"--workers must be at least 1, got {args.workers}")
+    if args.single_process and args.workers != 1:
+        raise AosError("--single-process runs no workers; leave out --workers")
 
     from aos.node.app import create_app
 
@@ -70,45 +87,54 @@ def main(argv: list[str]) -> int:
         f"--tag-name Authority --tag-value {node.wallet.address}"
     )
     sys.stdout.flush()
-    if args.workers > 1:
-        from aos.node.crank_process import CrankProcess
-        from aos.node.sequencer import ENV_SOCKET, SequencerServer
+    server = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": args.log_level,
+        "access_log": False,
+        "proxy_headers": False,
+        "server_header": False,
+    }
+    if args.single_process:
+        import uvicorn
 
-        os.environ["AOS_NODE_DATA_DIR"] = str(data_dir)
-        os.environ["AOS_NODE_PUBLIC_URL"] = base
-        # Three kinds of process: this one writes every admitted item (the workers hand
-        # checked items to it over a Unix socket, aos.node.sequencer), one evaluates and
-        # pushes (aos.node.crank_process, started before the workers so that it holds the
-        # crank), and the uvicorn workers speak HTTP, parse and verify.
-        sequencer = SequencerServer(node.mu)
-        os.environ[ENV_SOCKET] = sequencer.path
-        sequencer.start()
-        crank = CrankProcess(data_dir, base)
-        try:
-            crank.start()
-            uvicorn.run(
-                "aos.node.app:app_from_env",
-                factory=True,
-                workers=args.workers,
-                host=args.host,
-                port=args.port,
-                log_level=args.log_level,
-                access_log=False,
-                proxy_headers=False,
-                server_header=False,
-            )
-        finally:
-            crank.stop()
-            sequencer.close()
-            node.stop()
-        return 0
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        access_log=False,
-        proxy_headers=False,
-        server_header=False,
-    )
+        uvicorn.run(app, **server)
+    else:
+        serve_with_workers(app.state.node, data_dir, base, args.workers, server)
     return 0
+
+
+def serve_with_workers(
+    node: Node, data_dir: Path, base: str, workers: int, server: dict[str, Any]
+) -> None:
+    """This process schedules; one child evaluates; `workers` children speak HTTP."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from aos.node.checkpointer import Checkpointer
+    from aos.node.crank_process import CrankProcess
+    from aos.node.sequencer import ENV_SOCKET, SequencerServer
+
+    os.environ["AOS_NODE_DATA_DIR"] = str(data_dir)
+    os.environ["AOS_NODE_PUBLIC_URL"] = base
+    sequencer = SequencerServer(node.mu)
+    os.environ[ENV_SOCKET] = sequencer.path
+    crank = CrankProcess(data_dir, base)
+    node.mu.wake = crank.wake
+    node.store.leave_checkpoints()  # the crank process leaves them too
+    checkpointer = Checkpointer(node.store)
+    sequencer.start()
+    checkpointer.start()
+    try:
+        crank.start()  # before the workers, so that it is the one holding the crank
+        config = uvicorn.Config(
+            "aos.node.app:app_from_env", factory=True, workers=workers, **server
+        )
+        # uvicorn.run keeps a single worker in this process; the supervisor is used
+        # directly so that even one worker is its own process.
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+    finally:
+        crank.stop()
+        sequencer.close()
+        checkpointer.stop()
+        node.stop()

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -22,9 +23,9 @@ def free_port() -> int:
 class Served:
     """`aos serve` over `data_dir` on `port`; start/kill/stop as the test needs."""
 
-    def __init__(self, data_dir: Path, port: int | None = None, workers: int = 1) -> None:
+    def __init__(self, data_dir: Path, port: int | None = None, args: Sequence[str] = ()) -> None:
         self.data_dir = data_dir
-        self.workers = workers
+        self.args = list(args)
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -44,8 +45,7 @@ class Served:
                     str(self.port),
                     "--data-dir",
                     str(self.data_dir),
-                    "--workers",
-                    str(self.workers),
+                    *self.args,
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -77,11 +77,11 @@ def check_result_chain(store: Store, pid: str) -> None:
 
 @pytest.mark.slow
 @pytest.mark.e2e
-@pytest.mark.parametrize("workers", [1, 2])
-def test_sigkill_halfway_loses_nothing_acknowledged(node_dir: Path, workers: int) -> None:
-    """With --workers 2 only the supervisor (the one writer) is killed; its workers and
+@pytest.mark.parametrize("mode", [["--workers", "2"], ["--single-process"]])
+def test_sigkill_halfway_loses_nothing_acknowledged(node_dir: Path, mode: list[str]) -> None:
+    """With workers only the supervisor (the one writer) is killed; its workers and
     evaluating process must end by themselves so that the restart can take the port."""
-    served = Served(node_dir, workers=workers)
+    served = Served(node_dir, args=mode)
     served.start()
     signer = Ed25519Signer.generate()
     try:

@@ -89,3 +89,23 @@ def test_embedded_client_is_shared_safely_between_threads(ao: Ao) -> None:
     t.join()
     assert not errors
     assert [ao.result(pid, m)["Output"]["data"] for m in ids] == [str(i) for i in range(20)]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--workers", "0"], "--workers must be at least 1, got 0"),
+        (["--single-process", "--workers", "2"], "--single-process runs no workers"),
+    ],
+)
+def test_serve_refuses_bad_worker_options_before_opening_anything(
+    tmp_path: Path, argv: list[str], message: str
+) -> None:
+    data_dir = tmp_path / "never-made"
+    result = subprocess.run(
+        [sys.executable, "-m", "aos", "serve", "--data-dir", str(data_dir), *argv],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert not data_dir.exists()
