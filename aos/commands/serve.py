@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,19 @@ def default_data_dir() -> Path:
 
 def urls(base: str) -> dict[str, str]:
     return {"mu": base + MU_PATH, "cu": base + CU_PATH, "su": base + SU_PATH, "gateway": base}
+
+
+def check_port(host: str, port: int) -> None:
+    """AosError naming the address if nothing can listen there (before anything starts)."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+            probe.bind((host, port))
+    except OSError as err:
+        raise AosError(
+            f"cannot listen on {host}:{port}: {err.strerror or err}; another server (an "
+            "aos serve?) may have it: stop it or pass another --port"
+        ) from None
 
 
 def main(argv: list[str]) -> int:
@@ -65,6 +79,7 @@ def main(argv: list[str]) -> int:
         raise AosError(f"--workers must be at least 1, got {args.workers}")
     if args.single_process and args.workers != 1:
         raise AosError("--single-process runs no workers; leave out --workers")
+    check_port(args.host, args.port)
 
     from aos.node.app import create_app
 

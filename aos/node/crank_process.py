@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from multiprocessing.connection import Connection
@@ -50,6 +51,8 @@ def _run(
 ) -> None:
     from aos.node.node import Node, NodeSettings
 
+    # Ctrl-C reaches the whole process group; the supervisor decides when this stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     node = Node(Path(data_dir), NodeSettings(public_url=public_url))
     node.store.leave_checkpoints()  # the supervisor's checkpointer does them
     node.crank.batch_interval = BATCH_INTERVAL

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -109,3 +112,43 @@ def test_serve_refuses_bad_worker_options_before_opening_anything(
     assert result.returncode == 1
     assert message in result.stderr and "Traceback" not in result.stderr
     assert not data_dir.exists()
+
+
+def test_serve_on_a_taken_port_says_so_in_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "aos", "serve", "--port", str(port),
+             "--data-dir", str(tmp_path / "node")],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "--port" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.e2e
+def test_ctrl_c_stops_every_process_of_aos_serve_without_a_traceback(node_dir: Path) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aos", "serve", "--port", str(port), "--data-dir", str(node_dir)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        for _ in range(400):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/info", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0
+    assert "Traceback" not in out and "KeyboardInterrupt" not in out
+    with pytest.raises(OSError):  # nothing listens any more: the workers are gone too
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
