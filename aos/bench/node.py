@@ -354,7 +354,7 @@ def main(argv: list[str]) -> int:
         ok = t["counted"] == args.messages and t["errors"] == 0
         print(
             f"run {run + 1}: {t['messages']} {t['signature']} messages from {t['clients']} clients"
-            f" to {t['workers']} workers:"
+            f" to {t['workers']} worker{'s' if t['workers'] != 1 else ''}:"
             f" posted in {t['posted_s']} s, all evaluated in {t['evaluated_s']} s ->"
             f" {t['rate']:.0f} msg/s (counted {t['counted']}{'' if ok else ' MISMATCH'},"
             f" errors {t['errors']})"
