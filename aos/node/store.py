@@ -8,6 +8,8 @@ global order. Inside one OS process a lock serialises writers first (datasette's
 single-writer idea), so threads never spin in SQLite's busy handler against each other.
 
 Reads use one connection per thread. Everything returned is a dataclass, never a row.
+The statements of a write transaction are in aos.node.tx, the schema in aos.node.schema and
+its upgrades in aos.node.migrate.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from aos.errors import StoreError
+from aos.node.migrate import migrate
 from aos.node.records import (
     ENTRY_COLS,
     HEAD_SQL,
@@ -39,14 +42,8 @@ from aos.node.records import (
     now_ms,
     result_from_row,
 )
-from aos.node.schema import (
-    DB_NAME,
-    OLD_INDEXES,
-    ROLE_OWNER,
-    ROLE_TARGET,
-    SCHEMA,
-    SCHEMA_VERSION,
-)
+from aos.node.schema import DB_NAME, SCHEMA_VERSION
+from aos.node.tx import Tx
 
 __all__ = [
     "DB_NAME",
@@ -66,162 +63,6 @@ __all__ = [
 
 AUTOCHECKPOINT_PAGES = 4000
 _MARK = "indexed_seq"  # meta key: items up to this seq are in item_tags and item_refs
-
-
-class Tx:
-    """The write side of one `BEGIN IMMEDIATE` transaction (see Store.write)."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    def one(self, sql: str, params: Sequence[Any]) -> Any:
-        """One row, the cursor closed at once (see Store._rows)."""
-        cur = self.conn.execute(sql, params)
-        try:
-            return cur.fetchone()
-        finally:
-            cur.close()
-
-    def head(self, process: str) -> ProcessRow | None:
-        row = self.one(HEAD_SQL, (process,))
-        if row is None:
-            return None
-        return ProcessRow(row[0], row[1], row[2], row[3], Head(*row[4:9]))
-
-    def is_scheduled(self, process: str, message_id: str) -> Entry | None:
-        row = self.one(
-            f"SELECT {ENTRY_COLS} FROM schedule WHERE process = ? AND message_id = ?",
-            (process, message_id),
-        )
-        return None if row is None else entry_from_row(row)
-
-    def put_item(self, item: NewItem, block_height: int, index_tags: bool = True) -> bool:
-        """Store an item; False if it was already there (same id).
-
-        Indexing an item's tags and its owner and target costs a B-tree page each per
-        commit, which would be a third of a message's write; with `index_tags=False`
-        (scheduled messages) Store.index_pending does it later in batches, always before
-        a GraphQL query runs. Spawns and uploads are indexed at once."""
-        cur = self.conn.execute(
-            "INSERT OR IGNORE INTO items (id, signature_type, signature, owner, owner_key, target,"
-            " anchor, tags, data, raw, created_at, block_height, tags_indexed)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                item.id,
-                item.signature_type,
-                item.signature,
-                item.owner,
-                item.owner_key,
-                item.target,
-                item.anchor,
-                json.dumps(item.tags),
-                item.data,
-                item.raw,
-                now_ms(),
-                block_height,
-                int(index_tags),
-            ),
-        )
-        if cur.rowcount == 0:
-            return False
-        if index_tags:
-            seq = cur.lastrowid
-            assert seq is not None  # an insert that added a row has its rowid
-            self.index_rows([(seq, item.owner, item.target, item.tags)])
-        return True
-
-    def index_rows(self, rows: Sequence[tuple[int, str, str | None, list[dict[str, str]]]]) -> None:
-        """Write the GraphQL index entries of items given as (seq, owner, target, tags)."""
-        self.conn.executemany(
-            "INSERT INTO item_tags (seq, name, value) VALUES (?,?,?)",
-            [(seq, t["name"], t["value"]) for seq, _, _, tags in rows for t in tags],
-        )
-        refs = [(seq, ROLE_OWNER, owner) for seq, owner, _, _ in rows]
-        refs += [(seq, ROLE_TARGET, target) for seq, _, target, _ in rows if target]
-        self.conn.executemany("INSERT INTO item_refs (seq, role, value) VALUES (?,?,?)", refs)
-
-    def create_process(self, process: str, owner: str, module: str, scheduler: str) -> None:
-        self.conn.execute(
-            "INSERT INTO processes (id, owner, module, scheduler, head_nonce, head_timestamp,"
-            " head_block_height, head_hash_chain, head_assignment_id)"
-            " VALUES (?,?,?,?,-1,0,0,'','')",
-            (process, owner, module, scheduler),
-        )
-
-    def append(self, entry: Entry, assignment_raw: bytes) -> None:
-        """Add a slot and move the process head to it (the caller derived it from the head)."""
-        self.conn.execute(
-            f"INSERT INTO schedule ({ENTRY_COLS}, assignment_raw) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (
-                entry.process,
-                entry.nonce,
-                entry.timestamp,
-                entry.block_height,
-                entry.epoch,
-                entry.hash_chain,
-                entry.assignment_id,
-                entry.message_id,
-                int(entry.assigned),
-                assignment_raw,
-            ),
-        )
-        cur = self.conn.execute(
-            "UPDATE processes SET head_nonce = ?, head_timestamp = ?, head_block_height = ?,"
-            " head_hash_chain = ?, head_assignment_id = ? WHERE id = ? AND head_nonce = ?",
-            (
-                entry.nonce,
-                entry.timestamp,
-                entry.block_height,
-                entry.hash_chain,
-                entry.assignment_id,
-                entry.process,
-                entry.nonce - 1,
-            ),
-        )
-        if cur.rowcount != 1:
-            raise StoreError(f"schedule of process {entry.process} moved under nonce {entry.nonce}")
-
-    def claim(self, key: str, item_id: str) -> bool:
-        """Take the exactly-once claim `key`; False if someone already holds it."""
-        cur = self.conn.execute(
-            "INSERT OR IGNORE INTO claims (key, item_id, created_at) VALUES (?,?,?)",
-            (key, item_id, now_ms()),
-        )
-        return cur.rowcount == 1
-
-
-def _columns(conn: sqlite3.Connection) -> dict[str, set[str]]:
-    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    return {t: {r[1] for r in conn.execute(f"PRAGMA table_info({t})")} for t in tables}
-
-
-def _missing_columns(conn: sqlite3.Connection) -> list[str]:
-    """`table.column` names the schema has and the open database lacks."""
-    expected = sqlite3.connect(":memory:")
-    try:
-        expected.executescript(SCHEMA)
-        want = _columns(expected)
-    finally:
-        expected.close()
-    have = _columns(conn)
-    return sorted(
-        f"{table}.{column}"
-        for table, columns in want.items()
-        if table in have  # a missing table is simply created
-        for column in columns - have[table]
-    )
-
-
-def _upgrade_from_1(conn: sqlite3.Connection) -> None:
-    """Version 1 indexed owner and target in items' own indexes: copy them into item_refs
-    for the items already indexed (index_pending does the others), drop what v2 lacks."""
-    for role, column in ((ROLE_OWNER, "owner"), (ROLE_TARGET, "target")):
-        conn.execute(
-            f"INSERT INTO item_refs (seq, role, value) SELECT seq, {role}, {column} FROM items"
-            f" WHERE tags_indexed = 1 AND {column} IS NOT NULL"
-        )
-    for name in OLD_INDEXES:
-        conn.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 class Store:
@@ -295,27 +136,7 @@ class Store:
 
     def _migrate(self) -> None:
         with self.write() as tx:
-            version = tx.conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self.path} has schema version {version}, newer than this aos "
-                    f"({SCHEMA_VERSION}); upgrade aos or use another --data-dir"
-                )
-            missing = _missing_columns(tx.conn)
-            if missing:
-                raise StoreError(
-                    f"{self.path} was made by an incompatible build of aos (missing "
-                    f"{', '.join(missing)}); move it away or use another --data-dir"
-                )
-            # Every statement is CREATE … IF NOT EXISTS (or INSERT OR IGNORE), so running
-            # them on each open also adds a table or index that an older build lacks.
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    tx.conn.execute(statement)
-            if version == 1:
-                _upgrade_from_1(tx.conn)
-            if version < SCHEMA_VERSION:
-                tx.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            migrate(tx.conn, self.path)
 
     def close(self) -> None:
         with self._all_lock:
