@@ -22,7 +22,6 @@ import signal
 import threading
 import time
 from multiprocessing.connection import Connection
-from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,17 +37,16 @@ WAKE_GAP = 0.002
 BATCH_INTERVAL = 0.01
 
 
-def _listen(wakes: Connection, crank: Crank) -> None:
+def _listen(wakes: Connection, crank: Crank, stopped: threading.Event) -> None:
     try:
         while True:
             crank.wake(wakes.recv_bytes().decode())
     except (EOFError, OSError):
-        return  # the supervisor is gone; the lifeline ends this process
+        pass  # the supervisor closed the pipe (stop) or is gone
+    stopped.set()
 
 
-def _run(
-    data_dir: str, public_url: str, stop: Event, ready: Event, wakes: Connection, parent: int
-) -> None:
+def _run(data_dir: str, public_url: str, wakes: Connection, ready: Connection, parent: int) -> None:
     from aos.node.node import Node, NodeSettings
 
     # Ctrl-C reaches the whole process group; the supervisor decides when this stops.
@@ -57,10 +55,12 @@ def _run(
     node.store.leave_checkpoints()  # the supervisor's checkpointer does them
     node.crank.batch_interval = BATCH_INTERVAL
     node.start()
-    threading.Thread(target=_listen, args=(wakes, node.crank), daemon=True).start()
-    ready.set()
+    stopped = threading.Event()
+    threading.Thread(target=_listen, args=(wakes, node.crank, stopped), daemon=True).start()
+    ready.send_bytes(b"ready")
+    ready.close()
     try:
-        while not stop.wait(CHECK_INTERVAL):
+        while not stopped.wait(CHECK_INTERVAL):
             if parent_gone(parent):
                 break
     finally:
@@ -69,18 +69,22 @@ def _run(
 
 
 class CrankProcess:
-    """Start with `start()` (returns once the crank lock is held), end with `stop()`."""
+    """Start with `start()` (returns once the crank lock is held), end with `stop()`.
+
+    Only pipes pass between the two: a multiprocessing.Event left behind by a process that
+    was killed while waiting on it blocks the next `set()` for ever. Closing the wake pipe
+    is the stop signal, and a write to a dead crank's pipe fails at once (the supervisor
+    keeps no copy of the reading end) instead of filling the pipe and blocking."""
 
     def __init__(self, data_dir: Path, public_url: str) -> None:
         ctx = multiprocessing.get_context("spawn")
-        self._stop = ctx.Event()
-        self._ready = ctx.Event()
-        receiver, self._wakes = ctx.Pipe(duplex=False)
+        self._receiver, self._wakes = ctx.Pipe(duplex=False)
+        self._ready, self._ready_sender = ctx.Pipe(duplex=False)
         self._woken: dict[str, float] = {}
         self._wake_lock = threading.Lock()
         self._process = ctx.Process(
             target=_run,
-            args=(str(data_dir), public_url, self._stop, self._ready, receiver, os.getpid()),
+            args=(str(data_dir), public_url, self._receiver, self._ready_sender, os.getpid()),
             name="aos-crank",
             daemon=True,
         )
@@ -95,20 +99,33 @@ class CrankProcess:
                 self._woken.clear()
             self._woken[pid] = now
             try:
-                self._wakes.send_bytes(pid.encode())
+                self._wakes.send_bytes(pid.encode())  # one atomic write (< PIPE_BUF)
             except OSError:
-                pass  # the crank is gone; its successor finds the work by polling
+                # Full (BlockingIOError) or the crank is gone: its poll of the heads, or
+                # the follower that takes over the crank, finds the work anyway.
+                pass
 
     def start(self, timeout: float = 60.0) -> None:
         self._process.start()
+        # The child has its own copies now; without closing these the pipes would never
+        # report the other side gone.
+        self._receiver.close()
+        self._ready_sender.close()
+        os.set_blocking(self._wakes.fileno(), False)  # a slow crank never blocks a write
         deadline = time.monotonic() + timeout
-        while not self._ready.wait(0.1):
+        while True:
+            if self._ready.poll(0.1):
+                try:
+                    self._ready.recv_bytes()
+                    break
+                except EOFError:
+                    pass  # it died before it was ready: reported below
             if not self._process.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("the node's evaluating process did not start")
+        self._ready.close()
 
     def stop(self, timeout: float = 15.0) -> None:
-        self._stop.set()
-        self._wakes.close()
+        self._wakes.close()  # the crank's listener sees the end of the pipe and stops
         self._process.join(timeout)
         if self._process.is_alive():
             self._process.terminate()
