@@ -58,6 +58,9 @@ SCHEMA: GraphQLSchema = build_schema(SDL)
 MAX_FIRST = 1000
 _ZERO = {"winston": "0", "ar": "0.000000000000"}
 
+# Counting a filter's matches stops here: enough to tell a small set from a big one.
+SELECTIVITY_CAP = 1000
+
 
 def block_id(height: int) -> str:
     digest = hashlib.sha256(b"aos-local-block:%d" % height).digest()
@@ -121,21 +124,34 @@ class Resolvers:
         if args.get("ids"):
             within("id", list(args["ids"]))
         owners = [o for o in args.get("owners") or [] if o]  # aos passes ["<addr>", ""]
+        # Each filter is a set of seqs in an index: (FROM … WHERE …, its parameters).
+        sets: list[tuple[str, list[Any]]] = []
         for role, values in ((ROLE_OWNER, owners), (ROLE_TARGET, args.get("recipients") or [])):
             if values:
-                where.append(
-                    f"seq IN (SELECT seq FROM item_refs WHERE role = {role} AND value IN"
-                    f" ({','.join('?' * len(values))}))"
-                )
-                params.extend(values)
+                marks = ",".join("?" * len(values))
+                sets.append((f"item_refs WHERE role = {role} AND value IN ({marks})", values))
+        negated: list[tuple[str, list[Any]]] = []
         for f in args.get("tags") or []:
             values = list(f["values"])
-            negate = "NOT " if f.get("op") == "NEQ" else ""
-            where.append(
-                f"seq {negate}IN (SELECT seq FROM item_tags WHERE name = ? AND value IN"
-                f" ({','.join('?' * len(values))}))"
-            )
-            params.extend([f["name"], *values])
+            found = f"item_tags WHERE name = ? AND value IN ({','.join('?' * len(values))})"
+            (negated if f.get("op") == "NEQ" else sets).append((found, [f["name"], *values]))
+        # A small set drives the query (its seqs, then each item checked against the other
+        # sets through their indexes); when every set is big, items are walked in the
+        # asked order and checked, which LIMIT ends early. Either way an owner's 100,000
+        # messages are never read to find the one with a given Name.
+        cap = SELECTIVITY_CAP
+        sizes = [self.store.count_capped(f"SELECT seq FROM {f}", v, cap) for f, v in sets]
+        order = sorted(range(len(sets)), key=sizes.__getitem__)
+        for rank, i in enumerate(order):
+            found, values = sets[i]
+            if rank == 0 and sizes[i] < cap:
+                where.append(f"seq IN (SELECT seq FROM {found})")
+            else:
+                where.append(f"EXISTS (SELECT 1 FROM {found} AND seq = items.seq)")
+            params.extend(values)
+        for found, values in negated:
+            where.append(f"NOT EXISTS (SELECT 1 FROM {found} AND seq = items.seq)")
+            params.extend(values)
         block = args.get("block") or {}
         if block.get("min") is not None:
             where.append("block_height >= ?")

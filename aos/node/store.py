@@ -222,6 +222,11 @@ class Store:
                 tx.conn.execute("UPDATE meta SET value = ? WHERE key = ?", (rows[-1][0], _MARK))
             done += len(pending)
 
+    def count_capped(self, subquery: str, params: Sequence[Any], cap: int) -> int:
+        """How many rows `subquery` yields, counting no further than `cap`."""
+        row = self._one(f"SELECT count(*) FROM ({subquery} LIMIT {int(cap)})", params)
+        return int(row[0]) if row else 0
+
     def item(self, item_id: str) -> Item | None:
         found = self._one(f"SELECT {ITEM_COLS} FROM items WHERE id = ?", (item_id,))
         return None if found is None else item_from_row(found)
