@@ -62,6 +62,7 @@ __all__ = [
 
 
 AUTOCHECKPOINT_PAGES = 4000
+WAL_SIZE_LIMIT = 64 * 2**20
 _MARK = "indexed_seq"  # meta key: items up to this seq are in item_tags and item_refs
 
 
@@ -94,6 +95,8 @@ class Store:
             # Checkpoint every ~16 MiB of WAL rather than 4: fewer fsyncs under load (0
             # when an aos.node.checkpointer does it on its own connection).
             conn.execute(f"PRAGMA wal_autocheckpoint={self.autocheckpoint}")
+            # A WAL that grew during a burst is cut back to this when it starts over.
+            conn.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
             conn.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         except sqlite3.Error as err:
             raise StoreError(f"cannot open the node database {self.path}: {err}") from err

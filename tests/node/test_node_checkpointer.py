@@ -6,6 +6,9 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
+
+from aos.node import checkpointer
 from aos.node.checkpointer import Checkpointer
 from aos.node.store import Store
 
@@ -59,3 +62,35 @@ def test_the_thread_keeps_the_wal_short_and_the_data_whole(tmp_path: Path) -> No
     assert wal_frames(store.path) < 100
     assert store._one("SELECT count(*) FROM claims")[0] == 400
     store.close()
+
+
+def test_a_reader_holding_a_snapshot_delays_the_restart_not_the_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(checkpointer, "RESTART_BACKOFF", 0.3)
+    store = Store(tmp_path)
+    store.leave_checkpoints()
+    write_claims(store, 0, 60)
+    reader = sqlite3.connect(store.path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM claims").fetchone()  # a snapshot, held (aos verify)
+    write_claims(store, 60, 60)
+    ckpt = Checkpointer(store, restart_frames=50)
+    conn = ckpt.connect()
+    try:
+        t0 = time.monotonic()
+        ckpt.run_once(conn)  # RESTART gives up after its short wait
+        assert time.monotonic() - t0 < 1.0
+        t0 = time.monotonic()
+        write_claims(store, 120, 1)  # the writer is not held up
+        ckpt.run_once(conn)  # within the back-off: no second wait
+        assert time.monotonic() - t0 < 0.5
+        reader.execute("COMMIT")
+        time.sleep(0.35)
+        ckpt.run_once(conn)  # the reader is gone: the WAL starts over
+        write_claims(store, 121, 1)
+        assert wal_frames(store.path) <= 5
+    finally:
+        reader.close()
+        conn.close()
+        store.close()
