@@ -41,6 +41,14 @@ def message_item(signer: Ed25519Signer, pid: str, i: int) -> DataItem:
     return create(signer=signer, data=str(i), target=pid, tags=ao_tags("Message", [("N", str(i))]))
 
 
+def with_spawn(
+    served: tuple[Node, SequencerServer],
+) -> tuple[Node, SequencerServer, Ed25519Signer, DataItem]:
+    node, server = served
+    signer = Ed25519Signer.generate()
+    return node, server, signer, spawn_item(node, signer)
+
+
 def admit_all(path: str, raws: list[bytes]) -> list[tuple[int, dict[str, str]]]:
     async def run() -> list[tuple[int, bytes]]:
         client = SequencerClient(path)
@@ -52,9 +60,7 @@ def admit_all(path: str, raws: list[bytes]) -> list[tuple[int, dict[str, str]]]:
 def test_pipelined_items_are_scheduled_in_one_order(
     served: tuple[Node, SequencerServer],
 ) -> None:
-    node, server = served
-    signer = Ed25519Signer.generate()
-    spawn = spawn_item(node, signer)
+    node, server, signer, spawn = with_spawn(served)
     assert admit_all(server.path, [spawn.to_bytes()]) == [
         (202, {"message": "Processing DataItem", "id": spawn.id})
     ]
@@ -69,9 +75,7 @@ def test_pipelined_items_are_scheduled_in_one_order(
 def test_duplicates_are_acknowledged_again_and_errors_keep_their_status(
     served: tuple[Node, SequencerServer],
 ) -> None:
-    node, server = served
-    signer = Ed25519Signer.generate()
-    spawn = spawn_item(node, signer)
+    node, server, signer, spawn = with_spawn(served)
     item = message_item(signer, spawn.id, 1)
     stray = message_item(signer, "x" * 43, 2)  # no such process on this node
     answers = admit_all(
