@@ -126,17 +126,19 @@ class Crank:
         return True
 
     # -- work ------------------------------------------------------------------------------
-    def run_once(self, pid: str) -> None:
-        """Evaluate `pid` to its head and deliver all its pending outboxes."""
-        self.cu.evaluate_to(pid)
+    def run_once(self, pid: str) -> int:
+        """Evaluate `pid` to its head and deliver all its pending outboxes; returns how many
+        evaluations ran."""
+        count = self.cu.evaluate_to(pid)
         if self.mu is None:
-            return
+            return count
         while True:
             rows = self.store.pending_pushes(pid)
             if not rows:
                 break
             for row in rows:
                 self.mu.push(row)
+        return count
 
     def poll(self) -> None:
         """Queue processes whose head moved since the last look (other OS processes' work)."""
@@ -162,10 +164,11 @@ class Crank:
         while not self._stop:
             now = time.monotonic()
             if self.leader and self._queue:
-                # A process evaluated less than batch_interval ago waits for the rest of it:
-                # under a stream of messages each evaluation then takes a batch (one results
-                # transaction, one GIL hand-off) instead of one message; a message after a
-                # quiet spell is evaluated at once.
+                # A process whose last evaluation found several messages waiting is a
+                # stream: it waits out the rest of batch_interval, so that each evaluation
+                # takes a batch (one results transaction, one GIL hand-off) instead of one
+                # message. One that found a single message (a shell's line after line) is
+                # evaluated again at once: its sender is waiting for the result.
                 ready = min(self._queue, key=lambda p: self._ready_at.get(p, 0.0))
                 ready_at = self._ready_at.get(ready, 0.0)
                 if ready_at <= now:
@@ -193,8 +196,10 @@ class Crank:
                 self._busy = True
             try:
                 if pid is not None:
-                    self.run_once(pid)
-                    self._ready_at[pid] = time.monotonic() + self.batch_interval
+                    if self.run_once(pid) > 1:
+                        self._ready_at[pid] = time.monotonic() + self.batch_interval
+                    else:
+                        self._ready_at.pop(pid, None)
                 elif self._try_lead():
                     now = time.monotonic()
                     if now >= self._last_scan + self.scan_interval:

@@ -228,16 +228,17 @@ class ComputeUnit:
         return stored.result
 
     def _wait_for_leader(self, pid: str, nonce: int) -> ResultRow | None:
-        """Another OS process evaluates eagerly: its result is cheaper to wait for (it polls
-        every few ms) than replaying the whole log here. None after `follower_wait` s."""
-        deadline = time.monotonic() + self.follower_wait
-        delay = 0.002
+        """Another OS process evaluates eagerly: its result is cheaper to wait for than
+        replaying the whole log here. Looked for every ms at first (a served shell's line is
+        evaluated within a few), then less often; None after `follower_wait` s."""
+        start = time.monotonic()
+        deadline = start + self.follower_wait
         while time.monotonic() < deadline:
-            time.sleep(delay)
+            waited = time.monotonic() - start
+            time.sleep(0.001 if waited < 0.05 else min(waited / 4, 0.05))
             stored = self.store.result_at_nonce(pid, nonce)
             if stored is not None:
                 return stored
-            delay = min(delay * 2, 0.05)
         return None
 
     def dry_run(self, pid: str, body: dict[str, Any]) -> dict[str, Any]:
