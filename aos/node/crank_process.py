@@ -1,4 +1,4 @@
-"""The evaluating process of `aos serve --workers N`: a node whose only job is the crank.
+"""The evaluating process of `aos serve` (not --single-process): a node that only cranks.
 
 The supervisor writes (aos.node.sequencer), the workers speak HTTP, and this process
 evaluates and pushes outboxes. It is its own OS process because evaluation and scheduling
@@ -6,8 +6,9 @@ in one interpreter fight over the GIL: measured on two cores, a crank thread bes
 scheduling thread raised the supervisor's CPU per message from ~440 µs to ~600-680 µs,
 against ~370 + ~150 µs when the two run in separate processes. The supervisor tells it
 which process got work over a pipe (`wake`, at most once per WAKE_GAP per process); the
-crank's batch interval turns a stream of messages into batches, and its poll of the
-heads finds what other OS processes (shells on the same directory) scheduled.
+crank's batch interval turns a stream of messages into batches (a lone message is
+evaluated at once), and its poll of the heads finds what other OS processes (shells on
+the same directory) scheduled.
 
 It holds the data directory's crank lock (it starts before the workers); if it dies,
 a worker's crank takes the lock within a scan. It exits when told to, or when its parent

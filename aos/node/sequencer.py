@@ -1,4 +1,4 @@
-"""The sequencer: under `aos serve --workers N`, one process writes every admitted item.
+"""The sequencer: under `aos serve` (not --single-process) one process writes every item.
 
 HTTP workers parse and verify a posted item themselves (that work spreads over the cores),
 then hand the raw bytes to the supervising process over a Unix socket; the supervisor
@@ -9,8 +9,8 @@ is as durable as before.
 Why one writer: SQLite lets several OS processes write, but each write after another
 process's commit starts with a cold page cache and a lock hand-off; measured on two cores,
 two processes writing in turn spent ~600 µs of CPU per message against ~360 µs for one
-(and took fewer messages a second in total). The supervisor is also the one that
-evaluates, so it is woken at once instead of finding the work by polling.
+(and took fewer messages a second in total). The supervisor wakes the evaluating process
+(aos.node.crank_process) over a pipe, so new work is evaluated without waiting for a poll.
 
 Frames, both directions, big-endian: request = length u32, request id u64, raw item;
 reply = length u32, request id u64, status u16, JSON body. One connection per worker,
