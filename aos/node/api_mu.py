@@ -63,8 +63,8 @@ async def fast_post(
     """`POST /` without a query, as raw ASGI: the hot path of every message.
 
     It skips the framework layers and the thread-pool hop (verify + one SQLite transaction
-    take ~0.3 ms, less than handing the work to a thread and back). Under `aos serve
-    --workers N` the item is checked here and scheduled by the supervising process
+    take ~0.3 ms, less than handing the work to a thread and back). In an `aos serve`
+    worker the item is checked here and scheduled by the supervising process
     (aos.node.sequencer). Errors are the same JSON as the routed path."""
     limit = node.settings.max_body
     status, payload = 202, b""

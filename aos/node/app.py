@@ -117,7 +117,7 @@ def create_app(data_dir: Path, **settings: Any) -> NodeApp:
 
 
 def app_from_env() -> NodeApp:
-    """Factory for `uvicorn --factory` workers (`aos serve --workers N`): the data directory
+    """Factory for `uvicorn --factory` workers (the HTTP workers of `aos serve`): the data dir
     and public URL come from AOS_NODE_DATA_DIR and AOS_NODE_PUBLIC_URL, the supervisor's
     scheduling socket from AOS_NODE_SEQUENCER. The worker ends when the supervisor does."""
     data_dir = os.environ.get("AOS_NODE_DATA_DIR")

@@ -1,4 +1,4 @@
-"""The processes of `aos serve --workers N` end with the process that started them.
+"""The child processes of `aos serve` end with the process that started them.
 
 A SIGKILLed supervisor runs no shutdown code, and its children would go on serving the
 port (so a restarted `aos serve` could not bind it) with nobody left to schedule what
