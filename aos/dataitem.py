@@ -21,6 +21,7 @@ from aos.avro import MAX_TAG_BYTES as MAX_TAG_BYTES
 from aos.avro import Tags, check_tags, decode_tags, encode_tags
 from aos.deephash import data_item_message
 from aos.errors import DataItemError
+from aos.limits import MAX_ITEM_BYTES
 
 # Re-exported: the signature types are part of this module's API.
 from aos.signers import SIG_ARWEAVE as SIG_ARWEAVE
@@ -41,7 +42,7 @@ SIG_CONFIG: dict[int, tuple[int, int]] = {
 }
 
 # The reference SU caps a POST body at 10 MiB.
-DEFAULT_MAX_SIZE = 10 * 1024 * 1024
+DEFAULT_MAX_SIZE = MAX_ITEM_BYTES
 
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 _COUNTS = struct.Struct("<QQ")

@@ -1,12 +1,20 @@
-"""Protocol constants shared by the client and the node (ao legacynet, `Variant: ao.TN.1`).
+"""Protocol facts shared by the client and the node (ao legacynet, `Variant: ao.TN.1`).
 
-Facts from ../shared/spec/ao-protocol.md; no logic here, so every layer may import it.
+Facts from docs/protocol.md: constants, and the ao tag block every message and process
+carries. Leaf module: it imports nothing, so every layer may use it.
 """
 
 from __future__ import annotations
 
 VARIANT = "ao.TN.1"
 DATA_PROTOCOL = "ao"
+
+
+def ao_tags(kind: str) -> list[tuple[str, str]]:
+    """The ao tag block of an item of Type `kind` (Message, Process, Assignment…): the tags
+    by which the MU and SU tell an ao item from any other data item (§1.7)."""
+    return [("Data-Protocol", DATA_PROTOCOL), ("Variant", VARIANT), ("Type", kind)]
+
 
 # The module id every aos console spawns with (aos 2.0.16). Our gateway is seeded with a
 # module record under this id and our compute unit runs our own Lua process library for it,
@@ -36,3 +44,8 @@ MU_PATH = "/mu"
 SU_PATH = "/su"
 CU_PATH = "/cu"
 GATEWAY_PATH = ""  # the gateway sits at the root: aos builds GraphQL as new URL('/graphql', …)
+# The base URL of the embedded node: no socket behind it, only the in-process transport; the
+# node also signs it into its Scheduler-Location until `aos serve` gives it a real one.
+EMBEDDED_BASE_URL = "http://aos.local"
+# Local blocks are two minutes long (a local block height is derived from the clock).
+LOCAL_BLOCK_MS = 120_000

@@ -21,7 +21,7 @@ FORBIDDEN = [
     ("aos.dataitem", "aos.wallet", "dataitem defines the Signer protocol; wallet satisfies it"),
     ("aos.runtime", "aos.node", "the runtime evaluates one process; it knows no node"),
 ]
-LEAVES = ("aos.errors", "aos.protocol", "aos.luafiles", "aos.resulthash")
+LEAVES = ("aos.errors", "aos.protocol", "aos.luafiles", "aos.log.resulthash")
 
 
 def _module_name(path: Path) -> str:

@@ -13,17 +13,12 @@ import time
 from collections.abc import Callable
 
 from aos.dataitem import create, parse
+from aos.protocol import ao_tags
 from aos.wallet import Wallet
 
 # (name, target in seconds)
 TARGETS = {"sign+serialize": 3e-3, "parse": 20e-6, "verify": 0.2e-3}
-TAGS = [
-    ("Data-Protocol", "ao"),
-    ("Variant", "ao.TN.1"),
-    ("Type", "Message"),
-    ("Action", "Eval"),
-    ("SDK", "aos"),
-]
+TAGS = [*ao_tags("Message"), ("Action", "Eval"), ("SDK", "aos")]
 
 
 def _measure(fn: Callable[[], object], runs: int) -> tuple[float, float]:

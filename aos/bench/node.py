@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from aos.dataitem import DataItem, create
-from aos.protocol import AOS_MODULE_ID
+from aos.protocol import AOS_MODULE_ID, ao_tags
 from aos.wallet import Ed25519Signer, Wallet
 
 TARGET_RATE = 1500.0
@@ -40,8 +40,8 @@ COUNTER = (
 )
 
 
-def ao_tags(kind: str, extra: Sequence[tuple[str, str]] = ()) -> list[tuple[str, str]]:
-    return [*extra, ("Data-Protocol", "ao"), ("Variant", "ao.TN.1"), ("Type", kind)]
+def _tags(kind: str, extra: Sequence[tuple[str, str]] = ()) -> list[tuple[str, str]]:
+    return [*extra, *ao_tags(kind)]
 
 
 def free_port() -> int:
@@ -59,7 +59,7 @@ def _sign_batch(args: tuple[dict[str, str] | None, bytes | None, str, int, int])
     )
     return [
         create(
-            signer=signer, data=str(i), target=pid, tags=ao_tags("Message", [("Action", "Count")])
+            signer=signer, data=str(i), target=pid, tags=_tags("Message", [("Action", "Count")])
         ).to_bytes()
         for i in range(start, start + count)
     ]
@@ -200,7 +200,7 @@ def throughput(n: int, clients: int, rsa: bool, workers: int) -> dict[str, Any]:
             spawn = create(
                 signer=signer,
                 data=COUNTER,
-                tags=ao_tags(
+                tags=_tags(
                     "Process",
                     [
                         ("Name", "bench"),
@@ -291,7 +291,7 @@ def _dry_run_count(conn: Conn, pid: str, owner: str) -> int:
 
 
 def embedded_latency(rounds: int) -> dict[str, float]:
-    from aos.node.embedded import open_embedded
+    from aos.node.http.embedded import open_embedded
 
     with tempfile.TemporaryDirectory(prefix="aos-bench-") as tmp:
         wallet = Wallet.generate()
@@ -300,7 +300,7 @@ def embedded_latency(rounds: int) -> dict[str, float]:
             spawn = create(
                 signer=wallet,
                 data=" ",
-                tags=ao_tags(
+                tags=_tags(
                     "Process",
                     [
                         ("Name", "bench"),
@@ -320,7 +320,7 @@ def embedded_latency(rounds: int) -> dict[str, float]:
                     signer=wallet,
                     data=f"x = {i} return x",
                     target=pid,
-                    tags=ao_tags("Message", [("Action", "Eval")]),
+                    tags=_tags("Message", [("Action", "Eval")]),
                 )
                 r = c.post("/mu", content=item.to_bytes())
                 res = c.get(f"/cu/result/{item.id}", params={"process-id": pid}).json()

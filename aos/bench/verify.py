@@ -28,8 +28,8 @@ import time
 from pathlib import Path
 
 from aos.dataitem import create
-from aos.node.node import Node
-from aos.protocol import AOS_MODULE_ID, DATA_PROTOCOL, VARIANT
+from aos.node.units.node import Node
+from aos.protocol import AOS_MODULE_ID, ao_tags
 from aos.verify.replay import Replayer
 from aos.verify.source import read_log, read_records
 from aos.verify.verifier import verify_store
@@ -54,11 +54,10 @@ EVAL = (
 ATTACH = r"""
 import json, sys, time
 t0 = time.perf_counter()
-from aos.node.embedded import open_embedded
+from aos.node.http.embedded import open_embedded
 from aos.wallet import Ed25519Signer
 from aos.client.ao import AoClient
-from aos.protocol import CU_PATH, MU_PATH, SU_PATH
-base = "http://aos.local"
+from aos.protocol import CU_PATH, EMBEDDED_BASE_URL as base, MU_PATH, SU_PATH
 with open_embedded(__import__("pathlib").Path(sys.argv[1])) as http:
     t1 = time.perf_counter()
     client = AoClient(http, mu_url=base + MU_PATH, cu_url=base + CU_PATH, su_url=base + SU_PATH,
@@ -78,8 +77,7 @@ print(json.dumps({"open": t1 - t0, "prompt": tp - t0, "first_result": t2 - t0,
 
 
 def _tags(action: str) -> list[tuple[str, str]]:
-    return [("Action", action), ("Data-Protocol", DATA_PROTOCOL), ("Variant", VARIANT),
-            ("Type", "Message")]  # fmt: skip
+    return [("Action", action), *ao_tags("Message")]
 
 
 def build(data_dir: Path, messages: int, signer: Ed25519Signer) -> str:
@@ -89,8 +87,7 @@ def build(data_dir: Path, messages: int, signer: Ed25519Signer) -> str:
         spawn = create(
             signer=signer,
             data=" ",
-            tags=[("Name", "bench"), ("Data-Protocol", DATA_PROTOCOL), ("Variant", VARIANT),
-                  ("Type", "Process"), ("Module", AOS_MODULE_ID),
+            tags=[("Name", "bench"), *ao_tags("Process"), ("Module", AOS_MODULE_ID),
                   ("Scheduler", node.su.address)],
         )  # fmt: skip
         node.mu.accept(spawn.to_bytes())

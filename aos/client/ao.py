@@ -22,7 +22,7 @@ from aos.client import gql
 from aos.client.gql import TxInfo
 from aos.client.result import Edge, JsonDict, Page, Result
 from aos.errors import ClientError, NodeRejected, NodeUnreachable
-from aos.protocol import AOS_LEGACY_SCHEDULER, DATA_PROTOCOL, VARIANT
+from aos.protocol import AOS_LEGACY_SCHEDULER, ao_tags
 
 Tags = Sequence[tuple[str, str]]
 
@@ -157,9 +157,7 @@ class AoClient:
             data = " "  # as aoconnect: an empty data item is refused by some units
             all_tags.append(("Content-Type", "text/plain"))
         all_tags += [
-            ("Data-Protocol", DATA_PROTOCOL),
-            ("Variant", VARIANT),
-            ("Type", "Process"),
+            *ao_tags("Process"),
             ("Module", module),
             ("Scheduler", scheduler),
             ("Timestamp", str(int(time.time() * 1000))),
@@ -172,7 +170,7 @@ class AoClient:
         if not data:
             data = " "
             all_tags.append(("Content-Type", "text/plain"))
-        all_tags += [("Data-Protocol", DATA_PROTOCOL), ("Variant", VARIANT), ("Type", "Message")]
+        all_tags += ao_tags("Message")
         return self._post_item(self._sign(data=data, tags=all_tags, target=process))
 
     def assign(self, process: str, message: str) -> str:
@@ -225,12 +223,7 @@ class AoClient:
             "Target": process,
             "Data": data or "1234",
             "Anchor": "0",
-            "Tags": [{"name": k, "value": v} for k, v in tags]
-            + [
-                {"name": "Data-Protocol", "value": DATA_PROTOCOL},
-                {"name": "Type", "value": "Message"},
-                {"name": "Variant", "value": VARIANT},
-            ],
+            "Tags": [{"name": k, "value": v} for k, v in [*tags, *ao_tags("Message")]],
         }
         url = f"{self.cu_url}/dry-run"
         params: dict[str, str | int] = {"process-id": process}

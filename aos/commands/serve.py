@@ -4,34 +4,24 @@ Prints the URLs to give to clients (MU, CU, SU, gateway) and the aos console com
 The data directory defaults to platformdirs' user data dir (`…/aos/node`), or AOS_DATA_DIR.
 
 By default the node runs as three kinds of process: this one writes every admitted item
-(aos.node.sequencer) and checkpoints the WAL off that path (aos.node.checkpointer), one
-evaluates and pushes (aos.node.crank_process), and `--workers` uvicorn workers speak HTTP,
+(aos.node.serve.sequencer) and checkpoints the WAL off that path (aos.node.store.checkpointer), one
+evaluates and pushes (aos.node.serve.crank_process), and `--workers` uvicorn workers speak HTTP,
 parse and verify. `--single-process` runs it all in this process (slower, simpler to debug).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import socket
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from aos.config import load_settings
 from aos.errors import AosError
 from aos.protocol import CU_PATH, DEFAULT_PORT, MU_PATH, SU_PATH
 
 if TYPE_CHECKING:
-    from aos.node.node import Node
-
-
-def default_data_dir() -> Path:
-    env = os.environ.get("AOS_DATA_DIR")
-    if env:
-        return Path(env).expanduser()
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("aos")) / "node"
+    pass
 
 
 def urls(base: str) -> dict[str, str]:
@@ -58,7 +48,7 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on.")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="TCP port.")
-    parser.add_argument("--data-dir", type=Path, default=None, help="node data directory.")
+    parser.add_argument("--data-dir", default=None, help="node data directory.")
     parser.add_argument(
         "--log-level", default="warning", help="uvicorn log level (debug, info, warning)."
     )
@@ -81,9 +71,11 @@ def main(argv: list[str]) -> int:
         raise AosError("--single-process runs no workers; leave out --workers")
     check_port(args.host, args.port)
 
-    from aos.node.app import create_app
+    from aos.node.http.app import create_app
 
-    data_dir = args.data_dir or default_data_dir()
+    # The same resolution as the shell, `aos verify`, `export` and `replay` (flag, then
+    # AOS_DATA_DIR, then the config file, then XDG_DATA_HOME): they must open one node.
+    data_dir = load_settings(data_dir=args.data_dir).data_dir
     shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     base = f"http://{shown_host}:{args.port}"
     app = create_app(data_dir, public_url=base)
@@ -115,41 +107,7 @@ def main(argv: list[str]) -> int:
 
         uvicorn.run(app, **server)
     else:
+        from aos.node.serve.supervisor import serve_with_workers
+
         serve_with_workers(app.state.node, data_dir, base, args.workers, server)
     return 0
-
-
-def serve_with_workers(
-    node: Node, data_dir: Path, base: str, workers: int, server: dict[str, Any]
-) -> None:
-    """This process schedules; one child evaluates; `workers` children speak HTTP."""
-    import uvicorn
-    from uvicorn.supervisors import Multiprocess
-
-    from aos.node.checkpointer import Checkpointer
-    from aos.node.crank_process import CrankProcess
-    from aos.node.sequencer import ENV_SOCKET, SequencerServer
-
-    os.environ["AOS_NODE_DATA_DIR"] = str(data_dir)
-    os.environ["AOS_NODE_PUBLIC_URL"] = base
-    sequencer = SequencerServer(node.mu)
-    os.environ[ENV_SOCKET] = sequencer.path
-    crank = CrankProcess(data_dir, base)
-    node.mu.wake = crank.wake
-    node.store.leave_checkpoints()  # the crank process leaves them too
-    checkpointer = Checkpointer(node.store)
-    sequencer.start()
-    checkpointer.start()
-    try:
-        crank.start()  # before the workers, so that it is the one holding the crank
-        config = uvicorn.Config(
-            "aos.node.app:app_from_env", factory=True, workers=workers, **server
-        )
-        # uvicorn.run keeps a single worker in this process; the supervisor is used
-        # directly so that even one worker is its own process.
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
-    finally:
-        crank.stop()
-        sequencer.close()
-        checkpointer.stop()
-        node.stop()

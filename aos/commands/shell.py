@@ -25,7 +25,7 @@ from aos import __version__
 from aos.client import AoClient, Result, TxInfo
 from aos.config import Settings, load_settings
 from aos.errors import AosError
-from aos.protocol import CU_PATH, GATEWAY_PATH, MU_PATH, SU_PATH
+from aos.protocol import CU_PATH, EMBEDDED_BASE_URL, GATEWAY_PATH, MU_PATH, SU_PATH
 from aos.render import (
     Locate,
     format_ms,
@@ -41,7 +41,6 @@ from aos.repl.live import LiveFeed
 from aos.repl.state import NameRegistry, ShellState
 from aos.wallet import Wallet
 
-EMBEDDED_BASE = "http://aos.local"
 # Public ao legacynet units, used for any unit the user did not name in remote mode.
 PUBLIC_MU = "https://mu.ao-testnet.xyz"
 PUBLIC_CU = "https://cu.ao-testnet.xyz"
@@ -110,7 +109,7 @@ def open_units(settings: Settings) -> Iterator[tuple[httpx.Client, Units]]:
                 ),
             )
         return
-    from aos.node.embedded import open_embedded  # only the CLI layer touches the node
+    from aos.node.http.embedded import open_embedded  # only the CLI layer touches the node
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     route_node_logs(settings.data_dir, debug=settings.debug)
@@ -118,10 +117,10 @@ def open_units(settings: Settings) -> Iterator[tuple[httpx.Client, Units]]:
         yield (
             http,
             Units(
-                mu=EMBEDDED_BASE + MU_PATH,
-                cu=EMBEDDED_BASE + CU_PATH,
-                gateway=EMBEDDED_BASE + GATEWAY_PATH,
-                su=EMBEDDED_BASE + SU_PATH,
+                mu=EMBEDDED_BASE_URL + MU_PATH,
+                cu=EMBEDDED_BASE_URL + CU_PATH,
+                gateway=EMBEDDED_BASE_URL + GATEWAY_PATH,
+                su=EMBEDDED_BASE_URL + SU_PATH,
             ),
         )
 

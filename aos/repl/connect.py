@@ -8,7 +8,6 @@ spawned with the tags of spec §2.1.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,29 +15,29 @@ from pathlib import Path
 
 from aos import __version__
 from aos.client import AoClient, TxInfo
+from aos.cron import parse_interval
 from aos.errors import AosError, ClientError, NodeRejected
+from aos.ids import is_id
 from aos.protocol import AOS_LEGACY_AUTHORITY, AOS_MODULE_ID
 from aos.repl.state import NameRegistry
 
-PROCESS_ID = re.compile(r"^[A-Za-z0-9_-]{43}$")
-CRON = re.compile(
-    r"^\d+-(millisecond|second|minute|hour|day|week|month|year|block)s?$", re.IGNORECASE
-)
 # How long a registry entry is trusted while the gateway has not indexed the process yet.
 INDEX_GRACE_SECONDS = 3600.0
 
 
 def is_process_id(value: str) -> bool:
-    return bool(PROCESS_ID.match(value))
+    return is_id(value)
 
 
 def check_cron(value: str) -> str:
     """Validate a `--cron` value before any node work (aos: "Invalid cron flag!")."""
-    if not CRON.match(value):
+    try:
+        parse_interval(value)
+    except ValueError:
         raise AosError(
             f"--cron {value!r} is not an interval; write N-unit, e.g. 10-minutes or 1-block "
             "(units: millisecond, second, minute, hour, day, week, month, year, block)"
-        )
+        ) from None
     return value
 
 

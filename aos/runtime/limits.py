@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MIB = 2**20
+from aos.limits import DEFAULT_MEMORY, INSTRUCTION_LIMIT, MIB
 
 
 @dataclass(frozen=True)
@@ -15,8 +15,8 @@ class RuntimeLimits:
     the same instruction; `memory_limit` caps every byte the Lua state allocates.
     """
 
-    memory_limit: int = 256 * MIB
-    instruction_limit: int = 100_000_000
+    memory_limit: int = DEFAULT_MEMORY
+    instruction_limit: int = INSTRUCTION_LIMIT
 
     def __post_init__(self) -> None:
         if self.memory_limit < 4 * MIB:

@@ -16,6 +16,7 @@ from typing import Any
 
 import lupa.lua53 as lua53
 
+from aos.limits import DEFAULT_MEMORY, INSTRUCTION_LIMIT
 from aos.luafiles import lua_dir
 from aos.runtime.convert import decode_result, flatten_message
 from aos.runtime.limits import RuntimeLimits
@@ -76,7 +77,7 @@ class LuaProcess:
     """A process: its Lua state, the library loaded, and the limits of every message."""
 
     def __init__(
-        self, *, memory_limit: int = 256 * 2**20, instruction_limit: int = 100_000_000
+        self, *, memory_limit: int = DEFAULT_MEMORY, instruction_limit: int = INSTRUCTION_LIMIT
     ) -> None:
         self.limits = RuntimeLimits(memory_limit=memory_limit, instruction_limit=instruction_limit)
         bytewise_collation()  # the library sorts while it loads

@@ -19,11 +19,11 @@ stored canonical JSON and the chain of result hashes is recomputed from the star
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from aos.dataitem import DataItem, b64url_decode, b64url_encode
+from aos.dataitem import DataItem
+from aos.log.hashchain import first_hash_chain, next_hash_chain
 from aos.verify.signatures import PARALLEL_MIN, first_bad_signature
 
 
@@ -60,17 +60,6 @@ class Problem:
         if self.message_id:
             where.append(f"message {self.message_id}")
         return f"{', '.join(where)}: {self.what}" if where else self.what
-
-
-def first_hash_chain(process_id: str) -> str:
-    """HC0: the hash chain value of a process's first scheduled entry (§3.2.6)."""
-    return b64url_encode(hashlib.sha256(b64url_decode(process_id)).digest())
-
-
-def next_hash_chain(previous_assignment_id: str, previous_hash_chain: str) -> str:
-    """HCn from the previous entry's assignment id and hash chain value (§3.2.6)."""
-    joined = b64url_decode(previous_assignment_id) + b64url_decode(previous_hash_chain)
-    return b64url_encode(hashlib.sha256(joined).digest())
 
 
 def _int_tag(item: DataItem, name: str) -> int | None:

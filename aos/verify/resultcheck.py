@@ -1,7 +1,7 @@
 """Checks of the stored results on their own: each hash and the chain, recomputed.
 
 A compute unit stores, per evaluation, the result JSON, its hash and the chain hash
-(aos.resulthash). Before any replay, the stored hashes must at least agree with the stored
+(aos.log.resulthash). Before any replay, the stored hashes must at least agree with the stored
 JSON and with each other; a changed byte in a stored result is caught here even if the
 replay were never run.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from aos.resulthash import GENESIS_CHAIN, chain_hash, result_hash
+from aos.log.resulthash import GENESIS_CHAIN, chain_hash, result_hash
 from aos.verify.logcheck import Problem
 from aos.verify.source import StoredResult
 

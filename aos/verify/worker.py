@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TextIO
 
 from aos.errors import AosError
-from aos.resulthash import GENESIS_CHAIN
+from aos.log.resulthash import GENESIS_CHAIN
 from aos.verify import protocol
 from aos.verify.bundlefile import read_bundle
 from aos.verify.replay import Replayer

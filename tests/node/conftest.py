@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from aos.dataitem import DataItem, create
-from aos.node.embedded import open_embedded
+from aos.node.http.embedded import open_embedded
 from aos.protocol import AOS_MODULE_ID
 from aos.wallet import Ed25519Signer
 
@@ -105,7 +105,7 @@ class Ao:
 @pytest.fixture(scope="session")
 def node_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One node key pair for the session: generating an RSA-4096 wallet takes ~1 s."""
-    from aos.node.keys import load_node_keys
+    from aos.node.units.keys import load_node_keys
 
     keys = tmp_path_factory.mktemp("node-keys")
     load_node_keys(keys)
@@ -115,7 +115,7 @@ def node_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def node_dir(tmp_path: Path, node_keys: Path) -> Path:
     """A fresh data directory holding the session's node keys."""
-    from aos.node.keys import SCHEDULER_FILE, WALLET_FILE
+    from aos.node.units.keys import SCHEDULER_FILE, WALLET_FILE
 
     d = tmp_path / "node"
     d.mkdir()

@@ -18,7 +18,7 @@ import pytest
 
 from aos.client import AoClient
 from aos.errors import ClientError, NodeRejected
-from aos.node.node import Node
+from aos.node.units.node import Node
 from tests.node.conftest import Ao
 from tests.node.serving import Served
 
@@ -147,7 +147,7 @@ def test_a_cold_rebuild_compares_stored_results_instead_of_writing_them(
         )
     conn.close()
     node.cu.drop(pid)
-    with caplog.at_level(logging.ERROR, logger="aos.node.cu"):
+    with caplog.at_level(logging.ERROR, logger="aos.node.units.cu"):
         assert ao.peek(pid, "return n") == "3"
     assert writes == []
     mismatch = [r.getMessage() for r in caplog.records if "MISMATCH" in r.getMessage()]

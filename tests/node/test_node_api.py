@@ -30,7 +30,7 @@ def test_lua_error_is_a_result_with_error_and_no_state_loss(ao: Ao) -> None:
 
 
 def test_state_is_rebuilt_from_the_log_after_restart(node_dir, ao: Ao) -> None:  # type: ignore[no-untyped-def]
-    from aos.node.embedded import open_embedded
+    from aos.node.http.embedded import open_embedded
 
     pid = ao.spawn()
     ao.value(pid, "counter = 10")
@@ -230,7 +230,7 @@ def test_client_mistakes_are_4xx_json(ao: Ao) -> None:
 
 
 def test_body_size_limit_refused_with_413(node_dir) -> None:  # type: ignore[no-untyped-def]
-    from aos.node.embedded import open_embedded
+    from aos.node.http.embedded import open_embedded
 
     with open_embedded(node_dir, max_body=1000) as c:
         r = c.post("/mu", content=b"x" * 1001)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from aos.node import checkpointer
-from aos.node.checkpointer import Checkpointer
+from aos.node.store import checkpointer
 from aos.node.store import Store
+from aos.node.store.checkpointer import Checkpointer
 
 
 def wal_frames(path: Path) -> int:

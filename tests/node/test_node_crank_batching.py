@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from aos.node.crank import Crank
 from aos.node.store import Store
+from aos.node.units.crank import Crank
 
 
 class CountingCU:

@@ -7,8 +7,8 @@ import signal
 import time
 from pathlib import Path
 
-from aos.node.crank_process import CrankProcess
-from aos.node.node import Node
+from aos.node.serve.crank_process import CrankProcess
+from aos.node.units.node import Node
 
 
 def test_it_holds_the_crank_and_stops_when_asked(tmp_path: Path) -> None:

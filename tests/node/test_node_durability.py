@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from aos.dataitem import b64url_decode, b64url_encode, create
-from aos.node.embedded import open_embedded
+from aos.log.resulthash import GENESIS_CHAIN, chain_hash, result_hash
+from aos.node.http.embedded import open_embedded
 from aos.node.store import Store
-from aos.resulthash import GENESIS_CHAIN, chain_hash, result_hash
 from aos.wallet import Ed25519Signer
 from tests.node.conftest import Ao, ao_tags
 from tests.node.serving import Served
@@ -157,7 +157,7 @@ WORKER = """
 import sys
 from pathlib import Path
 from aos.dataitem import create
-from aos.node.embedded import open_embedded
+from aos.node.http.embedded import open_embedded
 from aos.wallet import Ed25519Signer
 data_dir, pid, key = sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3])
 first, count = int(sys.argv[4]), int(sys.argv[5])

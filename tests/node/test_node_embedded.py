@@ -9,7 +9,7 @@ import httpx
 import pytest
 from starlette.types import Receive, Scope, Send
 
-from aos.node.embedded import InProcessTransport, LoopThread
+from aos.node.http.embedded import InProcessTransport, LoopThread
 
 
 async def echo_or_fail(scope: Scope, receive: Receive, send: Send) -> None:

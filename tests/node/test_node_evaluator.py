@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from aos.node.evaluator import Evaluator, ProcessInfo, normalise, parse_crons, parse_interval
-from aos.node.store import Entry, Item
+from aos.cron import parse_crons, parse_interval
+from aos.log.evaluator import Evaluator, ProcessInfo, normalise
+from aos.log.records import Entry, Item
+from aos.log.resulthash import GENESIS_CHAIN, canonical_result, chain, chain_hash, result_hash
 from aos.protocol import AOS_MODULE_ID
-from aos.resulthash import GENESIS_CHAIN, canonical_result, chain, chain_hash, result_hash
 from aos.runtime import LuaProcess
 from tests.node.conftest import Ao
 
@@ -165,7 +166,8 @@ def test_cron_endpoint_and_monitor_tick_crons_up_to_now(ao: Ao) -> None:
 
 
 def test_memory_limit_tag_is_honoured_within_bounds() -> None:
-    from aos.node.node import DEFAULT_MEMORY, MAX_MEMORY, MIN_MEMORY, memory_limit_of
+    from aos.limits import DEFAULT_MEMORY, MAX_MEMORY, MIN_MEMORY
+    from aos.log.runtimes import memory_limit_of
 
     def limit(value: str | None) -> int:
         tags = [] if value is None else [{"name": "Memory-Limit", "value": value}]

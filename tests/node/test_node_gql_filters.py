@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from aos.dataitem import DataItem, create
-from aos.node import gql
+from aos.node.http import gql
 from aos.node.store import Store
-from aos.node.su import Scheduler
+from aos.node.units.su import Scheduler
 from aos.protocol import AOS_MODULE_ID
 from aos.wallet import Ed25519Signer
 from tests.node.conftest import ao_tags

@@ -12,9 +12,9 @@ import pytest
 
 from aos.dataitem import DataItem, create
 from aos.errors import NodeError
-from aos.node.node import Node
-from aos.node.sequencer import SequencerClient, SequencerServer
+from aos.node.serve.sequencer import SequencerClient, SequencerServer
 from aos.node.store import Store
+from aos.node.units.node import Node
 from aos.protocol import AOS_MODULE_ID
 from aos.wallet import Ed25519Signer
 from tests.node.conftest import ao_tags

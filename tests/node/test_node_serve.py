@@ -14,16 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from aos.commands.serve import default_data_dir, urls
+from aos.commands.serve import urls
 from tests.node.conftest import Ao
 from tests.node.serving import free_port
 
 
-def test_default_data_dir_and_urls(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("AOS_DATA_DIR", str(tmp_path / "x"))
-    assert default_data_dir() == tmp_path / "x"
-    monkeypatch.delenv("AOS_DATA_DIR")
-    assert default_data_dir().name == "node" and "aos" in str(default_data_dir())
+def test_urls() -> None:
     assert urls("http://h:1") == {
         "mu": "http://h:1/mu", "cu": "http://h:1/cu", "su": "http://h:1/su", "gateway": "http://h:1",
     }  # fmt: skip

@@ -10,8 +10,9 @@ import pytest
 
 from aos.dataitem import create
 from aos.errors import NotFound, StoreError
-from aos.node.store import SCHEMA_VERSION, Store
-from aos.node.su import Duplicate, Scheduler, block_height_at, check_schedulable
+from aos.log.schema import SCHEMA_VERSION
+from aos.node.store import Store
+from aos.node.units.su import Duplicate, Scheduler, block_height_at, check_schedulable
 from aos.protocol import AOS_MODULE_ID
 from aos.wallet import Ed25519Signer
 from tests.node.conftest import ao_tags

@@ -20,7 +20,7 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from aos.client import AoClient
-from aos.node.embedded import open_embedded
+from aos.node.http.embedded import open_embedded
 from aos.render import make_console
 from aos.repl.connect import SpawnOptions, resolve_process
 from aos.repl.loop import Repl

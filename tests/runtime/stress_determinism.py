@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from aos.dataitem import create
-from aos.node.evaluator import ProcessInfo, Runtime
+from aos.log.evaluator import ProcessInfo, Runtime
 from aos.protocol import AOS_MODULE_ID, DATA_PROTOCOL, VARIANT
 from aos.wallet import Ed25519Signer
 
@@ -80,7 +80,7 @@ def _tags(action: str) -> list[tuple[str, str]]:
 
 def build(data_dir: Path, messages: int) -> str:
     """A process with `messages` entries through a real node, evaluated; returns its id."""
-    from aos.node.node import Node
+    from aos.node.units.node import Node
 
     signer = Ed25519Signer.generate()
     node = Node(data_dir)
@@ -120,7 +120,7 @@ class ChaosRuntime:
     random points around every message."""
 
     def __init__(self, info: ProcessInfo, seed: int) -> None:
-        from aos.node.node import default_runtime
+        from aos.log.runtimes import default_runtime
 
         self.inner: Any = default_runtime(info)
         self.rng = random.Random(seed)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from aos.client.ao import AoClient
 from aos.luafiles import blueprint_dir
-from aos.node.embedded import open_embedded
+from aos.node.http.embedded import open_embedded
 from aos.node.store import Store
 from aos.protocol import AOS_MODULE_ID, CU_PATH, MU_PATH, SU_PATH
 from aos.wallet import Ed25519Signer

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from aos.dataitem import DataItem, create
+from aos.log.hashchain import first_hash_chain, next_hash_chain
 from aos.protocol import AOS_MODULE_ID
-from aos.verify.logcheck import LogEntry, first_hash_chain, next_hash_chain
+from aos.verify.logcheck import LogEntry
 from aos.wallet import Ed25519Signer
 
 START_TS = 1_700_000_000_000

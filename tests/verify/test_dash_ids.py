@@ -9,7 +9,7 @@ import pytest
 
 from aos.cli import main as aos_main
 from aos.dataitem import DataItem, create
-from aos.node.node import Node
+from aos.node.units.node import Node
 from aos.protocol import AOS_MODULE_ID, DATA_PROTOCOL, VARIANT
 from aos.verify.cliargs import ids_as_positionals
 from aos.verify.runner import source_args

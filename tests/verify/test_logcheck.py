@@ -7,8 +7,9 @@ from dataclasses import replace
 
 import pytest
 
+from aos.log.hashchain import first_hash_chain, next_hash_chain
 from aos.verify.bundlefile import read_bundle, write_bundle
-from aos.verify.logcheck import check_log, first_hash_chain, next_hash_chain
+from aos.verify.logcheck import check_log
 
 from .synthetic import assignment, build_log, flip, with_item
 

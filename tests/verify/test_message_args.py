@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from aos.node.evaluator import Evaluator, ProcessInfo
-from aos.node.records import Entry, Item
+from aos.log.evaluator import Evaluator, ProcessInfo
+from aos.log.records import Entry, Item
 from aos.runtime import LuaProcess
 from aos.runtime.convert import flatten_message
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from rich.console import Console
 
-from aos.resulthash import GENESIS_CHAIN, chain_hash, result_hash
+from aos.log.resulthash import GENESIS_CHAIN, chain_hash, result_hash
 from aos.verify.diff import side_by_side
 from aos.verify.resultcheck import check_results
 from aos.verify.source import StoredResult

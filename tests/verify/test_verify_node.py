@@ -201,7 +201,7 @@ def test_a_stored_result_rehashed_to_look_consistent_is_caught_by_the_replay(
     """A forger who also fixes the hash and the whole chain is still caught: by the replay."""
     import json
 
-    from aos.resulthash import GENESIS_CHAIN, chain_hash, result_hash
+    from aos.log.resulthash import GENESIS_CHAIN, chain_hash, result_hash
 
     data_dir, pid = copy
     conn = db(data_dir)

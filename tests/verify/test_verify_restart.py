@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aos.node.embedded import open_embedded
+from aos.node.http.embedded import open_embedded
 from aos.protocol import AOS_MODULE_ID
 from aos.verify.verifier import verify_store
 from aos.wallet import Ed25519Signer

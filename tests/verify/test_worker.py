@@ -75,19 +75,32 @@ def test_verify_bundle_names_a_tampered_message(tmp_path: Path) -> None:
     assert report.problem is not None and report.problem.nonce == 9
 
 
-def test_the_replay_converts_items_exactly_as_the_node_indexes_them() -> None:
+def test_the_replay_reads_items_exactly_as_the_node_stores_them(tmp_path: Path) -> None:
+    """aos.log.records.item_of (what a bundle replays) equals what the node's store gives
+    back for the same signed item (what the compute unit evaluates), field by field."""
+    import dataclasses
+
     from aos.dataitem import create
-    from aos.verify.replay import _Converter, item_record
+    from aos.log.records import item_of, new_item
+    from aos.node.store import Store
     from aos.wallet import Ed25519Signer
 
     process, entries = build_log(3)
     signer = Ed25519Signer.generate()
     odd = create(signer=signer, target=process.id, anchor=bytes([0xFF] * 32), data=b"\x00\xff",
                  tags=[("Action", "Eval"), ("Action", "Twice")])  # fmt: skip
-    convert = _Converter(process.id)
-    for item in [process, odd, *(e.item for e in entries)]:
-        assert item is not None
-        assert convert.item(item, item.id) == item_record(item)
+    store = Store(tmp_path)
+    try:
+        for item in [process, odd, *(e.item for e in entries)]:
+            assert item is not None
+            with store.write() as tx:
+                tx.put_item(new_item(item, item.to_bytes()), 0)
+            stored = store.item(item.id)
+            assert stored is not None
+            unstored = {"seq": 0, "created_at": 0, "block_height": 0}
+            assert dataclasses.replace(stored, **unstored) == item_of(item)
+    finally:
+        store.close()
 
 
 def test_on_a_terminal_verify_shows_a_progress_bar_then_the_verdict(bundle: Path) -> None:

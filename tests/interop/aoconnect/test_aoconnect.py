@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from aos.node.keys import load_node_keys
+from aos.node.units.keys import load_node_keys
 from aos.protocol import AOS_MODULE_ID, CU_PATH, MU_PATH
 from aos.wallet import Wallet
 from tests.interop.npm import install_npm_packages

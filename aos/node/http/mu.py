@@ -9,9 +9,17 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from aos.errors import AosError, NodeError, NotFound
-from aos.node.node import Node
-from aos.node.sequencer import SequencerClient, accepted_body, error_body
-from aos.node.web import JSON, check_id, error_status, param, read_body
+from aos.node.http.web import (
+    JSON,
+    Admitter,
+    accepted_body,
+    check_id,
+    error_body,
+    error_status,
+    param,
+    read_body,
+)
+from aos.node.units.node import Node
 
 # CORS is open on every unit; the fast path runs before the CORS middleware, so it says so.
 _JSON_HEADERS = [(b"content-type", b"application/json"), (b"access-control-allow-origin", b"*")]
@@ -58,14 +66,14 @@ async def monitor(request: Request) -> Response:
 
 
 async def fast_post(
-    node: Node, sequencer: SequencerClient | None, scope: Scope, receive: Receive, send: Send
+    node: Node, sequencer: Admitter | None, scope: Scope, receive: Receive, send: Send
 ) -> None:
     """`POST /` without a query, as raw ASGI: the hot path of every message.
 
     It skips the framework layers and the thread-pool hop (verify + one SQLite transaction
     take ~0.3 ms, less than handing the work to a thread and back). In an `aos serve`
     worker the item is checked here and scheduled by the supervising process
-    (aos.node.sequencer). Errors are the same JSON as the routed path."""
+    (aos.node.serve.sequencer). Errors are the same JSON as the routed path."""
     limit = node.settings.max_body
     status, payload = 202, b""
     try:

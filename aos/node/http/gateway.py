@@ -16,15 +16,15 @@ from starlette.routing import Route
 
 from aos.dataitem import parse
 from aos.errors import DataItemError, NodeError, NotFound
-from aos.node.node import Node
-from aos.node.su import block_height_at, now_ms
-from aos.node.web import JSON, check_id, read_body, read_json
+from aos.log.clock import block_height_at, now_ms
+from aos.node.http.web import JSON, check_id, read_body, read_json
+from aos.node.units.node import Node
 
 
 def _gql() -> ModuleType:
     """The GraphQL module, imported on first use: graphql-core takes ~0.1 s to import, which
     a shell attaching to a process by id would otherwise pay on every start."""
-    from aos.node import gql
+    from aos.node.http import gql
 
     return gql
 

@@ -20,12 +20,13 @@ from typing import Any
 
 from aos.dataitem import DataItem, create, parse
 from aos.errors import DataItemError, NodeError, StoreError
-from aos.node.store import Entry, ResultRow, Store
-from aos.node.su import Duplicate, Scheduler, check_schedulable
+from aos.log.records import Entry, ResultRow
+from aos.node.store import Store
+from aos.node.units.su import Duplicate, Scheduler, check_schedulable
 from aos.protocol import DATA_PROTOCOL, VARIANT
 from aos.wallet import Wallet
 
-log = logging.getLogger("aos.node.mu")
+log = logging.getLogger("aos.node.units.mu")
 
 _PUSH_DROP = {"Data-Protocol", "Type", "From-Process", "From-Module", "Assignments"}
 _SPAWN_DROP = {"Data-Protocol", "Type"}

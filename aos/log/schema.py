@@ -110,3 +110,22 @@ CREATE TABLE IF NOT EXISTS monitors (
     created_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 """
+
+# The column lists every SELECT of a record reads, in the order the decoders of
+# aos.log.records take them (the store and the read-only reader both use these).
+ITEM_COLS = (
+    "seq, id, signature_type, signature, owner, owner_key, target, anchor, tags, data, "
+    "created_at, block_height"
+)
+ENTRY_COLS = (
+    "process, nonce, timestamp, block_height, epoch, hash_chain, assignment_id, message_id, "
+    "assigned"
+)
+HEAD_SQL = (
+    "SELECT id, owner, module, scheduler, head_nonce, head_timestamp, head_block_height,"
+    " head_hash_chain, head_assignment_id FROM processes WHERE id = ?"
+)
+RESULT_COLS = (
+    "process, position, ordinate, cron, message_id, timestamp, block_height, error, result, "
+    "result_hash, chain_hash"
+)

@@ -22,11 +22,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from aos.errors import NodeError, NotFound, StoreError
-from aos.node.evaluator import Evaluated, Evaluator, ProcessInfo, Runtime
-from aos.node.store import NewResult, ResultRow, Store
+from aos.log.clock import now_ms
+from aos.log.evaluator import Evaluated, Evaluator, ProcessInfo
+from aos.log.records import NewResult, ResultRow
+from aos.log.runtimes import RuntimeFactory
+from aos.node.store import Store
 
-log = logging.getLogger("aos.node.cu")
-RuntimeFactory = Callable[[ProcessInfo], Runtime]
+log = logging.getLogger("aos.node.units.cu")
 # Crons after the last message are evaluated only up to this long ago, so that a message
 # being scheduled right now (by this or another OS process) cannot land before a tick that
 # was already evaluated (its timestamp is taken from the clock inside its transaction).
@@ -200,7 +202,7 @@ class ComputeUnit:
 
     def tick(self, pid: str, horizon: int | None = None) -> int:
         """Evaluate everything scheduled, then the cron ticks up to `horizon` (ms)."""
-        limit = time.time_ns() // 1_000_000 - CRON_SAFETY_MS if horizon is None else horizon
+        limit = now_ms() - CRON_SAFETY_MS if horizon is None else horizon
         with self.lock(pid):
             count = self._evaluate_locked(pid, None)
             ev = self._evaluator(pid)
@@ -262,7 +264,7 @@ class ComputeUnit:
                 ev = self._evaluator(pid)
                 if ev.last_nonce < row.head.nonce:
                     raise StoreError(f"the log of {pid} could not be read up to {row.head.nonce}")
-            msg = self._dry_run_message(ev, body)
+            msg = ev.read_only_message(body)
             # The runtime keeps state changes of the message it ran; the cached runtime is
             # dropped so the next read rebuilds it from the log, untouched by this message.
             self.drop(pid)
@@ -308,42 +310,8 @@ class ComputeUnit:
                     ev.step(entry, item)
             if ev.last_nonce < nonce:
                 raise StoreError(f"the log of {pid} could not be read up to nonce {nonce}")
-            return ev.dry_run(self._dry_run_message(ev, body))
+            return ev.dry_run(ev.read_only_message(body))
         finally:
             close = getattr(runtime, "close", None)
             if callable(close):
                 close()  # a Lua state holds memory until collected; free it now
-
-    @staticmethod
-    def _dry_run_message(ev: Evaluator, body: dict[str, Any]) -> dict[str, Any]:
-        tags = body.get("Tags", [])
-        if not isinstance(tags, list) or not all(
-            isinstance(t, dict)
-            and isinstance(t.get("name"), str)
-            and isinstance(t.get("value"), str)
-            for t in tags
-        ):
-            raise NodeError("dry-run Tags must be a list of {name, value} strings")
-        owner = body.get("Owner") or "1234"
-        if not isinstance(owner, str):
-            raise NodeError("dry-run Owner must be a string")
-        from_process = next((t["value"] for t in tags if t["name"] == "From-Process"), None)
-        msg: dict[str, Any] = {k: v for k, v in body.items() if isinstance(k, str)}
-        msg.update(
-            Id=str(body.get("Id") or "1234"),
-            Owner=owner,
-            From=from_process or owner,
-            Target=str(body.get("Target") or ev.process.id),
-            Anchor=str(body.get("Anchor") or "0"),
-            Data=body.get("Data")
-            if isinstance(body.get("Data"), str)
-            else str(body.get("Data") or ""),
-            Tags=[t for t in tags if t["name"] not in ("From", "Owner")],
-            Cron=False,
-        )
-        msg["Read-Only"] = True
-        msg.setdefault("Timestamp", ev.last_timestamp)
-        msg.setdefault("Block-Height", ev.last_block_height)
-        msg.setdefault("Epoch", 0)
-        msg.setdefault("Nonce", ev.last_nonce)
-        return msg

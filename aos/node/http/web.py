@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
 from aos.errors import AosError, NodeError, StoreError
+from aos.ids import is_id
+from aos.limits import MAX_ITEM_BYTES
 
 log = logging.getLogger("aos.node")
-DEFAULT_MAX_BODY = 10 * 1024 * 1024
 
 
 class JSON(Response):
@@ -31,12 +32,29 @@ class JSON(Response):
         return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def accepted_body(item_id: str) -> bytes:
+    """The MU's answer to an admitted item, as bytes (the fast path sends it raw)."""
+    return b'{"message":"Processing DataItem","id":"%s"}' % item_id.encode()
+
+
+def error_body(message: str) -> bytes:
+    """`{"error": message}` as bytes, the body of every 4xx and 5xx answer."""
+    return json.dumps({"error": message}, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class Admitter(Protocol):
+    """Where an HTTP worker of a multi-process `aos serve` hands a checked item to be
+    scheduled (aos.node.serve.sequencer.SequencerClient): the status and body to answer."""
+
+    async def admit(self, raw: bytes) -> tuple[int, bytes]: ...
+
+
 def error(message: str, status: int) -> JSON:
     return JSON({"error": message}, status_code=status)
 
 
 async def read_body(request: Request) -> bytes:
-    limit: int = getattr(request.app.state, "max_body", DEFAULT_MAX_BODY)
+    limit: int = getattr(request.app.state, "max_body", MAX_ITEM_BYTES)
     declared = request.headers.get("content-length")
     if declared is not None:
         try:
@@ -82,7 +100,7 @@ def int_param(request: Request, name: str, default: int | None = None) -> int | 
 
 def check_id(value: str, what: str) -> str:
     """A 43-character base64url id, else NodeError naming `what`."""
-    if len(value) != 43 or not all(c.isalnum() or c in "-_" for c in value):
+    if not is_id(value):
         raise NodeError(f"{what} must be a 43-character base64url id, got {value[:80]!r}")
     return value
 

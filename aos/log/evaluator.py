@@ -2,24 +2,28 @@
 
 No database and no clock: the compute unit feeds it entries from the store, and `aos
 verify` feeds it the same entries in another OS process and must get the same hashes.
+The runtime it folds through comes from aos.log.runtimes; read-only messages (dry-runs,
+`aos replay --expr`, `.replay`) are built here too, by `read_only_message`.
 It builds `msg`/`env` exactly as ao-protocol §4.1, inserts cron messages generated from the
 process's Cron-Interval / Cron-Tag-* tags at scheduler time (so a replay regenerates them
 identically), normalises each result (§4.3: missing arrays become [], an Errored result
-keeps no outbox) and chains the result hashes (aos.resulthash).
+keeps no outbox) and chains the result hashes (aos.log.resulthash).
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
+from aos.cron import CronDef, parse_crons
 from aos.dataitem import b64url_decode, b64url_encode
-from aos.node.store import Entry, Item
+from aos.errors import NodeError
+from aos.log.records import Entry, Item
+from aos.log.resulthash import GENESIS_CHAIN, chain_hash, result_hash
+from aos.log.runtimes import Runtime
 from aos.protocol import AOS_MODULE_ID, MODULE_TAGS
-from aos.resulthash import GENESIS_CHAIN, chain_hash, result_hash
 from aos.signers import eth_address
 
 # The owner address the seeded module record is attributed to (it has no signature): a
@@ -29,68 +33,7 @@ MODULE_OWNER = b64url_encode(
 )
 MODULE_TAG_DICTS = [{"name": n, "value": v} for n, v in MODULE_TAGS]
 
-_UNIT_MS = {
-    "millisecond": 1,
-    "second": 1000,
-    "minute": 60_000,
-    "hour": 3_600_000,
-    "day": 86_400_000,
-    "week": 7 * 86_400_000,
-    "month": 30 * 86_400_000,
-    "year": 365 * 86_400_000,
-    # Local blocks are two minutes long (aos.node.su.block_height_at).
-    "block": 120_000,
-}
 _FLAT_SCALARS = (str, int, bool)
-_INTERVAL = re.compile(r"^\s*(\d+)\s*-\s*([a-zA-Z]+?)s?\s*$")
-
-
-class Runtime(Protocol):
-    """What the evaluator needs from aos.runtime.LuaProcess."""
-
-    def handle(self, msg: dict[str, Any], env: dict[str, Any]) -> dict[str, Any]: ...
-
-
-def parse_interval(text: str) -> int:
-    """Milliseconds of a Cron-Interval value like `10-minutes`; ValueError names the value."""
-    m = _INTERVAL.match(text)
-    if m is None or m.group(2).lower() not in _UNIT_MS:
-        raise ValueError(f"Cron-Interval {text!r} is not N-unit (e.g. 10-minutes, 5-blocks)")
-    ms = int(m.group(1)) * _UNIT_MS[m.group(2).lower()]
-    if ms <= 0:
-        raise ValueError(f"Cron-Interval {text!r} must be positive")
-    return ms
-
-
-@dataclass(frozen=True, slots=True)
-class CronDef:
-    index: int
-    interval: str
-    ms: int
-    tags: list[dict[str, str]]
-
-    @property
-    def key_suffix(self) -> str:
-        return f"{self.index}-{self.interval}"
-
-
-def parse_crons(tags: Iterable[Mapping[str, str]]) -> list[CronDef]:
-    """Cron definitions: each Cron-Interval starts one; Cron-Tag-X=V tags that follow it
-    (or precede the first) become its message tags X=V. Malformed intervals are ignored."""
-    defs: list[tuple[str, int, list[dict[str, str]]]] = []
-    orphan: list[dict[str, str]] = []
-    for t in tags:
-        name, value = t["name"], t["value"]
-        if name == "Cron-Interval":
-            try:
-                ms = parse_interval(value)
-            except ValueError:
-                continue
-            defs.append((value, ms, list(orphan) if not defs else []))
-        elif name.startswith("Cron-Tag-") and len(name) > len("Cron-Tag-"):
-            tag = {"name": name[len("Cron-Tag-") :], "value": value}
-            (defs[-1][2] if defs else orphan).append(tag)
-    return [CronDef(i, v, ms, tg) for i, (v, ms, tg) in enumerate(defs)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,6 +306,42 @@ class Evaluator:
     def crons_until(self, horizon: int) -> list[Evaluated]:
         """Cron ticks with timestamp <= horizon after the last message (monitor / /cron)."""
         return [self._run_cron(t, c) for t, c in self.due_crons(horizon + 1)]
+
+    def read_only_message(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """The `msg` of a read-only message (a dry-run's JSON body, or an expression that
+        `aos replay` and `.replay` evaluate) on the current state: `Read-Only` is true, and
+        what the body leaves out comes from the last message evaluated. NodeError (400)
+        names a malformed field."""
+        tags = body.get("Tags", [])
+        if not isinstance(tags, list) or not all(
+            isinstance(t, dict)
+            and isinstance(t.get("name"), str)
+            and isinstance(t.get("value"), str)
+            for t in tags
+        ):
+            raise NodeError("dry-run Tags must be a list of {name, value} strings")
+        owner = body.get("Owner") or "1234"
+        if not isinstance(owner, str):
+            raise NodeError("dry-run Owner must be a string")
+        from_process = next((t["value"] for t in tags if t["name"] == "From-Process"), None)
+        data = body.get("Data")
+        msg: dict[str, Any] = {k: v for k, v in body.items() if isinstance(k, str)}
+        msg.update(
+            Id=str(body.get("Id") or "1234"),
+            Owner=owner,
+            From=from_process or owner,
+            Target=str(body.get("Target") or self.process.id),
+            Anchor=str(body.get("Anchor") or "0"),
+            Data=data if isinstance(data, str) else str(data or ""),
+            Tags=[t for t in tags if t["name"] not in ("From", "Owner")],
+            Cron=False,
+        )
+        msg["Read-Only"] = True
+        msg.setdefault("Timestamp", self.last_timestamp)
+        msg.setdefault("Block-Height", self.last_block_height)
+        msg.setdefault("Epoch", 0)
+        msg.setdefault("Nonce", self.last_nonce)
+        return msg
 
     def dry_run(self, msg: dict[str, Any]) -> dict[str, Any]:
         """Evaluate a read-only message; the caller must discard this runtime afterwards."""

@@ -10,60 +10,18 @@ only once it is durable, and several OS processes share one order.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import time
 from dataclasses import dataclass
 
-from aos.dataitem import DataItem, b64url_decode, b64url_encode, create
+from aos.dataitem import DataItem, create
 from aos.errors import NodeError, NotFound
-from aos.node.store import Entry, NewItem, ProcessRow, Store, Tx
+from aos.ids import is_id
+from aos.log.clock import block_height_at, now_ms
+from aos.log.hashchain import first_hash_chain, next_hash_chain
+from aos.log.records import Entry, ProcessRow, new_item
+from aos.node.store import Store, Tx
 from aos.protocol import DATA_PROTOCOL, VARIANT
 from aos.wallet import Ed25519Signer
-
-# A local block height derived from the clock: one "block" every two minutes, anchored so
-# that heights look like Arweave's (~1.3 M in 2024). Stable across restarts and processes.
-_BLOCK_MS = 120_000
-_HEIGHT_ANCHOR_MS = 1_700_000_000_000
-_HEIGHT_ANCHOR = 1_300_000
-
-
-def block_height_at(ms: int) -> int:
-    return _HEIGHT_ANCHOR + (ms - _HEIGHT_ANCHOR_MS) // _BLOCK_MS
-
-
-def block_timestamp(height: int) -> int:
-    """Seconds since the epoch at which local block `height` starts."""
-    return (_HEIGHT_ANCHOR_MS + (height - _HEIGHT_ANCHOR) * _BLOCK_MS) // 1000
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
-def first_hash_chain(process_id: str) -> str:
-    return b64url_encode(hashlib.sha256(b64url_decode(process_id)).digest())
-
-
-def next_hash_chain(previous_assignment_id: str, previous_hash_chain: str) -> str:
-    data = b64url_decode(previous_assignment_id) + b64url_decode(previous_hash_chain)
-    return b64url_encode(hashlib.sha256(data).digest())
-
-
-def index_item(item: DataItem, raw: bytes | None) -> NewItem:
-    """The store's view of a parsed data item."""
-    return NewItem(
-        id=item.id,
-        signature_type=item.signature_type,
-        signature=b64url_encode(item.signature),
-        owner=item.owner_address,
-        owner_key=b64url_encode(item.owner),
-        target=item.target_id,
-        anchor=item.anchor_text,
-        tags=[{"name": n, "value": v} for n, v in item.tags],
-        data=item.data,
-        raw=raw,
-    )
 
 
 def check_schedulable(item: DataItem) -> str:
@@ -117,7 +75,7 @@ class Scheduler:
                 if found is not None:
                     raise Duplicate(found)
             now = now_ms()
-            tx.put_item(index_item(item, raw), block_height_at(now))
+            tx.put_item(new_item(item, raw), block_height_at(now))
             tx.create_process(
                 item.id, item.owner_address, item.tag("Module") or "", item.tag("Scheduler") or ""
             )
@@ -139,12 +97,12 @@ class Scheduler:
             if found is not None:
                 raise Duplicate(found)
             now = now_ms()
-            tx.put_item(index_item(item, raw), block_height_at(now), index_tags=False)
+            tx.put_item(new_item(item, raw), block_height_at(now), index_tags=False)
             return self._append(tx, row, item.id, assigned=False, now=now)
 
     def assign(self, process: str, item_id: str, claim: str | None = None) -> Entry | None:
         """Append an assignment of an item the node already holds (§3.2.5)."""
-        if len(item_id) != 43:
+        if not is_id(item_id):
             raise NodeError(f"assign must be a 43-character item id, got {item_id!r}")
         with self.store.write() as tx:
             if claim is not None and not tx.claim(claim, item_id):
@@ -165,7 +123,7 @@ class Scheduler:
         with self.store.write() as tx:
             if claim is not None and not tx.claim(claim, item.id):
                 return False
-            tx.put_item(index_item(item, raw), block_height_at(now_ms()))
+            tx.put_item(new_item(item, raw), block_height_at(now_ms()))
             return True
 
     # -- slot derivation -------------------------------------------------------------------

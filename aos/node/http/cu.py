@@ -18,10 +18,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from aos.errors import NodeError, NotFound
-from aos.node.node import Node
-from aos.node.store import ResultRow
-from aos.node.su import now_ms
-from aos.node.web import JSON, check_id, int_param, param, read_json
+from aos.log.clock import now_ms
+from aos.log.records import ResultRow
+from aos.node.http.web import JSON, check_id, int_param, param, read_json
+from aos.node.units.node import Node
 
 _MAX = (1 << 62, 1 << 62, "\U0010ffff")
 Key = tuple[int, int, str]

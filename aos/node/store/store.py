@@ -8,8 +8,8 @@ global order. Inside one OS process a lock serialises writers first (datasette's
 single-writer idea), so threads never spin in SQLite's busy handler against each other.
 
 Reads use one connection per thread. Everything returned is a dataclass, never a row.
-The statements of a write transaction are in aos.node.tx, the schema in aos.node.schema and
-its upgrades in aos.node.migrate.
+The statements of a write transaction are in aos.node.store.tx, the schema in aos.log.schema and
+its upgrades in aos.node.store.migrate.
 """
 
 from __future__ import annotations
@@ -24,42 +24,21 @@ from pathlib import Path
 from typing import Any
 
 from aos.errors import StoreError
-from aos.node.migrate import migrate
-from aos.node.records import (
-    ENTRY_COLS,
-    HEAD_SQL,
-    ITEM_COLS,
-    RESULT_COLS,
+from aos.log.clock import now_ms
+from aos.log.records import (
     Entry,
     Head,
     Item,
-    NewItem,
     NewResult,
     ProcessRow,
     ResultRow,
     entry_from_row,
     item_from_row,
-    now_ms,
     result_from_row,
 )
-from aos.node.schema import DB_NAME, SCHEMA_VERSION
-from aos.node.tx import Tx
-
-__all__ = [
-    "DB_NAME",
-    "SCHEMA_VERSION",
-    "Entry",
-    "Head",
-    "Item",
-    "NewItem",
-    "NewResult",
-    "ProcessRow",
-    "ResultRow",
-    "Store",
-    "Tx",
-    "now_ms",
-]
-
+from aos.log.schema import DB_NAME, ENTRY_COLS, HEAD_SQL, ITEM_COLS, RESULT_COLS
+from aos.node.store.migrate import migrate
+from aos.node.store.tx import Tx
 
 AUTOCHECKPOINT_PAGES = 4000
 WAL_SIZE_LIMIT = 64 * 2**20
@@ -93,7 +72,7 @@ class Store:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             # Checkpoint every ~16 MiB of WAL rather than 4: fewer fsyncs under load (0
-            # when an aos.node.checkpointer does it on its own connection).
+            # when an aos.node.store.checkpointer does it on its own connection).
             conn.execute(f"PRAGMA wal_autocheckpoint={self.autocheckpoint}")
             # A WAL that grew during a burst is cut back to this when it starts over.
             conn.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
@@ -105,7 +84,7 @@ class Store:
         return conn
 
     def leave_checkpoints(self) -> None:
-        """Never checkpoint in a commit of this store (an aos.node.checkpointer, here or in
+        """Never checkpoint in a commit of this store (an aos.node.store.checkpointer, here or in
         another process, does it): a checkpoint syncs the WAL, which can take tens of ms,
         and a writer that waits for it holds up every message behind it."""
         self.autocheckpoint = 0

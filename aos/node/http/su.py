@@ -11,10 +11,11 @@ from starlette.routing import Route
 
 from aos.dataitem import b64url_encode, parse
 from aos.errors import DataItemError, NodeError, NotFound
-from aos.node.node import Node
-from aos.node.store import Entry, Item
-from aos.node.su import block_height_at, check_schedulable, now_ms
-from aos.node.web import JSON, check_id, int_param, param, read_body
+from aos.log.clock import block_height_at, now_ms
+from aos.log.records import Entry, Item
+from aos.node.http.web import JSON, check_id, int_param, param, read_body
+from aos.node.units.node import Node
+from aos.node.units.su import check_schedulable
 
 
 def _node(request: Request) -> Node:

@@ -20,9 +20,9 @@ import sqlite3
 import threading
 import time
 
-from aos.node.store import Store
+from aos.node.store.store import Store
 
-log = logging.getLogger("aos.node.checkpointer")
+log = logging.getLogger("aos.node.store.checkpointer")
 
 
 # RESTART makes new writes wait while it copies what PASSIVE has not yet and waits for

@@ -2,69 +2,43 @@
 
 `Node(data_dir)` opens (or creates) the SQLite log and the node keys, seeds the gateway
 with the module record and the scheduler's Scheduler-Location, and wires the messenger,
-scheduler and compute unit together. The ASGI app (aos.node.app) is a thin HTTP layer
+scheduler and compute unit together. The ASGI app (aos.node.http.app) is a thin HTTP layer
 over this object; tests may use it directly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aos.dataitem import create
-from aos.node.crank import Crank
-from aos.node.cu import ComputeUnit
-from aos.node.evaluator import MODULE_OWNER, ProcessInfo, Runtime
-from aos.node.keys import load_node_keys
-from aos.node.mu import Messenger
-from aos.node.schema import ROLE_OWNER
-from aos.node.store import NewItem, Store
-from aos.node.su import Scheduler, block_height_at, index_item, now_ms
-from aos.protocol import AOS_MODULE_ID, DATA_PROTOCOL, MODULE_TAGS, SU_PATH, VARIANT
+from aos.limits import MAX_ITEM_BYTES
+from aos.log.clock import block_height_at, now_ms
+from aos.log.evaluator import MODULE_OWNER
+from aos.log.records import NewItem, new_item
+from aos.log.runtimes import RuntimeFactory, default_runtime
+from aos.log.schema import ROLE_OWNER
+from aos.node.store import Store
+from aos.node.units.crank import Crank
+from aos.node.units.cu import ComputeUnit
+from aos.node.units.keys import load_node_keys
+from aos.node.units.mu import Messenger
+from aos.node.units.su import Scheduler
+from aos.protocol import AOS_MODULE_ID, EMBEDDED_BASE_URL, MODULE_TAGS, SU_PATH, ao_tags
 
-DEFAULT_PUBLIC_URL = "http://aos.local"
+DEFAULT_PUBLIC_URL = EMBEDDED_BASE_URL
 # How long clients may cache the Scheduler-Location (ms); the record is re-signed whenever
 # the node starts with another public URL.
 LOCATION_TTL = "86400000"
 
 
-_MEMORY_UNITS = {"b": 1, "kb": 1024, "mb": 2**20, "gb": 2**30}
-DEFAULT_MEMORY = 256 * 2**20
-# A process may ask for more memory with a Memory-Limit tag (`512-mb`, §2.1), within what a
-# local node can give; the cap keeps one process from taking the machine.
-MAX_MEMORY = 2**30
-MIN_MEMORY = 16 * 2**20
-
-
-def memory_limit_of(info: ProcessInfo) -> int:
-    """Bytes of Lua memory for a process: its Memory-Limit tag if valid, clamped."""
-    value = next((t["value"] for t in info.tags if t["name"] == "Memory-Limit"), None)
-    if value is None:
-        return DEFAULT_MEMORY
-    number, _, unit = value.strip().lower().partition("-")
-    if not number.isdigit() or unit.rstrip("s") not in _MEMORY_UNITS:
-        return DEFAULT_MEMORY
-    size = int(number) * _MEMORY_UNITS[unit.rstrip("s")]
-    return max(MIN_MEMORY, min(size, MAX_MEMORY))
-
-
-def default_runtime(info: ProcessInfo) -> Runtime:
-    """A sandboxed Lua process for `info` (aos.runtime is imported here, not at the top,
-    so that the node's HTTP layer loads without lupa until something is evaluated)."""
-    from aos.runtime import LuaProcess
-
-    runtime: Runtime = LuaProcess(memory_limit=memory_limit_of(info))
-    return runtime
-
-
 @dataclass
 class NodeSettings:
     public_url: str = DEFAULT_PUBLIC_URL
-    max_body: int = 10 * 1024 * 1024
+    max_body: int = MAX_ITEM_BYTES
     cache_size: int = 64
     scan_interval: float = 1.0
-    runtime_factory: Callable[[ProcessInfo], Runtime] = field(default=default_runtime)
+    runtime_factory: RuntimeFactory = field(default=default_runtime)
 
 
 class Node:
@@ -118,16 +92,10 @@ class Node:
         location = create(
             signer=self.signer,
             data=" ",
-            tags=[
-                ("Data-Protocol", DATA_PROTOCOL),
-                ("Variant", VARIANT),
-                ("Type", "Scheduler-Location"),
-                ("Url", url),
-                ("Time-To-Live", LOCATION_TTL),
-            ],
+            tags=[*ao_tags("Scheduler-Location"), ("Url", url), ("Time-To-Live", LOCATION_TTL)],
         )
         with self.store.write() as tx:
-            tx.put_item(index_item(location, location.to_bytes()), block_height_at(now_ms()))
+            tx.put_item(new_item(location, location.to_bytes()), block_height_at(now_ms()))
 
     def start(self) -> None:
         self.crank.start()

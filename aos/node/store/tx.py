@@ -12,17 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from aos.errors import StoreError
-from aos.node.records import (
-    ENTRY_COLS,
-    HEAD_SQL,
-    Entry,
-    Head,
-    NewItem,
-    ProcessRow,
-    entry_from_row,
-    now_ms,
-)
-from aos.node.schema import ROLE_OWNER, ROLE_TARGET
+from aos.log.clock import now_ms
+from aos.log.records import Entry, Head, NewItem, ProcessRow, entry_from_row
+from aos.log.schema import ENTRY_COLS, HEAD_SQL, ROLE_OWNER, ROLE_TARGET
 
 
 class Tx:

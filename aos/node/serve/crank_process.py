@@ -1,6 +1,6 @@
 """The evaluating process of `aos serve` (not --single-process): a node that only cranks.
 
-The supervisor writes (aos.node.sequencer), the workers speak HTTP, and this process
+The supervisor writes (aos.node.serve.sequencer), the workers speak HTTP, and this process
 evaluates and pushes outboxes. It is its own OS process because evaluation and scheduling
 in one interpreter fight over the GIL: measured on two cores, a crank thread beside the
 scheduling thread raised the supervisor's CPU per message from ~440 µs to ~600-680 µs,
@@ -26,10 +26,10 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aos.node.lifeline import CHECK_INTERVAL, parent_gone
+from aos.node.serve.lifeline import CHECK_INTERVAL, parent_gone
 
 if TYPE_CHECKING:
-    from aos.node.crank import Crank
+    from aos.node.units.crank import Crank
 
 # A process woken less than this long ago is not woken again: the crank is evaluating it
 # or about to, and a write to the pipe per message would cost the supervisor a syscall.
@@ -48,7 +48,7 @@ def _listen(wakes: Connection, crank: Crank, stopped: threading.Event) -> None:
 
 
 def _run(data_dir: str, public_url: str, wakes: Connection, ready: Connection, parent: int) -> None:
-    from aos.node.node import Node, NodeSettings
+    from aos.node.units.node import Node, NodeSettings
 
     # Ctrl-C reaches the whole process group; the supervisor decides when this stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

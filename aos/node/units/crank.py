@@ -24,11 +24,11 @@ import threading
 import time
 from pathlib import Path
 
-from aos.node.cu import ComputeUnit
-from aos.node.mu import Messenger
 from aos.node.store import Store
+from aos.node.units.cu import ComputeUnit
+from aos.node.units.mu import Messenger
 
-log = logging.getLogger("aos.node.crank")
+log = logging.getLogger("aos.node.units.crank")
 LOCK_FILE = "crank.lock"
 
 

@@ -2,7 +2,7 @@
 
 The schema is the subset of the Arweave gateway's that ao clients query: `transactions`
 with ids/owners/recipients/tags/block filters, cursors and sort; `transaction`; `blocks`.
-Local blocks are synthetic (two-minute heights from aos.node.su); an item's block is the
+Local blocks are synthetic (two-minute heights from aos.node.units.su); an item's block is the
 one current when the node stored it. Cursors are base64url of the item's storage sequence.
 """
 
@@ -15,9 +15,10 @@ from typing import Any
 from graphql import GraphQLSchema, build_schema, graphql_sync
 
 from aos.errors import NodeError
-from aos.node.schema import ROLE_OWNER, ROLE_TARGET
-from aos.node.store import Item, Store
-from aos.node.su import block_height_at, block_timestamp, now_ms
+from aos.log.clock import block_height_at, block_timestamp, now_ms
+from aos.log.records import Item
+from aos.log.schema import ROLE_OWNER, ROLE_TARGET
+from aos.node.store import Store
 
 SDL = """
 type Query {

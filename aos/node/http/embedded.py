@@ -22,9 +22,10 @@ from typing import Any
 import httpx
 from starlette.types import ASGIApp, Message
 
-from aos.node.app import NodeApp, create_app
+from aos.node.http.app import NodeApp, create_app
+from aos.protocol import EMBEDDED_BASE_URL
 
-BASE_URL = "http://aos.local"
+BASE_URL = EMBEDDED_BASE_URL
 
 
 class LoopThread:

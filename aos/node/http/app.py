@@ -8,7 +8,6 @@ starts the crank thread, so pushes work the same under uvicorn and in-process.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,11 +18,12 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from aos.node import api_cu, api_mu, api_su, gateway
-from aos.node.lifeline import exit_with_parent
-from aos.node.node import DEFAULT_PUBLIC_URL, Node, NodeSettings
-from aos.node.sequencer import SequencerClient, client_from_env
-from aos.node.web import EXCEPTION_HANDLERS
+from aos.node.http import cu as cu_routes
+from aos.node.http import gateway
+from aos.node.http import mu as mu_routes
+from aos.node.http import su as su_routes
+from aos.node.http.web import EXCEPTION_HANDLERS, Admitter
+from aos.node.units.node import Node, NodeSettings
 from aos.protocol import CU_PATH, MU_PATH, SU_PATH
 
 
@@ -40,7 +40,7 @@ class NodeApp(Starlette):
 
     fast_paths = frozenset({MU_PATH, MU_PATH + "/"})
     node: Node
-    sequencer: SequencerClient | None = None
+    sequencer: Admitter | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -49,7 +49,7 @@ class NodeApp(Starlette):
             and scope["path"] in self.fast_paths
             and not scope["query_string"]
         ):
-            await api_mu.fast_post(self.node, self.sequencer, scope, receive, send)
+            await mu_routes.fast_post(self.node, self.sequencer, scope, receive, send)
             return
         await super().__call__(scope, receive, send)
 
@@ -79,7 +79,7 @@ class PrefixRouter:
 
 
 def create_app(data_dir: Path, **settings: Any) -> NodeApp:
-    """The node over `data_dir`. Settings: see aos.node.node.NodeSettings."""
+    """The node over `data_dir`. Settings: see aos.node.units.node.NodeSettings."""
     node = Node(Path(data_dir), NodeSettings(**settings))
 
     @asynccontextmanager
@@ -91,9 +91,9 @@ def create_app(data_dir: Path, **settings: Any) -> NodeApp:
             node.stop()
 
     units: dict[str, ASGIApp] = {
-        MU_PATH: _unit(api_mu.routes, node),
-        SU_PATH: _unit(api_su.routes, node),
-        CU_PATH: _unit(api_cu.routes, node),
+        MU_PATH: _unit(mu_routes.routes, node),
+        SU_PATH: _unit(su_routes.routes, node),
+        CU_PATH: _unit(cu_routes.routes, node),
     }
     app = NodeApp(
         routes=gateway.routes,
@@ -113,19 +113,4 @@ def create_app(data_dir: Path, **settings: Any) -> NodeApp:
     app.node = node
     app.state.node = node
     app.state.max_body = node.settings.max_body
-    return app
-
-
-def app_from_env() -> NodeApp:
-    """Factory for `uvicorn --factory` workers (the HTTP workers of `aos serve`): the data dir
-    and public URL come from AOS_NODE_DATA_DIR and AOS_NODE_PUBLIC_URL, the supervisor's
-    scheduling socket from AOS_NODE_SEQUENCER. The worker ends when the supervisor does."""
-    data_dir = os.environ.get("AOS_NODE_DATA_DIR")
-    if not data_dir:
-        raise RuntimeError("AOS_NODE_DATA_DIR is not set")
-    app = create_app(
-        Path(data_dir), public_url=os.environ.get("AOS_NODE_PUBLIC_URL", DEFAULT_PUBLIC_URL)
-    )
-    app.sequencer = client_from_env()
-    exit_with_parent(os.getppid())
     return app

@@ -10,7 +10,7 @@ Why one writer: SQLite lets several OS processes write, but each write after ano
 process's commit starts with a cold page cache and a lock hand-off; measured on two cores,
 two processes writing in turn spent ~600 µs of CPU per message against ~360 µs for one
 (and took fewer messages a second in total). The supervisor wakes the evaluating process
-(aos.node.crank_process) over a pipe, so new work is evaluated without waiting for a poll.
+(aos.node.serve.crank_process) over a pipe, so new work is evaluated without waiting for a poll.
 
 Frames, both directions, big-endian: request = length u32, request id u64, raw item;
 reply = length u32, request id u64, status u16, JSON body. One connection per worker,
@@ -20,7 +20,6 @@ requests pipelined; the supervisor answers each connection's requests in order.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import selectors
@@ -33,22 +32,14 @@ from pathlib import Path
 
 from aos.dataitem import parse
 from aos.errors import AosError, NodeError
-from aos.node.mu import Messenger
-from aos.node.web import error_status
+from aos.node.http.web import accepted_body, error_body, error_status
+from aos.node.units.mu import Messenger
 
-log = logging.getLogger("aos.node.sequencer")
+log = logging.getLogger("aos.node.serve.sequencer")
 
 ENV_SOCKET = "AOS_NODE_SEQUENCER"
 _REQUEST = struct.Struct(">IQ")
 _REPLY = struct.Struct(">IQH")
-
-
-def accepted_body(item_id: str) -> bytes:
-    return b'{"message":"Processing DataItem","id":"%s"}' % item_id.encode()
-
-
-def error_body(message: str) -> bytes:
-    return json.dumps({"error": message}, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 class SequencerServer:

@@ -1,4 +1,4 @@
-"""Bringing an open node database to this build's schema (aos.node.schema), in place.
+"""Bringing an open node database to this build's schema (aos.log.schema), in place.
 
 A newer database is refused, one missing a column this build needs is refused by name,
 and anything older is upgraded inside the opening transaction, so a directory is never
@@ -11,7 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from aos.errors import StoreError
-from aos.node.schema import OLD_INDEXES, ROLE_OWNER, ROLE_TARGET, SCHEMA, SCHEMA_VERSION
+from aos.log.schema import OLD_INDEXES, ROLE_OWNER, ROLE_TARGET, SCHEMA, SCHEMA_VERSION
 
 
 def migrate(conn: sqlite3.Connection, path: Path) -> None:

@@ -1,0 +1,142 @@
+"""A node data directory's log, read-only: the SQL that `aos verify`, `aos replay` and
+`aos export` need, on the store's own column names (aos.log.schema).
+
+The connection is opened with `mode=ro`, so nothing read through here can change the log it
+reads, and each read is one transaction, so a node appending to the same file at the same
+time is seen at one consistent point. Rows come back as sqlite3.Row (by column name) for
+the checks that compare columns with signed bytes, or as records (aos.log.records) for the
+evaluator. Failures are VerifyError sentences naming the directory.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from aos.errors import VerifyError
+from aos.log.records import Entry, Item, entry_from_row, item_from_row
+from aos.log.schema import DB_NAME, ENTRY_COLS, ITEM_COLS
+
+# One schedule row joined with its item: every column the column checks compare.
+_SLOT_SQL = (
+    "SELECT s.nonce, s.timestamp, s.block_height, s.epoch, s.hash_chain,"
+    " s.assignment_id, s.assignment_raw, s.message_id, i.id AS item_id, i.raw,"
+    " s.assigned, i.signature_type, i.signature, i.owner, i.owner_key, i.target,"
+    " i.anchor, i.tags, i.data"
+    " FROM schedule s LEFT JOIN items i ON i.id = s.message_id"
+    " WHERE s.process = ? AND s.nonce <= ? ORDER BY s.nonce"
+)
+_RESULT_SQL = (
+    "SELECT position, ordinate, cron, message_id, timestamp, result, result_hash, chain_hash"
+    " FROM results WHERE process = ? AND ordinate <= ? ORDER BY position"
+)
+_ENTRY = ", ".join(f"s.{c.strip()}" for c in ENTRY_COLS.split(","))
+_ITEM = ", ".join(f"i.{c.strip()}" for c in ITEM_COLS.split(","))
+_RECORDS_SQL = (
+    f"SELECT {_ENTRY}, {_ITEM} FROM schedule s LEFT JOIN items i ON i.id = s.message_id"
+    " WHERE s.process = ? AND s.nonce <= ? ORDER BY s.nonce"
+)
+_NO_UPPER = 1 << 62
+
+
+class LogReader:
+    """Read-only access to the log in `data_dir`; one connection per `with` block."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir)
+        self.path = self.data_dir / DB_NAME
+
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read-only connection inside one read transaction (rows by column name)."""
+        if not self.path.is_file():
+            raise VerifyError(
+                f"no node database in {self.data_dir} (looked for {DB_NAME}); check --data-dir"
+            )
+        try:
+            conn = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True, timeout=30.0)
+            conn.execute("PRAGMA busy_timeout=30000")
+        except sqlite3.Error as err:
+            raise VerifyError(f"cannot open the node database {self.path}: {err}") from err
+        conn.row_factory = sqlite3.Row
+        try:
+            conn.execute("BEGIN")
+            yield conn
+            conn.execute("COMMIT")
+        except sqlite3.Error as err:
+            raise VerifyError(f"cannot read the node database in {self.data_dir}: {err}") from err
+        finally:
+            conn.close()
+
+    # -- one process ----------------------------------------------------------------------
+    @staticmethod
+    def head_nonce(conn: sqlite3.Connection, process_id: str) -> int | None:
+        """The last nonce the process row claims, None if there is no such process."""
+        row = conn.execute("SELECT head_nonce FROM processes WHERE id = ?", (process_id,))
+        found = row.fetchone()
+        return None if found is None else int(found[0])
+
+    @staticmethod
+    def item_raw(conn: sqlite3.Connection, item_id: str) -> bytes | None:
+        row = conn.execute("SELECT raw FROM items WHERE id = ?", (item_id,)).fetchone()
+        return None if row is None or row[0] is None else bytes(row[0])
+
+    @staticmethod
+    def slots(conn: sqlite3.Connection, process_id: str, upper: int) -> list[sqlite3.Row]:
+        """Schedule rows up to nonce `upper`, each joined with its item (NULLs if missing)."""
+        return conn.execute(_SLOT_SQL, (process_id, upper)).fetchall()
+
+    @staticmethod
+    def results(conn: sqlite3.Connection, process_id: str, upper: int) -> list[sqlite3.Row]:
+        """Stored results up to ordinate `upper`, in position order."""
+        return conn.execute(_RESULT_SQL, (process_id, upper)).fetchall()
+
+    def bounds(self, process_id: str) -> tuple[int, int | None] | None:
+        """(last scheduled nonce or -1, latest cron tick stored after it or None), without
+        parsing anything; None when the process is not there."""
+        with self.snapshot() as conn:
+            head = self.head_nonce(conn, process_id)
+            if head is None:
+                return None
+            row = conn.execute(
+                "SELECT MAX(nonce) FROM schedule WHERE process = ? AND nonce <= ?",
+                (process_id, head),
+            ).fetchone()
+            last = -1 if row is None or row[0] is None else int(row[0])
+            tick = conn.execute(
+                "SELECT MAX(timestamp) FROM results WHERE process = ? AND ordinate = ?"
+                " AND cron IS NOT NULL AND cron != ''",
+                (process_id, last),
+            ).fetchone()
+        return last, (None if tick is None or tick[0] is None else int(tick[0]))
+
+    def records(self, process_id: str, to_nonce: int | None = None) -> list[tuple[Entry, Item]]:
+        """The schedule as the compute unit reads it (the store's columns, not the signed
+        bytes), up to `to_nonce`; it stops before the first slot whose item is missing."""
+        upper = _NO_UPPER if to_nonce is None else to_nonce
+        with self.snapshot() as conn:
+            conn.row_factory = None
+            rows = conn.execute(_RECORDS_SQL, (process_id, upper)).fetchall()
+        width = len(ENTRY_COLS.split(","))
+        records: list[tuple[Entry, Item]] = []
+        for row in rows:
+            if row[width + 1] is None:  # the item's id: NULL when the item is missing
+                break
+            records.append((entry_from_row(row[:width]), item_from_row(row[width:])))
+        return records
+
+    # -- finding a process ----------------------------------------------------------------
+    def find_process(self, name_or_id: str) -> str | None:
+        """A process id from an id or a process Name tag (the newest with that name)."""
+        with self.snapshot() as conn:
+            if conn.execute("SELECT 1 FROM processes WHERE id = ?", (name_or_id,)).fetchone():
+                return name_or_id
+            row = conn.execute(
+                "SELECT p.id FROM processes p JOIN items i ON i.id = p.id"
+                " JOIN item_tags t ON t.seq = i.seq AND t.name = 'Name' AND t.value = ?"
+                " ORDER BY i.seq DESC LIMIT 1",
+                (name_or_id,),
+            ).fetchone()
+        return None if row is None else str(row[0])

@@ -1,0 +1,19 @@
+"""The node's SQLite log on disk: connections, the write transaction, upgrades, checkpoints.
+
+Runs in every mode: inside the embedded shell, in a single-process `aos serve`, and in
+each process of a multi-process `aos serve` (the supervisor writes scheduled items, the
+evaluating child writes results, the HTTP workers read). What a row means (its record
+types, its column names) is the log model's, in aos.log; this package only stores it.
+
+    store         Store: one data directory's database, thread-safe, shared by OS processes
+    tx            Tx: the statements of one BEGIN IMMEDIATE write transaction
+    migrate       bringing an older database to this build's schema, in place
+    checkpointer  WAL checkpoints on their own thread (multi-process `aos serve`)
+"""
+
+from __future__ import annotations
+
+from aos.node.store.store import Store
+from aos.node.store.tx import Tx
+
+__all__ = ["Store", "Tx"]
