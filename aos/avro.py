@@ -1,4 +1,4 @@
-"""Avro encoding of ANS-104 tags: an array of `{name, value}` records (ao-protocol §1.4).
+"""Avro encoding of ANS-104 tags: an array of `{name, value}` records (docs/protocol.md §1.4).
 
 The writer produces what arbundles and the reference SU produce: one block, the zigzag
 varint count, each name and value as a length-prefixed byte string, then a terminating

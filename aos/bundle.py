@@ -1,4 +1,4 @@
-"""ANS-104 binary bundles: many data items in one blob (ao-protocol §1.9).
+"""ANS-104 binary bundles: many data items in one blob (docs/protocol.md §1.9).
 
 Layout: u256 LE item count N; N headers of (u256 LE item size, 32-byte raw id); then the
 items back to back. Readers use the low 8 bytes of each u256; we require the high bytes to

@@ -1,9 +1,10 @@
-"""The node's clock and its local block heights: the only wall-clock reads of the log.
+"""The wall clock in milliseconds, and the local block heights derived from it.
 
 A scheduler stamps each slot with `now_ms()` and a block height derived from it; nothing
 in a process ever reads the clock itself (its `os.time` is the slot's timestamp). Local
 blocks are two minutes long, anchored so that heights look like Arweave's (~1.3 M in
 2024); the same millisecond gives the same height on every node and after every restart.
+Leaf module (it imports only aos.protocol): the client stamps its spawns with it too.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The cron tags of a process (ao-protocol §2.1): `Cron-Interval` and `Cron-Tag-*`.
+"""The cron tags of a process (docs/protocol.md §2.1): `Cron-Interval` and `Cron-Tag-*`.
 
 One grammar for everyone who reads them: the shell checks a `--cron` flag with it before it
 spawns, and the evaluator derives a process's cron ticks from its spawn tags with it. The

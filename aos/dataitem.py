@@ -1,4 +1,4 @@
-"""ANS-104 data items: parse, serialize, create (sign), verify, ids (ao-protocol §1).
+"""ANS-104 data items: parse, serialize, create (sign), verify, ids (docs/protocol.md §1).
 
 Pure bytes in and out. Signing goes through the `Signer` protocol, which `aos.wallet`
 satisfies, so this module never imports the wallet. Every malformation found while
@@ -30,7 +30,7 @@ from aos.signers import SIG_ETHEREUM as SIG_ETHEREUM
 from aos.signers import SIG_SOLANA as SIG_SOLANA
 from aos.signers import eth_address, verify_signature
 
-# type -> (signature length, owner length); arbundles src/constants.ts (ao-protocol §1.2).
+# type -> (signature length, owner length); arbundles src/constants.ts (docs/protocol.md §1.2).
 SIG_CONFIG: dict[int, tuple[int, int]] = {
     1: (512, 512),
     2: (64, 32),
@@ -153,7 +153,7 @@ class DataItem:
         return b"".join(parts)
 
     def signing_message(self) -> bytes:
-        """The 48-byte deep hash that the signature covers (§1.3)."""
+        """The 48-byte deep hash that the signature covers (docs/protocol.md §1.3)."""
         return data_item_message(
             self.signature_type, self.owner, self.target, self.anchor, self.raw_tags, self.data
         )

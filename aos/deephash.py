@@ -54,7 +54,7 @@ def data_item_message(
     raw_tags: bytes | memoryview,
     data: bytes | memoryview,
 ) -> bytes:
-    """The ANS-104 signing message: deep hash of the 8-element list (ao-protocol §1.3)."""
+    """The ANS-104 signing message: deep hash of the 8-element list (docs/protocol.md §1.3)."""
     acc = _PREFIXES.get(signature_type)
     if acc is None:
         acc = _prefix(signature_type)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-ID_LENGTH = 43
 _ID = re.compile(r"[A-Za-z0-9_-]{43}")
 
 

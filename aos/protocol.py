@@ -12,7 +12,7 @@ DATA_PROTOCOL = "ao"
 
 def ao_tags(kind: str) -> list[tuple[str, str]]:
     """The ao tag block of an item of Type `kind` (Message, Process, Assignment…): the tags
-    by which the MU and SU tell an ao item from any other data item (§1.7)."""
+    by which the MU and SU tell an ao item from any other data item (docs/protocol.md §1.7)."""
     return [("Data-Protocol", DATA_PROTOCOL), ("Variant", VARIANT), ("Type", kind)]
 
 

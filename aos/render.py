@@ -24,7 +24,7 @@ from aos.client.result import Result
 
 # `[string "aos"]:12: ` as Lua names chunk positions; the last one is where the error is.
 _CHUNK_POS = re.compile(r'\[string "[^"]*"\]:(\d+):\s?')
-# aos puts what the chunk printed before the error, then a red "error:" line (aos §2.6).
+# aos puts what the chunk printed before the error, then a red "error:" line (docs/compat.md §2.6).
 _ERROR_MARK = re.compile(r"(?:\x1b\[31m)?error:\n(?:\x1b\[0m)?")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 ERROR_NOTE = "This error occurred while aos was evaluating the submitted code."

@@ -17,7 +17,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -203,14 +203,6 @@ class Wallet:
 
     def sign(self, message: bytes) -> bytes:
         return self._key.sign(message, _PSS_SIGN, _SHA256)
-
-    def private_key_pem(self) -> bytes:
-        """PKCS#8 PEM of the key (for tools that want PEM rather than a JWK)."""
-        return self._key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
 
 
 class Ed25519Signer:

@@ -1,4 +1,4 @@
---[[ ao.lua (`ao`, `.ao`): the process's view of the ao network (aos-compat §3.4, §3.5).
+--[[ ao.lua (`ao`, `.ao`): the process's view of the ao network (docs/compat.md §3.4, §3.5).
 
 Holds the process identity (`id`, `_module`, `authorities`, `env`), the outbox of the
 message being handled (`outbox.Messages/Spawns/Assignments`), the reference counter that

@@ -1,5 +1,5 @@
 --[[ assignment.lua (`.assignment`): which messages addressed to other processes this
-process accepts (aos-compat §3.2 step 9, §3.4). Installs addAssignable, removeAssignable,
+process accepts (docs/compat.md §3.2 step 9, §3.4). Installs addAssignable, removeAssignable,
 isAssignment and isAssignable on the ao table it is given.
 ]]
 

@@ -1,6 +1,6 @@
 --[[ boot.lua (`.boot`): the one-shot `_boot` handler run on the process's own (spawn)
 message. It puts that message in the Inbox and, with the tag `On-Boot=Data`, evaluates the
-message Data as Lua, like an Eval (aos-compat §3.8).
+message Data as Lua, like an Eval (docs/compat.md §3.8).
 ]]
 
 return function(ao)

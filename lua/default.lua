@@ -1,6 +1,6 @@
 --[[ default.lua (`.default`): the handler for messages nobody else handled. It keeps the
 message in the Inbox (via the insert function it is given) and prints the grey
-"New Message From" line the shell shows in its live feed (aos-compat §2.5).
+"New Message From" line the shell shows in its live feed (docs/compat.md §2.5).
 ]]
 
 local colors = require(".stringify").colors

@@ -1,4 +1,4 @@
---[[ eval.lua (`.eval`): the handler behind Action=Eval (aos-compat §3.9).
+--[[ eval.lua (`.eval`): the handler behind Action=Eval (docs/compat.md §3.9).
 
 The Data is compiled as `return <Data>` first (an expression), then as statements, with
 the chunk name "aos". A compile error becomes the message's Error as is; a runtime error

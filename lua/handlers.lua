@@ -1,5 +1,5 @@
 --[[ handlers.lua (`.handlers`, the `Handlers` global): the ordered list of
-(name, pattern, handle) entries a message is run through (aos-compat §3.6).
+(name, pattern, handle) entries a message is run through (docs/compat.md §3.6).
 
 A pattern's result decides what happens: a negative number / true / "break" runs the
 handler and stops (the message counts as handled); a positive number / "continue" runs it

@@ -1,5 +1,5 @@
 --[[ handlers_utils.lua (`.handlers-utils`, `Handlers.utils`): ready-made patterns and
-handlers for Handlers.add (aos-compat §3.6).
+handlers for Handlers.add (docs/compat.md §3.6).
 ]]
 
 local utils = require(".utils")

@@ -1,5 +1,5 @@
 --[[ process.lua (`.process`): the aos 2.x process, one message at a time
-(aos-compat §3.2). Owns the globals a process sees (Owner, Name, Inbox, Errors, Colors,
+(docs/compat.md §3.2). Owns the globals a process sees (Owner, Name, Inbox, Errors, Colors,
 Bell, Dump, Utils, Handlers, ao, Send, Spawn, Assign, Receive, Tab, Prompt, Version,
 print) and the per-message pipeline:
 

@@ -1,5 +1,5 @@
 --[[ utils.lua (`.utils`, the `Utils` global): small functional helpers and the message
-pattern matcher that Handlers uses (aos-compat §3.6 "Pattern matching").
+pattern matcher that Handlers uses (docs/compat.md §3.6 "Pattern matching").
 
 Collection helpers take the function first and the table second, and are curried: a call
 with fewer arguments returns a function waiting for the rest (`Utils.map(f)(t)`).
@@ -148,7 +148,7 @@ function utils.normalize(name)
   return out
 end
 
---- Does `value` (a field of `msg`) match `pattern`? See aos-compat §3.6.
+--- Does `value` (a field of `msg`) match `pattern`? See docs/compat.md §3.6.
 function utils.matchesPattern(pattern, value, msg)
   if pattern == "_" then return true end
   local tp = type(pattern)

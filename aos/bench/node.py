@@ -114,6 +114,12 @@ class Conn:
             self.sock.sendall(request)
             return self._response()
 
+    def __enter__(self) -> Conn:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def _response(self) -> tuple[int, bytes]:
         while b"\r\n\r\n" not in self.buf:
             self._fill()
@@ -188,9 +194,11 @@ def throughput(n: int, clients: int, rsa: bool, workers: int) -> dict[str, Any]:
                 "--workers",
                 str(workers),
             ],
+            # Never a pipe nobody reads: a chatty server would block on a full one.
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
         )
+        conn: Conn | None = None
         try:
             wait_up(port, proc)
             conn = Conn(port)
@@ -222,11 +230,11 @@ def throughput(n: int, clients: int, rsa: bool, workers: int) -> dict[str, Any]:
             errors: list[str] = []
 
             def post_all(share: list[bytes]) -> None:
-                c = Conn(port)
-                for raw in share:
-                    st, b = c.request("POST", "/mu", raw)
-                    if st != 202:
-                        errors.append(f"{st} {b[:200]!r}")
+                with Conn(port) as c:
+                    for raw in share:
+                        st, b = c.request("POST", "/mu", raw)
+                        if st != 202:
+                            errors.append(f"{st} {b[:200]!r}")
 
             threads = [threading.Thread(target=post_all, args=(s,)) for s in shares]
             cpu0 = tree_cpu_seconds(proc.pid)
@@ -262,11 +270,14 @@ def throughput(n: int, clients: int, rsa: bool, workers: int) -> dict[str, Any]:
                 "client_cpu_ms": client_cpu * 1000 / n,
             }
         finally:
+            if conn is not None:
+                conn.close()
             proc.terminate()
             try:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait(10)
 
 
 def _id_of(raw: bytes) -> str:

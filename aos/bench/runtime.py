@@ -33,7 +33,7 @@ TARGET_IDLE = 2 * 2**20
 
 
 def message(n: int, tags: dict[str, str], data: str = "") -> dict[str, Any]:
-    """A message shaped like the compute unit's (ao-protocol §4.1)."""
+    """A message shaped like the compute unit's (docs/protocol.md §4.1)."""
     return {
         "Id": f"MSG{n:041d}",
         "Signature": "S" * 683,

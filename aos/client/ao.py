@@ -3,7 +3,7 @@
 Built around an injected `httpx.Client`, so the same code talks to the embedded node (an
 in-process ASGI transport), to `aos serve` on another machine, or to the public units; tests
 plug in `httpx.MockTransport`. Every failure becomes `NodeUnreachable` or `NodeRejected`
-carrying the URL, status and body (aos §5 item 5: show the real cause and endpoint).
+carrying the URL, status and body (docs/compat.md §5 item 5: show the real cause and endpoint).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from aos import dataitem
 from aos.client import gql
 from aos.client.gql import TxInfo
 from aos.client.result import Edge, JsonDict, Page, Result
+from aos.clock import now_ms
 from aos.errors import ClientError, NodeRejected, NodeUnreachable
 from aos.protocol import AOS_LEGACY_SCHEDULER, ao_tags
 
@@ -151,7 +152,8 @@ class AoClient:
         return str(item.id)
 
     def spawn(self, *, module: str, scheduler: str, tags: Tags, data: str | bytes = "") -> str:
-        """Spawn a process: user tags, then the ao block of spec §2.1. Returns its id."""
+        """Spawn a process: user tags, then the ao block of docs/protocol.md §2.1. Returns its
+        id."""
         all_tags = list(tags)
         if not data:
             data = " "  # as aoconnect: an empty data item is refused by some units
@@ -160,12 +162,12 @@ class AoClient:
             *ao_tags("Process"),
             ("Module", module),
             ("Scheduler", scheduler),
-            ("Timestamp", str(int(time.time() * 1000))),
+            ("Timestamp", str(now_ms())),
         ]
         return self._post_item(self._sign(data=data, tags=all_tags))
 
     def message(self, process: str, *, data: str | bytes = "", tags: Tags = ()) -> str:
-        """Send a message to `process` (spec §2.2). Returns the message id."""
+        """Send a message to `process` (docs/protocol.md §2.2). Returns the message id."""
         all_tags = list(tags)
         if not data:
             data = " "
@@ -308,7 +310,8 @@ class AoClient:
 
 def ascending(cursor: str) -> str:
     """The same position with `sort` ASC: a sort inside a cursor overrides the query's
-    (spec §3.3.3), so a cursor taken from a DESC page would make every later page DESC."""
+    (docs/protocol.md §3.3.3), so a cursor taken from a DESC page would make every later page
+    DESC."""
     try:
         fields = json.loads(base64.b64decode(cursor, validate=True))
     except (ValueError, binascii.Error):

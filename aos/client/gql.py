@@ -1,4 +1,4 @@
-"""The GraphQL documents the shell sends to a gateway (spec §5.1) and how it reads them.
+"""The GraphQL documents the shell sends to a gateway (docs/protocol.md §5.1) and how it reads them.
 
 Names go in as variables, never spliced into the query text (aos's query breaks on a `"`).
 """

@@ -1,9 +1,9 @@
 """What a compute unit answers, as plain values: `Result` and a page of `/results`.
 
-The CU passes `Output` through as the process returned it (spec §3.3.2), so several shapes
-exist in the wild: aos 2.x `{data = "…", prompt = "…", print = true}`, pre-2.0 processes with
-`data = {output = …, prompt = …}`, and bare strings. `Result.from_json` folds them into one
-shape; `raw` keeps the original for `--json`.
+The CU passes `Output` through as the process returned it (docs/protocol.md §3.3.2), so several
+shapes exist in the wild: aos 2.x `{data = "…", prompt = "…", print = true}`, pre-2.0 processes with
+`data = {output = …, prompt = …}`, and bare strings. `Result.from_json` folds them into one shape;
+`raw` keeps the original for `--json`.
 """
 
 from __future__ import annotations

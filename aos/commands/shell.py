@@ -1,8 +1,8 @@
 """`aos [NAME|PROCESS_ID] [flags]`: the shell, its one-shot modes, and how it is wired up.
 
-This is the only place that joins the shell to a node: the embedded node (default) or the ao
-units named by --mu-url/--cu-url/--gateway-url. Local inputs (--load files, --data, --cron,
-tag pairs) are checked before any node work, so a typo never costs a spawn (aos §5 item 4).
+This is the only place that joins the shell to a node: the embedded node (default) or the ao units
+named by --mu-url/--cu-url/--gateway-url. Local inputs (--load files, --data, --cron, tag pairs) are
+checked before any node work, so a typo never costs a spawn (docs/compat.md §5 item 4).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from aos.render import (
     parse_error,
     process_table,
 )
-from aos.repl.bundle import Bundle, bundle, check_loadable
+from aos.repl.bundle import bundle, check_loadable
 from aos.repl.connect import SpawnOptions, fetch_prompt, is_process_id, resolve_process
 from aos.repl.live import LiveFeed
 from aos.repl.state import NameRegistry, ShellState
@@ -289,7 +289,7 @@ class Shell:
         for path in self.loads:
             loaded = bundle(path)
             self.notice(f"loading {', '.join(loaded.files)}")
-            status |= self.one_shot(process, loaded.code, loaded.locate, bundle_=loaded)
+            status |= self.one_shot(process, loaded.code, loaded.locate)
         if self.args.run is not None:
             return status | self.one_shot(
                 process, self.args.run, lines_locator(self.args.run), dryrun=self.args.dryrun
@@ -310,7 +310,6 @@ class Shell:
         locate: Locate,
         *,
         dryrun: bool = False,
-        bundle_: Bundle | None = None,
     ) -> int:
         """Evaluate once: the result on stdout, the error on stderr; 1 on an Error."""
         result: Result

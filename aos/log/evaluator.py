@@ -1,13 +1,12 @@
 """Pure evaluation of a process log: schedule entries in, results and hashes out.
 
-No database and no clock: the compute unit feeds it entries from the store, and `aos
-verify` feeds it the same entries in another OS process and must get the same hashes.
-The runtime it folds through comes from aos.log.runtimes; read-only messages (dry-runs,
-`aos replay --expr`, `.replay`) are built here too, by `read_only_message`.
-It builds `msg`/`env` exactly as ao-protocol §4.1, inserts cron messages generated from the
-process's Cron-Interval / Cron-Tag-* tags at scheduler time (so a replay regenerates them
-identically), normalises each result (§4.3: missing arrays become [], an Errored result
-keeps no outbox) and chains the result hashes (aos.log.resulthash).
+No database and no clock: the compute unit feeds it entries from the store, and `aos verify` feeds
+it the same entries in another OS process and must get the same hashes. The runtime it folds through
+comes from aos.log.runtimes; read-only messages (dry-runs, `aos replay --expr`, `.replay`) are built
+here too, by `read_only_message`. It builds `msg`/`env` exactly as docs/protocol.md §4.1, inserts
+cron messages generated from the process's Cron-Interval / Cron-Tag-* tags at scheduler time (so a
+replay regenerates them identically), normalises each result (docs/protocol.md §4.3: missing arrays
+become [], an Errored result keeps no outbox) and chains the result hashes (aos.log.resulthash).
 """
 
 from __future__ import annotations
@@ -60,7 +59,8 @@ class ProcessInfo:
 
 
 def owner_of(item: Item) -> str:
-    """The Owner a CU reports: sha256 address, or EIP-55 for Ethereum keys (§1.6)."""
+    """The Owner a CU reports: sha256 address, or EIP-55 for Ethereum keys (docs/protocol.md
+    §1.6)."""
     if item.signature_type == 3:
         return eth_address(b64url_decode(item.owner_key))
     return item.owner
@@ -88,8 +88,8 @@ class Evaluated:
 
 
 def normalise(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """§4.3: arrays default to [], Output to "" (numbers become strings); an Error keeps
-    no outbox (its messages are never pushed) but its Output stays for the user."""
+    """docs/protocol.md §4.3: arrays default to [], Output to "" (numbers become strings); an Error
+    keeps no outbox (its messages are never pushed) but its Output stays for the user."""
     output = raw.get("Output", "")
     if (
         raw.get("Error") is None

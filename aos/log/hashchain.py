@@ -1,4 +1,4 @@
-"""The hash chain of a process's schedule (ao-protocol §3.2.6).
+"""The hash chain of a process's schedule (docs/protocol.md §3.2.6).
 
 Every assignment carries a Hash-Chain value that links it to the one before, so a log
 cannot be reordered or cut without breaking the chain: the scheduler computes it when it

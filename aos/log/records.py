@@ -210,7 +210,8 @@ def item_of(item: DataItem) -> Item:
 
 
 def is_assigned(process_id: str | None, item: DataItem) -> bool:
-    """Whether an entry assigns an item that was not sent to this process (§3.2.5)."""
+    """Whether an entry assigns an item that was not sent to this process (docs/protocol.md
+    §3.2.5)."""
     return item.id != process_id and item.target_id != process_id
 
 

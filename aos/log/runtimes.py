@@ -29,8 +29,8 @@ RuntimeFactory = Callable[["ProcessInfo"], Runtime]
 
 
 def memory_limit_of(info: ProcessInfo) -> int:
-    """Bytes of Lua memory for a process: its Memory-Limit tag (`512-mb`, §2.1) if valid,
-    clamped to what a local node gives; the default otherwise."""
+    """Bytes of Lua memory for a process: its Memory-Limit tag (`512-mb`, docs/protocol.md §2.1) if
+    valid, clamped to what a local node gives; the default otherwise."""
     value = next((t["value"] for t in info.tags if t["name"] == "Memory-Limit"), None)
     if value is None:
         return DEFAULT_MEMORY

@@ -1,1 +1,16 @@
-"""TODO"""
+"""The interactive shell: prompt_toolkit input, dot-commands, the live feed.
+
+Runs in the `aos` command's terminal. It reaches a process only through aos.client (the ao
+HTTP protocol), whether the node is embedded or remote, and never imports aos.node.
+
+    loop        read a chunk, run a dot-command or evaluate, show, repeat
+    session     the prompt_toolkit session: key bindings, highlighting, history
+    chunk       whether a Lua chunk is complete
+    commands    the dot-command registry, with `.help` generated from it
+    connect     finding or spawning the wallet's process, reading its prompt
+    bundle      `.load`: a file and its local requires as one chunk with a source map
+    completion  Tab completion read from the live process
+    live        the live feed of what other messages made the process print
+    inbox trace replay   `.inbox`, `.trace`, `.replay`
+    state       the shell's files: history, cursors, pads, the name registry
+"""

@@ -5,7 +5,7 @@ Each `require "a.b"` is resolved relative to the file that requires it (`<dir>/a
 no such file (`json`, `.crypto`) are left to the process. Dependencies come first (depth-first,
 post-order, each file once), each wrapped in a function whose value lands in
 `package.loaded[name]`; the main file comes last, verbatim. The source map turns a line of the
-bundle back into (file, line) so errors point into the user's files (aos §5 item 8).
+bundle back into (file, line) so errors point into the user's files (docs/compat.md §5 item 8).
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def _read(path: Path, wanted_by: str | None) -> str:
 
 
 def check_loadable(path: Path) -> None:
-    """Validate a `.load`/`--load` argument before any node work (aos §5 item 4)."""
+    """Validate a `.load`/`--load` argument before any node work (docs/compat.md §5 item 4)."""
     if not path.exists():
         raise AosError(
             f"cannot load {path}: no such file; check the path (relative to {Path.cwd()})"

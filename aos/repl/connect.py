@@ -1,9 +1,9 @@
 """Finding the wallet's process by name (or spawning it) and reading its prompt.
 
 Lookup order: a process id is used as given; a name is looked up in the local registry,
-which is validated against the units (stale entries are dropped, aos §5 item 7), then by
-GraphQL (spec §5.1 query 1); if nothing is found and spawning is allowed, the process is
-spawned with the tags of spec §2.1.
+which is validated against the units (stale entries are dropped, docs/compat.md §5 item 7), then by
+GraphQL (docs/protocol.md §5.1 query 1); if nothing is found and spawning is allowed, the process is
+spawned with the tags of docs/protocol.md §2.1.
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ def resolve_process(
     """(process id, whether it was spawned now) for a name or id.
 
     `spawn=None` forbids spawning; `choose` picks one when several processes share the name
-    (aos §5 item 6); without it the oldest is used and the others are named in a notice.
+    (docs/compat.md §5 item 6); without it the oldest is used and the others are named in a notice.
     """
     if is_process_id(target):
         return target, False

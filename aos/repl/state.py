@@ -65,8 +65,8 @@ class ShellState:
 class NameRegistry:
     """Which process id the wallet's process NAME has on a given set of units.
 
-    aos keeps such a cache too but never checks it (aos §5 item 7); the shell validates every
-    hit against the node before use and forgets entries the node does not know.
+    aos keeps such a cache too but never checks it (docs/compat.md §5 item 7); the shell validates
+    every hit against the node before use and forgets entries the node does not know.
     """
 
     def __init__(self, path: Path) -> None:

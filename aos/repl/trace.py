@@ -1,9 +1,9 @@
 """`.trace [ID]`: the tree of messages and spawns that one message caused, with results.
 
-The MU tags every item it pushes with `Pushed-For=<the user's message>` and
-`From-Process=<sender>` (spec §2.3, §2.4), so one gateway query finds everything a message
-caused; each item is hung under the evaluation whose outbox produced it (same sender, and the
-same `Reference` when the outbox entry has one), and its own result is read from the CU.
+The MU tags every item it pushes with `Pushed-For=<the user's message>` and `From-Process=<sender>`
+(docs/protocol.md §2.3, §2.4), so one gateway query finds everything a message
+caused; each item is hung under the evaluation whose outbox produced it (same sender, and the same
+`Reference` when the outbox entry has one), and its own result is read from the CU.
 """
 
 from __future__ import annotations

@@ -36,7 +36,3 @@ class RuntimeLimits:
         else:
             size = f"{self.memory_limit} bytes"
         return f"memory limit exceeded ({size})"
-
-    def instruction_text(self) -> str:
-        """The Error text of a message that ran out of instructions."""
-        return f"instruction limit exceeded ({self.instruction_limit} instructions)"

@@ -1,6 +1,6 @@
 """Verifiable compute: anyone can check a process's log and recompute every result.
 
-    logcheck     signatures, gap-free nonces and the §3.2.6 hash chain of a signed log
+    logcheck     signatures, gap-free nonces and the hash chain of a signed log
     source       a node data directory read-only: the signed bytes, the store's columns
                  compared against them, the stored results
     resultcheck  stored result hashes and their chain, recomputed from the stored JSON

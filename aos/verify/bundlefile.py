@@ -1,7 +1,7 @@
 """A process's whole log as one ANS-104 bundle: what `aos export` writes and
 `aos verify --bundle` reads.
 
-Layout (§1.9 of the protocol spec; the item order is the log order):
+Layout (docs/protocol.md §1.9; the item order is the log order):
 
     item 0          the process's spawn item (Type=Process)
     then, per scheduled entry in nonce order:

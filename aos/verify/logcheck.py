@@ -8,7 +8,7 @@ message, of a signature, or swapping two entries is named precisely:
 
 * the assignment is an ao `Type=Assignment` item for this process, carrying the nonce of its
   position (0, 1, 2, … gap-free) and a timestamp no earlier than the previous entry's;
-* its `Hash-Chain` is the one §3.2.6 of the protocol derives from the previous entry
+* its `Hash-Chain` is the one docs/protocol.md §3.2.6 derives from the previous entry
   (`HC0 = sha256(process id)`, `HCn = sha256(assignment id(n-1) || HC(n-1))`);
 * its `Message` tag names the scheduled item (absent only for the process's own entry);
 * both the assignment and the item carry valid signatures (`DataItem.verify()`).

@@ -1,4 +1,4 @@
-"""The compute unit's HTTP surface (ao-protocol §3.3), served under aos.protocol.CU_PATH.
+"""The compute unit's HTTP surface (docs/protocol.md §3.3), served under aos.protocol.CU_PATH.
 
 `/results` cursors are standard base64 of `{"timestamp","ordinate","cron"?,"sort"}` as
 the reference CU writes them; `from`/`to` accept such a cursor or a bare timestamp.
@@ -17,8 +17,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from aos.clock import now_ms
 from aos.errors import NodeError, NotFound
-from aos.log.clock import now_ms
 from aos.log.records import ResultRow
 from aos.node.http.web import JSON, check_id, int_param, param, read_json
 from aos.node.units.node import Node

@@ -1,4 +1,4 @@
-"""The minimal Arweave gateway (ao-protocol §5): GraphQL, raw data, network info, uploads.
+"""The minimal Arweave gateway (docs/protocol.md §5): GraphQL, raw data, network info, uploads.
 
 It sits at the root of the node's URL space (aos builds its GraphQL URL as
 `new URL('/graphql', GATEWAY_URL)`), over the same item index as the scheduler.
@@ -14,11 +14,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from aos.dataitem import parse
-from aos.errors import DataItemError, NodeError, NotFound
-from aos.log.clock import block_height_at, now_ms
+from aos.clock import block_height_at, now_ms
+from aos.errors import NodeError, NotFound
 from aos.node.http.web import JSON, check_id, read_body, read_json
 from aos.node.units.node import Node
+from aos.node.units.su import parse_signed
 
 
 def _gql() -> ModuleType:
@@ -120,12 +120,7 @@ async def upload(request: Request) -> Response:
     body = await read_body(request)
 
     def store() -> str:
-        try:
-            parsed = parse(body)
-        except DataItemError as err:
-            raise NodeError(f"the body is not an ANS-104 data item: {err}") from None
-        if not parsed.verify():
-            raise NodeError(f"item {parsed.id}: the signature does not verify")
+        parsed = parse_signed(body)
         node.su.store_only(parsed, body)
         return parsed.id
 

@@ -1,4 +1,4 @@
-"""The gateway's GraphQL schema and resolvers (ao-protocol §5.1), executed by graphql-core.
+"""The gateway's GraphQL schema and resolvers (docs/protocol.md §5.1), executed by graphql-core.
 
 The schema is the subset of the Arweave gateway's that ao clients query: `transactions`
 with ids/owners/recipients/tags/block filters, cursors and sort; `transaction`; `blocks`.
@@ -14,8 +14,8 @@ from typing import Any
 
 from graphql import GraphQLSchema, build_schema, graphql_sync
 
+from aos.clock import block_height_at, block_timestamp, now_ms
 from aos.errors import NodeError
-from aos.log.clock import block_height_at, block_timestamp, now_ms
 from aos.log.records import Item
 from aos.log.schema import ROLE_OWNER, ROLE_TARGET
 from aos.node.store import Store

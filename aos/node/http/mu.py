@@ -1,4 +1,4 @@
-"""The messenger's HTTP surface (ao-protocol §3.1), served under aos.protocol.MU_PATH."""
+"""The messenger's HTTP surface (docs/protocol.md §3.1), served under aos.protocol.MU_PATH."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from aos.node.http.web import (
     JSON,
     Admitter,
     accepted_body,
+    assign_params,
     check_id,
     error_body,
     error_status,
-    param,
     read_body,
 )
 from aos.node.units.node import Node
@@ -36,13 +36,9 @@ async def root(request: Request) -> Response:
 
 async def post(request: Request) -> Response:
     node = _node(request)
-    pid, assign = param(request, "process-id"), param(request, "assign")
-    if pid is not None or assign is not None:
-        if pid is None or assign is None:
-            raise NodeError("You must set both process-id and assign to assign a message")
-        entry = await run_in_threadpool(
-            node.mu.assign, check_id(pid, "process-id"), check_id(assign, "assign")
-        )
+    assignment = assign_params(request)
+    if assignment is not None:
+        entry = await run_in_threadpool(node.mu.assign, *assignment)
         return JSON({"message": "Processing Assignment", "id": entry.assignment_id}, 202)
     body = await read_body(request)
     if not body:

@@ -1,4 +1,4 @@
-"""The scheduler's HTTP surface (ao-protocol §3.2), served under aos.protocol.SU_PATH."""
+"""The scheduler's HTTP surface (docs/protocol.md §3.2), served under aos.protocol.SU_PATH."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from aos.clock import block_height_at, now_ms
 from aos.dataitem import b64url_encode, parse
-from aos.errors import DataItemError, NodeError, NotFound
-from aos.log.clock import block_height_at, now_ms
+from aos.errors import NodeError, NotFound
 from aos.log.records import Entry, Item
-from aos.node.http.web import JSON, check_id, int_param, param, read_body
+from aos.node.http.web import JSON, assign_params, check_id, int_param, param, read_body
 from aos.node.units.node import Node
-from aos.node.units.su import check_schedulable
+from aos.node.units.su import check_schedulable, parse_signed
 
 
 def _node(request: Request) -> Node:
@@ -100,21 +100,14 @@ async def health(request: Request) -> Response:
 
 async def post(request: Request) -> Response:
     node = _node(request)
-    pid, assign = param(request, "process-id"), param(request, "assign")
-    if pid is not None or assign is not None:
-        if pid is None or assign is None:
-            raise NodeError("set both process-id and assign to assign an existing item")
-        entry = await run_in_threadpool(node.mu.assign, check_id(pid, "process-id"), assign)
+    assignment = assign_params(request)
+    if assignment is not None:
+        entry = await run_in_threadpool(node.mu.assign, *assignment)
         return JSON({"timestamp": entry.timestamp, "id": entry.assignment_id})
     body = await read_body(request)
 
     def schedule() -> Entry:
-        try:
-            item = parse(body)
-        except DataItemError as err:
-            raise NodeError(f"the body is not an ANS-104 data item: {err}") from None
-        if not item.verify():
-            raise NodeError(f"item {item.id}: the signature does not verify")
+        item = parse_signed(body)
         kind = check_schedulable(item)
         if kind == "Process":
             entry = node.su.spawn(item, body)

@@ -98,6 +98,17 @@ def int_param(request: Request, name: str, default: int | None = None) -> int | 
         raise NodeError(f"query parameter {name!r} must be an integer, got {value!r}") from None
 
 
+def assign_params(request: Request) -> tuple[str, str] | None:
+    """(process id, item id) of an assignment request (`?process-id=…&assign=…`, the MU's
+    and the SU's), None when the request is not one; NodeError if only one is given."""
+    pid, assign = param(request, "process-id"), param(request, "assign")
+    if pid is None and assign is None:
+        return None
+    if pid is None or assign is None:
+        raise NodeError("You must set both process-id and assign to assign a message")
+    return check_id(pid, "process-id"), check_id(assign, "assign")
+
+
 def check_id(value: str, what: str) -> str:
     """A 43-character base64url id, else NodeError naming `what`."""
     if not is_id(value):

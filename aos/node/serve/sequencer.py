@@ -219,6 +219,12 @@ class SequencerClient:
         transport.write(_REQUEST.pack(len(raw), request_id) + raw)
         return await waiter
 
+    def close(self) -> None:
+        """Close the connection (a worker keeps it for its lifetime; tests close it)."""
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
+
     def lost(self) -> None:
         """The supervisor closed the socket: everything in flight fails with a 503 (the
         client may retry: an item that did get scheduled is acknowledged again)."""

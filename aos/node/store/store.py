@@ -23,8 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from aos.clock import now_ms
 from aos.errors import StoreError
-from aos.log.clock import now_ms
 from aos.log.records import (
     Entry,
     Head,
@@ -334,14 +334,6 @@ class Store:
                     for r in results
                 ],
             )
-
-    def result_for(self, process: str, message_id: str) -> ResultRow | None:
-        row = self._one(
-            f"SELECT {RESULT_COLS} FROM results WHERE process = ? AND message_id = ?"
-            " AND cron = '' ORDER BY position LIMIT 1",
-            (process, message_id),
-        )
-        return None if row is None else result_from_row(row)
 
     def result_at_nonce(self, process: str, nonce: int) -> ResultRow | None:
         row = self._one(

@@ -11,8 +11,8 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from aos.clock import now_ms
 from aos.errors import StoreError
-from aos.log.clock import now_ms
 from aos.log.records import Entry, Head, NewItem, ProcessRow, entry_from_row
 from aos.log.schema import ENTRY_COLS, HEAD_SQL, ROLE_OWNER, ROLE_TARGET
 

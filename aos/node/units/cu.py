@@ -21,8 +21,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from aos.clock import now_ms
 from aos.errors import NodeError, NotFound, StoreError
-from aos.log.clock import now_ms
 from aos.log.evaluator import Evaluated, Evaluator, ProcessInfo
 from aos.log.records import NewResult, ResultRow
 from aos.log.runtimes import RuntimeFactory

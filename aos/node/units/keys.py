@@ -1,10 +1,10 @@
 """The node's two keys, kept in its data directory and created once.
 
-`wallet.json` is the node's Arweave RSA wallet: it signs what the messenger pushes (§2.3)
-and is the compute unit's address. `scheduler.key` is the scheduler's Ed25519 key (raw 32
-bytes): it signs assignments, cheaply. Two OS processes starting on a fresh directory at
-the same moment must end up with the same keys, so creation happens under an exclusive
-file lock and each file is written to a temporary name and renamed into place.
+`wallet.json` is the node's Arweave RSA wallet: it signs what the messenger pushes (docs/protocol.md
+§2.3) and is the compute unit's address. `scheduler.key` is the scheduler's Ed25519 key (raw 32
+bytes): it signs assignments, cheaply. Two OS processes starting on a fresh directory at the same
+moment must end up with the same keys, so creation happens under an exclusive file lock and each
+file is written to a temporary name and renamed into place.
 """
 
 from __future__ import annotations

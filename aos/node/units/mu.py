@@ -1,11 +1,11 @@
 """The messenger: admits signed items into the log and pushes every result's outbox.
 
-`accept` verifies an item, applies the MU and SU tag rules (§1.7) and schedules it; it
-returns only after the scheduler's transaction committed, so an acknowledged id is never
-lost. `push` turns one stored result into new items signed by the node wallet (§2.3,
-§2.4, the Spawned notice) and assignments. Each push takes a claim keyed by (result, kind,
-index) in the same transaction that schedules the pushed item, so every outbox entry is
-delivered exactly once even when several OS processes crank the same data directory.
+`accept` verifies an item, applies the MU and SU tag rules (docs/protocol.md §1.7) and schedules it;
+it returns only after the scheduler's transaction committed, so an acknowledged id is never lost.
+`push` turns one stored result into new items signed by the node wallet (docs/protocol.md §2.3,
+docs/protocol.md §2.4, the Spawned notice) and assignments. Each push takes a claim keyed by
+(result, kind, index) in the same transaction that schedules the pushed item, so every outbox entry
+is delivered exactly once even when several OS processes crank the same data directory.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from aos.dataitem import DataItem, create, parse
-from aos.errors import DataItemError, NodeError, StoreError
+from aos.dataitem import DataItem, create
+from aos.errors import NodeError, StoreError
 from aos.log.records import Entry, ResultRow
 from aos.node.store import Store
-from aos.node.units.su import Duplicate, Scheduler, check_schedulable
+from aos.node.units.su import Duplicate, Scheduler, check_schedulable, parse_signed
 from aos.protocol import DATA_PROTOCOL, VARIANT
 from aos.wallet import Wallet
 
@@ -83,15 +83,7 @@ class Messenger:
     def check(self, raw: bytes) -> DataItem:
         """Parse and verify a user's item and apply the tag rules; NodeError (4xx) names
         what is wrong. Needs no store, so HTTP workers run it before forwarding."""
-        try:
-            item = parse(raw)
-        except DataItemError as err:
-            raise NodeError(f"the body is not an ANS-104 data item: {err}") from None
-        if not item.verify():
-            raise NodeError(
-                f"item {item.id}: the signature does not verify; a valid and signed data item "
-                "must be provided as the body"
-            )
+        item = parse_signed(raw)
         if not any(n == "Data-Protocol" and v == DATA_PROTOCOL for n, v in item.tags):
             raise NodeError(f"item {item.id}: needs a Data-Protocol tag with value 'ao'")
         check_schedulable(item)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aos.clock import block_height_at, now_ms
 from aos.dataitem import create
 from aos.limits import MAX_ITEM_BYTES
-from aos.log.clock import block_height_at, now_ms
 from aos.log.evaluator import MODULE_OWNER
 from aos.log.records import NewItem, new_item
 from aos.log.runtimes import RuntimeFactory, default_runtime

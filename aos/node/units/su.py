@@ -1,4 +1,5 @@
-"""The scheduler: gives each accepted item its slot (ao-protocol §2.5, §3.2.6) in the log.
+"""The scheduler: gives each accepted item its slot (docs/protocol.md §2.5, §3.2.6)
+in the log.
 
 A slot is nonce (the spawn is 0, AOP-6, then gap-free), timestamp (ms, strictly increasing
 per process), a 12-digit block height, epoch 0 and the hash chain, carried by an
@@ -11,12 +12,11 @@ only once it is durable, and several OS processes share one order.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
-from aos.dataitem import DataItem, create
-from aos.errors import NodeError, NotFound
+from aos.clock import block_height_at, now_ms
+from aos.dataitem import DataItem, create, parse
+from aos.errors import DataItemError, NodeError, NotFound
 from aos.ids import is_id
-from aos.log.clock import block_height_at, now_ms
 from aos.log.hashchain import first_hash_chain, next_hash_chain
 from aos.log.records import Entry, ProcessRow, new_item
 from aos.node.store import Store, Tx
@@ -24,8 +24,24 @@ from aos.protocol import DATA_PROTOCOL, VARIANT
 from aos.wallet import Ed25519Signer
 
 
+def parse_signed(raw: bytes) -> DataItem:
+    """The data item of an HTTP body whose signature verifies; NodeError (400) says which
+    of the two it is not. Every route that takes an item (MU, SU, gateway upload) uses it."""
+    try:
+        item = parse(raw)
+    except DataItemError as err:
+        raise NodeError(f"the body is not an ANS-104 data item: {err}") from None
+    if not item.verify():
+        raise NodeError(
+            f"item {item.id}: the signature does not verify; a valid and signed data item "
+            "must be provided as the body"
+        )
+    return item
+
+
 def check_schedulable(item: DataItem) -> str:
-    """The SU's tag rules (§1.7); returns the Type. NodeError (400) names the problem."""
+    """The SU's tag rules (docs/protocol.md §1.7); returns the Type. NodeError (400) names the
+    problem."""
     kind = item.tag("Type")
     if kind is None:
         raise NodeError(f"item {item.id}: Type tag not present (expected Process or Message)")
@@ -47,12 +63,6 @@ class Duplicate(NodeError):
     def __init__(self, entry: Entry) -> None:
         super().__init__(f"item {entry.message_id} is already scheduled on {entry.process}")
         self.entry = entry
-
-
-@dataclass(frozen=True, slots=True)
-class Scheduled:
-    entry: Entry
-    assignment: DataItem
 
 
 class Scheduler:
@@ -101,7 +111,7 @@ class Scheduler:
             return self._append(tx, row, item.id, assigned=False, now=now)
 
     def assign(self, process: str, item_id: str, claim: str | None = None) -> Entry | None:
-        """Append an assignment of an item the node already holds (§3.2.5)."""
+        """Append an assignment of an item the node already holds (docs/protocol.md §3.2.5)."""
         if not is_id(item_id):
             raise NodeError(f"assign must be a 43-character item id, got {item_id!r}")
         with self.store.write() as tx:
