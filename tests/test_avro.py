@@ -11,7 +11,7 @@ from aos.errors import DataItemError
 
 
 def test_spec_example() -> None:
-    # ao-protocol §1.4: [{Action: Eval}] -> 02 0c "Action" 08 "Eval" 00
+    # docs/protocol.md §1.4: [{Action: Eval}] -> 02 0c "Action" 08 "Eval" 00
     assert (
         encode_tags([("Action", "Eval")]).hex()
         == "020c" + b"Action".hex() + "08" + b"Eval".hex() + "00"

@@ -76,7 +76,7 @@ def test_vector_verifies_and_reserializes_exactly(vector: dict[str, Any]) -> Non
 
 
 def test_spec_offsets_of_su_message() -> None:
-    """ao-protocol §1.8: presence at 1026, tag count 5 at 1060, 72 tag bytes, data at 1148."""
+    """docs/protocol.md §1.8: presence at 1026, tag count 5 at 1060, 72 tag bytes, data at 1148."""
     raw = raw_of(VECTORS[0])
     assert len(raw) == 1152 and raw[1026] == 1 and raw[1059] == 0
     assert struct.unpack_from("<QQ", raw, 1060) == (5, 72)
@@ -417,7 +417,7 @@ def test_create_rejects_a_signer_with_wrong_sizes() -> None:
     with pytest.raises(DataItemError, match="owner is 31 bytes"):
         create(signer=Broken())
     Broken.owner = b"\x00" * 32
-    Broken.sign = lambda self, message: b"\x00" * 10  # type: ignore[method-assign,assignment]
+    Broken.sign = lambda self, message: b"\x00" * 10  # type: ignore[method-assign]
     with pytest.raises(DataItemError, match="10 signature bytes"):
         create(signer=Broken())
 

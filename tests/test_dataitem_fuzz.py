@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from aos.avro import encode_tags, zigzag_varint
 from aos.bundle import build_bundle, parse_bundle
-from aos.dataitem import DataItemError, b64url_decode, create, parse
+from aos.dataitem import b64url_decode, create, parse
+from aos.errors import DataItemError
 from aos.wallet import Ed25519Signer
 
 # About 3 s per property with the CI profile.

@@ -12,7 +12,7 @@ from aos.deephash import data_item_message, deep_hash
 
 
 def test_known_constants() -> None:
-    # ao-protocol §1.8: deepHash(b"") starts fbf00cc4, deepHash([]) starts a69e7d37.
+    # docs/protocol.md §1.8: deepHash(b"") starts fbf00cc4, deepHash([]) starts a69e7d37.
     assert deep_hash(b"").hex().startswith("fbf00cc4")
     assert deep_hash([]).hex().startswith("a69e7d37")
 

@@ -36,7 +36,7 @@ def shown(result: Result, **kw: object) -> str:
 
 
 def test_an_empty_result_prints_nothing_not_the_output_table() -> None:
-    # aos-compat §2.2: aos prints `{ data: '', prompt: …, test: '{}' }` for `x = 1`.
+    # docs/compat.md §2.2: aos prints `{ data: '', prompt: …, test: '{}' }` for `x = 1`.
     result = Result.from_json({"Output": {"data": "", "prompt": "p> ", "test": "{}"}})
     assert shown(result) == ""
 

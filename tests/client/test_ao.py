@@ -218,8 +218,8 @@ def test_result_shapes(
 
 
 def test_latest_cursor_is_turned_ascending(wallet: Wallet) -> None:
-    # A sort inside a cursor overrides the query's sort (spec §3.3.3): a DESC cursor would
-    # make the live feed read backwards, repeating and reordering results.
+    # A sort inside a cursor overrides the query's sort (docs/protocol.md §3.3.3): a DESC cursor
+    # would make the live feed read backwards, repeating and reordering results.
     desc = base64.b64encode(b'{"timestamp":5,"ordinate":"2","sort":"DESC"}').decode()
 
     def handler(request: httpx.Request) -> httpx.Response:

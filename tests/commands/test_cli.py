@@ -1,38 +1,12 @@
 """`aos` as a user runs it (a subprocess, HOME and AOS_DATA_DIR in tmp_path): the flags,
-their errors, and the checks made before any node work (aos-compat §5 item 4)."""
+their errors, and the checks made before any node work (docs/compat.md §5 item 4)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from aos.commands.shell import build_parser
-
-
-def run_aos(
-    *args: str, home: Path, stdin: str | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("AOS_", "XDG_"))}
-    full_env.update(
-        HOME=str(home),
-        AOS_DATA_DIR=str(home / "node"),
-        XDG_DATA_HOME=str(home / "data"),
-        XDG_CONFIG_HOME=str(home / "config"),
-        NO_COLOR="1",
-        COLUMNS="120",
-    )
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "aos", *args],
-        input=stdin if stdin is not None else "",
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=120,
-    )
-
+from tests.support.cli import run_aos
 
 # An address nothing listens on: a test that reached the network would fail on it.
 DEAD = ["--mu-url", "http://127.0.0.1:9", "--cu-url", "http://127.0.0.1:9"]

@@ -1,15 +1,12 @@
-"""One test per rough edge of the aos console that we fix (aos-compat.md §2.2 and §5)."""
+"""One test per rough edge of the aos console that we fix (docs/compat.md §2.2 and §5)."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
-from aos.client import AoClient
-from tests.repl.conftest import Driver, client, spawn, wallet  # noqa: F401  (fixtures)
-from tests.test_cli import run_aos
+from tests.support.cli import run_aos
 
 
 @pytest.fixture(scope="module")
@@ -30,18 +27,6 @@ def test_2_2_an_empty_result_prints_nothing_instead_of_the_output_table(home: Pa
     # aos prints `{ data: '', prompt: …, test: '{}' }` for `x = 1`.
     result = run_aos("demo", "--run", "x = 1", home=home)
     assert (result.returncode, result.stdout) == (0, ""), result.stderr
-
-
-def test_5_2_exit_is_immediate_and_saves_history(client: AoClient, tmp_path: Path) -> None:  # noqa: F811
-    state = tmp_path / "shell"
-    pid = spawn(client, state)
-    driver = Driver(client, pid, state, live=True)
-    started = time.monotonic()
-    driver.run([(None, "return 'kept'\r"), ("kept", ".exit\r")])
-    assert time.monotonic() - started < 10
-    history = (state / "history").glob("*.history")
-    assert any("return 'kept'" in p.read_text() for p in history)
-    assert driver.repl is not None and not driver.repl.feed.running
 
 
 def test_5_3_load_reports_the_process_error_and_exits_1(home: Path, tmp_path: Path) -> None:

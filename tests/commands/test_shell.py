@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import run_aos
+from tests.support.cli import run_aos
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,8 @@
-"""The pure evaluator (msg/env of §4.1, crons, hashes) and the result hash chain."""
+"""The pure evaluator (msg/env of docs/protocol.md §4.1, crons, hashes) and the result hash
+chain."""
 
 from __future__ import annotations
 
-import base64
-import json
-import time
 from typing import Any
 
 import pytest
@@ -15,7 +13,6 @@ from aos.log.records import Entry, Item
 from aos.log.resulthash import GENESIS_CHAIN, canonical_result, chain, chain_hash, result_hash
 from aos.protocol import AOS_MODULE_ID
 from aos.runtime import LuaProcess
-from tests.node.conftest import Ao
 
 PID = "P" * 42 + "A"
 OWNER = "O" * 42 + "A"
@@ -140,29 +137,6 @@ def test_result_hash_is_over_canonical_json_without_gas() -> None:
     assert result_hash(a) == result_hash(b)
     assert chain_hash(GENESIS_CHAIN, result_hash(a)) == chain([result_hash(a)])
     assert chain([result_hash(a), result_hash(b)]) != chain([result_hash(a)])
-
-
-def test_cron_endpoint_and_monitor_tick_crons_up_to_now(ao: Ao) -> None:
-    pid = ao.spawn(
-        data=CRON_CODE,
-        tags=[
-            ("On-Boot", "Data"),
-            ("Cron-Interval", "200-milliseconds"),
-            ("Cron-Tag-Action", "Tick"),
-        ],
-    )
-    ao.result(pid, pid)
-    time.sleep(1.6)  # crons are evaluated up to one second ago (cu.CRON_SAFETY_MS)
-    crons = ao.http.get(f"/cu/cron/{pid}").json()
-    assert len(crons["edges"]) >= 2
-    keys = [json.loads(base64.b64decode(e["cursor"]))["cron"] for e in crons["edges"]]
-    assert set(keys) == {"0-200-milliseconds"}
-    ticks = int(ao.value(pid, "return Ticks"))
-    assert ticks >= len(crons["edges"])
-    # the crons and the Eval are in /results, in time order
-    results = ao.http.get(f"/cu/results/{pid}", params={"limit": 100}).json()["edges"]
-    stamps = [json.loads(base64.b64decode(e["cursor"]))["timestamp"] for e in results]
-    assert stamps == sorted(stamps)
 
 
 def test_memory_limit_tag_is_honoured_within_bounds() -> None:

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from lualibs_support import new_lua
+
+from tests.support.plain_lua import new_lua
 
 try:  # CFB and OFB moved in cryptography 44
     from cryptography.hazmat.decrepit.ciphers.modes import CFB, OFB

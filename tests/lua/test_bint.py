@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from lualibs_support import new_lua
+
+from tests.support.plain_lua import new_lua
 
 RT = new_lua()
 RT.execute('bint = require(".bint")(256)')

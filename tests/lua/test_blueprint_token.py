@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from lualibs_process import OWNER, PID, Proc, output_text, tags_of
+
+from tests.support.blueprint_process import OWNER, PID, Proc, output_text, tags_of
 
 INITIAL = str(10000 * 10**12)
 

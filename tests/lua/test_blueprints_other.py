@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from lualibs_process import OWNER, Proc, output_text, tags_of
+from tests.support.blueprint_process import OWNER, Proc, output_text, tags_of
 
 
 def test_chatroom_register_broadcast_unregister() -> None:

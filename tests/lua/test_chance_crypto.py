@@ -8,7 +8,8 @@ import os
 from typing import Any
 
 import pytest
-from lualibs_support import new_lua
+
+from tests.support.plain_lua import new_lua
 
 
 def test_chance_reproduces_the_reference_mt19937() -> None:

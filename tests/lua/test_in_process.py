@@ -6,7 +6,7 @@ from typing import Any
 
 from aos.runtime import LuaProcess
 
-# The fixture of aos's own process tests (aos-compat §4).
+# The fixture of aos's own process tests (docs/compat.md §4).
 ENV = {
     "Process": {"Id": "AOS", "Owner": "FOOBAR", "Tags": [{"name": "Name", "value": "Thomas"}]},
     "Module": {"Id": "WOOPAWOOPA", "Owner": "FOOBAR", "Tags": []},

@@ -6,7 +6,8 @@ import base64
 import os
 
 import pytest
-from lualibs_support import new_lua
+
+from tests.support.plain_lua import new_lua
 
 MODULES = [".json", ".base64", ".bint", ".chance", ".crypto", ".pretty", ".dump"]
 

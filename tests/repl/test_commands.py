@@ -14,7 +14,13 @@ from aos.repl.commands import REGISTRY, blueprint_names, help_table
 from aos.repl.connect import SpawnOptions, resolve_process
 from aos.repl.live import LiveFeed
 from aos.repl.state import NameRegistry, ShellState
-from tests.repl.conftest import Driver, spawn
+from tests.support.repl import Driver, spawn
+
+
+def _after_a_second(_: str) -> bool:
+    """A wait that lets the crank deliver the reply before `.trace` reads the tree."""
+    time.sleep(1.0)
+    return True
 
 
 def test_every_command_has_help_ending_with_a_period() -> None:
@@ -48,7 +54,7 @@ def test_trace_shows_the_messages_and_spawns_a_message_caused(
         [
             (None, f'Send({{Target = "{peer}", Action = "Ping"}})\r'),
             (replied, ""),
-            (lambda _: (time.sleep(1.0), True)[1], ".trace\r"),
+            (_after_a_second, ".trace\r"),
             ("Action=Pong", ".exit\r"),
         ]
     )

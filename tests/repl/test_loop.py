@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from aos.client import AoClient
-from tests.repl.conftest import Driver, spawn
+from tests.support.repl import Driver, spawn
 
 
 def test_one_line_is_evaluated_and_an_empty_result_prints_nothing(driver: Driver) -> None:

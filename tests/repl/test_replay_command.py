@@ -10,7 +10,7 @@ import pytest
 from aos.client import AoClient
 from aos.errors import AosError
 from aos.repl.replay import SUMMARY, parse
-from tests.repl.conftest import Driver, spawn
+from tests.support.repl import Driver, spawn
 
 
 def nonce_of(client: AoClient, process: str, message: str) -> int:

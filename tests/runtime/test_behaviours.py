@@ -1,10 +1,10 @@
-"""The twenty process-level behaviours of aos-compat §4, in our own words."""
+"""The twenty process-level behaviours of docs/compat.md §4, in our own words."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.runtime.support import ENV, ESC, Proc, data_of
+from tests.support.process import ENV, ESC, Proc, data_of
 
 
 @pytest.fixture

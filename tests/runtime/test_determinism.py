@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.runtime.determinism_log import build_log, results
+from tests.support.determinism_log import build_log, results
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_log_in_subprocess(hash_seed: str) -> str:
     env = dict(os.environ, PYTHONHASHSEED=hash_seed)
     done = subprocess.run(
-        [sys.executable, "-m", "tests.runtime.determinism_log"],
+        [sys.executable, "-m", "tests.support.determinism_log"],
         cwd=ROOT,
         env=env,
         capture_output=True,

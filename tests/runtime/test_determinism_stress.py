@@ -1,20 +1,21 @@
 """Determinism against everything around the runtime: locale, hash seeds, garbage collection.
 
-The full stress run is `python -m tests.runtime.stress_determinism` (see that module); here
+The full stress run is `python -m tests.support.stress_determinism` (see that module); here
 a shorter log goes through the same variants, and the locale guard is checked directly.
 """
 
 from __future__ import annotations
 
 import _locale
+import locale
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from aos.runtime import LuaProcess
-from tests.runtime.stress_determinism import VARIANTS, build, run_child
-from tests.runtime.support import Proc
+from tests.support.process import Proc
+from tests.support.stress_determinism import VARIANTS, build, run_child
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def _available(name: str) -> bool:
     before = _locale.setlocale(_locale.LC_COLLATE, None)
     try:
         _locale.setlocale(_locale.LC_COLLATE, name)
-    except _locale.Error:
+    except locale.Error:
         return False
     _locale.setlocale(_locale.LC_COLLATE, before)
     return True
@@ -84,7 +85,7 @@ def test_one_log_replays_identically_under_locales_hash_seeds_and_gc_chaos(
 
 
 TABLE_KEYS = (
-    "import sys; from tests.runtime.support import Proc; print(Proc().value(sys.argv[1]))",
+    "import sys; from tests.support.process import Proc; print(Proc().value(sys.argv[1]))",
     "local t = {[{}] = 1, [{}] = 2, [print] = 3, [{a = 1}] = 4, [{a = 2}] = 5, "
     "[function() end] = 6, [{}] = 7} local o = {} "
     "for k, v in pairs(t) do o[#o + 1] = v end "

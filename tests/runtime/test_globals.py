@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.runtime.support import Proc
+from tests.support.process import Proc
 
 PROCESS_GLOBALS = {
     "Assign", "Bell", "Colors", "Dump", "Errors", "HANDLER_PRINT_LOGS", "Handlers", "Inbox",

@@ -1,10 +1,10 @@
-"""Handlers: the list operations and the exact matching rules of aos-compat §3.6."""
+"""Handlers: the list operations and the exact matching rules of docs/compat.md §3.6."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.runtime.support import Proc, data_of
+from tests.support.process import Proc, data_of
 
 
 @pytest.fixture

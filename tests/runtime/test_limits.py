@@ -9,7 +9,7 @@ import time
 import pytest
 
 from aos.runtime import LuaProcess, RuntimeLimits
-from tests.runtime.support import Proc
+from tests.support.process import Proc
 
 
 def test_an_endless_loop_ends_with_the_instruction_limit_error() -> None:

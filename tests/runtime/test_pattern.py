@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aos.luafiles import lua_dir
-from tests.runtime.support import Proc
+from tests.support.process import Proc
 
 _RT = lua53.LuaRuntime(unpack_returned_tuples=True, encoding=None)
 _P = _RT.execute((lua_dir() / "pattern.lua").read_text(encoding="utf-8"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.runtime.support import ENV, Proc, data_of
+from tests.support.process import ENV, Proc, data_of
 
 
 def env_for(pid: str) -> dict[str, Any]:

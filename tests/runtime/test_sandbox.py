@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.runtime.support import Proc
+from tests.support.process import Proc
 
 BUDGET = 3_000_000
 LIMIT_TEXT = f"instruction limit exceeded ({BUDGET} instructions)"

@@ -1,6 +1,6 @@
 """A 500-message log that exercises everything order- or address-sensitive, and its hash.
 
-Run as `python -m tests.runtime.determinism_log` to print the sha256 of every result of
+Run as `python -m tests.support.determinism_log` to print the sha256 of every result of
 the log (json.dumps with sorted keys), evaluated in a fresh LuaProcess.
 """
 
@@ -10,7 +10,7 @@ import hashlib
 import json
 from typing import Any
 
-from tests.runtime.support import Proc
+from tests.support.process import Proc
 
 SETUP = [
     "Map = {} for i = 1, 40 do Map['key' .. i] = i * 3 end",

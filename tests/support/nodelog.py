@@ -169,7 +169,8 @@ def build_process(
                     tags=[("Action", "Eval"), seq],
                 )  # fmt: skip
             elif i % 50 == 4 and kids:
-                # An assignment (§3.2.5): a note sent to a child is also scheduled on pid.
+                # An assignment (docs/protocol.md §3.2.5): a note sent to a child is also scheduled
+                # on pid.
                 note = client.message(kids[0], data=f"note {i}", tags=[("Action", "Note"), seq])
                 client.assign(pid, note)
             else:

@@ -1,4 +1,4 @@
-"""A small driver for aos.runtime.LuaProcess with the aos test fixture (aos-compat §4).
+"""A small driver for aos.runtime.LuaProcess with the aos test fixture (docs/compat.md §4).
 
 The fixture is aos's own: env Process {Id AOS, Owner FOOBAR, Tags Name=Thomas}, and a
 first message (the process itself) with Id AOS, From/Owner FOOBAR, Block-Height 999 and

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import httpx
@@ -23,17 +23,31 @@ def free_port() -> int:
 class Served:
     """`aos serve` over `data_dir` on `port`; start/kill/stop as the test needs."""
 
-    def __init__(self, data_dir: Path, port: int | None = None, args: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        data_dir: Path | None,
+        port: int | None = None,
+        args: Sequence[str] = (),
+        *,
+        env: Mapping[str, str] | None = None,
+        log_dir: Path | None = None,
+    ) -> None:
+        """`data_dir=None` passes no --data-dir: `aos serve` resolves it from `env` (the
+        environment without AOS_DATA_DIR, plus `env`) as every command does."""
         self.data_dir = data_dir
         self.args = list(args)
+        self.env = dict(env or {})
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
-        self.log = data_dir.parent / f"serve-{self.port}.log"
+        where = log_dir or (data_dir.parent if data_dir is not None else Path.cwd())
+        self.log = where / f"serve-{self.port}.log"
 
     def start(self, timeout: float = 30) -> None:
         env = dict(os.environ)
         env.pop("AOS_DATA_DIR", None)
+        env.update(self.env)
+        where = [] if self.data_dir is None else ["--data-dir", str(self.data_dir)]
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
                 [
@@ -43,8 +57,7 @@ class Served:
                     "serve",
                     "--port",
                     str(self.port),
-                    "--data-dir",
-                    str(self.data_dir),
+                    *where,
                     *self.args,
                 ],
                 stdout=log,

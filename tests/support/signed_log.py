@@ -1,7 +1,7 @@
 """A signed log built by hand (no node): a spawn item, messages and SU assignments.
 
-It follows §2.5/§3.2.6 of the protocol spec so that the log checks can be tested on their
-own, and tampered with byte by byte, without starting a node.
+It follows §2.5/docs/protocol.md §3.2.6 of the protocol spec so that the log checks can be tested on
+their own, and tampered with byte by byte, without starting a node.
 """
 
 from __future__ import annotations

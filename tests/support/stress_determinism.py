@@ -1,6 +1,6 @@
 """Determinism stress: one node log replayed in OS processes that differ in everything else.
 
-    python -m tests.runtime.stress_determinism [--messages N] [--rounds R] [--hog]
+    python -m tests.support.stress_determinism [--messages N] [--rounds R] [--hog]
 
 The parent builds a process through a real node (spawn, an Eval from the owner that sets up
 handlers, then Evals that depend on `Owner`, pairs over maps, json, tostring of tables,
@@ -13,7 +13,7 @@ collections, and creates and drops lupa objects at random points between and aro
 messages. Every child must reproduce the node's final chain hash. Exit status 1 on any
 difference, naming the variant.
 
-Children run `python -m tests.runtime.stress_determinism --child DIR PID MODE SEED`.
+Children run `python -m tests.support.stress_determinism --child DIR PID MODE SEED`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from aos.dataitem import create
-from aos.log.evaluator import ProcessInfo, Runtime
+from aos.log.evaluator import ProcessInfo
+from aos.log.runtimes import Runtime
 from aos.protocol import AOS_MODULE_ID, DATA_PROTOCOL, VARIANT
 from aos.wallet import Ed25519Signer
 
@@ -180,7 +181,7 @@ def run_child(data_dir: Path, pid: str, mode: str, seed: int, extra: dict[str, s
     env = {k: v for k, v in os.environ.items() if not k.startswith("LC_") and k != "LANG"}
     env.update({k: v for k, v in extra.items() if v})
     done = subprocess.run(
-        [sys.executable, "-m", "tests.runtime.stress_determinism", "--child", str(data_dir),
+        [sys.executable, "-m", "tests.support.stress_determinism", "--child", str(data_dir),
          pid, mode, str(seed)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
@@ -190,7 +191,7 @@ def run_child(data_dir: Path, pid: str, mode: str, seed: int, extra: dict[str, s
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.runtime.stress_determinism")
+    parser = argparse.ArgumentParser(prog="python -m tests.support.stress_determinism")
     parser.add_argument("--child", nargs=4, metavar=("DIR", "PID", "MODE", "SEED"))
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)

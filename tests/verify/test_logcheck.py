@@ -10,8 +10,7 @@ import pytest
 from aos.log.hashchain import first_hash_chain, next_hash_chain
 from aos.verify.bundlefile import read_bundle, write_bundle
 from aos.verify.logcheck import check_log
-
-from .synthetic import assignment, build_log, flip, with_item
+from tests.support.signed_log import assignment, build_log, flip, with_item
 
 
 def test_a_clean_log_passes_every_check() -> None:

@@ -13,8 +13,7 @@ from aos.node.http.embedded import open_embedded
 from aos.protocol import AOS_MODULE_ID
 from aos.verify.verifier import verify_store
 from aos.wallet import Ed25519Signer
-
-from .nodelog import client_for, settle
+from tests.support.nodelog import client_for, settle
 
 TICK = """
 Ticks = Ticks or 0

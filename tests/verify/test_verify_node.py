@@ -18,8 +18,7 @@ import pytest
 
 from aos.cli import main as aos_main
 from aos.verify.verifier import verify_store
-
-from .nodelog import build_process
+from tests.support.nodelog import build_process
 
 MESSAGES = 1000
 FINAL = re.compile(r"verified final hash ([0-9a-f]{64})")

@@ -10,8 +10,7 @@ from aos.verify.bundlefile import write_bundle
 from aos.verify.protocol import Done, Failed, Payload, Replayed, format_replayed, parse_line
 from aos.verify.runner import Worker, source_args
 from aos.verify.verifier import verify_bundle
-
-from .synthetic import build_log, flip, with_item
+from tests.support.signed_log import build_log, flip, with_item
 
 
 @pytest.fixture
@@ -97,8 +96,8 @@ def test_the_replay_reads_items_exactly_as_the_node_stores_them(tmp_path: Path) 
                 tx.put_item(new_item(item, item.to_bytes()), 0)
             stored = store.item(item.id)
             assert stored is not None
-            unstored = {"seq": 0, "created_at": 0, "block_height": 0}
-            assert dataclasses.replace(stored, **unstored) == item_of(item)
+            unstored = dataclasses.replace(stored, seq=0, created_at=0, block_height=0)
+            assert unstored == item_of(item)
     finally:
         store.close()
 

@@ -20,8 +20,8 @@ import pytest
 from aos.node.units.keys import load_node_keys
 from aos.protocol import AOS_MODULE_ID, CU_PATH, MU_PATH
 from aos.wallet import Wallet
-from tests.interop.npm import install_npm_packages
-from tests.node.serving import Served
+from tests.support.npm import install_npm_packages
+from tests.support.serving import Served
 
 pytestmark = [pytest.mark.interop, pytest.mark.e2e]
 
@@ -58,6 +58,7 @@ def drive(cwd: Path, config: dict[str, Any]) -> dict[str, Any]:
 
 def test_aoconnect_spawn_message_result_results_dryrun(aoconnect: Path, served: Served) -> None:
     wallet = Wallet.generate()
+    assert served.data_dir is not None
     node_wallet, scheduler = load_node_keys(served.data_dir)
     out = drive(
         aoconnect,

@@ -18,10 +18,11 @@ from typing import Any
 import pytest
 
 from aos.avro import encode_tags
-from aos.dataitem import DataItem, DataItemError, b64url_decode, b64url_encode, create, parse
+from aos.dataitem import DataItem, Signer, b64url_decode, b64url_encode, create, parse
+from aos.errors import DataItemError
 from aos.signers import EthereumSigner
 from aos.wallet import Ed25519Signer, Wallet
-from tests.interop.npm import install_npm_packages
+from tests.support.npm import install_npm_packages
 
 pytestmark = pytest.mark.interop
 
@@ -99,7 +100,7 @@ def ours_in_theirs(
     arbundles: Path, wallet: Wallet, ed25519: Ed25519Signer, ethereum: EthereumSigner
 ) -> dict[tuple[str, str], tuple[DataItem, dict[str, Any]]]:
     """Every case signed by us with every signer type, verified by arbundles in one run."""
-    signers = {"arweave": wallet, "ed25519": ed25519, "ethereum": ethereum}
+    signers: dict[str, Signer] = {"arweave": wallet, "ed25519": ed25519, "ethereum": ethereum}
     items = {
         (kind, name): create(signer=signers[kind], **kwargs)
         for kind in SIGNERS

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 
 import httpx
 
 from aos.dataitem import b64url_decode, create, parse
 from aos.protocol import AOS_MODULE_ID
 from aos.wallet import Ed25519Signer
-from tests.node.conftest import Ao, ao_tags
+from tests.support.ao import Ao, ao_tags
 
 
 def test_eval_round_trip_and_state_persists_across_messages(ao: Ao) -> None:
@@ -236,7 +237,7 @@ def test_body_size_limit_refused_with_413(node_dir) -> None:  # type: ignore[no-
         r = c.post("/mu", content=b"x" * 1001)
         assert r.status_code == 413 and "limit" in r.json()["error"]
 
-        def chunks():  # type: ignore[no-untyped-def]
+        def chunks() -> Iterator[bytes]:
             for _ in range(100):
                 yield b"y" * 100
 

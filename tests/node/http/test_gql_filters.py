@@ -13,7 +13,7 @@ from aos.node.store import Store
 from aos.node.units.su import Scheduler
 from aos.protocol import AOS_MODULE_ID
 from aos.wallet import Ed25519Signer
-from tests.node.conftest import ao_tags
+from tests.support.ao import ao_tags
 
 
 @pytest.fixture(scope="module")

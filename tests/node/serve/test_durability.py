@@ -18,8 +18,8 @@ from aos.log.resulthash import GENESIS_CHAIN, chain_hash, result_hash
 from aos.node.http.embedded import open_embedded
 from aos.node.store import Store
 from aos.wallet import Ed25519Signer
-from tests.node.conftest import Ao, ao_tags
-from tests.node.serving import Served
+from tests.support.ao import Ao, ao_tags
+from tests.support.serving import Served
 
 COUNTER = (
     "Handlers.add('count', function(m) return m.Action == 'Count' end,"
@@ -53,7 +53,8 @@ def log_of(store: Store, pid: str) -> list[Any]:
 
 
 def check_log(store: Store, pid: str) -> list[str]:
-    """Nonces gap-free from 0 and the §3.2.6 hash chain intact; returns the message ids."""
+    """Nonces gap-free from 0 and the hash chain (docs/protocol.md §3.2.6) intact; returns the
+    message ids."""
     entries = log_of(store, pid)
     assert [e.nonce for e in entries] == list(range(len(entries)))
     assert entries[0].message_id == pid
@@ -217,7 +218,7 @@ def test_two_os_processes_share_one_directory(node_dir: Path) -> None:
         ao.drain()
         assert ao.peek(pid, "return Count") == "1000"
         assert ao.peek(sink, "return Ticks") == "1000"  # every push delivered exactly once
-        store: Store = c.app.state.node.store  # type: ignore[attr-defined]
+        store: Store = c.app.state.node.store
         logged = check_log(store, pid)
         assert len(logged) == len(set(logged)) == 1000
         pushed = check_log(store, sink)[1:]  # after the Eval that added the handler

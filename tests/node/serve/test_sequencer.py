@@ -17,7 +17,7 @@ from aos.node.store import Store
 from aos.node.units.node import Node
 from aos.protocol import AOS_MODULE_ID
 from aos.wallet import Ed25519Signer
-from tests.node.conftest import ao_tags
+from tests.support.ao import ao_tags
 
 
 @pytest.fixture
@@ -52,7 +52,10 @@ def with_spawn(
 def admit_all(path: str, raws: list[bytes]) -> list[tuple[int, dict[str, str]]]:
     async def run() -> list[tuple[int, bytes]]:
         client = SequencerClient(path)
-        return list(await asyncio.gather(*(client.admit(raw) for raw in raws)))
+        try:
+            return list(await asyncio.gather(*(client.admit(raw) for raw in raws)))
+        finally:
+            client.close()
 
     return [(status, json.loads(body)) for status, body in asyncio.run(run())]
 

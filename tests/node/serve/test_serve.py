@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from aos.commands.serve import urls
-from tests.node.conftest import Ao
-from tests.node.serving import free_port
+from tests.support.ao import Ao
+from tests.support.serving import free_port
 
 
 def test_urls() -> None:

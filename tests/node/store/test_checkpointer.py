@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from aos.node.store import checkpointer
-from aos.node.store import Store
+from aos.node.store import Store, checkpointer
 from aos.node.store.checkpointer import Checkpointer
 
 

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from aos.dataitem import create
+from aos.clock import block_height_at
+from aos.dataitem import DataItem, create
 from aos.errors import NotFound, StoreError
 from aos.log.schema import SCHEMA_VERSION
 from aos.node.store import Store
-from aos.node.units.su import Duplicate, Scheduler, block_height_at, check_schedulable
+from aos.node.units.su import Duplicate, Scheduler, check_schedulable
 from aos.protocol import AOS_MODULE_ID
 from aos.wallet import Ed25519Signer
-from tests.node.conftest import ao_tags
+from tests.support.ao import ao_tags
 
 
 @pytest.fixture
@@ -37,9 +38,9 @@ def test_threads_scheduling_at_once_get_one_gap_free_order(su: Scheduler) -> Non
         create(signer=signer, data=str(i), target=pid, tags=ao_tags("Message")) for i in range(400)
     ]
 
-    def run(share: list[object]) -> None:
+    def run(share: list[DataItem]) -> None:
         for it in share:
-            su.schedule(it, it.to_bytes(), pid)  # type: ignore[attr-defined]
+            su.schedule(it, it.to_bytes(), pid)
 
     threads = [threading.Thread(target=run, args=(items[i::8],)) for i in range(8)]
     for t in threads:

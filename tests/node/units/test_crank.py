@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.node.conftest import Ao
+from tests.support.ao import Ao
 
 CHILD = """
 Handlers.add("ping", function(m) return m.Action == "Ping" end, function(m)
@@ -59,7 +59,7 @@ def test_a_spawns_b_b_replies_into_a_inbox(ao: Ao) -> None:
     )
     a_results = ao.http.get(f"/cu/results/{a}").json()["edges"]
     assert any(any(m["Target"] == b for m in e["node"]["Messages"]) for e in a_results)
-    # the pushed message carries the §2.3 tags
+    # the pushed message carries the tags of docs/protocol.md §2.3
     page = ao.http.get(f"/su/{b}").json()["edges"]
     pushed = page[-1]["node"]["message"]
     tags = {t["name"]: t["value"] for t in pushed["tags"]}

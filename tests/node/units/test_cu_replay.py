@@ -18,17 +18,18 @@ import pytest
 
 from aos.client import AoClient
 from aos.errors import ClientError, NodeRejected
+from aos.node.http.embedded import EmbeddedClient
 from aos.node.units.node import Node
-from tests.node.conftest import Ao
-from tests.node.serving import Served
+from tests.support.ao import Ao
+from tests.support.serving import Served
 
 BASE = "http://aos.local"
 COUNT = "n = (n or 0) + 1; return n"
 
 
 def node_of(ao: Ao) -> Node:
-    app: Any = ao.http.app
-    node: Node = app.state.node
+    assert isinstance(ao.http, EmbeddedClient)
+    node: Node = ao.http.app.node
     return node
 
 
