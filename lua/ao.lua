@@ -7,6 +7,13 @@ numbers every outgoing message, and the assignables that let foreign messages in
 
 local utils = require(".utils")
 
+-- aos checks the arguments of send/spawn/assign with assert, and Lua 5.3's assert adds
+-- the position of the check: the line of aos's bundled ao module. Users see that text
+-- (inside the handler error), so it is written as aos writes it.
+local function fail(line, text)
+  error('[string ".ao"]:' .. line .. ": " .. text, 0)
+end
+
 local ao = {
   _version = "0.0.6",
   id = "",
@@ -163,8 +170,7 @@ local function next_reference()
 end
 
 function ao.send(msg)
-  -- aos checks with assert, whose message carries no position: so do we.
-  if type(msg) ~= "table" then error("msg should be a table", 0) end
+  if type(msg) ~= "table" then fail(367, "msg should be a table") end
   local ref = next_reference()
   local tags = {
     { name = "Data-Protocol", value = "ao" },
@@ -200,8 +206,8 @@ function ao.send(msg)
 end
 
 function ao.spawn(module, msg)
-  if type(module) ~= "string" then error("Module source id is required!", 0) end
-  if type(msg) ~= "table" then error("Message must be a table", 0) end
+  if type(module) ~= "string" then fail(523, "Module source id is required!") end
+  if type(msg) ~= "table" then fail(525, "Message must be a table") end
   local ref = next_reference()
   local tags = {
     { name = "Data-Protocol", value = "ao" },
@@ -227,9 +233,9 @@ function ao.spawn(module, msg)
 end
 
 function ao.assign(assignment)
-  if type(assignment) ~= "table" then error("assignment should be a table", 0) end
-  if type(assignment.Processes) ~= "table" then error("Processes should be a table", 0) end
-  if type(assignment.Message) ~= "string" then error("Message should be a string", 0) end
+  if type(assignment) ~= "table" then fail(819, "assignment should be a table") end
+  if type(assignment.Processes) ~= "table" then fail(821, "Processes should be a table") end
+  if type(assignment.Message) ~= "string" then fail(823, "Message should be a string") end
   local out = ao.outbox.Assignments
   out[#out + 1] = assignment
 end

@@ -23,11 +23,11 @@ handlers.coroutines = {}
 handlers.onceNonce = 0
 
 -- aos re-raises a handler's error with error(err) from line 723 of its `.handlers`
--- chunk, and from line 91 when a Receive-ing coroutine fails; that prefix is part of every
+-- chunk, and from line 199 when a Receive-ing coroutine fails; that prefix is part of every
 -- handler error text users see, so it is written here as aos writes it.
 local HANDLE_AT = '[string ".handlers"]:723: '
-local RECEIVE_AT = '[string ".handlers"]:91: '
-local PATTERN_AT = '[string ".handlers"]:705: '
+local RECEIVE_AT = '[string ".handlers"]:199: '
+local PATTERN_AT = '[string ".handlers"]:667: '
 
 local function rethrow(at, err)
   if type(err) == "string" then error(at .. err, 0) end
@@ -48,10 +48,11 @@ local function find(name)
   return nil
 end
 
+-- aos asserts this at line 113 of its bundled module; the position is part of the text.
 local function check(name, pattern)
   local tp = type(pattern)
   if type(name) ~= "string" or (tp ~= "function" and tp ~= "table" and tp ~= "string") then
-    error(ARGS_HELP, 0)
+    error('[string ".handlers"]:113: ' .. ARGS_HELP, 0)
   end
 end
 

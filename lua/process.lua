@@ -20,6 +20,27 @@ local process = { _version = "2.0.4" }
 local colors = stringify.colors
 local MAX_INBOX = 10000
 
+-- A value that cannot be indexed fails, in aos, with Lua's own "attempt to index" error at
+-- a line of its bundled process module (its ao.send/ao.spawn wrappers, Send, msg.reply).
+-- Users see that text inside the handler error, so these checks raise it as written.
+local function indexable(v, line, name, writes)
+  local t = type(v)
+  if t ~= "table" and (writes or t ~= "string") then
+    error(string.format("[string \".process\"]:%d: attempt to index a %s value (local '%s')",
+      line, t, name), 0)
+  end
+end
+
+local raw_send, raw_spawn = ao.send, ao.spawn
+function ao.send(msg)
+  indexable(msg, 103, "msg")
+  return raw_send(msg)
+end
+function ao.spawn(module, msg)
+  indexable(msg, 117, "msg")
+  return raw_spawn(module, msg)
+end
+
 -- Globals every aos process has.
 _G.ao = ao
 _G.Handlers = handlers
@@ -75,6 +96,7 @@ function Tab(msg)
 end
 
 function Send(msg)
+  indexable(msg, 409, "msg")
   if msg.Target == nil then
     print("WARN: No target specified for message. Data will be stored, but no process " ..
       "will receive it.")
@@ -213,6 +235,7 @@ end
 -- (e.g. "attempt to index a string value (local 'replyMsg')").
 local function attach_reply(msg)
   function msg.reply(replyMsg)
+    indexable(replyMsg, 847, "replyMsg", true)
     replyMsg.Target = msg["Reply-To"] or (replyMsg.Target or msg.From)
     replyMsg["X-Reference"] = msg["X-Reference"] or msg.Reference
     replyMsg["X-Origin"] = msg["X-Origin"] or nil
@@ -332,7 +355,14 @@ function process.run(msg, env)
   keep_coroutine(co)
 
   if not ok then
-    -- A non-string error fails here as it does in aos: concatenating it raises.
+    -- aos concatenates the error value into its text: a table, nil or boolean error fails
+    -- the message there with Lua's own concatenation error, from that line of its
+    -- process.handle. That text is what the user sees, so it is raised here as written.
+    local te = type(err)
+    if te ~= "string" and te ~= "number" then
+      error(string.format("[string \".process\"]:%d: attempt to concatenate a %s value " ..
+        "(local 'result')", msg.Action == "Eval" and 947 or 965, te), 0)
+    end
     if msg.Action == "Eval" then
       Errors[#Errors + 1] = err
       return { Error = table.concat(logs, "\n") .. "\n\n" .. colors.red .. "error:\n" ..

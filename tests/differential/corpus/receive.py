@@ -20,6 +20,13 @@ def _receive() -> Scenario:
     s.send({"Action": "Ask"})
     s.from_process(T, {"X-Reference": "99"}, "wrong ref")
     s.from_process(T, {"X-Reference": "2"}, "second answer")
+    s.eval(
+        "Handlers.add('askfail', 'AskFail', function(m)"
+        f" local r = ao.send({{Target = '{T}', Action = 'Q'}}).receive()"
+        " error('failed after ' .. r.Data) end)"
+    )
+    s.send({"Action": "AskFail"})
+    s.from_process(T, {"X-Reference": "3"}, "the reply")
     return s
 
 

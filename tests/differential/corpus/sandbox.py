@@ -15,6 +15,8 @@ SCENARIOS: list[Scenario] = [
     .eval("return collectgarbage('count') > 0", explain="gc-count")
     .eval("return type(json)", explain="json-global")
     .eval("return tostring({}):sub(1, 7)")
+    .eval("return tostring(function() end)", explain="tostring-address")
+    .eval("return {zeta = 1, alpha = 2, mid = 3, beta = 4}", explain="pairs-order")
     .eval("return type(require('json'))")
     .eval("return type(print)")
     .eval("return _VERSION"),
