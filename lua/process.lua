@@ -181,7 +181,6 @@ local function seed(msg)
     if b == nil then return chance.integer(1, a) end
     return chance.integer(a, b)
   end
-  math.randomseed = function(s) chance.seed(s) end
   Seeded = true
 end
 

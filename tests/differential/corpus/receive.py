@@ -43,7 +43,9 @@ def _receive_pattern() -> Scenario:
     s.eval("local co = coroutine.create(function(a) local b = coroutine.yield(a + 1) return b * 2 end)"
            " local _, x = coroutine.resume(co, 1) local _, y = coroutine.resume(co, 10) return x + y")
     s.eval("return coroutine.isyieldable()")
-    s.eval("local f = coroutine.wrap(function() coroutine.yield(1) end); f(); f(); return f()")
+    s.eval("local f = coroutine.wrap(function() coroutine.yield(1) end); f(); f(); return f()",
+           explain="sandbox-tail-call")
+    s.eval("local f = coroutine.wrap(function() end); f(); local x = f(); return x")
     return s
 
 

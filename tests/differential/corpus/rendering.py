@@ -41,7 +41,7 @@ SCENARIOS: list[Scenario] = [
             "return {a = {b = {c = 1}}}",
             "return {a = {}}",
             "return {{}}",
-            "return {[1] = 'x', [3] = 'y'}",
+            ("return {[1] = 'x', [3] = 'y'}", "pairs-order"),
             "return {[2] = 'b'}",
             "return {list = {1, 2, 3}}",
             "return {true, false}",
