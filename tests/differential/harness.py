@@ -196,8 +196,21 @@ def run_ours(scenario: Scenario) -> list[dict[str, Any]]:
 # itself folds them (each is a row of the README table, under this key):
 #   outbox-data  an outgoing message without Data has Data "" in ours, none in aos;
 #   tag-values   a tag value given as a number or boolean is sent as its string in ours;
-#   error-number an Error that is a number (Eval's `return x, 2`) is its string in ours.
-COMPARISON_RULES = ("outbox-data", "tag-values", "error-number")
+#   error-number an Error that is a number (Eval's `return x, 2`) is its string in ours;
+#   pairs-order  outgoing Data that is JSON (json.encode of a table with several keys)
+#                is compared as the value it encodes: the key order follows `pairs`.
+COMPARISON_RULES = ("outbox-data", "tag-values", "error-number", "pairs-order")
+
+
+def _data(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return json.dumps(json.loads(value), sort_keys=True)
+        except ValueError:
+            return value
+    return value
 
 
 def _scalar_text(value: Any) -> Any:
@@ -232,7 +245,7 @@ def _outgoing(items: Any) -> list[dict[str, Any]]:
             {
                 "Target": m.get("Target"),
                 "Anchor": m.get("Anchor"),
-                "Data": "" if m.get("Data") is None else m.get("Data"),
+                "Data": _data(m.get("Data")),
                 "Tags": _tags_multiset(m.get("Tags")),
             }
         )

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.differential.corpus import SCENARIOS
+from tests.differential.corpus.blueprints import FIXTURE_RULES
 from tests.differential.harness import (
     COMPARISON_RULES,
     Scenario,
@@ -44,7 +45,7 @@ def test_corpus_is_large_enough() -> None:
 def test_every_explanation_is_in_the_readme_table() -> None:
     table = explained_keys()
     used = {step.explain for s in SCENARIOS for step in s.steps if step.explain}
-    used |= set(COMPARISON_RULES)
+    used |= set(COMPARISON_RULES) | set(FIXTURE_RULES.values())
     assert used <= set(table), f"not in lua/README.md's table: {sorted(used - set(table))}"
     assert set(table) <= used, f"rows no scenario shows: {sorted(set(table) - used)}"
 
