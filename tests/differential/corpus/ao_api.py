@@ -35,7 +35,8 @@ SCENARIOS: list[Scenario] = [
             f"local m = Send({{Target = '{T}', Data = 'hello'}})",
             f"return Send({{Target = '{T}', Data = 'r'}}).output",
             "local m = Send({Data = 'nowhere'})",
-            f"local m = Send({{Target = '{T}', Action = 'Transfer', Recipient = '{OTHER}', Quantity = '1'}})",
+            f"local m = Send({{Target = '{T}', Action = 'Transfer', "
+            f"Recipient = '{OTHER}', Quantity = '1'}})",
             f"local r = Send({{Target = '{T}'}}); return type(r.receive), type(r.onReply)",
             f"local m = Send({{Target = '{T}', Data = {{list = {{1, 2}}}}}})",
             f"for i = 1, 3 do Send({{Target = '{T}', Data = tostring(i)}}) end",
@@ -103,7 +104,11 @@ SCENARIOS: list[Scenario] = [
     .send({"Action": "Bad"})
     .eval("Handlers.add('nil', 'Nil', function(m) m.reply() end)")
     .send({"Action": "Nil"})
-    .eval("Handlers.add('rt', 'RT', function(m) m.reply({Target = '" + T + "', Data = 'redirect'}) end)")
+    .eval(
+        "Handlers.add('rt', 'RT', function(m) m.reply({Target = '"
+        + T
+        + "', Data = 'redirect'}) end)"
+    )
     .send({"Action": "RT"})
     .eval("Handlers.add('rtab', 'RTab', function(m) m.reply({Data = {ok = true}}) end)")
     .send({"Action": "RTab"}),

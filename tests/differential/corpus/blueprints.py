@@ -82,7 +82,9 @@ def _chatroom(s: Scenario) -> None:
 def _voting(s: Scenario) -> None:
     s.eval(f"Balances = {{['{ALICE}'] = '100', ['{BOB}'] = '50'}}; return 'ok'")
     s.eval(f"Stakers = {{['{ALICE}'] = {{amount = 100}}, ['{BOB}'] = {{amount = 30}}}}; return 1")
-    s.from_process(ALICE, {"Action": "Vote", "Side": "yay", "Target": "PROPOSAL1", "Deadline": "10"})
+    s.from_process(
+        ALICE, {"Action": "Vote", "Side": "yay", "Target": "PROPOSAL1", "Deadline": "10"}
+    )
     s.from_process(BOB, {"Action": "Vote", "Side": "nay", "Target": "PROPOSAL1", "Deadline": "10"})
     s.eval("return Votes['PROPOSAL1'].yay + Votes['PROPOSAL1'].nay")
     s.eval(f"Stakers['{CAROL}'] = {{amount = '5'}}; return 1")

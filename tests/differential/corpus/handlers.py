@@ -28,12 +28,18 @@ def _basics() -> Scenario:
 
 def _patterns() -> Scenario:
     s = Scenario("handlers-patterns")
-    s.eval("Handlers.add('tbl', {Action = 'Go', Kind = 'a'}, function(m) print('tbl ' .. m.Kind) end)")
-    s.eval("Handlers.add('fn', function(m) return m.Data == 'magic' end, function() print('fn') end)")
+    s.eval(
+        "Handlers.add('tbl', {Action = 'Go', Kind = 'a'}, function(m) print('tbl ' .. m.Kind) end)"
+    )
+    s.eval(
+        "Handlers.add('fn', function(m) return m.Data == 'magic' end, function() print('fn') end)"
+    )
     s.eval("Handlers.add('pat', {Action = 'Pat%-.*'}, function(m) print('pat ' .. m.Action) end)")
     s.eval("Handlers.add('any', {Action = '_', Flag = 'yes'}, function(m) print('any') end)")
-    s.eval("Handlers.add('neg', function(m) return m.Action == 'Neg' and -1 or 0 end,"
-           " function() print('never') end)")
+    s.eval(
+        "Handlers.add('neg', function(m) return m.Action == 'Neg' and -1 or 0 end,"
+        " function() print('never') end)"
+    )
     s.send({"Action": "Go", "Kind": "a"})
     s.send({"Action": "Go", "Kind": "b"})
     s.send({"Action": "Other"}, "magic")
@@ -72,13 +78,20 @@ def _once_maxruns() -> Scenario:
 
 def _continue_break() -> Scenario:
     s = Scenario("handlers-continue")
-    s.eval("Handlers.add('a', function(m) return m.Action == 'C' and 'continue' end,"
-           " function() print('a') end)")
-    s.eval("Handlers.add('b', function(m) return m.Action == 'C' and 'break' end,"
-           " function() print('b') end)")
+    s.eval(
+        "Handlers.add('a', function(m) return m.Action == 'C' and 'continue' end,"
+        " function() print('a') end)"
+    )
+    s.eval(
+        "Handlers.add('b', function(m) return m.Action == 'C' and 'break' end,"
+        " function() print('b') end)"
+    )
     s.eval("Handlers.add('c', 'C', function() print('c') end)")
     s.send({"Action": "C"})
-    s.eval("Handlers.add('d', function(m) return m.Action == 'D' and 1 end, function() print('d1') end)")
+    s.eval(
+        "Handlers.add('d', function(m) return m.Action == 'D' and 1 end, "
+        "function() print('d1') end)"
+    )
     s.eval("Handlers.add('e', 'D', function() print('d2') end)")
     s.send({"Action": "D"})
     s.eval("Handlers.add('g', 'G', Handlers.utils.continue(function() return true end))")
@@ -99,10 +112,14 @@ def _resolvers() -> Scenario:
     s.send({"Action": "R"}, "one")
     s.send({"Action": "R"}, "two")
     s.send({"Action": "R"}, "three")
-    s.eval("local r = Handlers.generateResolver(function(m) print('fn resolver ' .. m.Data) end)"
-           " r({Data = 'x'})")
-    s.eval("local r = Handlers.generateResolver({[{Data = 'y'}] = function() print('spec') end})"
-           " r({Data = 'y', Tags = {}})")
+    s.eval(
+        "local r = Handlers.generateResolver(function(m) print('fn resolver ' .. m.Data) end)"
+        " r({Data = 'x'})"
+    )
+    s.eval(
+        "local r = Handlers.generateResolver({[{Data = 'y'}] = function() print('spec') end})"
+        " r({Data = 'y', Tags = {}})"
+    )
     s.eval("return type(Handlers.generateResolver(nil))")
     return s
 

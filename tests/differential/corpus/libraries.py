@@ -46,7 +46,7 @@ SCENARIOS: list[Scenario] = [
         "json-decode",
         [
             J + "return json.decode('[1,2,3]')[2]",
-            J + "return json.decode('{\"a\":{\"b\":[true]}}').a.b[1]",
+            J + 'return json.decode(\'{"a":{"b":[true]}}\').a.b[1]',
             J + "return json.decode('\"\\\\u00e9\"')",
             J + "return json.decode('1e3')",
             J + "return json.decode('12')",
@@ -233,11 +233,16 @@ SCENARIOS: list[Scenario] = [
         [
             "local b = require('.base64'); return b.encode('hello')",
             "local b = require('.base64'); return b.decode('aGVsbG8=')",
-            ("local c = require('.crypto'); return c.digest.sha2_256('abc').asHex()",
-             "crypto-string-input"),
-            "local c = require('.crypto'); local s = c.utils.stream.fromString('abc'); return c.digest.sha2_256(s).asHex()",
-            "local c = require('.crypto'); local s = c.utils.stream.fromString('abc'); return c.digest.md5(s).asHex()",
-            "local c = require('.crypto'); local s = c.utils.stream.fromString('abc'); return c.digest.sha1(s).asHex()",
+            (
+                "local c = require('.crypto'); return c.digest.sha2_256('abc').asHex()",
+                "crypto-string-input",
+            ),
+            "local c = require('.crypto'); local s = c.utils.stream.fromString('abc'); "
+            "return c.digest.sha2_256(s).asHex()",
+            "local c = require('.crypto'); local s = c.utils.stream.fromString('abc'); "
+            "return c.digest.md5(s).asHex()",
+            "local c = require('.crypto'); local s = c.utils.stream.fromString('abc'); "
+            "return c.digest.sha1(s).asHex()",
             "local c = require('.crypto'); return c.digest.sha2_512('abc').asHex()",
             "local c = require('.crypto'); return c.digest.blake2b('abc').asHex()",
             "local c = require('.crypto'); return c.utils.hex.stringToHex('AB')",

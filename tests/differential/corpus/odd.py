@@ -46,7 +46,10 @@ def _json_body() -> Scenario:
 
 def _odd_tags() -> Scenario:
     s = Scenario("odd-tags")
-    s.eval("Handlers.add('t', 'T', function(m) print(m['X-Custom'] or 'nil') print(m.Tags['x-lower'] or 'nil') end)")
+    s.eval(
+        "Handlers.add('t', 'T', function(m) print(m['X-Custom'] or 'nil') "
+        "print(m.Tags['x-lower'] or 'nil') end)"
+    )
     s.send({"Action": "T", "x-custom": "lower case name"})
     s.send([("Action", "T"), ("X-Custom", "first"), ("X-Custom", "second")])
     s.send({"action": "T"})
@@ -62,7 +65,10 @@ def _odd_tags() -> Scenario:
 
 def _msg_fields() -> Scenario:
     s = Scenario("odd-msg-fields")
-    s.eval("Handlers.add('f', 'F', function(m) print(m.Timestamp) print(m['Block-Height']) print(m.Id) end)")
+    s.eval(
+        "Handlers.add('f', 'F', function(m) print(m.Timestamp) "
+        "print(m['Block-Height']) print(m.Id) end)"
+    )
     s.send({"Action": "F"}, timestamp=1_800_000_000_123, height=7)
     s.send({"Action": "F"}, id="CUSTOMID" + "c" * 35)
     s.eval("return os.time()")

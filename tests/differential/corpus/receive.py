@@ -40,11 +40,15 @@ def _receive_pattern() -> Scenario:
     s.send({"Action": "Other"})
     s.send({"Action": "Done"}, "payload")
     s.send({"Action": "Done"}, "late")
-    s.eval("local co = coroutine.create(function(a) local b = coroutine.yield(a + 1) return b * 2 end)"
-           " local _, x = coroutine.resume(co, 1) local _, y = coroutine.resume(co, 10) return x + y")
+    s.eval(
+        "local co = coroutine.create(function(a) local b = coroutine.yield(a + 1) return b * 2 end)"
+        " local _, x = coroutine.resume(co, 1) local _, y = coroutine.resume(co, 10) return x + y"
+    )
     s.eval("return coroutine.isyieldable()")
-    s.eval("local f = coroutine.wrap(function() coroutine.yield(1) end); f(); f(); return f()",
-           explain="sandbox-tail-call")
+    s.eval(
+        "local f = coroutine.wrap(function() coroutine.yield(1) end); f(); f(); return f()",
+        explain="sandbox-tail-call",
+    )
     s.eval("local f = coroutine.wrap(function() end); f(); local x = f(); return x")
     return s
 
@@ -58,12 +62,14 @@ def _on_reply() -> Scenario:
     s.from_process(T, {"X-Reference": "1"}, "hello back")
     s.from_process(T, {"X-Reference": "1"}, "again")
     s.eval(
-        f"Send({{Target = '{T}', Action = 'Q2'}}).onReply(function(r) print('second ' .. r.Data) end)"
+        f"Send({{Target = '{T}', Action = 'Q2'}})"
+        f".onReply(function(r) print('second ' .. r.Data) end)"
     )
     s.from_process(T, {"X-Reference": "2"}, "two")
     s.eval("Spawn('MODULE', {}).onReply(function() end)")
     s.eval(
-        "local s = ao.spawn('MODULE', {}); s.onReply(function(r) print('spawned ' .. r.Process) end)"
+        "local s = ao.spawn('MODULE', {}); "
+        "s.onReply(function(r) print('spawned ' .. r.Process) end)"
     )
     s.from_process(T, {"Action": "Spawned", "X-Reference": "4", "Process": "NEWPROC"})
     return s
