@@ -108,6 +108,26 @@ table_text = function(t, depth, indent, ctx)
   return "{" .. ctx.lf .. concat(out, "," .. ctx.lf) .. ctx.lf .. indent .. "}"
 end
 
+-- The layout of a sequence of strings, numbers and booleans with the default options,
+-- written directly: that is every Eval's print log (Output.test), on every message.
+-- Anything else (other keys, nested tables) gives nil and takes the general path.
+local function flat_array(t)
+  local n, count = #t, 0
+  if n == 0 then return nil end
+  for _, v in pairs(t) do
+    count = count + 1
+    local kind = type(v)
+    if kind ~= "string" and kind ~= "number" and kind ~= "boolean" then return nil end
+  end
+  if count ~= n then return nil end
+  local lines = {}
+  for i = 1, n do
+    local v = t[i]
+    lines[i] = "    [" .. i .. "] = " .. (type(v) == "string" and format("%q", v) or tostring(v))
+  end
+  return "{\n" .. concat(lines, ",\n") .. "\n}"
+end
+
 local function is_count(v)
   return type(v) == "number" and v < huge and v >= 0 and floor(v) == v
 end
@@ -129,6 +149,10 @@ local function dump(value, indent, padding, filter, udata)
     error("filter must be function", 2)
   end
   local kind = type(value)
+  if kind == "table" and filter == keep and indent == 4 and padding == 0 then
+    local fast = flat_array(value)
+    if fast then return fast end
+  end
   if kind == "table" then
     local step = string.rep(" ", floor(indent))
     return table_text(value, 1, string.rep(" ", floor(padding)), {

@@ -169,6 +169,22 @@ local function decide(result)
   error(PATTERN_AT .. "Pattern result is not valid, it MUST be string, number, or boolean", 0)
 end
 
+local matches_spec = utils.matchesSpec
+
+-- utils.matchesSpec(msg, pattern), with its two common cases inline (it is called for
+-- every handler of every message). A process that replaced Utils.matchesSpec gets its own.
+local function match(msg, pattern)
+  if utils.matchesSpec == matches_spec then
+    local tp = type(pattern)
+    if tp == "function" then return pattern(msg) end
+    if tp == "string" then
+      local action = msg.Action
+      return action ~= nil and action == pattern
+    end
+  end
+  return utils.matchesSpec(msg, pattern)
+end
+
 --- Run msg through the list; `_default` only when nothing handled it.
 function handlers.evaluate(msg, env)
   local handled = false
@@ -176,7 +192,7 @@ function handlers.evaluate(msg, env)
   assert(type(env) == "table", "env is not valid")
   for _, h in ipairs(handlers.list) do
     if h.name ~= "_default" then
-      local d = decide(utils.matchesSpec(msg, h.pattern))
+      local d = decide(match(msg, h.pattern))
       if d ~= 0 then
         if d < 0 then handled = true end
         local ok, err = pcall(h.handle, msg, env)

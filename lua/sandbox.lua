@@ -335,9 +335,22 @@ do
     return raw_tostring(v)
   end
 
+  local function plain(v)
+    local tv = raw_type(v)
+    return tv ~= "table" and tv ~= "function" and tv ~= "thread" and tv ~= "userdata"
+  end
+
   local function det_format(fmt, ...)
     local n = raw_select("#", ...)
     if n == 0 then return str_format(fmt) end
+    -- The usual calls (one or two plain arguments) without building a table.
+    if n == 1 then
+      local a = ...
+      if plain(a) then return str_format(fmt, a) end
+    elseif n == 2 then
+      local a, b = ...
+      if plain(a) and plain(b) then return str_format(fmt, a, b) end
+    end
     local args = { ... }
     for i = 1, n do
       local tv = raw_type(args[i])

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from aos.repl.commands import blueprint_names
 from tests.differential.corpus.blueprints import FIXTURE_RULES, NAMES, flows, ours
 from tests.differential.harness import comparable, explained_keys, run_ours
 
@@ -42,6 +43,10 @@ def _fold_lines(value: Any) -> Any:
 def _normal(result: dict[str, Any]) -> Any:
     # Through JSON, as the fixture went: tuples become lists.
     return _fold_lines(json.loads(json.dumps(result)))
+
+
+def test_load_blueprint_lists_all_ten() -> None:
+    assert sorted(blueprint_names()) == sorted(NAMES)
 
 
 def test_every_blueprint_has_a_recorded_flow() -> None:

@@ -9,6 +9,7 @@ which must differ. Without node/npm the tests skip locally and fail in CI.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -28,6 +29,39 @@ pytestmark = pytest.mark.interop
 
 BY_NAME = {s.name: s for s in SCENARIOS}
 
+# Each difference the issue (14, "Why") names, and a message of the corpus that shows it:
+# (scenario, a fragment of the message's code or tags). Each of these failed before the
+# fixes; test_scenario_matches_aos holds them to aos now.
+WHY = {
+    "json.encode skips functions": ("json-encode", "f = function() end"),
+    "json.encode writes %.14g": ("json-encode", "json.encode(2^53)"),
+    "rendering: arrays of tables": ("render-tables", "return {{1}, {2}}"),
+    "rendering: empty tables": ("render-tables", "return {}"),
+    "rendering: mixed tables": ("render-tables", "return {1, 2, a = 3}"),
+    "print shows its first argument": ("render-print", "print('a', 'b', 3)"),
+    "handler error text": ("handlers-errors", '"Boom"'),
+    "errors in standard functions keep the user's position": ("handlers-errors", '"Fmt2"'),
+    "application/json body that is not JSON fails": ("odd-json-body", "application/json"),
+    "math.randomseed leaves the generator": ("random", "math.randomseed(42)"),
+    "Spawn() has no onReply": ("ao-spawn", "type(r.onReply)"),
+    "bint ^ is a float": ("bint", "math.type(bint(2) ^ 10)"),
+    "maxRuns = 0 is forever": ("handlers-once-maxruns", "'Zero', function() print('zero') end, 0"),
+    "once names start at _once_0": ("handlers-once-maxruns", "Handlers.list[#Handlers.list - 1]"),
+    "generateResolver accepts a function": ("handlers-resolvers", "generateResolver(function"),
+    "Errors holds only Eval errors": ("handlers-errors", "return #Errors"),
+    "the default handler cuts long Actions": ("handlers-default", "A" * 40),
+    "json error texts": ("json-decode-errors", "json.decode('{')"),
+    "bint error texts": ("bint", "bint('abc')"),
+    "ao.send error text": ("ao-send", "ao.send('not a table')"),
+    "ao.spawn error text": ("ao-spawn", "ao.spawn(5, {})"),
+    "ao.assign error text": ("ao-assign", "ao.assign()"),
+    "msg.reply error text": ("ao-reply-forward", '"Bad"'),
+    "Handlers.add error text": ("handlers-add-errors", "Handlers.add('x')"),
+    "math.random(0) error text": ("random", "math.random(0)"),
+    "Dump output": ("render-dump", "Dump({a = 1})"),
+    "the missing blueprints": ("blueprint-arena", "load arena"),
+}
+
 
 @pytest.fixture(scope="session")
 def reference() -> dict[str, list[dict[str, Any]]]:
@@ -40,6 +74,14 @@ def test_corpus_is_large_enough() -> None:
     assert len(SCENARIOS) >= 40
     assert len(BY_NAME) == len(SCENARIOS), "scenario names must be unique"
     assert sum(len(s.steps) for s in SCENARIOS) >= 400
+
+
+@pytest.mark.parametrize("why", list(WHY))
+def test_each_difference_of_the_issue_is_in_the_corpus(why: str) -> None:
+    name, fragment = WHY[why]
+    steps = BY_NAME[name].steps
+    found = [s for s in steps if fragment in s.label or fragment in json.dumps(s.msg)]
+    assert found and all(s.explain is None for s in found), f"{why}: {name} has no {fragment!r}"
 
 
 def test_every_explanation_is_in_the_readme_table() -> None:
