@@ -104,6 +104,25 @@ do
     return co
   end
 
+  -- A standard function replaced by a Lua wrapper must fail as the C function does when
+  -- the user calls it: "[string "aos"]:1: bad argument #2 to 'format' (...)", not with the
+  -- wrapper's chunk, line and local name. `public(name, f)` runs f protected and, when
+  -- the error was raised at a line of this runtime's own chunks ("<python>"), raises it
+  -- again at the caller's position under the public name. Limit errors and errors from
+  -- elsewhere (a gsub callback, say) pass unchanged.
+  local function reraise(name, ok, ...)
+    if ok then return ... end
+    local err = ...
+    if exceeded or raw_type(err) ~= "string" then raw_error(err, 0) end
+    local bare, n = str_gsub(err, '^%[string "<python>"%]:%d+: ', "", 1)
+    if n == 0 then raw_error(err, 0) end
+    bare = str_gsub(bare, "^(bad argument #%d+ to )'[^']*'", "%1'" .. name .. "'", 1)
+    raw_error(bare, 2)
+  end
+  local function public(name, f)
+    return function(...) return reraise(name, raw_pcall(f, ...)) end
+  end
+
   local function safe_resume(co, ...)
     return check_limits(co_resume(co, ...))
   end
@@ -112,9 +131,11 @@ do
     local co = safe_co_create(f)
     return function(...)
       local function unwrap(ok, ...)
+        -- As the C coroutine.wrap: a string error gets the caller's position.
         if not ok then
           local e = ...
-          raw_error(e, 0)
+          if exceeded or raw_type(e) ~= "string" then raw_error(e, 0) end
+          raw_error(e, 2)
         end
         return ...
       end
@@ -314,9 +335,22 @@ do
     return raw_tostring(v)
   end
 
+  local function plain(v)
+    local tv = raw_type(v)
+    return tv ~= "table" and tv ~= "function" and tv ~= "thread" and tv ~= "userdata"
+  end
+
   local function det_format(fmt, ...)
     local n = raw_select("#", ...)
     if n == 0 then return str_format(fmt) end
+    -- The usual calls (one or two plain arguments) without building a table.
+    if n == 1 then
+      local a = ...
+      if plain(a) then return str_format(fmt, a) end
+    elseif n == 2 then
+      local a, b = ...
+      if plain(a) and plain(b) then return str_format(fmt, a, b) end
+    end
     local args = { ... }
     for i = 1, n do
       local tv = raw_type(args[i])
@@ -390,21 +424,26 @@ do
     G.collectgarbage = safe_collect
     G.setmetatable = safe_setmetatable
     string.dump = nil
-    string.format = det_format
-    if pattern then pattern.guard(string, charge) end
+    string.format = public("format", det_format)
+    if pattern then
+      pattern.guard(string, charge)
+      for _, name in ipairs({ "find", "match", "gmatch", "gsub" }) do
+        string[name] = public(name, string[name])
+      end
+    end
     -- Bulk builders do work proportional to their result inside one instruction: charge
     -- one instruction per 16 bytes produced, so a loop of them cannot outrun the budget.
     local c_rep, c_concat = string.rep, table.concat
-    string.rep = function(...)
+    string.rep = public("rep", function(...)
       local out = c_rep(...)
       if #out > 4096 then charge(#out // 16) end
       return out
-    end
-    table.concat = function(...)
+    end)
+    table.concat = public("concat", function(...)
       local out = c_concat(...)
       if #out > 4096 then charge(#out // 16) end
       return out
-    end
+    end)
     coroutine.create = safe_co_create
     coroutine.resume = safe_resume
     coroutine.wrap = safe_wrap
