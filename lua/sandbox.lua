@@ -36,6 +36,14 @@ do
   local tsort, tunpack, c_concat = table.sort, table.unpack, table.concat
   local math_floor, math_type = math.floor, math.type
   local getinfo = debug.getinfo
+  -- For snapshots (lua/snapshot.lua), the runtime's own use only: never given to a process.
+  local snapshot_raw = {
+    dump = string.dump, getupvalue = debug.getupvalue, setupvalue = debug.setupvalue,
+    upvalueid = debug.upvalueid, upvaluejoin = debug.upvaluejoin, getinfo = debug.getinfo,
+    getmetatable = debug.getmetatable, setmetatable = debug.setmetatable, load = load,
+    next = next, co_status = coroutine.status, co_create = coroutine.create,
+    co_resume = coroutine.resume,
+  }
 
   -- The instruction budget. `step` instructions pass between two hook calls; `used` is
   -- what the current message has counted so far.
@@ -402,7 +410,7 @@ do
     end
   end
 
-  install = function(sources, opts, pattern)
+  install = function(sources, opts, pattern, snapshots)
     limit = opts.instruction_limit or limit
     step = opts.step or step
     limit_text = str_format("instruction limit exceeded (%d instructions)", limit)
@@ -559,6 +567,22 @@ do
     -- The originals, for the bridge's own encoding (no cost estimate, no address hiding).
     control.strings = { find = raw_str_find, gsub = str_gsub, format = str_format, sub = str_sub }
     control.sorted_keys = sorted_keys
+    if snapshots then
+      -- Built now, before the library loads, so that it names the runtime's functions.
+      local tools = {}
+      for k, v in raw_next, snapshot_raw do tools[k] = v end
+      tools.ids = ids
+      tools.get_next_id = function() return next_id end
+      tools.set_next_id = function(n) next_id = n end
+      tools.forget_order = function(t) order_cache[t] = nil end
+      tools.anchors = { G = G, loaded = loaded, preload = preload, string = smt.__index,
+        decoy = smt.__metatable }
+      tools.probes = {
+        ["ipairs()"] = function() return (ipairs({})) end,
+        ["utf8.codes()"] = function() return (utf8.codes("")) end,
+      }
+      control.snapshot = snapshots(tools)
+    end
     return control
   end
 end

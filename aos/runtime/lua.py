@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import _locale
 import copy
+import hashlib
 from functools import cache
 from typing import Any
 
 import lupa.lua53 as lua53
 
+from aos.errors import SnapshotRefused
 from aos.limits import DEFAULT_MEMORY, INSTRUCTION_LIMIT
 from aos.luafiles import lua_dir
 from aos.runtime.convert import decode_result, flatten_message
 from aos.runtime.limits import RuntimeLimits
 
 # Files executed by the runtime itself, never reachable through `require`.
-_PRIVATE = {"sandbox", "bridge", "pattern"}
+_PRIVATE = {"sandbox", "bridge", "pattern", "snapshot"}
+# The bytes a snapshot starts with (then the library fingerprint, then lua/snapshot.lua's).
+SNAPSHOT_MAGIC = b"AOSSNAP\x01"
 # Instructions between two calls of the count hook: the budget's granularity.
 _HOOK_STEP = 1000
 
@@ -45,7 +49,8 @@ def _refuse(obj: object, name: object, is_setting: bool) -> object:
 
 @cache
 def _sources() -> tuple[str, str, str, dict[str, str]]:
-    """(sandbox, bridge, pattern sources, {module key: source}) of the library, read once."""
+    """(sandbox, bridge, pattern sources, {module key: source}) of the library, read once.
+    (lua/snapshot.lua is read by `_snapshot_source`.)"""
     root = lua_dir()
     modules: dict[str, str] = {}
     for path in sorted(root.rglob("*.lua")):
@@ -73,12 +78,71 @@ def _empty_error(text: str) -> dict[str, Any]:
     }
 
 
+@cache
+def _snapshot_source() -> str:
+    return (lua_dir() / "snapshot.lua").read_text(encoding="utf-8")
+
+
+@cache
+def library_fingerprint() -> str:
+    """What a snapshot's library prototypes depend on: every Lua source of the runtime.
+    A snapshot made by another build is refused (and the log replayed instead)."""
+    digest = hashlib.sha256()
+    sandbox, bridge, pattern, modules = _sources()
+    for name, text in [("sandbox", sandbox), ("bridge", bridge), ("pattern", pattern),
+                       ("snapshot", _snapshot_source()), *sorted(modules.items())]:  # fmt: skip
+        digest.update(name.encode() + b"\0" + text.encode() + b"\0")
+    return digest.hexdigest()
+
+
+# Messages a reference process runs before its closures are listed: they make the
+# closures every process soon has (an Inbox entry's reply and forward, the Eval handler's
+# wrappers), so that those, too, go into a snapshot by name rather than as bytecode.
+_WARM_UP: tuple[dict[str, Any], ...] = (
+    {"Id": "W" * 43, "Owner": "O" * 43, "From": "O" * 43, "Target": "W" * 43,
+     "Tags": [{"name": "Type", "value": "Process"}], "Data": "", "Module": "M" * 43,
+     "Timestamp": 0, "Block-Height": 0, "Nonce": 0},
+    {"Id": "E" * 43, "Owner": "O" * 43, "From": "O" * 43, "Target": "W" * 43,
+     "Tags": [{"name": "Action", "value": "Eval"}], "Data": "return 1",
+     "Timestamp": 1, "Block-Height": 0, "Nonce": 1},
+    {"Id": "P" * 43, "Owner": "X" * 43, "From": "X" * 43, "Target": "W" * 43,
+     "Tags": [{"name": "Action", "value": "Note"}], "Data": "x",
+     "Timestamp": 2, "Block-Height": 0, "Nonce": 2},
+)  # fmt: skip
+
+
+@cache
+def _library_protos() -> dict[str, bytes]:
+    """{name: bytecode} of the closures a fresh, warmed-up process holds: the same for every
+    state of this build (names are paths of sorted keys from the snapshot roots)."""
+    reference = LuaProcess()
+    env = {"Process": {"Id": "W" * 43, "Owner": "O" * 43, "Tags": []},
+           "Module": {"Id": "M" * 43, "Owner": "O" * 43, "Tags": []}}  # fmt: skip
+    for msg in _WARM_UP:
+        reference.handle(msg, env)
+    found = reference._snapshots.list_library()
+    protos = {str(name): _from_lua_text(text) for name, text in found.items()}
+    reference.close()
+    return protos
+
+
+def _from_lua_text(text: str) -> bytes:
+    """The bytes of a Lua string that lua/snapshot.lua's `as_text` made valid UTF-8."""
+    return text.encode("latin-1")
+
+
 class LuaProcess:
     """A process: its Lua state, the library loaded, and the limits of every message."""
 
     def __init__(
-        self, *, memory_limit: int = DEFAULT_MEMORY, instruction_limit: int = INSTRUCTION_LIMIT
+        self,
+        *,
+        memory_limit: int = DEFAULT_MEMORY,
+        instruction_limit: int = INSTRUCTION_LIMIT,
+        restore: bytes | None = None,
     ) -> None:
+        """A fresh process, or with `restore` one whose state is a `snapshot()` of
+        another (SnapshotRefused, or ValueError for bytes that are not one)."""
         self.limits = RuntimeLimits(memory_limit=memory_limit, instruction_limit=instruction_limit)
         bytewise_collation()  # the library sorts while it loads
         # lupa is untyped: its objects stay behind these Any-typed attributes.
@@ -92,11 +156,14 @@ class LuaProcess:
         self._env: dict[str, Any] | None = None
         self._env_seen: object = None  # the env object last passed in (identity only)
         self._closed = False
+        self._checkpoint: Any = None  # a snapshot kept inside the Lua state (see checkpoint)
+        self._library_set = False
         rt = self._runtime
         rt.globals().python = None
         sandbox_src, bridge_src, pattern_src, modules = _sources()
         install = rt.execute(sandbox_src)
         pattern = rt.execute(pattern_src)
+        snapshots = rt.execute(_snapshot_source())
         control = install(
             rt.table_from(modules),
             rt.table_from(
@@ -107,10 +174,67 @@ class LuaProcess:
                 }
             ),
             pattern,
+            snapshots,
         )
         self._control: Any = control
-        self._entry: Any = rt.execute(bridge_src)(control)
+        self._snapshots: Any = control.snapshot
+        self._bridge: Any = rt.execute(bridge_src)
         self._collect: Any = control.collect
+        restored_env: Any = None
+        if restore is not None:
+            restored_env = self._restore(restore)
+        self._entry: Any
+        self._bridge_state: Any
+        self._entry, self._bridge_state = self._bridge(control)
+        if restore is not None:
+            self._bridge_state.set_env(restored_env)
+
+    # -- snapshots -----------------------------------------------------------------------
+    def _use_library(self) -> None:
+        if not self._library_set:
+            self._snapshots.set_library(self._runtime.table_from(_library_protos()))
+            self._library_set = True
+
+    def checkpoint(self) -> None:
+        """Keep the current state inside the Lua state: `rollback` returns to it exactly.
+        Only at a message boundary; SnapshotRefused says why the state cannot be kept."""
+        self._use_library()
+        ok, why = self._snapshots.keep(self._bridge_state.get_env())
+        if not ok:
+            raise SnapshotRefused(str(why))
+
+    def rollback(self) -> None:
+        """Return to the last checkpoint, in place: every value is rebuilt from it, so what
+        the messages since then did (globals, tables, ids, the random generator) is gone."""
+        env = self._snapshots.restore_kept()
+        self._entry, self._bridge_state = self._bridge(self._control)
+        self._bridge_state.set_env(env)
+
+    def snapshot(self) -> bytes:
+        """The state as bytes (it also becomes the checkpoint): `LuaProcess(restore=…)`
+        gives a process whose next message has a byte-identical result. Same state, same
+        bytes, in any OS process of this build."""
+        self.checkpoint()
+        blob = _from_lua_text(self._snapshots.kept_text())
+        return SNAPSHOT_MAGIC + bytes.fromhex(library_fingerprint()) + blob
+
+    def assume_env(self, env: dict[str, Any]) -> None:
+        """Tell the runtime that its (restored) state already holds `env`, so that the next
+        message with an equal env does not hand the state a new table."""
+        self._env = copy.deepcopy(env)
+        self._env_seen = None
+
+    def _restore(self, data: bytes) -> Any:
+        head = len(SNAPSHOT_MAGIC)
+        if data[:head] != SNAPSHOT_MAGIC:
+            raise ValueError("not a process snapshot")
+        if data[head : head + 32] != bytes.fromhex(library_fingerprint()):
+            raise SnapshotRefused("the snapshot was made by another build of the process library")
+        self._use_library()
+        try:
+            return self._snapshots.restore_bytes(data[head + 32 :])
+        except lua53.LuaError as err:
+            raise ValueError(f"the snapshot cannot be restored: {err}") from None
 
     def handle(self, msg: dict[str, Any], env: dict[str, Any]) -> dict[str, Any]:
         """Evaluate one message; the result dict is deterministic for a given log.

@@ -62,7 +62,8 @@ class Replayer:
                 f"nonce 0, found {item.id} at nonce {entry.nonce}"
             )
         info = ProcessInfo.from_spawn(item, entry)
-        return Evaluator(info, self.runtime_factory(info))
+        factory = self.runtime_factory
+        return Evaluator(info, factory(info), rebuild=lambda: factory(info))
 
     def evaluate_records(
         self, records: Iterable[tuple[Entry, Item]], horizon: int | None = None

@@ -32,11 +32,13 @@ from aos.log.records import (
     NewResult,
     ProcessRow,
     ResultRow,
+    SnapshotRow,
     entry_from_row,
     item_from_row,
     result_from_row,
+    snapshot_from_row,
 )
-from aos.log.schema import DB_NAME, ENTRY_COLS, HEAD_SQL, ITEM_COLS, RESULT_COLS
+from aos.log.schema import DB_NAME, ENTRY_COLS, HEAD_SQL, ITEM_COLS, RESULT_COLS, SNAPSHOT_COLS
 from aos.node.store.migrate import migrate
 from aos.node.store.tx import Tx
 
@@ -435,6 +437,40 @@ class Store:
         """The id of the item scheduled under claim `key`, if it was taken."""
         row = self._one("SELECT item_id FROM claims WHERE key = ?", (key,))
         return None if row is None else str(row[0])
+
+    # -- snapshots -----------------------------------------------------------------------
+    def put_snapshot(self, snap: SnapshotRow) -> None:
+        """Store a snapshot; one at the same nonce is replaced (a later one at that nonce
+        has the crons evaluated after it too)."""
+        with self.write() as tx:
+            tx.conn.execute(
+                f"INSERT OR REPLACE INTO snapshots ({SNAPSHOT_COLS}, created_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                (snap.process, snap.nonce, snap.position, snap.chain_hash, snap.state_hash,
+                 snap.evaluator, snap.data, snap.mac, now_ms()),
+            )  # fmt: skip
+
+    def latest_snapshot(self, process: str, at_most: int | None = None) -> SnapshotRow | None:
+        """The snapshot with the highest nonce (≤ `at_most` if given)."""
+        row = self._one(
+            f"SELECT {SNAPSHOT_COLS} FROM snapshots WHERE process = ? AND nonce <= ?"
+            " ORDER BY nonce DESC LIMIT 1",
+            (process, (1 << 62) if at_most is None else at_most),
+        )
+        return None if row is None else snapshot_from_row(row)
+
+    def snapshot_nonces(self, process: str) -> list[int]:
+        return [int(r[0]) for r in self._rows(
+            "SELECT nonce FROM snapshots WHERE process = ? ORDER BY nonce", (process,)
+        )]  # fmt: skip
+
+    def delete_snapshots(self, process: str, nonces: Sequence[int]) -> None:
+        if nonces:
+            with self.write() as tx:
+                tx.conn.executemany(
+                    "DELETE FROM snapshots WHERE process = ? AND nonce = ?",
+                    [(process, n) for n in nonces],
+                )
 
     # -- monitors ------------------------------------------------------------------------
     def set_monitor(self, process: str, on: bool) -> None:
