@@ -52,9 +52,10 @@ def test_a_waiting_receive_refuses_a_snapshot_until_it_is_answered() -> None:
         proc.process.snapshot()
     proc.send({"Action": "Answer"}, data="42")
     restored = LuaProcess(restore=proc.process.snapshot())
-    assert restored.handle(proc.message({"Action": "Eval"}, "return Got"), ENV)["Output"][
-        "data"
-    ] == "42"
+    assert (
+        restored.handle(proc.message({"Action": "Eval"}, "return Got"), ENV)["Output"]["data"]
+        == "42"
+    )
 
 
 def test_a_snapshot_of_another_build_or_of_garbage_is_refused() -> None:

@@ -20,8 +20,13 @@ return "ok"
 
 
 def _state(ao: Ao, pid: str) -> str:
-    return str(ao.value(pid, "return tostring(RB) .. ' ' .. tostring(HB) .. ' ' .. #Errors"
-                              " .. ' ' .. #Inbox .. ' ' .. tostring(Counted)"))
+    return str(
+        ao.value(
+            pid,
+            "return tostring(RB) .. ' ' .. tostring(HB) .. ' ' .. #Errors"
+            " .. ' ' .. #Inbox .. ' ' .. tostring(Counted)",
+        )
+    )
 
 
 def test_an_eval_that_errors_after_a_write_leaves_no_trace(ao: Ao) -> None:
@@ -45,7 +50,8 @@ def test_a_handler_error_and_both_limits_roll_back(ao: Ao) -> None:
     assert _state(ao, pid) == before
     limit = ao.eval(pid, "IL = 1; while true do end")
     assert "instruction limit exceeded" in limit["Error"]
-    memory = ao.eval(pid, "ML = 1; local t = {} while true do t[#t + 1] = string.rep('x', 2^20) end")
+    grow = "ML = 1; local t = {} while true do t[#t + 1] = string.rep('x', 2^20) end"
+    memory = ao.eval(pid, grow)
     assert "memory limit exceeded" in memory["Error"]
     assert ao.value(pid, "return tostring(IL) .. tostring(ML)") == "nilnil"
     assert _state(ao, pid) == before
@@ -54,9 +60,7 @@ def test_a_handler_error_and_both_limits_roll_back(ao: Ao) -> None:
     assert ao.value(pid, "return Counted") == "2"
 
 
-def test_a_replay_from_nothing_agrees_with_the_rolled_back_results(
-    ao: Ao, node_dir: Path
-) -> None:
+def test_a_replay_from_nothing_agrees_with_the_rolled_back_results(ao: Ao, node_dir: Path) -> None:
     pid = ao.spawn()
     ao.value(pid, HANDLERS)
     for i in range(30):
