@@ -39,6 +39,21 @@ return function(tools)
     tools.co_resume
   local ids = tools.ids
   local MAGIC = "AOSNAP1\0"
+
+  -- A closure's prototype never changes: dump it once (string.dump is most of a save's
+  -- cost otherwise), and keep one string per distinct prototype.
+  local dumped = setmetatable({}, { __mode = "k" })
+  local canonical = setmetatable({}, { __mode = "v" })
+  local function dump_of(f)
+    local code = dumped[f]
+    if code == nil then
+      code = dump(f)
+      code = canonical[code] or code
+      canonical[code] = code
+      dumped[f] = code
+    end
+    return code
+  end
   local MAX_HOLEY = 100000   -- longest array with holes a restore rebuilds exactly
 
   -- Anchored tables: held by the runtime's own closures, refilled in place on restore.
@@ -239,17 +254,26 @@ return function(tools)
       local tv = type(v)
       if tv == "table" then
         local keys = key_order(v)
+        -- `#t` is any border of t, chosen by its array part's size: when 1..#t are not all
+        -- there, or integer keys lie beyond #t, another layout may give another border,
+        -- so such a table is rebuilt with an array part of exactly #t (and checked).
         local border = rawlen(v)
-        local holey = false
+        local irregular = false
         for i = 1, border do
-          if rawget(v, i) == nil then holey = true break end
+          if rawget(v, i) == nil then irregular = true break end
         end
-        if holey and border > MAX_HOLEY then
+        if not irregular then
+          for i = #keys, 1, -1 do
+            local k = keys[i]
+            if math_type(k) == "integer" then irregular = k > border break end
+          end
+        end
+        if irregular and border > MAX_HOLEY then
           return nil, str_format("an array of %d slots with holes", border)
         end
         local an = anchor_name[v]
         if an then emit(pack("<Bs4", O_ANCHOR, an)) else emit(pack("<B", O_TABLE)) end
-        emit(pack("<I4I4", holey and border or 0, #keys))
+        emit(pack("<I4I4", irregular and border + 1 or 0, #keys))
         for i = 1, #keys do
           local k = keys[i]
           emit(value(k))
@@ -260,7 +284,7 @@ return function(tools)
         if getinfo(v, "S").what == "C" then
           return nil, "a C function that is not part of the runtime"
         end
-        local code = dump(v)
+        local code = dump_of(v)
         local p = proto_index[code]
         if not p then
           p = #protos + 1
@@ -328,11 +352,15 @@ return function(tools)
     put(pack("<I4", nid))
     put(tconcat(id_parts))
     put(pack("<j", tools.get_next_id()))
-    return tconcat(out, "", 1, n_out)
+    return tconcat(out, "", 1, n_out), objects
   end
 
   -- -- restoring ---------------------------------------------------------------------
-  function tools.restore(data)
+  -- `reuse`: the objects of the state the snapshot was taken from, in snapshot order
+  -- (a checkpoint restored in place): each is refilled rather than made again, so no
+  -- bytecode is loaded. An array with holes is made again all the same (its array part
+  -- may have grown since, and `#` must give the border it gave).
+  function tools.restore(data, reuse)
     if str_sub(data, 1, #MAGIC) ~= MAGIC then error("not a process snapshot", 0) end
     local pos = #MAGIC + 1
     local function read(fmt)
@@ -399,19 +427,25 @@ return function(tools)
       kinds[i] = kind
       if kind == O_TABLE or kind == O_ANCHOR then
         local name = kind == O_ANCHOR and read("<s4") or nil
-        local holey, nkeys = read("<I4I4")
+        local shape, nkeys = read("<I4I4")
         local t
+        local again = reuse and reuse[i]
         if name then
           t = anchors[name]
           if t == nil then error("snapshot names an unknown anchored table " .. name, 0) end
           setmetatable(t, nil)
           for k in pairs_raw, t do rawset(t, k, nil) end
-        elseif holey > 0 then
-          -- A table constructor's array part is exactly as long as its items: rebuild
-          -- the array with its holes, so that `#t` gives the same border.
+        elseif again and shape == 0 then
+          t = again
+          setmetatable(t, nil)
+          for k in pairs_raw, t do rawset(t, k, nil) end
+          tools.forget_order(t)
+        elseif shape > 1 then
+          -- table.pack's array part is exactly as long as its arguments: an array of #t
+          -- slots, whatever came before, so that `#t` gives the same border.
           local filler = {}
-          for j = 1, holey do filler[j] = true end
-          t = tpack(tunpack(filler, 1, holey))
+          for j = 1, shape - 1 do filler[j] = true end
+          t = tpack(tunpack(filler, 1, shape - 1))
           t.n = nil
         else
           t = {}
@@ -421,14 +455,17 @@ return function(tools)
         skip_value()
       elseif kind == O_CLOSURE then
         local p, nups = read("<I4I4")
-        pending[i] = load(protos[p], nil, "b")
+        pending[i] = (reuse and reuse[i]) or load(protos[p], nil, "b")
         for _ = 1, nups do
           local _, first = read("<I4B")
           if first == 1 then skip_value() end
         end
       elseif kind == O_DEAD then
-        local co = co_create(function() end)
-        co_resume(co)
+        local co = reuse and reuse[i]
+        if not co then
+          co = co_create(function() end)
+          co_resume(co)
+        end
         pending[i] = co
       else
         error("snapshot: bad object kind " .. kind, 0)
@@ -448,8 +485,8 @@ return function(tools)
       local o = objects[i]
       if kind == O_TABLE or kind == O_ANCHOR then
         if kind == O_ANCHOR then read("<s4") end
-        local holey, nkeys = read("<I4I4")
-        for j = 1, holey do rawset(o, j, nil) end
+        local shape, nkeys = read("<I4I4")
+        for j = 1, shape - 1 do rawset(o, j, nil) end
         for _ = 1, nkeys do
           local k = value()
           local v = value()
@@ -458,17 +495,19 @@ return function(tools)
         nmetas = nmetas + 1
         metas[nmetas] = o
         meta_of[nmetas] = value()
-        if holey > 0 and rawlen(o) ~= holey then
+        if shape > 0 and rawlen(o) ~= shape - 1 then
           error("snapshot: an array with holes did not rebuild to the same length", 0)
         end
       elseif kind == O_CLOSURE then
         local _, nups = read("<I4I4")
+        local reused = reuse and rawequal(reuse[i], o)
         for u = 1, nups do
           local cell, first = read("<I4B")
           if first == 1 then
             setupvalue(o, u, value())
             cell_owner[cell] = { o, u }
-          else
+          elseif not reused then
+            -- (a reused closure still shares the cells it shared)
             local owner = cell_owner[cell]
             upvaluejoin(o, u, owner[1], owner[2])
           end
@@ -486,6 +525,7 @@ return function(tools)
     -- Ids that named functions or anchored tables got after the snapshot was taken
     -- must go (a rollback); the snapshot's own ids follow.
     for _, f in pairs_raw, fixed do ids[f] = nil end
+    for i = 1, nobjects do ids[objects[i]] = nil end
     for _, t in pairs_raw, anchors do ids[t] = nil; tools.forget_order(t) end
     local nid = read("<I4")
     for _ = 1, nid do
@@ -500,7 +540,7 @@ return function(tools)
     end
     tools.set_next_id(read("<j"))
     if pos ~= #data + 1 then error("snapshot: trailing bytes", 0) end
-    return roots
+    return roots, objects
   end
 
   -- -- the runtime's interface (aos.runtime.lua) --------------------------------------
@@ -520,22 +560,24 @@ return function(tools)
 
   -- The checkpoint: one snapshot kept here, inside the state, where no process code can
   -- reach it; a rollback restores it in place, with nothing copied out.
-  local kept = nil
+  local kept, kept_objects = nil, nil
   function tools.keep(env)
-    local data, why = tools.save(roots(env), ROOT_NAMES)
-    if not data then return false, why end
-    kept = data
+    local data, objects_or_why = tools.save(roots(env), ROOT_NAMES)
+    if not data then return false, objects_or_why end
+    kept, kept_objects = data, objects_or_why
     return true, nil
   end
   function tools.kept_text() return tools.as_text(kept) end
   function tools.restore_bytes(data)
-    local r = tools.restore(data)
-    kept = data
+    local r, objects = tools.restore(data)
+    kept, kept_objects = data, objects
     return r.env
   end
   function tools.restore_kept()
     if kept == nil then error("no checkpoint to roll back to", 0) end
-    return tools.restore(kept).env
+    local r, objects = tools.restore(kept, kept_objects)
+    kept_objects = objects
+    return r.env
   end
 
   return tools

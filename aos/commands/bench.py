@@ -13,6 +13,7 @@ TARGETS = {
     "runtime": "Lua process throughput (Eval and a user handler) and idle memory",
     "node": "signed messages per second through `aos serve`, embedded Eval latency",
     "verify": "replay speed and time to attach to a long process",
+    "states": "snapshots on a long process: attach, dry-run, replay, memory",
 }
 
 

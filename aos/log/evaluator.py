@@ -18,7 +18,7 @@ from typing import Any
 
 from aos.cron import CronDef, parse_crons
 from aos.dataitem import b64url_decode, b64url_encode
-from aos.errors import NodeError
+from aos.errors import NodeError, SnapshotRefused
 from aos.log.keeper import StateKeeper
 from aos.log.records import Entry, Item
 from aos.log.resulthash import GENESIS_CHAIN, chain_hash, result_hash
@@ -148,6 +148,9 @@ class Evaluator:
 
     def __post_init__(self) -> None:
         self.keeper = StateKeeper(self.runtime, self.rebuild, restored=self.restored)
+        # True while the last evaluation was a scheduled message's (not a cron tick after
+        # it): only then is the state "right after message last_nonce", as snapshots are.
+        self.after_message = True
         # A runtime that takes the message flattened (aos.runtime.LuaProcess) skips
         # building the dict on the replay's hot path.
         self._handle_flat: Any = self.keeper.handle_flat if self.keeper.takes_flat else None
@@ -311,11 +314,15 @@ class Evaluator:
         self.last_block_height = entry.block_height
         message_id = entry.message_id if entry.assigned else item.id
         out.append(self._record(entry.nonce, "", message_id, raw, entry.timestamp))
+        self.after_message = True
         return out
 
     def crons_until(self, horizon: int) -> list[Evaluated]:
         """Cron ticks with timestamp <= horizon after the last message (monitor / /cron)."""
-        return [self._run_cron(t, c) for t, c in self.due_crons(horizon + 1)]
+        done = [self._run_cron(t, c) for t, c in self.due_crons(horizon + 1)]
+        if done:
+            self.after_message = False
+        return done
 
     def read_only_message(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """The `msg` of a read-only message (a dry-run's JSON body, or an expression that
@@ -368,8 +375,11 @@ class Evaluator:
 
     # -- snapshots -------------------------------------------------------------------------
     def snapshot(self) -> tuple[bytes, dict[str, Any]]:
-        """(the runtime's snapshot, the evaluator's own position) at this message boundary:
-        `Evaluator.restore` continues from them exactly. SnapshotRefused if it cannot be."""
+        """(the runtime's snapshot, the evaluator's own position) right after message
+        `last_nonce`: `Evaluator.restore` continues from them exactly. SnapshotRefused if
+        it cannot be (a Receive waits, or cron ticks ran after that message)."""
+        if not self.after_message:
+            raise SnapshotRefused("cron ticks ran after the last message")
         data = self.keeper.snapshot()
         return data, {
             "position": self.position,

@@ -17,8 +17,9 @@ from typing import Any
 from aos.dataitem import DataItem, b64url_encode
 from aos.errors import VerifyError
 from aos.log.evaluator import Evaluated, Evaluator, ProcessInfo
-from aos.log.records import Entry, Item, entry_of, item_of
-from aos.log.runtimes import Runtime, default_runtime
+from aos.log.records import Entry, Item, SnapshotRow, entry_of, item_of
+from aos.log.runtimes import Runtime, default_runtime, restore_runtime
+from aos.log.snapshots import evaluator_state
 from aos.protocol import ao_tags
 from aos.verify.logcheck import LogEntry
 
@@ -54,6 +55,17 @@ class Replayer:
     def _records(self, entries: Iterable[LogEntry]) -> Iterator[tuple[Entry, Item]]:
         for log_entry in entries:
             yield entry_record(self.process.id, log_entry)
+
+    def start_from(self, spawn: tuple[Entry, Item], row: SnapshotRow) -> None:
+        """Start from a stored snapshot (checked by the caller, aos.log.snapshots.problem)
+        instead of nothing; SnapshotRefused or ValueError when it cannot be restored."""
+        entry, item = spawn
+        info = ProcessInfo.from_spawn(item, entry)
+        factory = self.runtime_factory
+        runtime = restore_runtime(info, row.data)
+        self._evaluator = Evaluator.restore(
+            info, runtime, evaluator_state(row), rebuild=lambda: factory(info)
+        )
 
     def _start(self, entry: Entry, item: Item) -> Evaluator:
         if entry.nonce != 0 or item.id != self.process.id:

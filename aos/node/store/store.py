@@ -339,8 +339,10 @@ class Store:
 
     def result_at_nonce(self, process: str, nonce: int) -> ResultRow | None:
         row = self._one(
-            f"SELECT {RESULT_COLS} FROM results WHERE process = ? AND ordinate = ?"
-            " AND cron = '' LIMIT 1",
+            # Without statistics the planner takes the primary key and scans every result
+            # of the process: the cost of a read would grow with the log.
+            f"SELECT {RESULT_COLS} FROM results INDEXED BY results_ordinate"
+            " WHERE process = ? AND ordinate = ? AND cron = '' LIMIT 1",
             (process, nonce),
         )
         return None if row is None else result_from_row(row)
