@@ -24,7 +24,7 @@ from aos.log.records import (
     item_from_row,
     snapshot_from_row,
 )
-from aos.log.schema import DB_NAME, ENTRY_COLS, ITEM_COLS, SNAPSHOT_COLS
+from aos.log.schema import DB_NAME, ENTRY_COLS, ITEM_COLS, SNAPSHOT_READ
 
 # One schedule row joined with its item: every column the column checks compare.
 _SLOT_SQL = (
@@ -33,11 +33,11 @@ _SLOT_SQL = (
     " s.assigned, i.signature_type, i.signature, i.owner, i.owner_key, i.target,"
     " i.anchor, i.tags, i.data"
     " FROM schedule s LEFT JOIN items i ON i.id = s.message_id"
-    " WHERE s.process = ? AND s.nonce <= ? ORDER BY s.nonce"
+    " WHERE s.process = ? AND s.nonce >= ? AND s.nonce <= ? ORDER BY s.nonce"
 )
+_RESULT_COLS = "position, ordinate, cron, message_id, timestamp, result, result_hash, chain_hash"
 _RESULT_SQL = (
-    "SELECT position, ordinate, cron, message_id, timestamp, result, result_hash, chain_hash"
-    " FROM results WHERE process = ? AND ordinate <= ? ORDER BY position"
+    f"SELECT {_RESULT_COLS} FROM results WHERE process = ? AND ordinate <= ? ORDER BY position"
 )
 _ENTRY = ", ".join(f"s.{c.strip()}" for c in ENTRY_COLS.split(","))
 _ITEM = ", ".join(f"i.{c.strip()}" for c in ITEM_COLS.split(","))
@@ -98,9 +98,42 @@ class LogReader:
         return None if row is None or row[0] is None else bytes(row[0])
 
     @staticmethod
-    def slots(conn: sqlite3.Connection, process_id: str, upper: int) -> list[sqlite3.Row]:
-        """Schedule rows up to nonce `upper`, each joined with its item (NULLs if missing)."""
-        return conn.execute(_SLOT_SQL, (process_id, upper)).fetchall()
+    def slots(
+        conn: sqlite3.Connection, process_id: str, upper: int, lower: int = 0
+    ) -> list[sqlite3.Row]:
+        """Schedule rows from nonce `lower` to `upper`, each joined with its item (NULLs
+        where it is missing)."""
+        return conn.execute(_SLOT_SQL, (process_id, lower, upper)).fetchall()
+
+    @staticmethod
+    def results_between(
+        conn: sqlite3.Connection, process_id: str, first: int, last: int
+    ) -> list[sqlite3.Row]:
+        """Stored results at positions `first`..`last`, in order."""
+        return conn.execute(
+            f"SELECT {_RESULT_COLS} FROM results WHERE process = ? AND position >= ?"
+            " AND position <= ? ORDER BY position",
+            (process_id, first, last),
+        ).fetchall()
+
+    @staticmethod
+    def results_of_nonces(
+        conn: sqlite3.Connection, process_id: str, first: int, last: int
+    ) -> list[sqlite3.Row]:
+        """Stored results whose ordinate is `first`..`last`, in position order."""
+        return conn.execute(
+            f"SELECT {_RESULT_COLS} FROM results WHERE process = ? AND ordinate >= ?"
+            " AND ordinate <= ? ORDER BY position",
+            (process_id, first, last),
+        ).fetchall()
+
+    @staticmethod
+    def result_at(conn: sqlite3.Connection, process_id: str, position: int) -> sqlite3.Row | None:
+        found: sqlite3.Row | None = conn.execute(
+            f"SELECT {_RESULT_COLS} FROM results WHERE process = ? AND position = ?",
+            (process_id, position),
+        ).fetchone()
+        return found
 
     @staticmethod
     def results(conn: sqlite3.Connection, process_id: str, upper: int) -> list[sqlite3.Row]:
@@ -153,7 +186,7 @@ class LogReader:
                 return None
             conn.row_factory = None
             row = conn.execute(
-                f"SELECT {SNAPSHOT_COLS} FROM snapshots WHERE process = ? AND nonce <= ?"
+                f"SELECT {SNAPSHOT_READ} FROM snapshots WHERE process = ? AND nonce <= ?"
                 " ORDER BY nonce DESC LIMIT 1",
                 (process_id, _NO_UPPER if at_most is None else at_most),
             ).fetchone()

@@ -147,3 +147,7 @@ RESULT_COLS = (
     "result_hash, chain_hash"
 )
 SNAPSHOT_COLS = "process, nonce, position, chain_hash, state_hash, evaluator, data, mac"
+# What a SELECT reads: the bytes as a BLOB even if a damaged row holds them as text.
+SNAPSHOT_READ = (
+    "process, nonce, position, chain_hash, state_hash, evaluator, CAST(data AS BLOB), mac"
+)

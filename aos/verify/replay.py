@@ -101,6 +101,12 @@ class Replayer:
         for ev in self.evaluations(entries, horizon):
             yield ev.ordinate, ev.cron or None, ev.message_id, ev.result
 
+    def snapshot(self) -> bytes:
+        """The replayed state as snapshot bytes (SnapshotRefused when it cannot be)."""
+        if self._evaluator is None:
+            raise VerifyError("nothing replayed yet: the log has no entries")
+        return self._evaluator.snapshot()[0]
+
     def evaluate_read_only(self, expression: str) -> dict[str, Any]:
         """Evaluate `expression` as an Eval from the process owner, on the current state.
 

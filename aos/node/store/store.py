@@ -38,7 +38,15 @@ from aos.log.records import (
     result_from_row,
     snapshot_from_row,
 )
-from aos.log.schema import DB_NAME, ENTRY_COLS, HEAD_SQL, ITEM_COLS, RESULT_COLS, SNAPSHOT_COLS
+from aos.log.schema import (
+    DB_NAME,
+    ENTRY_COLS,
+    HEAD_SQL,
+    ITEM_COLS,
+    RESULT_COLS,
+    SNAPSHOT_COLS,
+    SNAPSHOT_READ,
+)
 from aos.node.store.migrate import migrate
 from aos.node.store.tx import Tx
 
@@ -455,7 +463,7 @@ class Store:
     def latest_snapshot(self, process: str, at_most: int | None = None) -> SnapshotRow | None:
         """The snapshot with the highest nonce (≤ `at_most` if given)."""
         row = self._one(
-            f"SELECT {SNAPSHOT_COLS} FROM snapshots WHERE process = ? AND nonce <= ?"
+            f"SELECT {SNAPSHOT_READ} FROM snapshots WHERE process = ? AND nonce <= ?"
             " ORDER BY nonce DESC LIMIT 1",
             (process, (1 << 62) if at_most is None else at_most),
         )
