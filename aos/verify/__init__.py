@@ -15,4 +15,7 @@
     segments     a data directory verified as units of work on every core, a range at a
                  time; with --snapshots the replay cut at stored snapshots, each checked
                  (docs/snapshots.md)
+
+Nothing here imports the node: a verifier that depended on the node it checks would be
+weaker than it needs to be (tests/verify/test_without_the_node.py).
 """
