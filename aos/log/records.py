@@ -183,7 +183,9 @@ def result_from_row(row: Sequence[Any]) -> ResultRow:
         row[5],
         row[6],
         bool(row[7]),
-        _decode_tags(row[8]),
+        # Not the tags' cache: every result is different, and cached ones (text and
+        # decoded value) would stay in memory for the life of the process.
+        json.loads(row[8]),
         row[9],
         row[10],
     )

@@ -7,7 +7,10 @@ per message. Several OS processes may open the same file: every write is one
 global order. Inside one OS process a lock serialises writers first (datasette's
 single-writer idea), so threads never spin in SQLite's busy handler against each other.
 
-Reads use one connection per thread. Everything returned is a dataclass, never a row.
+Reads borrow a connection from a small pool and give it back after the statement, so the
+number of connections is bounded by how many reads run at once, never by how many threads
+ever read (a server's thread pool replaces its threads over time: one connection per
+thread grew without end). Everything returned is a dataclass, never a row.
 The statements of a write transaction are in aos.node.store.tx, the schema in aos.log.schema and
 its upgrades in aos.node.store.migrate.
 """
@@ -51,6 +54,8 @@ from aos.node.store.migrate import migrate
 from aos.node.store.tx import Tx
 
 AUTOCHECKPOINT_PAGES = 4000
+# Read connections kept open for the next reads (more only while more reads run at once).
+IDLE_READERS = 4
 WAL_SIZE_LIMIT = 64 * 2**20
 _MARK = "indexed_seq"  # meta key: items up to this seq are in item_tags and item_refs
 
@@ -62,7 +67,7 @@ class Store:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.data_dir / DB_NAME
-        self._local = threading.local()
+        self._idle: list[sqlite3.Connection] = []  # read connections not in use
         self._write_lock = threading.Lock()
         self._writer: sqlite3.Connection | None = None
         self._all: list[sqlite3.Connection] = []
@@ -102,29 +107,50 @@ class Store:
             for conn in self._all:
                 conn.execute("PRAGMA wal_autocheckpoint=0")
 
-    def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """A read connection for one statement (from the pool, or a new one)."""
+        with self._all_lock:
+            conn = self._idle.pop() if self._idle else None
         if conn is None:
             conn = self._connect()
-            self._local.conn = conn
-        return conn
+        try:
+            yield conn
+        finally:
+            with self._all_lock:
+                if len(self._idle) < IDLE_READERS and conn in self._all:
+                    self._idle.append(conn)
+                    conn = None
+            if conn is not None:
+                self._forget(conn)
+
+    def _forget(self, conn: sqlite3.Connection) -> None:
+        with self._all_lock:
+            if conn in self._all:
+                self._all.remove(conn)
+        try:
+            conn.close()
+        except sqlite3.Error:
+            pass
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """Rows of a read. The cursor is closed at once: a cursor left open (half read, or
         kept alive by a traceback) holds a WAL read snapshot, and every later read on
-        this thread's connection would see the log as it was then."""
-        cur = self._conn().execute(sql, params)
-        try:
-            return cur.fetchall()
-        finally:
-            cur.close()
+        that connection would see the log as it was then."""
+        with self._reading() as conn:
+            cur = conn.execute(sql, params)
+            try:
+                return cur.fetchall()
+            finally:
+                cur.close()
 
     def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        cur = self._conn().execute(sql, params)
-        try:
-            return cur.fetchone()
-        finally:
-            cur.close()
+        with self._reading() as conn:
+            cur = conn.execute(sql, params)
+            try:
+                return cur.fetchone()
+            finally:
+                cur.close()
 
     def _migrate(self) -> None:
         with self.write() as tx:
@@ -138,7 +164,7 @@ class Store:
                 except sqlite3.Error:
                     pass
             self._all.clear()
-        self._local = threading.local()
+            self._idle.clear()
         self._writer = None
 
     def _begin(self, conn: sqlite3.Connection) -> None:
