@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
@@ -128,8 +129,15 @@ class AoClient:
     def _sign(
         self, *, data: str | bytes, tags: Tags, target: str | None = None
     ) -> dataitem.DataItem:
+        # A fresh anchor on every item, as aoconnect sets one: Ed25519 signatures are
+        # deterministic, so two equal messages (the same line typed twice) would otherwise
+        # be one item, and the node would take the second for a retry of the first.
         return dataitem.create(
-            signer=self.wallet, data=data, target=target or None, tags=list(tags)
+            signer=self.wallet,
+            data=data,
+            target=target or None,
+            anchor=os.urandom(16).hex(),  # 32 characters of text, as aoconnect writes
+            tags=list(tags),
         )
 
     def _post_item(self, item: dataitem.DataItem) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,8 +60,12 @@ def _data(raw: Any, default: str) -> str:
     return raw if isinstance(raw, str) else json.dumps(raw)
 
 
-def _anchor(raw: Any) -> str | None:
-    return raw if isinstance(raw, str) and len(raw.encode()) == 32 else None
+def _anchor(raw: Any) -> str:
+    """The outbox entry's own Anchor when it is one (32 bytes of text), else a fresh one:
+    every item the node signs carries an anchor, so no two are ever the same item."""
+    if isinstance(raw, str) and len(raw.encode()) == 32:
+        return raw
+    return os.urandom(16).hex()
 
 
 class Messenger:
@@ -245,7 +250,9 @@ class Messenger:
         notice_claim = claim + ":spawned"
         if self.store.claim_exists(notice_claim):
             return
-        notice = create(signer=self.wallet, data=" ", target=parent, tags=notice_tags)
+        notice = create(
+            signer=self.wallet, data=" ", target=parent, anchor=_anchor(None), tags=notice_tags
+        )
         self._deliver(notice_claim, notice)
 
     def _assign(self, claim: str, pid: str, message: str) -> None:

@@ -8,6 +8,7 @@ over this object; tests may use it directly.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,6 +105,7 @@ class Node:
         location = create(
             signer=self.signer,
             data=" ",
+            anchor=os.urandom(16).hex(),
             tags=[*ao_tags("Scheduler-Location"), ("Url", url), ("Time-To-Live", LOCATION_TTL)],
         )
         with self.store.write() as tx:
