@@ -90,17 +90,17 @@ def parse(raw_path: str, query: str = "") -> HbPath:
     base, base_params = _split_params(parts[0])
     if base.value is not None:
         raise NodeError(f"the path's base {base.name!r} cannot take a value")
-    pid, tilde, device = base.name.partition("~")
-    if tilde and not device:
-        raise NodeError(f"the path's base {base.name!r} names an empty device")
-    if pid and not is_id(pid):
-        if tilde or len(parts) > 1 or pid != "push":
-            raise NodeError(f"{pid[:80]!r} is not a 43-character base64url id", status=404)
     params = list(base_params)
     keys: list[Segment] = []
-    if pid == "push" and not tilde:  # `/push`: a key of the node itself, not an id
-        keys.append(Segment("push", None, base.params))
-        pid = ""
+    if base.name == "push" and len(parts) == 1:  # `/push`: a key of the node, not an id
+        keys.append(base)
+        pid, device = "", ""
+    else:
+        pid, tilde, device = base.name.partition("~")
+        if tilde and not device:
+            raise NodeError(f"the path's base {base.name!r} names an empty device")
+        if pid and not is_id(pid):
+            raise NodeError(f"{pid[:80]!r} is not a 43-character base64url id", status=404)
     for part in parts[1:]:
         segment, seg_params = _split_params(part)
         keys.append(segment)
