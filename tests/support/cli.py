@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.support.serving import Served
+from tests.support.serving import Served, with_node_keys
 
 # The shell tests run in both: the embedded node, and `aos serve` through --url (HyperBEAM).
 MODES = ["embedded", "url"]
@@ -24,7 +24,7 @@ def shell_home(home: Path, mode: str) -> Iterator[Path]:
     if mode == "embedded":
         yield home
         return
-    served = Served(home / "served")
+    served = Served(with_node_keys(home / "served"))
     served.start()
     config = home / "config" / "aos" / "config.toml"
     config.parent.mkdir(parents=True)

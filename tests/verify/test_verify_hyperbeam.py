@@ -13,7 +13,7 @@ import pytest
 from aos.cli import main as aos_main
 from tests.support.ao import Ao
 from tests.support.hyperbeam import HEADERS, Hb
-from tests.support.serving import Served
+from tests.support.serving import Served, with_node_keys
 
 pytestmark = pytest.mark.e2e
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 def test_a_process_written_through_both_protocols_verifies(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    served = Served(tmp_path / "node")
+    served = Served(with_node_keys(tmp_path / "node"))
     served.start()
     try:
         with httpx.Client(base_url=served.url, timeout=30) as http:

@@ -24,7 +24,7 @@ from aos.node.units.keys import load_node_keys
 from aos.protocol import AOS_MODULE_ID, CU_PATH, MU_PATH
 from aos.wallet import Wallet
 from tests.support.npm import install_npm_packages
-from tests.support.serving import Served
+from tests.support.serving import Served, with_node_keys
 
 pytestmark = [pytest.mark.interop, pytest.mark.e2e]
 
@@ -39,7 +39,7 @@ def aoconnect() -> Path:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
-    node = Served(tmp_path / "node")
+    node = Served(with_node_keys(tmp_path / "node"))
     node.start()
     yield node
     node.stop()

@@ -20,7 +20,7 @@ import pytest
 
 from aos.wallet import Wallet
 from tests.support.console import install_console
-from tests.support.serving import Served
+from tests.support.serving import Served, with_node_keys
 from tests.support.terminal import ESC, Terminal, loose
 
 pytestmark = [pytest.mark.interop, pytest.mark.e2e]
@@ -40,7 +40,7 @@ def console() -> Path:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
-    node = Served(tmp_path / "node")
+    node = Served(with_node_keys(tmp_path / "node"))
     node.start()
     yield node
     node.stop()
