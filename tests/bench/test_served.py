@@ -14,4 +14,6 @@ def test_bench_served_prints_both_round_trips(capsys: pytest.CaptureFixture[str]
     served.main(["--rounds", "4", "--runs", "1"])
     out = capsys.readouterr().out
     assert re.search(r"run 1: .* legacy [\d.]+ ms, HyperBEAM [\d.]+ ms \([\d.]+x\)", out)
-    assert re.search(r"legacy [\d.]+ ms, HyperBEAM \(--url\) [\d.]+ ms -> [\d.]+x", out)
+    assert re.search(
+        r"legacy [\d.]+ ms, HyperBEAM \(--url\) [\d.]+ ms; HyperBEAM/legacy [\d.]+x", out
+    )

@@ -164,7 +164,9 @@ class HyperBeamApp:
             raise NodeError(_reason(answer), status=status)
         process = item.id if item.tag("Type") == "Process" else item.target_id
         assert process is not None  # Messenger.check and admit refused a Message without one
-        entry = await run_in_threadpool(self.node.store.entry_by_id, process, item.id)
+        # One indexed read, inline like the fast path's write: a thread-pool hop would cost
+        # more than the read on the path of every line typed.
+        entry = self.node.store.entry_by_id(process, item.id)
         if entry is None:  # the supervisor acknowledged it, so its commit is visible here
             raise NodeError(f"item {item.id} was acknowledged but is not in the log", status=503)
         return process, entry.nonce
@@ -206,7 +208,10 @@ class HyperBeamApp:
         wanted = wanted or keys[0].value or path.param("slot")
         if wanted is None:
             raise NodeError("compute needs a slot: compute/results=<slot> or compute&slot=<n>")
-        slot = await run_in_threadpool(self._slot_of, pid, wanted)
+        if wanted.isascii() and wanted.isdigit():
+            slot = self._slot_of(pid, wanted)  # no store access: not worth a thread
+        else:
+            slot = await run_in_threadpool(self._slot_of, pid, wanted)
         result = await run_in_threadpool(self.node.cu.result_at, pid, slot)
         return JSON({"process": pid, "slot": slot, "raw": result})
 
