@@ -98,7 +98,9 @@ class HyperBeamApp:
             address = self.node.wallet.address
             if names == ("info", "address"):
                 return _text(address)
-            return JSON({"address": address, "scheduler": address, "node": "aos"})
+            # `scheduler`: the key that signs this node's assignments (any Scheduler tag on a
+            # spawn is scheduled here; aoconnect's default is `address`)
+            return JSON({"address": address, "scheduler": self.node.su.address, "node": "aos"})
         if path.device is None and names == ("push",):
             return await self._push(method, body, None)
         if path.device == "cron@1.0" and names in (("every",), ("stop",)):

@@ -32,7 +32,8 @@ def test_meta_info_address_is_the_node_wallet_as_text(hb: Hb, ao: Ao) -> None:
         "/~meta@1.0/info/address", content=hb.read_item().to_bytes(), headers=HEADERS
     )
     assert signed.text == ao.node_address
-    assert hb.http.get("/~meta@1.0/info").json()["address"] == ao.node_address
+    info = hb.http.get("/~meta@1.0/info").json()
+    assert (info["address"], info["scheduler"]) == (ao.node_address, ao.su_address)
 
 
 def test_spawn_message_compute_and_slots(hb: Hb) -> None:
