@@ -198,7 +198,7 @@ class HyperBeamClient(AoClient):
         item = create(signer=self.wallet, data=data, target=process, tags=all_tags)
         response = self._post(f"/{process}~{PROCESS_DEVICE}/push", item)
         slot = _json_field(response, "slot")
-        if isinstance(slot, str) and slot.isdigit():
+        if isinstance(slot, str) and slot.isascii() and slot.isdigit():
             slot = int(slot)
         if not isinstance(slot, int) or isinstance(slot, bool):
             raise NodeRejected(
