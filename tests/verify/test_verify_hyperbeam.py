@@ -31,19 +31,19 @@ def test_a_process_written_through_both_protocols_verifies(
             for i in range(3):
                 hb.push(pid, f"n = (n or 0) + {i}")
                 ao.send(pid, f"n = n * 2 + {i}")
-            hb.push(pid, 'Send({Target = ao.id, Data = "to myself"})')  # the node pushes it
-            before = hb.current(pid)
-            deadline = time.monotonic() + 20
-            while hb.current(pid) == before and time.monotonic() < deadline:
+            sent = hb.push(pid, 'Send({Target = ao.id, Data = "to myself"})')  # pushed back
+            deadline = time.monotonic() + 30
+            while hb.current(pid) == sent and time.monotonic() < deadline:
                 time.sleep(0.05)
-            assert hb.current(pid) == before + 1
+            pushed = sent + 1
+            assert hb.current(pid) == pushed
             # a tampered body through either protocol: refused, and nothing is stored
             raw = bytearray(hb.message_item(pid, "n = -1").to_bytes())
             raw[-1] ^= 0x01
             r = http.post(f"/{pid}~process@1.0/push", content=bytes(raw), headers=HEADERS)
             assert r.status_code == 400 and "does not verify" in r.json()["error"]
             assert http.post("/mu", content=bytes(raw)).status_code == 400
-            assert hb.current(pid) == before + 1
+            assert hb.current(pid) == pushed
             final = hb.eval(pid, "return n")["Output"]["data"]
             assert final == ao.value(pid, "return n") == "12"  # each step saw the one before
     finally:
