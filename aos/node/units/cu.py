@@ -212,19 +212,28 @@ class ComputeUnit:
 
     def result(self, pid: str, some_id: str) -> dict[str, Any]:
         """The result of message (or assignment) `some_id` of `pid`, evaluating if needed."""
-        entry = self.store.entry_by_id(pid, some_id)
-        if entry is None:
-            if self.store.process(pid) is None:
+        return self.result_at(pid, self.nonce_of(pid, some_id))
+
+    def result_at(self, pid: str, nonce: int) -> dict[str, Any]:
+        """The result of the message in slot `nonce` of `pid`, evaluating if needed (the
+        HyperBEAM routes name messages by slot, the legacy ones by id)."""
+        stored = self.store.result_at_nonce(pid, nonce)
+        if stored is None:
+            row = self.store.process(pid)
+            if row is None:
                 raise NotFound(f"process {pid} is not on this node")
-            raise NotFound(f"message {some_id} is not scheduled on process {pid}")
-        stored = self.store.result_at_nonce(pid, entry.nonce)
+            if nonce < 0 or nonce > row.head.nonce:
+                raise NotFound(
+                    f"slot {nonce} is not scheduled on process {pid} (its last slot is "
+                    f"{row.head.nonce})"
+                )
         if stored is None and not self.is_leader() and self.states.live(pid) is None:
-            stored = self._wait_for_leader(pid, entry.nonce)
+            stored = self._wait_for_leader(pid, nonce)
         if stored is None:
-            self.evaluate_to(pid, entry.nonce)
-            stored = self.store.result_at_nonce(pid, entry.nonce)
+            self.evaluate_to(pid, nonce)
+            stored = self.store.result_at_nonce(pid, nonce)
         if stored is None:
-            raise NodeError(f"message {some_id} of {pid} could not be evaluated", status=500)
+            raise NodeError(f"slot {nonce} of {pid} could not be evaluated", status=500)
         return stored.result
 
     def _wait_for_leader(self, pid: str, nonce: int) -> ResultRow | None:

@@ -68,6 +68,13 @@ def _anchor(raw: Any) -> str:
     return os.urandom(16).hex()
 
 
+def _pushed_for(origin: str) -> list[tuple[str, str]]:
+    """The `Pushed-For` tag naming the user message a push descends from. A cron tick's
+    outbox descends from no message: an empty value is not a valid ANS-104 tag, and with it
+    every message a cron handler sent was dropped (docs/compat.md §5 item 13)."""
+    return [("Pushed-For", origin)] if origin else []
+
+
 class Messenger:
     """Admission and pushing; `wake(pid)` is called whenever a process got new work."""
 
@@ -193,7 +200,7 @@ class Messenger:
             ("Type", "Message"),
             ("From-Process", sender),
             ("From-Module", module),
-            ("Pushed-For", origin),
+            *_pushed_for(origin),
         ]
         item = create(
             signer=self.wallet,
@@ -222,7 +229,7 @@ class Messenger:
             ("Data-Protocol", DATA_PROTOCOL),
             ("Type", "Process"),
             ("From-Process", parent),
-            ("Pushed-For", origin),
+            *_pushed_for(origin),
         ]
         child_id: str | None = None
         if not self.store.claim_exists(claim):
