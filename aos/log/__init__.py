@@ -13,4 +13,5 @@ through the runtime factory.
     resulthash  result hashes and their per-process chain
     runtimes    the runtime interface and the factory, with the node's limits
     evaluator   the fold of a process over its log; read-only messages
+    outbox      the messenger's rules for the items it pushes from a result's outbox
 """
