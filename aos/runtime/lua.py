@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import _locale
 import copy
+from collections.abc import Collection
 from functools import cache
 from typing import Any
 
@@ -23,6 +24,9 @@ from aos.runtime.limits import RuntimeLimits
 
 # Files executed by the runtime itself, never reachable through `require`.
 _PRIVATE = {"sandbox", "bridge", "pattern"}
+# Folders of lua/ that hold no module of the process library: blueprints are sent as Eval
+# code, testing/ is `aos test`'s runner (aos.runtime.script), never a process's.
+_NOT_MODULES = {"blueprints", "testing"}
 # Instructions between two calls of the count hook: the budget's granularity.
 _HOOK_STEP = 1000
 
@@ -50,7 +54,7 @@ def _sources() -> tuple[str, str, str, dict[str, str]]:
     modules: dict[str, str] = {}
     for path in sorted(root.rglob("*.lua")):
         rel = path.relative_to(root)
-        if rel.parts[0] == "blueprints":
+        if rel.parts[0] in _NOT_MODULES:
             continue
         key = rel.with_suffix("").as_posix()
         if key in _PRIVATE:
@@ -73,41 +77,75 @@ def _empty_error(text: str) -> dict[str, Any]:
     }
 
 
+def library_sources() -> dict[str, str]:
+    """{module key: source} of the process library, what `require` finds in every state."""
+    return dict(_sources()[3])
+
+
+def sandboxed_state(
+    limits: RuntimeLimits, modules: dict[str, str], cover: Collection[str] = ()
+) -> tuple[Any, Any, Any]:
+    """A fresh Lua state hardened by lua/sandbox.lua, `modules` requirable: (runtime, control
+    table, cover table). `cover` names chunks whose lines the state records as they run
+    (`aos test --cov`; see sandbox.lua: such a state's GasUsed is not a process's)."""
+    bytewise_collation()  # the library sorts while it loads
+    # lupa is untyped: its objects stay behind Any.
+    rt: Any = lua53.LuaRuntime(
+        register_eval=False,
+        register_builtins=False,
+        unpack_returned_tuples=True,
+        attribute_filter=_refuse,
+        max_memory=limits.memory_limit,
+    )
+    rt.globals().python = None
+    sandbox_src, _, pattern_src, _ = _sources()
+    install = rt.execute(sandbox_src)
+    pattern = rt.execute(pattern_src)
+    opts = rt.table_from(
+        {
+            "instruction_limit": limits.instruction_limit,
+            "step": _HOOK_STEP,
+            "memory_text": limits.memory_text(),
+        }
+    )
+    covered = None
+    if cover:
+        covered = rt.table_from({name: rt.table() for name in sorted(cover)})
+        opts.cover = covered
+    control = install(rt.table_from(modules), opts, pattern)
+    return rt, control, covered
+
+
 class LuaProcess:
     """A process: its Lua state, the library loaded, and the limits of every message."""
 
     def __init__(
         self, *, memory_limit: int = DEFAULT_MEMORY, instruction_limit: int = INSTRUCTION_LIMIT
     ) -> None:
+        self._start(memory_limit, instruction_limit, ())
+
+    @classmethod
+    def covering(
+        cls,
+        chunks: Collection[str],
+        *,
+        memory_limit: int = DEFAULT_MEMORY,
+        instruction_limit: int = INSTRUCTION_LIMIT,
+    ) -> LuaProcess:
+        """A process that records the lines run of the chunks named `chunks` (`lines_run`).
+        Its GasUsed is not a process's (lua/sandbox.lua says why): replay in it, for lines."""
+        proc = cls.__new__(cls)
+        proc._start(memory_limit, instruction_limit, chunks)
+        return proc
+
+    def _start(self, memory_limit: int, instruction_limit: int, cover: Collection[str]) -> None:
         self.limits = RuntimeLimits(memory_limit=memory_limit, instruction_limit=instruction_limit)
-        bytewise_collation()  # the library sorts while it loads
-        # lupa is untyped: its objects stay behind these Any-typed attributes.
-        self._runtime: Any = lua53.LuaRuntime(
-            register_eval=False,
-            register_builtins=False,
-            unpack_returned_tuples=True,
-            attribute_filter=_refuse,
-            max_memory=memory_limit,
-        )
         self._env: dict[str, Any] | None = None
         self._env_seen: object = None  # the env object last passed in (identity only)
         self._closed = False
-        rt = self._runtime
-        rt.globals().python = None
-        sandbox_src, bridge_src, pattern_src, modules = _sources()
-        install = rt.execute(sandbox_src)
-        pattern = rt.execute(pattern_src)
-        control = install(
-            rt.table_from(modules),
-            rt.table_from(
-                {
-                    "instruction_limit": instruction_limit,
-                    "step": _HOOK_STEP,
-                    "memory_text": self.limits.memory_text(),
-                }
-            ),
-            pattern,
-        )
+        _, bridge_src, _, modules = _sources()
+        rt, control, self._covered = sandboxed_state(self.limits, modules, cover)
+        self._runtime: Any = rt
         self._control: Any = control
         self._entry: Any = rt.execute(bridge_src)(control)
         self._collect: Any = control.collect
@@ -170,10 +208,17 @@ class LuaProcess:
         if not self._closed:
             self._collect()
 
+    def lines_run(self) -> dict[str, set[int]]:
+        """{chunk name: lines run so far} of a `covering` process (empty for any other)."""
+        if self._covered is None or self._closed:
+            return {}
+        return {name: set(lines.keys()) for name, lines in self._covered.items()}
+
     def close(self) -> None:
         """Drop the Lua state; the object cannot handle messages afterwards."""
         self._closed = True
         self._entry = None
         self._control = None
         self._collect = None
+        self._covered = None
         self._runtime = None
