@@ -129,9 +129,18 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _fields(value: Any) -> dict[str, Any]:
-    # Lua's json writes an empty table as [].
-    return value if isinstance(value, dict) else {}
+def _fields(flat: Sequence[Any]) -> dict[str, Any]:
+    """The fields of a message from the flat list ao_test sends (the count of fields, their
+    names and values, then tag names and values)."""
+    if not flat:
+        return {}
+    n = int(flat[0])
+    values = [_text(v) for v in flat[1:]]
+    fields: dict[str, Any] = {values[i]: values[i + 1] for i in range(0, 2 * n, 2)}
+    rest = values[2 * n :]
+    if rest:
+        fields["Tags"] = [{"name": rest[i], "value": rest[i + 1]} for i in range(0, len(rest), 2)]
+    return fields
 
 
 def _for_lua(result: dict[str, Any]) -> dict[str, Any]:
@@ -142,24 +151,27 @@ def _for_lua(result: dict[str, Any]) -> dict[str, Any]:
 
 
 class _Bridge:
-    """Answers the calls of one test's spec code from its net."""
+    """Answers the calls of one test's spec code from its net. Each `do_kind` takes the
+    scalars ao_test sent (lua/testing/ao_test.lua says which)."""
 
     def __init__(self, net: Net) -> None:
         self.net = net
 
-    def process(self, args: dict[str, Any]) -> Process:
-        p = self.net.processes.get(str(args.get("process")))
+    def process(self, ref: Any) -> Process:
+        p = self.net.processes.get(_text(ref))
         if p is None:
             raise TestNetError("this process is not part of the running test")
         return p
 
-    def answer(self, kind: str, args: dict[str, Any]) -> Any:
-        handler: Callable[[dict[str, Any]], Any] | None = getattr(self, f"do_{kind}", None)
+    def answer(self, kind: str, args: Sequence[Any]) -> Any:
+        handler: Callable[..., Any] | None = getattr(self, f"do_{kind}", None)
         if handler is None:
             raise TestNetError(f"ao_test has no call {kind!r}")
-        return handler(args)
+        return handler(*args)
 
-    def do_spawn(self, a: dict[str, Any]) -> dict[str, Any]:
+    def do_spawn(self, options: Any) -> dict[str, Any]:
+        a = json.loads(_text(options))
+        a = a if isinstance(a, dict) else {}
         p = self.net.spawn(
             files=[str(f) for f in a.get("files") or []],
             blueprints=[str(b) for b in a.get("blueprints") or []],
@@ -171,41 +183,40 @@ class _Bridge:
         )
         return {"id": p.id, "name": p.name, "owner": p.owner}
 
-    def do_send(self, a: dict[str, Any]) -> dict[str, Any]:
-        return _for_lua(self.process(a).send(_fields(a.get("fields"))))
+    def do_send(self, process: Any, *flat: Any) -> dict[str, Any]:
+        return _for_lua(self.process(process).send(_fields(flat)))
 
-    def do_dryrun(self, a: dict[str, Any]) -> dict[str, Any]:
-        return _for_lua(self.process(a).dryrun(_fields(a.get("fields"))))
+    def do_dryrun(self, process: Any, *flat: Any) -> dict[str, Any]:
+        return _for_lua(self.process(process).dryrun(_fields(flat)))
 
-    def do_eval(self, a: dict[str, Any]) -> str:
-        return self.process(a).eval(str(a.get("code", "")))
+    def do_eval(self, process: Any, code: Any) -> str:
+        return self.process(process).eval(_text(code))
 
-    def do_get(self, a: dict[str, Any]) -> Any:
-        return self.process(a).get(str(a.get("expression", "")))
+    def do_get(self, process: Any, expression: Any) -> Any:
+        return self.process(process).get(_text(expression))
 
-    def do_deliver(self, a: dict[str, Any]) -> int:
-        limit = a.get("limit")
+    def do_deliver(self, limit: Any = None) -> int:
         return self.net.deliver(limit if isinstance(limit, int) else None)
 
-    def do_clock(self, a: dict[str, Any]) -> int:
-        if isinstance(a.get("ms"), int):
-            self.net.set_clock(a["ms"])
+    def do_clock(self, ms: Any = None) -> int:
+        if isinstance(ms, int):
+            self.net.set_clock(ms)
         return self.net.now
 
-    def do_advance(self, a: dict[str, Any]) -> list[dict[str, Any]]:
-        by = a.get("by")
+    def do_advance(self, by: Any) -> list[dict[str, Any]]:
+        by = _text(by) if isinstance(by, bytes) else by
         return [_for_lua(r) for r in self.net.advance(by if isinstance(by, (int, str)) else 0)]
 
-    def do_height(self, a: dict[str, Any]) -> int:
-        if isinstance(a.get("height"), int):
-            self.net.set_height(a["height"])
+    def do_height(self, height: Any = None) -> int:
+        if isinstance(height, int):
+            self.net.set_height(height)
         return self.net.height
 
-    def do_sent(self, a: dict[str, Any]) -> list[dict[str, Any]]:
-        return self.net.matching(_fields(a.get("spec")))
+    def do_sent(self, *flat: Any) -> list[dict[str, Any]]:
+        return self.net.matching(_fields(flat))
 
-    def do_expect_sent(self, a: dict[str, Any]) -> dict[str, Any]:
-        spec = _fields(a.get("spec"))
+    def do_expect_sent(self, *flat: Any) -> dict[str, Any]:
+        spec = _fields(flat)
         found = self.net.matching(spec)
         return {"found": found[0]} if found else {"message": self.net.no_match_text(spec)}
 
@@ -219,6 +230,7 @@ class _Spec:
         self.lines = _read_spec(spec.path).splitlines()
         host, modules = _runner_sources()
         self.script = LuaScript(host, "aos-test-runner", modules)
+        self.evaluations = 0
 
     def source_at(self, where: str) -> str:
         path, _, line = where.rpartition(":")
@@ -252,9 +264,8 @@ class _Spec:
         try:
             reply = self.script.call("start", index, net.now)
             while reply[0] == "call":
-                kind, args = _text(reply[1]), json.loads(_text(reply[2]))
                 try:
-                    value, ok = bridge.answer(kind, args if isinstance(args, dict) else {}), True
+                    value, ok = bridge.answer(_text(reply[1]), reply[2:]), True
                 except TestNetError as err:
                     value, ok = str(err), False
                 reply = self.script.call("resume", net.now, ok, value)
@@ -267,6 +278,7 @@ class _Spec:
             if cov is not None:
                 for p in net.processes.values():
                     cov.add(p.chunks, net.lines_run(p))
+            self.evaluations += net.evaluations
             return outcome
         finally:
             net.close()
@@ -330,6 +342,7 @@ class Run:
     files: int = 0
     coverage: Coverage | None = None
     stopped: bool = False  # -x stopped it at a failure
+    evaluations: int = 0  # messages and cron ticks the processes evaluated (for aos bench)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -367,5 +380,6 @@ def run(
                     result.stopped = True
                     return result
         finally:
+            result.evaluations += loaded.evaluations
             loaded.close()
     return result

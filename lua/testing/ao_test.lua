@@ -10,10 +10,12 @@ its answer:
   ao_test.deliver([n])     -> how many messages were delivered (until quiet, or n)
   ao_test.clock([ms]), ao_test.advance(ms | "10-minutes"), ao_test.height([n])
   ao_test.sent([spec])     -> the messages sent in this test (matching spec)
+  ao_test.error_of(result) -> its Error as a person reads it (nil without one)
   assert.sent(spec), assert.not_sent(spec)
 
 A call leaves the spec through `coroutine.yield` of the test's coroutine (the runner owns
-it) with the arguments as JSON; Python answers `true, value` or `false, message`, and a
+it) with its kind and scalar arguments (a message's fields flattened, see `fields_of`; the
+options of a spawn as JSON); Python answers `true, value` or `false, message`, and a
 message is raised at the spec's line.
 ]]
 
@@ -32,13 +34,15 @@ function ao_test._attach(current)
   return MARK
 end
 
-local function call(kind, args, level)
+-- Leave the spec for Python with `kind` and its arguments (scalars only: no JSON on the
+-- way out, Lua's is slow), and come back with Python's answer.
+local function call(kind, level, ...)
   local co = coroutine.running()
   if co == nil or co ~= test_coroutine() then
     error("ao_test: " .. kind .. " works only while a test runs (in it, before_each or " ..
       "after_each), not when the file loads nor in a coroutine of your own", level + 1)
   end
-  local ok, value = coroutine.yield(MARK, kind, json.encode(args))
+  local ok, value = coroutine.yield(MARK, kind, ...)
   if not ok then error(value, level + 1) end
   return value
 end
@@ -87,26 +91,36 @@ local function tags_of(what, t)
   return tags
 end
 
+-- A message's fields as the flat list Python reads: the number of fields, then name and
+-- value of each, then name and value of each tag of a Tags field.
 local function fields_of(what, m)
   if type(m) ~= "table" then
     error(what .. " needs a table of fields ({From = ..., Action = ...}), got " ..
       type(m), 0)
   end
-  local out = {}
+  local flat, n, tags = { 0 }, 0, nil
   for k, v in pairs(m) do
     if type(k) ~= "string" then
       error(what .. ": field names are strings, got " .. type(k), 0)
     elseif k == "Tags" then
-      out.Tags = tags_of(what, v)
-    elseif k == "From" or k == "Target" or k == "Owner" then
-      out[k] = ref(v)
-    elseif k == "Data" and type(v) ~= "string" then
-      out.Data = type(v) == "table" and json.encode(v) or tostring(v)
+      tags = tags_of(what, v)
     else
-      out[k] = tag_text(v)
+      if k == "From" or k == "Target" or k == "Owner" then
+        v = ref(v)
+      elseif k == "Data" and type(v) ~= "string" then
+        v = type(v) == "table" and json.encode(v) or tostring(v)
+      end
+      flat[#flat + 1] = k
+      flat[#flat + 1] = tag_text(v)
+      n = n + 1
     end
   end
-  return out
+  flat[1] = n
+  for _, t in ipairs(tags or {}) do
+    flat[#flat + 1] = t.name
+    flat[#flat + 1] = t.value
+  end
+  return flat
 end
 
 local SPAWN_OPTIONS = { files = "list", blueprints = "list", tags = "table",
@@ -135,28 +149,28 @@ function ao_test.spawn(opts)
   end
   args.owner = ref(args.owner)
   if args.tags then args.tags = tags_of("ao_test.spawn", args.tags) end
-  local info = call("spawn", args, 2)
+  local info = call("spawn", 2, json.encode(args))
   return setmetatable(info, Process)
 end
 
 function Process:send(m)
-  return call("send", { process = self.id, fields = fields_of("send", m) }, 2)
+  return call("send", 2, self.id, table.unpack(fields_of("send", m)))
 end
 
 function Process:dryrun(m)
-  return call("dryrun", { process = self.id, fields = fields_of("dryrun", m) }, 2)
+  return call("dryrun", 2, self.id, table.unpack(fields_of("dryrun", m)))
 end
 
 function Process:eval(code)
   if type(code) ~= "string" then error("eval needs Lua code as a string", 2) end
-  return call("eval", { process = self.id, code = code }, 2)
+  return call("eval", 2, self.id, code)
 end
 
 function Process:get(expression)
   if type(expression) ~= "string" then
     error("get needs a Lua expression as a string", 2)
   end
-  return call("get", { process = self.id, expression = expression }, 2)
+  return call("get", 2, self.id, expression)
 end
 
 Process.__tostring = function(p) return "process " .. p.name end
@@ -165,14 +179,14 @@ function ao_test.deliver(n)
   if n ~= nil and math.type(n) ~= "integer" then
     error("ao_test.deliver takes a whole number of messages, got " .. tostring(n), 2)
   end
-  return call("deliver", { limit = n }, 2)
+  return call("deliver", 2, n)
 end
 
 function ao_test.clock(ms)
   if ms ~= nil and math.type(ms) ~= "integer" then
     error("ao_test.clock takes milliseconds as a whole number, got " .. tostring(ms), 2)
   end
-  return call("clock", { ms = ms }, 2)
+  return call("clock", 2, ms)
 end
 
 function ao_test.advance(by)
@@ -180,23 +194,35 @@ function ao_test.advance(by)
     error("ao_test.advance takes milliseconds or an interval like \"10-minutes\", got " ..
       tostring(by), 2)
   end
-  return call("advance", { by = by }, 2)
+  return call("advance", 2, by)
 end
 
 function ao_test.height(n)
   if n ~= nil and math.type(n) ~= "integer" then
     error("ao_test.height takes a whole number, got " .. tostring(n), 2)
   end
-  return call("height", { height = n }, 2)
+  return call("height", 2, n)
 end
 
 function ao_test.sent(spec)
-  return call("sent", { spec = spec and fields_of("ao_test.sent", spec) or {} }, 2)
+  return call("sent", 2, table.unpack(fields_of("ao_test.sent", spec or {})))
+end
+
+--- The error of a result (or an Error text) as a person reads it: without what the
+--- message printed before it, without colours and without the runtime's position
+--- (`[string ".handlers"]:723: `); nil when the result has no Error.
+function ao_test.error_of(result)
+  local raw = result
+  if type(result) == "table" then raw = result.Error end
+  if raw == nil then return nil end
+  local s = tostring(raw):gsub("\27%[[%d;?]*%a", "")
+  s = s:match(".*error:\n(.*)$") or s
+  return (s:gsub('%[string "%.[^"]*"%]:%d+: ', ""))
 end
 
 --- assert.sent(spec): some message sent in this test has every field of spec.
 function ao_test.assert_sent(spec)
-  local answer = call("expect_sent", { spec = fields_of("assert.sent", spec) }, 2)
+  local answer = call("expect_sent", 2, table.unpack(fields_of("assert.sent", spec)))
   if answer.message then
     local assert = require(".testing.assert")
     assert.failure("assert.sent failed: " .. answer.message)
@@ -206,7 +232,7 @@ end
 
 --- assert.not_sent(spec): no message sent in this test has every field of spec.
 function ao_test.assert_not_sent(spec)
-  local found = call("sent", { spec = fields_of("assert.not_sent", spec) }, 2)
+  local found = call("sent", 2, table.unpack(fields_of("assert.not_sent", spec)))
   if #found > 0 then
     local assert = require(".testing.assert")
     local m = found[1]

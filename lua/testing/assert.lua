@@ -155,9 +155,8 @@ function assert.matches(pattern, s, message, plain)
   return s
 end
 
---- The error of an Error result without the print log before it, colours, or the
---- runtime's own position (`[string ".handlers"]:723: `).
-function assert.error_message(raw)
+-- As ao_test.error_of (no require of ao_test here: it requires this module).
+local function error_message(raw)
   local s = tostring(raw):gsub("\27%[[%d;?]*%a", "")
   s = s:match(".*error:\n(.*)$") or s
   return (s:gsub('%[string "%.[^"]*"%]:%d+: ', ""))
@@ -169,7 +168,7 @@ function assert.no_error(result)
   end
   if result.Error ~= nil then
     assert.failure("assert.no_error failed: the message failed: " ..
-      assert.error_message(result.Error))
+      error_message(result.Error))
   end
   return result
 end

@@ -13,7 +13,7 @@ Python calls `entry(command, ...)`:
   entry("start", i, clock_ms)        start test i (1-based)
   entry("resume", clock_ms, ok, v)   the answer to the call the test is waiting on
 
-start and resume return "call", kind, JSON args when the test called ao_test (Python
+start and resume return "call", kind, args... when the test called ao_test (Python
 answers with resume), or "done", JSON outcome: {status = passed|failed|skipped, message,
 where = "file:line", frames, expected, actual, expected_block, actual_block}.
 
@@ -183,20 +183,20 @@ return function(control)
   -- from each resume.
   local function step(clock, ...)
     control.begin(clock)
-    local ok, a, b, c, d = raw_pcall(coroutine.resume, running, ...)
-    local _, limit = control.finish(not ok and a or nil)
+    local r = table.pack(raw_pcall(coroutine.resume, running, ...))
+    local _, limit = control.finish(not r[1] and r[2] or nil)
     local outcome
     if limit then
       outcome = { status = "failed", error = true, message = limit, frames = {} }
-    elseif not ok or not a then
+    elseif not r[1] or not r[2] then
       outcome = { status = "failed", error = true, frames = {},
-        message = "the test ended with an error outside it: " .. tostring(ok and b or a) }
+        message = "the test ended with an error outside it: " .. tostring(r[1] and r[3] or r[2]) }
     elseif coroutine.status(running) == "suspended" then
-      if b == MARK then return "call", c, d end
+      if r[3] == MARK then return "call", table.unpack(r, 4, r.n) end
       outcome = { status = "failed", error = true, frames = {},
         message = "the test yielded outside a coroutine of its own (coroutine.yield)" }
     else
-      outcome = b
+      outcome = r[3]
     end
     running = nil
     return "done", json.encode(outcome)
