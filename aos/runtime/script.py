@@ -7,7 +7,7 @@ code written for a process behaves the same in it; only the per-message bridge i
 by the host chunk. That chunk returns `function(control) ... return entry end`, and
 `call(...)` calls `entry`. As at a process's boundary, no Python object ever reaches Lua:
 arguments are scalars, or dicts and lists converted into plain Lua tables; results must be
-scalars (the host encodes anything larger as JSON text).
+scalars (the host encodes anything larger as JSON text), strings valid UTF-8.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from aos.runtime.limits import RuntimeLimits
 from aos.runtime.lua import sandboxed_state
 
 _SCALARS = (str, int, float, bool, type(None))
-_RESULTS = (*_SCALARS, bytes)  # a Lua string that is not UTF-8 arrives as bytes
 
 
 class ScriptError(RuntimeError):
@@ -65,17 +64,19 @@ class LuaScript:
         return self._runtime.table_from(value, recursive=True)
 
     def call(self, *args: Any) -> tuple[Any, ...]:
-        """Call the host's entry; its results as a tuple of scalars (bytes for a string
-        that is not UTF-8)."""
+        """Call the host's entry; its results as a tuple of scalars (strings must be UTF-8:
+        the host makes them so)."""
         try:
             out = self._entry(*(self._arg(a) for a in args))
         except lua53.LuaMemoryError:
             raise ScriptError(f"the host ran out of memory ({self.limits.memory_text()})") from None
         except lua53.LuaError as exc:
             raise ScriptError(f"the host failed: {exc}") from None
+        except UnicodeDecodeError:
+            raise ScriptError("the host returned a string that is not UTF-8") from None
         results = out if isinstance(out, tuple) else (out,)
         for value in results:
-            if not isinstance(value, _RESULTS):
+            if not isinstance(value, _SCALARS):
                 raise ScriptError(f"the host returned a {type(value).__name__}, not a scalar")
         return results
 

@@ -20,6 +20,7 @@ message is raised at the spec's line.
 ]]
 
 local json = require("json")
+local show = require(".testing.show")
 
 local ao_test = {}
 local Process = {}
@@ -62,7 +63,7 @@ end
 local function tag_text(v)
   if is_process(v) then return v.id end
   local t = type(v)
-  if t == "string" then return v end
+  if t == "string" then return show.utf8(v) end
   if t == "number" or t == "boolean" then return tostring(v) end
   if t == "table" then return json.encode(v) end
   error("a tag value cannot be a " .. t, 0)

@@ -26,6 +26,7 @@ return function(control)
   local json = require("json")
   local assert_lib = require(".testing.assert")
   local ao_test = require(".testing.ao_test")
+  local show = require(".testing.show")
   local traceback = debug.traceback
   local raw_pcall = control.pcall
 
@@ -199,14 +200,14 @@ return function(control)
       outcome = r[3]
     end
     running = nil
-    return "done", json.encode(outcome)
+    return "done", show.utf8(json.encode(outcome))
   end
 
   local commands = {}
 
   function commands.load(source, chunkname)
     local fn, err = load(source, chunkname, "t")
-    if not fn then return false, json.encode({ message = err }) end
+    if not fn then return false, show.utf8(json.encode({ message = err })) end
     loading = true
     control.begin(0)
     local ok, xok, res = raw_pcall(xpcall, fn, function(e)
@@ -216,14 +217,14 @@ return function(control)
     local _, limit = control.finish(not ok and xok or nil)
     loading = false
     if limit then return false, json.encode({ message = limit }) end
-    if not ok then return false, json.encode({ message = tostring(xok) }) end
-    if not xok then return false, json.encode(res) end
+    if not ok then return false, show.utf8(json.encode({ message = tostring(xok) })) end
+    if not xok then return false, show.utf8(json.encode(res)) end
     local list = {}
     for i, t in ipairs(tests) do
       list[i] = { name = t.name, line = t.line, pending = t.pending }
     end
     if #list == 0 then return true, "[]" end
-    return true, json.encode(list)
+    return true, show.utf8(json.encode(list))
   end
 
   function commands.start(i, clock)

@@ -14,10 +14,34 @@ local show = {}
 local escapes = { ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n", ["\r"] = "\\r",
   ["\t"] = "\\t" }
 
+-- `s` with each byte that is not part of valid UTF-8 replaced by replace(byte).
+local function fix_utf8(s, replace)
+  if utf8.len(s) then return s end
+  local out, pos = {}, 1
+  while pos <= #s do
+    local ok, bad = utf8.len(s, pos)
+    if ok then
+      out[#out + 1] = s:sub(pos)
+      break
+    end
+    out[#out + 1] = s:sub(pos, bad - 1) .. replace(s:byte(bad))
+    pos = bad + 1
+  end
+  return table.concat(out)
+end
+
+--- `s` with every byte that is not part of valid UTF-8 replaced by U+FFFD: what leaves
+--- the runner for Python must decode.
+function show.utf8(s)
+  return fix_utf8(s, function() return "\239\191\189" end)
+end
+
+-- Quoted, with control bytes and bytes that are not UTF-8 escaped (\27, \255).
 local function quote(s)
-  return '"' .. s:gsub('[%c"\\]', function(c)
+  local body = s:gsub('[%c"\\]', function(c)
     return escapes[c] or string.format("\\%d", c:byte())
-  end) .. '"'
+  end)
+  return '"' .. fix_utf8(body, function(b) return string.format("\\%d", b) end) .. '"'
 end
 
 local function is_name(k)

@@ -553,3 +553,16 @@ def test_a_file_requires_its_local_modules_under_their_own_names(tmp_path: Path)
         },
     )
     assert o.status == "passed", report_text(Run([o]))
+
+
+def test_bytes_that_are_not_utf8_are_shown_escaped_and_sent_replaced(tmp_path: Path) -> None:
+    o = run_one(
+        tmp_path,
+        """
+        local p = ao_test.spawn{ files = { "pinger.lua" } }
+        p:send{ From = "owner", Action = "Ping", Data = "\\255ok" }
+        assert.equal("\\255", "\\254")
+        """,
+        pinger=PINGER,
+    )
+    assert (o.expected, o.actual) == ('"\\255"', '"\\254"')
