@@ -13,6 +13,7 @@ TARGETS = {
     "runtime": "Lua process throughput (Eval and a user handler) and idle memory",
     "node": "signed messages per second through `aos serve`, embedded Eval latency",
     "verify": "replay speed and time to attach to a long process",
+    "test": "aos test: seconds per 1,000 test messages in a suite, and start-up",
 }
 
 
