@@ -130,11 +130,26 @@ def display_path(path: Path) -> str:
 def _long_string(text: str) -> str:
     """`text` as a Lua long string literal that reproduces it exactly."""
     level = 0
-    while f"]{'=' * level}]" in text:
+    # Neither inside the text nor where its end meets the closing bracket (`…]` + `]]`).
+    while f"]{'=' * level}]" in text or text.endswith(f"]{'=' * level}"):
         level += 1
     eq = "=" * level
     # A newline right after the opening bracket is skipped by Lua: give it one to skip.
     return f"[{eq}[\n{text}]{eq}]"
+
+
+def _lua_string(text: str) -> str:
+    """`text` as a short Lua string literal (json.dumps would write \\u escapes, which
+    Lua 5.3 does not read)."""
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ord(ch) < 32 or ord(ch) == 127:
+            out.append(f"\\{ord(ch):03d}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 @dataclass(frozen=True)
@@ -314,6 +329,7 @@ class Net:
         self.errors: list[HandlerError] = []
         self._items: dict[str, Item] = {}
         self._ids = 0
+        self._dryruns = 0
         self.evaluations = 0  # messages and cron ticks evaluated, process messages included
 
     # -- ids and time ----------------------------------------------------------------------
@@ -482,12 +498,12 @@ class Net:
             chunk = "@" + display_path(path)
             p.chunks[chunk] = path
             lines.append(
-                f"package.preload[{json.dumps(name)}] = chunk({_long_string(_read(path))},"
-                f" {json.dumps(chunk)})"
+                f"package.preload[{_lua_string(name)}] = chunk({_long_string(_read(path))},"
+                f" {_lua_string(chunk)})"
             )
         chunk = "@" + display_path(main)
         p.chunks[chunk] = main
-        lines.append(f"chunk({_long_string(_read(main))}, {json.dumps(chunk)})()")
+        lines.append(f"chunk({_long_string(_read(main))}, {_lua_string(chunk)})()")
         return "\n".join(lines)
 
     # -- messages --------------------------------------------------------------------------
@@ -546,13 +562,21 @@ class Net:
         owner = tag_value(fields.get("Owner", sender_ref))
         return self._item(owner, p.id, pairs, data, anchor if isinstance(anchor, str) else None)
 
+    def _summary(self, item: Item) -> str:
+        """`Action = Transfer from alice`: a message as a failure report names it."""
+        if item.tag("Type") == "Process":
+            return "the process message"
+        action = item.tag("Action")
+        sender = self.name_of(item.tag("From-Process") or item.owner)
+        return f"Action = {action} from {sender}" if action else f"a message from {sender}"
+
     def _ref_id(self, ref: Any) -> str:
         p = self._process(ref)
         return p.id if p else tag_value(ref)
 
     def send(self, p: Process, fields: Mapping[str, Any]) -> dict[str, Any]:
         item = self._message_item(p, fields)
-        return self._step(p, item, _summary(item))
+        return self._step(p, item, self._summary(item))
 
     def _step(self, p: Process, item: Item, summary: str, assigned: bool = False) -> dict[str, Any]:
         entry = p.next_entry(item, assigned)
@@ -612,7 +636,7 @@ class Net:
             target = self.processes.get(q.item.target or "")
             if target is None:
                 return False  # a wallet, or no process of this net: only recorded
-            self._step(target, q.item, _summary(q.item))
+            self._step(target, q.item, self._summary(q.item))
             return True
         if q.kind == "spawn" and q.item is not None:
             parent = self.processes[q.parent]
@@ -628,7 +652,7 @@ class Net:
             item = self._items.get(q.message)
             if target is None or item is None:
                 return False
-            self._step(target, item, _summary(item), assigned=item.target != target.id)
+            self._step(target, item, self._summary(item), assigned=item.target != target.id)
             return True
         return False
 
@@ -661,8 +685,10 @@ class Net:
         if sender is not None:
             tags.append({"name": "From-Process", "value": sender.id})
         raw = fields.get("Data")
+        # Dry-runs count apart, so reading state never changes the ids of what follows.
+        self._dryruns += 1
         body: dict[str, Any] = {
-            "Id": self.new_id(),
+            "Id": address(f"aos test dry-run {self._dryruns}"),
             "Owner": MU if sender is not None else tag_value(fields.get("Owner", sender_ref)),
             "Target": p.id,
             "Tags": tags,
@@ -762,14 +788,6 @@ def _read(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise TestNetError(f"spawn: cannot read {display_path(path)}: {err}") from None
-
-
-def _summary(item: Item) -> str:
-    action = next((t["value"] for t in item.tags if t["name"] == "Action"), None)
-    sender = next((t["value"] for t in item.tags if t["name"] == "From-Process"), item.owner)
-    if item.tag("Type") == "Process":
-        return "the process message"
-    return f"Action = {action} from {sender}" if action else f"a message from {sender}"
 
 
 def _sent_record(item: Item, sender: str) -> dict[str, Any]:

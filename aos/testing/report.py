@@ -70,6 +70,9 @@ def failure_text(o: Outcome) -> list[str]:
     if len(o.frames) > 1:
         lines.append("    spec traceback:")
         lines += [f"      {frame}" for frame in o.frames]
+    if o.output:
+        lines.append("  printed:")
+        lines += [f"    {line}" for line in o.output.splitlines()]
     for h in o.handler_errors:
         lines.append(f"  handler error in {h.process} ({h.summary}):")
         lines.append(f"    {h.message}")
@@ -98,7 +101,8 @@ def write_text(result: Run, out: TextIO, style: Styler) -> None:
     failed = [o for o in result.outcomes if o.failed]
     for o in failed:
         out.write("\n")
-        out.write(style(f"FAILED {o.file}:{o.line}: {o.name}", "31;1") + "\n")
+        place = f"{o.file}:{o.line}" if o.line else o.file
+        out.write(style(f"FAILED {place}: {o.name}", "31;1") + "\n")
         out.write("\n".join(failure_text(o)) + "\n")
     if result.coverage is not None:
         out.write("\n" + coverage_text(result.coverage) + "\n")
@@ -169,6 +173,8 @@ def as_junit(result: Run) -> str:
                 first = o.message.splitlines()[0] if o.message else ""
                 node = ET.SubElement(case, tag, message=_NOT_XML.sub("", first))
                 node.text = _NOT_XML.sub("", "\n".join(failure_text(o)))
+            if o.output:
+                ET.SubElement(case, "system-out").text = _NOT_XML.sub("", o.output)
     for k, v in totals.items():
         root.set(k, str(v))
     ET.indent(root)

@@ -59,6 +59,7 @@ class Outcome:
     actual_block: str | None = None
     frames: list[str] = field(default_factory=list)
     handler_errors: list[HandlerFailure] = field(default_factory=list)
+    output: str = ""  # what the test printed
 
     @property
     def failed(self) -> bool:
@@ -298,6 +299,7 @@ class _Spec:
             error=bool(raw.get("error")),
             frames=[_text(f) for f in raw.get("frames") or []],
         )
+        out.output = _text(raw.get("output"))
         for key in ("expected", "actual", "expected_block", "actual_block"):
             if raw.get(key) is not None:
                 setattr(out, key, _text(raw[key]))

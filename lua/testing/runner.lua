@@ -15,7 +15,8 @@ Python calls `entry(command, ...)`:
 
 start and resume return "call", kind, args... when the test called ao_test (Python
 answers with resume), or "done", JSON outcome: {status = passed|failed|skipped, message,
-where = "file:line", frames, expected, actual, expected_block, actual_block}.
+where = "file:line", frames, expected, actual, expected_block, actual_block, output (what
+the test printed)}.
 
 Each test runs in a coroutine of its own, under the sandbox's instruction budget from one
 call to the next; its failures are located from the traceback: the first frame in a spec
@@ -90,7 +91,7 @@ return function(control)
     end
   end
 
-  function describe(name, fn)
+  local function describe(name, fn)
     declaring("describe")
     check("describe", name, fn)
     local g = group(name, current)
@@ -99,7 +100,7 @@ return function(control)
     current = g.parent
   end
 
-  function it(name, fn)
+  local function it(name, fn)
     declaring("it")
     check("it", name, fn, true)
     tests[#tests + 1] = { name = full_name(current, name), group = current, fn = fn,
@@ -107,7 +108,7 @@ return function(control)
   end
 
   local SKIP = {}
-  function pending(name)
+  local function pending(name)
     if running ~= nil and coroutine.running() == running then
       error(setmetatable({ reason = name }, SKIP), 0)
     end
@@ -117,20 +118,31 @@ return function(control)
       line = declared_at(), pending = true }
   end
 
-  function before_each(fn)
+  local function before_each(fn)
     declaring("before_each")
     if type(fn) ~= "function" then error("before_each needs a function", 2) end
     table.insert(current.before, fn)
   end
 
-  function after_each(fn)
+  local function after_each(fn)
     declaring("after_each")
     if type(fn) ~= "function" then error("after_each needs a function", 2) end
     table.insert(current.after, fn)
   end
 
-  _G.assert = assert_lib
-  _G.ao_test = ao_test
+  -- print: what a test prints is kept with its outcome (the report shows it for a failed
+  -- test), never written between the progress marks.
+  local printed = {}
+  local function print(...)
+    local parts = {}
+    for i = 1, select("#", ...) do parts[i] = tostring((select(i, ...))) end
+    printed[#printed + 1] = table.concat(parts, "\t")
+  end
+
+  -- The spec's globals; everything else of the runner stays in these upvalues.
+  _G.describe, _G.it, _G.pending = describe, it, pending
+  _G.before_each, _G.after_each = before_each, after_each
+  _G.assert, _G.ao_test, _G.print = assert_lib, ao_test, print
 
   -- What the runner knows of an error: the failure fields, or the message; where it
   -- happened, taken while the stack is still there.
@@ -200,6 +212,7 @@ return function(control)
       outcome = r[3]
     end
     running = nil
+    if #printed > 0 then outcome.output = table.concat(printed, "\n") end
     return "done", show.utf8(json.encode(outcome))
   end
 
@@ -233,6 +246,7 @@ return function(control)
       return "done", json.encode({ status = "skipped", message = "" })
     end
     running = coroutine.create(run)
+    printed = {}
     return step(clock, test)
   end
 

@@ -526,7 +526,7 @@ def test_an_error_after_receive_shows_the_traceback_of_the_waiting_handler(tmp_p
     )
     assert o.status == "failed"
     [h] = o.handler_errors
-    assert (h.process, h.summary) == ("waiter", "Action = Pong from " + h.summary.split()[-1])
+    assert (h.process, h.summary) == ("waiter", "Action = Pong from pinger")
     assert h.message == (
         "waiter.lua:2: attempt to perform arithmetic on a string value (field 'Data')"
     )
@@ -566,3 +566,38 @@ def test_bytes_that_are_not_utf8_are_shown_escaped_and_sent_replaced(tmp_path: P
         pinger=PINGER,
     )
     assert (o.expected, o.actual) == ('"\\255"', '"\\254"')
+
+
+def test_what_a_test_prints_is_kept_with_its_outcome(tmp_path: Path) -> None:
+    result = run_suite(
+        write_suite(
+            tmp_path,
+            spec("""
+                it("prints and passes", function() print("quiet") end)
+                it("prints and fails", function()
+                  print("balance", 10, nil)
+                  print({})
+                  assert.equal(1, 2)
+                end)
+            """),
+        )
+    )
+    quiet, loud = result.outcomes
+    assert (quiet.status, quiet.output) == ("passed", "quiet")
+    assert loud.output == "balance\t10\tnil\ntable: 0x00000001"
+    assert "  printed:\n    balance\t10\tnil\n    table: 0x00000001\n" in report_text(result)
+
+
+def test_a_file_that_does_not_compile_is_reported_with_its_line(tmp_path: Path) -> None:
+    files = spec('describe("x", function()\n  it("a", function() end\nend)\n')
+    files["spec/good_spec.lua"] = 'it("still runs", function() end)\n'
+    result = run_suite(write_suite(tmp_path, files))
+    assert report_text(result) == (
+        "\n"
+        "FAILED spec/t_spec.lua: (loading the file)\n"
+        "  spec/t_spec.lua:3\n"
+        "      end)\n"
+        "  error: ')' expected (to close '(' at line 2) near 'end'\n"
+        "\n"
+        "1 passed, 1 failed\n"
+    )
