@@ -4,6 +4,7 @@
     runner      spec files run in their own sandboxed Lua state, bridged to a net
     report      what a run prints: progress, failures with diffs, the summary, JSON, JUnit
     coverage    line coverage of the process files under test
+    pytest_plugin  the `ao_net` fixture (pytest -p aos.testing.pytest_plugin)
 
 From pytest (or any Python):
 
