@@ -21,7 +21,8 @@ local show = require(".testing.show")
 local assert = {}
 local FAILURE = {}          -- the metatable that marks a failure value
 
---- Raise a failure: `message`, and optionally `expected`/`actual` (values, shown here).
+--- Raise a failure: `message`, and `fields` for the report (expected, actual and their
+--- blocks, already written as text by .testing.show).
 function assert.failure(message, fields)
   local f = { message = message }
   if fields then
