@@ -39,11 +39,14 @@ def working_directory(path: Path) -> Iterator[None]:
         os.chdir(before)
 
 
-def run_suite(folder: Path, **options: object) -> Run:
+def run_suite(
+    folder: Path, *, keyword: str | None = None, exitfirst: bool = False, coverage: bool = False
+) -> Run:
     """Run the spec files under `folder` with the working directory there (so reported paths
     are relative to it, as when a user runs `aos test` in their project)."""
+    options = Options(keyword=keyword, exitfirst=exitfirst, coverage=coverage)
     with working_directory(folder):
-        return run(discover([]), Options(**options))  # type: ignore[arg-type]
+        return run(discover([]), options)
 
 
 def report_text(result: Run) -> str:

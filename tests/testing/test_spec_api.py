@@ -11,8 +11,8 @@ from aos.testing.runner import Outcome, Run
 from tests.support.specs import report_text, run_suite, spec, write_suite
 
 
-def outcomes(tmp_path: Path, files: dict[str, str], **options: object) -> list[Outcome]:
-    return run_suite(write_suite(tmp_path, files), **options).outcomes
+def outcomes(tmp_path: Path, files: dict[str, str]) -> list[Outcome]:
+    return run_suite(write_suite(tmp_path, files)).outcomes
 
 
 def by_name(result: list[Outcome]) -> dict[str, Outcome]:
