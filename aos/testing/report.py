@@ -37,6 +37,7 @@ def mark(outcome: Outcome, style: Styler) -> str:
 def diff_lines(expected: str, actual: str) -> list[str]:
     """A line diff: `- ` only in expected, `+ ` only in actual, `  ` in both."""
     from difflib import SequenceMatcher  # only a failure needs it: keep start-up short
+
     a, b = expected.splitlines(), actual.splitlines()
     out: list[str] = []
     for op, i1, i2, j1, j2 in SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
@@ -145,6 +146,7 @@ def as_junit(result: Run) -> str:
     """The run as JUnit XML: one <testsuite> per spec file, one <testcase> per test, a
     <failure> for a failed assertion, an <error> for any other error, <skipped/>."""
     import xml.etree.ElementTree as ET  # only --junit needs it: keep start-up short
+
     suites: dict[str, list[Outcome]] = {}
     for o in result.outcomes:
         suites.setdefault(o.file, []).append(o)

@@ -601,3 +601,19 @@ def test_a_file_that_does_not_compile_is_reported_with_its_line(tmp_path: Path) 
         "\n"
         "1 passed, 1 failed\n"
     )
+
+
+def test_coverage_counts_the_files_loaded_into_processes_only(tmp_path: Path) -> None:
+    files = spec("""
+        it("runs A", function()
+          local p = ao_test.spawn{ blueprints = { "token" }, files = { "p.lua" } }
+          p:send{ From = "owner", Action = "A" }
+        end)
+    """)
+    files["p.lua"] = (
+        'Handlers.add("A", "A", function()\n  X = 1\nend)\n'
+        'Handlers.add("B", "B", function()\n  Y = 2\nend)\n'
+    )
+    cov = run_suite(write_suite(tmp_path, files), coverage=True).coverage
+    assert cov is not None and list(cov.files) == ["p.lua"]  # no spec, no blueprint
+    assert (sorted(cov.files["p.lua"].code), cov.files["p.lua"].missing) == ([1, 2, 4, 5], [5])
