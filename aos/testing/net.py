@@ -9,9 +9,10 @@ of the net (a wallet) are only recorded. Nothing touches a disk or the wall cloc
 signatures and timestamps come from counters and the test clock, so the same test gives
 the same results, byte for byte, in every run.
 
-Dry-runs, coverage and handler tracebacks need a process's state at some point without
-changing it: a new runtime replays the process's log up to there (as the compute unit does
-for a dry-run), then runs what is asked and is thrown away.
+A dry-run runs in the process's runtime, which is then rebuilt from the log before its next
+message, as the compute unit does. Coverage and handler tracebacks need a process's state at
+some point without touching it: a new runtime replays the log up to there, runs what is
+asked and is thrown away.
 """
 
 from __future__ import annotations
@@ -191,6 +192,8 @@ class Process:
     log: list[tuple[Any, ...]] = field(default_factory=list)
     chunks: dict[str, Path] = field(default_factory=dict)  # chunk name -> file, as loaded
     head: tuple[int, str, str] = (-1, "", "")  # nonce, assignment id, hash chain
+    # A dry-run ran in `runtime`, whose state may have changed: rebuild before using it.
+    dirty: bool = False
 
     def send(self, message: Mapping[str, Any] | None = None, /, **fields: Any) -> dict[str, Any]:
         """Send a message (`From` a wallet or a process of the net, any tags, `Data`) and
@@ -281,6 +284,16 @@ class Process:
             "Read-Only": False,
         }
 
+    def clean(self) -> Evaluator:
+        """The evaluator, its runtime rebuilt from the log first if a dry-run ran in it
+        (what the compute unit does after a dry-run: drop the runtime, replay the log)."""
+        if self.dirty:
+            self.runtime.close()
+            self.runtime = self.new_runtime()
+            self.evaluator = self.replay(len(self.log), self.runtime)
+            self.dirty = False
+        return self.evaluator
+
     def new_runtime(self, cover: Iterable[str] = ()) -> LuaProcess:
         limit = memory_limit_of(self.info)
         chunks = tuple(cover)
@@ -363,8 +376,9 @@ class Net:
             if (t, p.id) in seen:
                 continue
             seen.add((t, p.id))
+            evaluator = p.clean()  # before the log grows: a rebuild replays the log
             p.log.append(("crons", t))
-            for ev in p.evaluator.crons_until(t):
+            for ev in evaluator.crons_until(t):
                 self._after(p, ev, None, "a cron tick")
                 results.append(ev.result)
         return results
@@ -579,9 +593,10 @@ class Net:
         return self._step(p, item, self._summary(item))
 
     def _step(self, p: Process, item: Item, summary: str, assigned: bool = False) -> dict[str, Any]:
+        evaluator = p.clean()  # before the log grows: a rebuild replays the log
         entry = p.next_entry(item, assigned)
         p.log.append(("step", entry, item))
-        results = p.evaluator.step(entry, item)
+        results = evaluator.step(entry, item)
         for ev in results[:-1]:
             self._after(p, ev, None, "a cron tick")
         self._after(p, results[-1], item, summary)
@@ -667,13 +682,12 @@ class Net:
 
     # -- reading state without changing it ------------------------------------------------
     def dryrun(self, p: Process, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """As the compute unit answers one: in the process's runtime, which is then rebuilt
+        from the log before it is used again (so reads at the end of a test cost nothing)."""
         body = self._dryrun_body(p, fields)
-        runtime = p.new_runtime()
-        try:
-            ev = p.replay(len(p.log), runtime)
-            result = ev.dry_run(ev.read_only_message(body))
-        finally:
-            runtime.close()
+        ev = p.clean()
+        p.dirty = True
+        result = ev.dry_run(ev.read_only_message(body))
         p.log.append(("dryrun", body))
         return result
 
