@@ -75,6 +75,21 @@ do
     if co then sethook(co, hook, "", step) else sethook(hook, "", step) end
   end
 
+  -- Line coverage (`aos test --cov`): a state installed with opts.cover also takes line
+  -- events and records the lines run of the chunks named there. Only such a state runs
+  -- this (install replaces its `arm`), because the line events run Lua code that the count
+  -- hook counts: its GasUsed is not a process's, so aos test replays processes in it for
+  -- their lines and never reports its results.
+  local covered = nil   -- {[chunk name] = {[line] = true}}
+  local function cover_hook(event, line)
+    if event ~= "line" then return hook() end
+    local lines = covered[getinfo(2, "S").source]
+    if lines then lines[line] = true end
+  end
+  local function cover_arm(co)
+    if co then sethook(co, cover_hook, "l", step) else sethook(cover_hook, "l", step) end
+  end
+
   -- A limit error must not be swallowed by the process's own protected calls.
   -- Memory errors arrive as "not enough memory" (LUA_ERRMEM) or as a runtime error that
   -- mentions it (lauxlib buffers); either way the cap was hit.
@@ -415,6 +430,7 @@ do
     step = opts.step or step
     limit_text = str_format("instruction limit exceeded (%d instructions)", limit)
     memory_text = opts.memory_text or "memory limit exceeded"
+    if opts.cover then covered, arm = opts.cover, cover_arm end
     local G = _G
     local clock_now = 0   -- msg.Timestamp (ms) of the message being handled
 

@@ -15,6 +15,7 @@ TARGETS = {
     "served": "Eval round trip through `aos serve`: legacy units against --url (HyperBEAM)",
     "verify": "replay speed and time to attach to a long process",
     "states": "snapshots on a long process: attach, dry-run, replay, memory",
+    "test": "aos test: seconds per 1,000 test messages in a suite, and start-up",
 }
 
 

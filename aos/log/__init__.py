@@ -15,4 +15,5 @@ through the runtime factory.
     evaluator   the fold of a process over its log; read-only messages
     keeper      rollback on Error: a checkpoint inside the VM, the messages since it
     snapshots   stored snapshots sealed with the data directory's key, and checked
+    outbox      the messenger's rules for the items it pushes from a result's outbox
 """

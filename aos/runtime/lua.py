@@ -12,6 +12,7 @@ from __future__ import annotations
 import _locale
 import copy
 import hashlib
+from collections.abc import Collection
 from functools import cache
 from typing import Any
 
@@ -27,6 +28,9 @@ from aos.runtime.limits import RuntimeLimits
 _PRIVATE = {"sandbox", "bridge", "pattern", "snapshot"}
 # The bytes a snapshot starts with (then the library fingerprint, then lua/snapshot.lua's).
 SNAPSHOT_MAGIC = b"AOSSNAP\x01"
+# Folders of lua/ that hold no module of the process library: blueprints are sent as Eval
+# code, testing/ is `aos test`'s runner (aos.runtime.script), never a process's.
+_NOT_MODULES = {"blueprints", "testing"}
 # Instructions between two calls of the count hook: the budget's granularity.
 _HOOK_STEP = 1000
 
@@ -55,7 +59,7 @@ def _sources() -> tuple[str, str, str, dict[str, str]]:
     modules: dict[str, str] = {}
     for path in sorted(root.rglob("*.lua")):
         rel = path.relative_to(root)
-        if rel.parts[0] == "blueprints":
+        if rel.parts[0] in _NOT_MODULES:
             continue
         key = rel.with_suffix("").as_posix()
         if key in _PRIVATE:
@@ -131,6 +135,50 @@ def _from_lua_text(text: str) -> bytes:
     return text.encode("latin-1")
 
 
+def library_sources() -> dict[str, str]:
+    """{module key: source} of the process library, what `require` finds in every state."""
+    return dict(_sources()[3])
+
+
+def sandboxed_state(
+    limits: RuntimeLimits,
+    modules: dict[str, str],
+    cover: Collection[str] = (),
+    snapshots: bool = False,
+) -> tuple[Any, Any, Any]:
+    """A fresh Lua state hardened by lua/sandbox.lua, `modules` requirable: (runtime, control
+    table, cover table). `cover` names chunks whose lines the state records as they run
+    (`aos test --cov`; see sandbox.lua: such a state's GasUsed is not a process's).
+    With `snapshots` the control table carries lua/snapshot.lua's tools (`control.snapshot`)."""
+    bytewise_collation()  # the library sorts while it loads
+    # lupa is untyped: its objects stay behind Any.
+    rt: Any = lua53.LuaRuntime(
+        register_eval=False,
+        register_builtins=False,
+        unpack_returned_tuples=True,
+        attribute_filter=_refuse,
+        max_memory=limits.memory_limit,
+    )
+    rt.globals().python = None
+    sandbox_src, _, pattern_src, _ = _sources()
+    install = rt.execute(sandbox_src)
+    pattern = rt.execute(pattern_src)
+    opts = rt.table_from(
+        {
+            "instruction_limit": limits.instruction_limit,
+            "step": _HOOK_STEP,
+            "memory_text": limits.memory_text(),
+        }
+    )
+    covered = None
+    if cover:
+        covered = rt.table_from({name: rt.table() for name in sorted(cover)})
+        opts.cover = covered
+    tools = rt.execute(_snapshot_source()) if snapshots else None
+    control = install(rt.table_from(modules), opts, pattern, tools)
+    return rt, control, covered
+
+
 class LuaProcess:
     """A process: its Lua state, the library loaded, and the limits of every message."""
 
@@ -143,39 +191,38 @@ class LuaProcess:
     ) -> None:
         """A fresh process, or with `restore` one whose state is a `snapshot()` of
         another (SnapshotRefused, or ValueError for bytes that are not one)."""
+        self._start(memory_limit, instruction_limit, (), restore)
+
+    @classmethod
+    def covering(
+        cls,
+        chunks: Collection[str],
+        *,
+        memory_limit: int = DEFAULT_MEMORY,
+        instruction_limit: int = INSTRUCTION_LIMIT,
+    ) -> LuaProcess:
+        """A process that records the lines run of the chunks named `chunks` (`lines_run`).
+        Its GasUsed is not a process's (lua/sandbox.lua says why): replay in it, for lines."""
+        proc = cls.__new__(cls)
+        proc._start(memory_limit, instruction_limit, chunks, None)
+        return proc
+
+    def _start(
+        self,
+        memory_limit: int,
+        instruction_limit: int,
+        cover: Collection[str],
+        restore: bytes | None,
+    ) -> None:
         self.limits = RuntimeLimits(memory_limit=memory_limit, instruction_limit=instruction_limit)
-        bytewise_collation()  # the library sorts while it loads
-        # lupa is untyped: its objects stay behind these Any-typed attributes.
-        self._runtime: Any = lua53.LuaRuntime(
-            register_eval=False,
-            register_builtins=False,
-            unpack_returned_tuples=True,
-            attribute_filter=_refuse,
-            max_memory=memory_limit,
-        )
         self._env: dict[str, Any] | None = None
         self._env_seen: object = None  # the env object last passed in (identity only)
         self._closed = False
-        self._checkpoint: Any = None  # a snapshot kept inside the Lua state (see checkpoint)
+        self._kept_env: tuple[dict[str, Any] | None, object] = (None, None)
         self._library_set = False
-        rt = self._runtime
-        rt.globals().python = None
-        sandbox_src, bridge_src, pattern_src, modules = _sources()
-        install = rt.execute(sandbox_src)
-        pattern = rt.execute(pattern_src)
-        snapshots = rt.execute(_snapshot_source())
-        control = install(
-            rt.table_from(modules),
-            rt.table_from(
-                {
-                    "instruction_limit": instruction_limit,
-                    "step": _HOOK_STEP,
-                    "memory_text": self.limits.memory_text(),
-                }
-            ),
-            pattern,
-            snapshots,
-        )
+        _, bridge_src, _, modules = _sources()
+        rt, control, self._covered = sandboxed_state(self.limits, modules, cover, snapshots=True)
+        self._runtime: Any = rt
         self._control: Any = control
         self._snapshots: Any = control.snapshot
         self._bridge: Any = rt.execute(bridge_src)
@@ -202,6 +249,9 @@ class LuaProcess:
         ok, why = self._snapshots.keep(self._bridge_state.get_env())
         if not ok:
             raise SnapshotRefused(str(why))
+        # Which env the checkpointed state holds: a rollback must hand the next message the
+        # env again exactly when the state it returns to had not been given it yet.
+        self._kept_env = (self._env, self._env_seen)
 
     def rollback(self) -> None:
         """Return to the last checkpoint, in place: every value is rebuilt from it, so what
@@ -209,6 +259,7 @@ class LuaProcess:
         env = self._snapshots.restore_kept()
         self._entry, self._bridge_state = self._bridge(self._control)
         self._bridge_state.set_env(env)
+        self._env, self._env_seen = self._kept_env
 
     def snapshot(self) -> bytes:
         """The state as bytes (it also becomes the checkpoint): `LuaProcess(restore=…)`
@@ -223,6 +274,7 @@ class LuaProcess:
         message with an equal env does not hand the state a new table."""
         self._env = copy.deepcopy(env)
         self._env_seen = None
+        self._kept_env = (self._env, self._env_seen)
 
     def _restore(self, data: bytes) -> Any:
         head = len(SNAPSHOT_MAGIC)
@@ -294,10 +346,17 @@ class LuaProcess:
         if not self._closed:
             self._collect()
 
+    def lines_run(self) -> dict[str, set[int]]:
+        """{chunk name: lines run so far} of a `covering` process (empty for any other)."""
+        if self._covered is None or self._closed:
+            return {}
+        return {name: set(lines.keys()) for name, lines in self._covered.items()}
+
     def close(self) -> None:
         """Drop the Lua state; the object cannot handle messages afterwards."""
         self._closed = True
         self._entry = None
         self._control = None
         self._collect = None
+        self._covered = None
         self._runtime = None

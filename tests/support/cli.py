@@ -36,7 +36,11 @@ def shell_home(home: Path, mode: str) -> Iterator[Path]:
 
 
 def run_aos(
-    *args: str, home: Path, stdin: str | None = None, env: dict[str, str] | None = None
+    *args: str,
+    home: Path,
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("AOS_", "XDG_"))}
     full_env.update(
@@ -55,4 +59,5 @@ def run_aos(
         text=True,
         env=full_env,
         timeout=120,
+        cwd=cwd,
     )
