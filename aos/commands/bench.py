@@ -13,6 +13,7 @@ TARGETS = {
     "runtime": "Lua process throughput (Eval and a user handler) and idle memory",
     "node": "signed messages per second through `aos serve`, embedded Eval latency",
     "verify": "replay speed and time to attach to a long process",
+    "shell": "pasted lines per second and one typed line, in a pseudo-terminal",
 }
 
 

@@ -243,7 +243,8 @@ class Shell:
         self.args = args
         self.spawn = spawn
         self.loads = loads
-        # file=None: rich looks up sys.stdout at each print, so patch_stdout can reroute it
+        # file=None: rich looks up sys.stdout at each print, so the spinner's live display
+        # can route results above itself
         self.out = make_console(None, color=settings.color)
         self.err = make_console(sys.stderr, color=settings.color and sys.stderr.isatty())
         self.state = ShellState(settings.state_dir)
@@ -387,7 +388,6 @@ class Shell:
             color=self.settings.color,
             debug=self.settings.debug,
             live=not self.args.no_live,
-            patch=sys.stdout.isatty(),
             spinner=self.err,
         )
         return repl.run()

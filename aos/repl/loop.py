@@ -4,16 +4,23 @@ Nothing escapes the loop but an explicit way out (`.exit`, Ctrl-D, Ctrl-C twice)
 way out goes through `run()`'s `finally`, which stops the live feed (history is written as
 each line is accepted). Waiting for a result happens on a worker thread, so Ctrl-C cancels
 the wait without tearing an HTTP request (or the embedded node) apart mid-way.
+
+Chunks that arrived together (a paste, type-ahead; aos.repl.paste) wait in `pending` and are
+taken one by one, each echoed under its own prompt line before it is evaluated, so the
+screen reads as if each had been typed in turn. All output is written on this thread
+(aos.repl.screen), in order; keys typed during an evaluation are held, not echoed
+(aos.repl.terminal).
 """
 
 from __future__ import annotations
 
-import contextlib
+import collections
 import queue
 import sys
 import threading
+import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TypeVar, cast
 
 from prompt_toolkit import PromptSession
@@ -24,21 +31,27 @@ from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.input import Input
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bindings
 from prompt_toolkit.output import Output
-from prompt_toolkit.patch_stdout import patch_stdout
 from rich.console import Console, RenderableType
+from rich.status import Status
 from rich.text import Text
 
 from aos.client import AoClient, Result
 from aos.errors import AosError
 from aos.render import Locate, lines_locator, show_result, strip_ansi
-from aos.repl import commands
+from aos.repl import commands, utf8
 from aos.repl.completion import LuaCompleter, ProcessNames
 from aos.repl.live import LiveFeed
+from aos.repl.screen import Screen
 from aos.repl.session import make_session
 from aos.repl.state import ShellState
+from aos.repl.terminal import KeyHold
 
 T = TypeVar("T")
 DEFAULT_PROMPT = "aos> "
+# A second Ctrl-C on an empty line leaves the shell only this soon after the first.
+EXIT_WINDOW_SECONDS = 3.0
+# The spinner appears only for waits longer than this: a quick Eval should not flicker.
+SPINNER_DELAY_SECONDS = 0.15
 
 
 class Repl:
@@ -49,7 +62,7 @@ class Repl:
     * `console`: where results go (a terminal console, or a StringIO one in tests).
     * `state`: history, cursors and pads on disk.
     * `input`, `output`: prompt_toolkit streams (pipe input and DummyOutput in tests).
-    * `live`: start the live feed; `patch`: print through `patch_stdout` (real terminals).
+    * `live`: start the live feed.
     """
 
     def __init__(
@@ -64,7 +77,6 @@ class Repl:
         color: bool = True,
         debug: bool = False,
         live: bool = True,
-        patch: bool = False,
         spinner: Console | None = None,
         input: Input | None = None,
         output: Output | None = None,
@@ -76,7 +88,6 @@ class Repl:
         self.state = state
         self.color = color
         self.debug = debug
-        self.patch = patch
         self.spinner = spinner
         self.prompt_text = prompt or DEFAULT_PROMPT
         self.dryrun = False
@@ -84,24 +95,36 @@ class Repl:
         self._line_session: PromptSession[str] | None = None
         self.last_message: str | None = None
         self.names = ProcessNames.for_process(client, process)
-        self._print_lock = threading.RLock()
+        self.screen = Screen()
+        # Only the real terminal is held; a test's pipe input has nothing to echo.
+        self.keys = KeyHold.for_stdin() if input is None else KeyHold(None)
+        self.pending: collections.deque[str] = collections.deque()  # chunks that came together
+        self.pending_rest = ""  # and the unfinished text after them
+        self._interrupted_at: float | None = None
         self.session: PromptSession[str] = make_session(
             history_path=state.history_path(process),
             completer=LuaCompleter(self.names),
             raw=lambda: self.raw_input,
             color=color,
+            on_burst=self._queue_burst,
+            on_clear=self._forget_interrupt,
             input=input,
             output=output,
         )
-        self.feed = LiveFeed(client, process, state, self._on_live, on_error=self.warn)
+        self.feed = LiveFeed(
+            client,
+            process,
+            state,
+            lambda result: self.screen.post(lambda: self._on_live(result)),
+            on_error=lambda text: self.screen.post(lambda: self.warn(text)),
+        )
         self.live_wanted = live
         self._exit = False
 
     # -- output ---------------------------------------------------------------------------
 
     def print(self, renderable: RenderableType) -> None:
-        with self._print_lock:
-            self.console.print(renderable)
+        self.console.print(renderable)
 
     def info(self, text: str) -> None:
         self.print(Text(text, style="dim"))
@@ -119,17 +142,19 @@ class Repl:
             if app.is_running:
                 app.invalidate()
 
-    def prompt_message(self) -> AnyFormattedText:
+    def prompt_string(self) -> str:
         text = self.prompt_text if self.color else strip_ansi(self.prompt_text)
         if self.dryrun:
             text = ("\x1b[31m*\x1b[0m" if self.color else "*") + text
-        return ANSI(text)
+        return text
+
+    def prompt_message(self) -> AnyFormattedText:
+        return ANSI(self.prompt_string())
 
     def _on_live(self, result: Result) -> None:
-        with self._print_lock:
-            if result.data:
-                self.console.print(Text.from_ansi(result.data))
-            self.adopt_prompt(result.prompt)
+        if result.data:
+            self.console.print(Text.from_ansi(result.data))
+        self.adopt_prompt(result.prompt)
 
     # -- evaluation ------------------------------------------------------------------------
 
@@ -147,22 +172,34 @@ class Repl:
                 done.put((False, err))
 
         threading.Thread(target=target, name="aos-wait", daemon=True).start()
-        status = (
-            self.spinner.status(label, spinner="dots")
-            if self.spinner is not None and self.spinner.is_terminal
-            else contextlib.nullcontext()
-        )
+        started = time.monotonic()
+        status: Status | None = None
         try:
-            with status:
-                while True:
-                    try:
-                        ok, value = done.get(timeout=0.05)
-                        break
-                    except queue.Empty:
-                        continue
+            while True:
+                try:
+                    ok, value = done.get(timeout=0.02)
+                    break
+                except queue.Empty:
+                    pass
+                self.screen.drain()  # live lines that came meanwhile
+                if (
+                    status is None
+                    and self.spinner is not None
+                    and self.spinner.is_terminal
+                    and time.monotonic() - started > SPINNER_DELAY_SECONDS
+                ):
+                    status = self.spinner.status(label, spinner="dots")
+                    status.start()
         except KeyboardInterrupt:
+            if status is not None:
+                status.stop()
+                status = None
             self.warn("cancelled: stopped waiting (the message may still be evaluated)")
+            self._drop_pending()
             return None
+        finally:
+            if status is not None:
+                status.stop()
         if not ok:
             assert isinstance(value, BaseException)
             raise value
@@ -188,9 +225,8 @@ class Repl:
             return None
         if result is None:
             return None
-        with self._print_lock:
-            show_result(self.console, result, locate)
-            self.adopt_prompt(result.prompt)
+        show_result(self.console, result, locate)
+        self.adopt_prompt(result.prompt)
         self.names.invalidate()
         return result
 
@@ -201,13 +237,60 @@ class Repl:
 
     # -- the loop --------------------------------------------------------------------------
 
+    def _queue_burst(self, chunks: list[str], rest: str) -> None:
+        """From the session: chunks that came together after the one it submitted."""
+        self.pending.extend(chunks)
+        self.pending_rest = rest
+
+    def _drop_pending(self) -> None:
+        dropped = len(self.pending) + bool(self.pending_rest.strip())
+        self.pending.clear()
+        self.pending_rest = ""
+        if dropped:
+            self.info(f"({dropped} chunk(s) typed ahead or pasted were dropped)")
+
+    def _forget_interrupt(self) -> None:
+        self._interrupted_at = None
+
+    def _echo(self, text: str, prompt: str) -> None:
+        """Show queued input as the prompt would have: the prompt, then the text. Written
+        raw to the prompt's output (prompt_toolkit's printing costs tens of ms a line)."""
+        out = self.session.output
+        out.write_raw(prompt + text + "\n")
+        out.flush()
+
+    def _continuation(self) -> str:
+        width = len(strip_ansi(self.prompt_text)) + (1 if self.dryrun else 0)
+        return "." * max(0, width - 1) + " "
+
     def read(self) -> str:
-        return self.session.prompt(self.prompt_message)
+        """The next chunk: queued input first, else a prompt."""
+        if self.pending:
+            chunk = self.pending.popleft()
+            self._echo(chunk.replace("\n", "\n" + self._continuation()), self.prompt_string())
+            if chunk.strip():
+                self.session.history.append_string(chunk)
+            return chunk
+        self.screen.drain()
+        default, self.pending_rest = self.pending_rest, ""
+        return self.session.prompt(self.prompt_message, default=default, pre_run=self._pump)
+
+    def _pump(self) -> None:
+        get_app().create_background_task(self.screen.pump())
 
     def read_line(self, default: str = "") -> str:
         """One raw line for `.editor`: Enter always submits, and it is kept out of history
         (the whole chunk goes into history once it is submitted). Backspace on an empty
-        line raises `LineBack`, so the editor can hand back the previous line (as aos)."""
+        line raises `LineBack`, so the editor can hand back the previous line (as aos).
+        Lines that came together are taken from the queue first."""
+        if self.pending:
+            line, newline, more = self.pending.popleft().partition("\n")
+            if newline:
+                self.pending.appendleft(more)
+            self._echo(line, "")
+            return line
+        if self.pending_rest:
+            default, self.pending_rest = self.pending_rest + default, ""
         if self._line_session is None:
             back = KeyBindings()
 
@@ -225,7 +308,7 @@ class Repl:
             )
         self.raw_input = True
         try:
-            return self._line_session.prompt("", default=default)
+            return self._line_session.prompt("", default=default, pre_run=self._pump)
         finally:
             self.raw_input = False
 
@@ -233,6 +316,10 @@ class Repl:
         """One accepted input: a dot-command or a Lua chunk."""
         stripped = text.strip()
         if not stripped:
+            return
+        bad = utf8.problem(text)
+        if bad is not None:
+            self.error(bad)
             return
         try:
             if commands.is_command(stripped):
@@ -249,40 +336,40 @@ class Repl:
     def request_exit(self) -> None:
         self._exit = True
 
-    @contextlib.contextmanager
-    def _output(self) -> Iterator[None]:
-        if self.patch:
-            with patch_stdout(raw=True):
-                yield
-        else:
-            yield
+    def _leave_on_interrupt(self) -> bool:
+        """A Ctrl-C on an empty line: leave if it is the second soon after the first."""
+        now = time.monotonic()
+        if self._interrupted_at is not None and now - self._interrupted_at <= EXIT_WINDOW_SECONDS:
+            return True
+        self._interrupted_at = now
+        self.info(f"(Ctrl-C again within {EXIT_WINDOW_SECONDS:g} s, Ctrl-D or .exit to leave)")
+        return False
 
     def run(self) -> int:
-        interrupted = False
         try:
-            with self._output():
-                if self.live_wanted:
-                    self.feed.start()
-                while not self._exit:
-                    try:
-                        text = self.read()
-                    except KeyboardInterrupt:
-                        if interrupted:
-                            break
-                        interrupted = True
-                        self.info("(Ctrl-C again, Ctrl-D or .exit to leave)")
-                        continue
-                    except EOFError:
+            if self.live_wanted:
+                self.feed.start()
+            while not self._exit:
+                try:
+                    text = self.read()
+                except KeyboardInterrupt:
+                    if self._leave_on_interrupt():
                         break
-                    interrupted = False
-                    try:
+                    continue
+                except EOFError:
+                    break
+                self._interrupted_at = None
+                try:
+                    with self.keys.hold():
                         self.handle(text)
-                    except KeyboardInterrupt:
-                        self.warn("cancelled")
+                except KeyboardInterrupt:
+                    self.warn("cancelled")
+                    self._drop_pending()
         finally:
             self.close()
         return 0
 
     def close(self) -> None:
         self.feed.stop()
+        self.screen.drain()
         sys.stdout.flush()

@@ -1,131 +1,29 @@
 """The shell in a real pty against `aos serve` on a loopback port (pexpect).
 
-One `aos serve` per module on a free port; each test starts `aos` as a user would, with HOME
-and the data directories in tmp_path. On a timeout the failure shows what was expected, what
-came last and the whole terminal log.
+One `aos serve` per module on a free port (the `server` fixture); each test starts `aos` as a
+user would, with HOME and the data directories in tmp_path (tests.support.terminal). On a
+timeout the failure shows what was expected, what came last and the whole terminal log.
 """
 
 from __future__ import annotations
 
-import io
-import os
 import re
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pexpect
 import pytest
 
+from tests.support.terminal import Terminal, loose, shell_env, unit_flags
+
 pytestmark = pytest.mark.e2e
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AOS_", "XDG_", "NO_COLOR"))}
-    env.update(
-        HOME=str(home),
-        XDG_DATA_HOME=str(home / "data"),
-        XDG_CONFIG_HOME=str(home / "config"),
-        PROMPT_TOOLKIT_NO_CPR="1",
-        COLUMNS="120",
-        LINES="40",
-        TERM="xterm",
-    )
-    return env
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    home = tmp_path_factory.mktemp("server")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "aos", "serve", "--port", str(port), "--data-dir", str(home / "n")],
-        env=_env(home),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                out = proc.stdout.read() if proc.stdout else ""
-                proc.kill()
-                pytest.fail(f"aos serve did not start on {base}:\n{out}")
-            time.sleep(0.1)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-def _unit_flags(base: str) -> list[str]:
-    return ["--mu-url", f"{base}/mu", "--cu-url", f"{base}/cu", "--gateway-url", base]
-
-
-_ESC = r"(?:\x1b\[[0-9;?]*[A-Za-z])*"
-
-
-def loose(text: str) -> str:
-    """A regex for `text` as a terminal draws it: colour escapes between any characters."""
-    return _ESC.join(re.escape(ch) if ch != " " else r"\s*" for ch in text)
-
-
-class Terminal:
-    def __init__(
-        self, args: list[str], home: Path, extra_env: dict[str, str] | None = None
-    ) -> None:
-        self.log = io.StringIO()
-        self.child = pexpect.spawn(
-            sys.executable,
-            ["-m", "aos", *args],
-            env={**_env(home), **(extra_env or {})},
-            encoding="utf-8",
-            timeout=30,
-            dimensions=(40, 120),
-        )
-        self.child.logfile_read = self.log
-
-    def expect(self, pattern: str) -> str:
-        try:
-            self.child.expect(pattern)
-        except (pexpect.TIMEOUT, pexpect.EOF) as err:
-            raise AssertionError(
-                f"Expected: {pattern!r}\nActual: {self.child.before!r}\n"
-                f"Full log:\n{self.log.getvalue()}"
-            ) from err
-        return str(self.child.after)
-
-    def close(self) -> None:
-        if self.child.isalive():
-            self.child.sendcontrol("c")  # clear any typed text, then leave with .exit
-            self.child.send(".exit\r")
-            try:
-                self.child.expect(pexpect.EOF, timeout=10)
-            except pexpect.TIMEOUT:
-                self.child.terminate(force=True)
-        self.child.close()
 
 
 def test_a_pty_session_evaluates_and_shows_live_messages_without_eating_the_typed_line(
     server: str, tmp_path: Path
 ) -> None:
-    term = Terminal(["demo", *_unit_flags(server)], tmp_path)
+    term = Terminal(["demo", *unit_flags(server)], tmp_path)
     try:
         term.expect(r"Your process 'demo': ([A-Za-z0-9_-]{43})")
         ours = term.child.match.group(1)
@@ -141,11 +39,11 @@ def test_a_pty_session_evaluates_and_shows_live_messages_without_eating_the_type
                 "-m",
                 "aos",
                 "other",
-                *_unit_flags(server),
+                *unit_flags(server),
                 "--run",
                 f'Send({{Target = "{ours}", Action = "Ping", Data = "hi"}})',
             ],
-            env=_env(tmp_path),
+            env=shell_env(tmp_path),
             capture_output=True,
             text=True,
             timeout=60,
@@ -162,7 +60,7 @@ def test_a_pty_session_evaluates_and_shows_live_messages_without_eating_the_type
 
 
 def test_exit_with_ctrl_d_saves_history(server: str, tmp_path: Path) -> None:
-    term = Terminal(["keep", *_unit_flags(server)], tmp_path)
+    term = Terminal(["keep", *unit_flags(server)], tmp_path)
     term.expect(r"Inbox")
     term.child.send("return 'remember' .. ' me'\r")
     term.expect(r"remember me")  # the result (the typed line does not contain it)
@@ -177,7 +75,7 @@ def test_exit_with_ctrl_d_saves_history(server: str, tmp_path: Path) -> None:
 
 
 def test_ctrl_c_cancels_the_wait_and_the_shell_goes_on(server: str, tmp_path: Path) -> None:
-    term = Terminal(["busy", *_unit_flags(server)], tmp_path)
+    term = Terminal(["busy", *unit_flags(server)], tmp_path)
     try:
         term.expect(r"Inbox")
         term.child.send("while true do end\r")  # ends at the node's instruction limit
@@ -192,7 +90,7 @@ def test_ctrl_c_cancels_the_wait_and_the_shell_goes_on(server: str, tmp_path: Pa
 
 
 def test_no_color_output_has_no_colour_escapes(server: str, tmp_path: Path) -> None:
-    term = Terminal(["plain", *_unit_flags(server)], tmp_path, extra_env={"NO_COLOR": "1"})
+    term = Terminal(["plain", *unit_flags(server)], tmp_path, extra_env={"NO_COLOR": "1"})
     try:
         term.expect(r"plain@aos-\S+\[Inbox:1\]>")  # the process's prompt, its colours removed
         term.child.send("print('\\27[31m' .. 'r' .. 'ed\\27[0m')\r")
