@@ -149,6 +149,37 @@ def error_renderable(raw: str, locate: Locate | None = None) -> RenderableType:
     return text
 
 
+# The block aos's process prints before a handler's error: "Error handling message with
+# Action = X", the error again, a traceback (docs/compat.md §2.6). What comes before it is
+# what the handlers printed.
+_HANDLER_BLOCK = re.compile(r"(?:\x1b\[31m)?Error(?:\x1b\[90m)? handling message")
+
+
+def handler_error_renderable(
+    raw: str,
+    *,
+    nonce: int | None = None,
+    action: str | None = None,
+    sender: str | None = None,
+) -> RenderableType:
+    """A handler that failed on an incoming message: what it printed, then one red line
+    naming the message (nonce, Action, sender) and the error without chunk positions."""
+    parsed = parse_error(raw)
+    block = _HANDLER_BLOCK.search(parsed.log)
+    printed = (parsed.log[: block.start()] if block else parsed.log).strip("\n")
+    about = [f"Action = {action}" if action else "no Action"]
+    if sender:
+        about.append(f"from {short_id(sender)}")
+    which = f"message {nonce}" if nonce is not None else "a message"
+    text = Text()
+    if printed:
+        text.append_text(Text.from_ansi(printed))
+        text.append("\n")
+    message = " ".join(strip_ansi(parsed.message).split())
+    text.append(f"error: a handler failed on {which} ({', '.join(about)}): {message}", style="red")
+    return text
+
+
 def show_result(console: Console, result: Result, locate: Locate | None = None) -> None:
     """Print what an evaluation produced: its output, its error, or nothing at all.
 

@@ -244,11 +244,17 @@ class AoClient:
         after: str | None = None,
         sort: str = "ASC",
         limit: int = 100,
+        include_errors: bool = False,
     ) -> Page:
-        """One page of `GET /results/{process}`: evaluations after cursor `after`."""
+        """One page of `GET /results/{process}`: evaluations after cursor `after`.
+
+        `include_errors` asks for the failed ones too (an aos node extension; other compute
+        units leave them out, as the reference does: docs/protocol.md §3.3.3)."""
         params: dict[str, str | int] = {"sort": sort, "limit": limit}
         if after:
             params["from"] = after
+        if include_errors:
+            params["include-errors"] = "1"
         body = self._json("GET", f"{self.cu_url}/results/{process}", params=params)
         edges = []
         for edge in body.get("edges", []) if isinstance(body, dict) else []:
@@ -259,10 +265,12 @@ class AoClient:
             edges, bool(page_info.get("hasNextPage")) if isinstance(page_info, dict) else False
         )
 
-    def iter_results(self, process: str, *, after: str | None = None) -> Iterator[Edge]:
+    def iter_results(
+        self, process: str, *, after: str | None = None, include_errors: bool = False
+    ) -> Iterator[Edge]:
         """Every evaluation after `after`, oldest first, following `hasNextPage`."""
         while True:
-            page = self.results(process, after=after)
+            page = self.results(process, after=after, include_errors=include_errors)
             yield from page.edges
             if not page.has_next or not page.edges:
                 return
@@ -272,6 +280,46 @@ class AoClient:
         """The cursor of the newest stored evaluation, for reading on from there (ASC)."""
         page = self.results(process, sort="DESC", limit=1)
         return ascending(page.edges[0].cursor) if page.edges else None
+
+    def process_exists(self, process: str) -> bool | None:
+        """Whether the scheduler knows `process` (`GET /processes/{id}`); None when no
+        scheduler URL is known or it cannot tell."""
+        if self.su_url is None:
+            return None
+        try:
+            self.request("GET", f"{self.su_url}/processes/{process}")
+            return True
+        except NodeRejected as err:
+            if err.status in (400, 404):
+                return False
+            return None
+
+    def scheduled(self, process: str, nonce: int) -> TxInfo | None:
+        """The message in slot `nonce` of `process`, from the scheduler (its `from-nonce` /
+        `to-nonce` page); None when no scheduler URL is known or the slot is not there."""
+        if self.su_url is None or nonce < 0:
+            return None
+        body = self._json(
+            "GET",
+            f"{self.su_url}/{process}",
+            params={"from-nonce": nonce - 1, "to-nonce": nonce, "limit": 1},
+        )
+        edges = body.get("edges") if isinstance(body, dict) else None
+        node = edges[0].get("node") if isinstance(edges, list) and edges else None
+        message = node.get("message") if isinstance(node, dict) else None
+        if not isinstance(message, dict) or not isinstance(message.get("id"), str):
+            return None
+        owner = message.get("owner")
+        return TxInfo(
+            id=message["id"],
+            owner=str(owner.get("address", "")) if isinstance(owner, dict) else "",
+            recipient=str(message.get("target") or ""),
+            tags=[
+                (str(t.get("name", "")), str(t.get("value", "")))
+                for t in message.get("tags") or []
+                if isinstance(t, dict)
+            ],
+        )
 
     def graphql(self, query: str, variables: JsonDict) -> JsonDict:
         """POST a GraphQL document to the gateway; `data` or a NodeRejected naming the error."""
@@ -306,6 +354,16 @@ class AoClient:
     def pushed_for(self, message: str) -> list[TxInfo]:
         """Items the MU pushed on behalf of user message `message` (tag `Pushed-For`)."""
         return gql.parse_transactions(self.graphql(gql.PUSHED_FOR, {"id": message}))
+
+
+def cursor_fields(cursor: str) -> JsonDict | None:
+    """The fields of a reference CU's results cursor (base64 JSON: timestamp, ordinate,
+    cron, sort; docs/protocol.md §3.3.3), or None for an opaque one."""
+    try:
+        fields = json.loads(base64.b64decode(cursor, validate=True))
+    except (ValueError, binascii.Error):
+        return None
+    return fields if isinstance(fields, dict) else None
 
 
 def ascending(cursor: str) -> str:

@@ -365,6 +365,8 @@ class Shell:
                 time.sleep(feed.interval)
         except KeyboardInterrupt:
             return 0
+        finally:
+            feed.close()
 
     def interactive(self, process: str, name: str) -> int:
         from aos.repl.loop import Repl

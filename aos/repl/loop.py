@@ -37,13 +37,20 @@ from rich.text import Text
 
 from aos.client import AoClient, Result
 from aos.errors import AosError
-from aos.render import Locate, lines_locator, show_result, strip_ansi
+from aos.render import (
+    Locate,
+    handler_error_renderable,
+    lines_locator,
+    show_result,
+    strip_ansi,
+)
 from aos.repl import commands, utf8
 from aos.repl.completion import LuaCompleter, ProcessNames
-from aos.repl.live import LiveFeed
+from aos.repl.live import HandlerError, LiveFeed
 from aos.repl.screen import Screen
 from aos.repl.session import make_session
 from aos.repl.state import ShellState
+from aos.repl.targets import Targets
 from aos.repl.terminal import KeyHold
 
 T = TypeVar("T")
@@ -117,7 +124,9 @@ class Repl:
             state,
             lambda result: self.screen.post(lambda: self._on_live(result)),
             on_error=lambda text: self.screen.post(lambda: self.warn(text)),
+            on_failure=lambda failure: self.screen.post(lambda: self._on_failure(failure)),
         )
+        self.targets = Targets(client)
         self.live_wanted = live
         self._exit = False
 
@@ -155,6 +164,13 @@ class Repl:
         if result.data:
             self.console.print(Text.from_ansi(result.data))
         self.adopt_prompt(result.prompt)
+
+    def _on_failure(self, failure: HandlerError) -> None:
+        self.print(
+            handler_error_renderable(
+                failure.error, nonce=failure.nonce, action=failure.action, sender=failure.sender
+            )
+        )
 
     # -- evaluation ------------------------------------------------------------------------
 
@@ -228,6 +244,10 @@ class Repl:
         show_result(self.console, result, locate)
         self.adopt_prompt(result.prompt)
         self.names.invalidate()
+        if result.messages and not self.dryrun:
+            problems = self.wait("[Checking targets...]", lambda: self.targets.problems(result))
+            for problem in problems or []:
+                self.warn(problem)
         return result
 
     def _report(self, err: BaseException) -> None:
@@ -370,6 +390,6 @@ class Repl:
         return 0
 
     def close(self) -> None:
-        self.feed.stop()
+        self.feed.close()
         self.screen.drain()
         sys.stdout.flush()
