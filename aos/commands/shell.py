@@ -14,7 +14,7 @@ import logging
 import re
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -290,7 +290,7 @@ class Shell:
         for path in self.loads:
             loaded = bundle(path)
             self.notice(f"loading {', '.join(loaded.files)}")
-            status |= self.one_shot(process, loaded.code, loaded.locate)
+            status |= self.one_shot(process, loaded.code, loaded.locate, hint=loaded.not_found_note)
         if self.args.run is not None:
             return status | self.one_shot(
                 process, self.args.run, lines_locator(self.args.run), dryrun=self.args.dryrun
@@ -311,8 +311,10 @@ class Shell:
         locate: Locate,
         *,
         dryrun: bool = False,
+        hint: Callable[[str], str | None] | None = None,
     ) -> int:
-        """Evaluate once: the result on stdout, the error on stderr; 1 on an Error."""
+        """Evaluate once: the result on stdout, the error on stderr (and `hint`'s note on
+        it, if any); 1 on an Error."""
         result: Result
         if dryrun:
             result = self.client.dry_eval(process, code)
@@ -328,6 +330,9 @@ class Shell:
                 if log:  # what the chunk printed before it failed
                     self.out.print(Text.from_ansi(log))
                 self.err.print(f"error: {one_line_error(result.error, locate)}", style="red")
+                note = hint(result.error) if hint is not None else None
+                if note is not None:
+                    self.notice(note)
             return 1
         sys.stdout.flush()
         return 0

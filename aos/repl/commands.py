@@ -108,8 +108,10 @@ def _load(repl: Repl, arg: str) -> None:
     for file in loaded.files[:-1]:
         tree.add(file)
     repl.print(tree)
-    repl.session.history.append_string(f".load {arg}")
-    repl.evaluate(loaded.code, loaded.locate)
+    result = repl.evaluate(loaded.code, loaded.locate)
+    note = loaded.not_found_note(result.error) if result and result.error else None
+    if note is not None:
+        repl.info(note)
 
 
 def blueprint_names() -> list[str]:

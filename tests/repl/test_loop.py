@@ -174,3 +174,17 @@ def test_exit_ways_all_return_cleanly(driver: Driver) -> None:
     driver.run([(None, "\x03\x03")])  # Ctrl-C twice
     out = driver.run([(None, "12\x03"), (None, "7 * 6\r"), ("42", ".exit\r")])
     assert "12" not in out  # Ctrl-C cleared the typed line instead of leaving
+
+
+def test_load_is_kept_once_in_history_and_a_missing_module_says_where_it_looked(
+    driver: Driver, tmp_path: Path
+) -> None:
+    main = tmp_path / "app" / "main.lua"
+    main.parent.mkdir()
+    main.write_text('return require("lib.gone")\n')
+    out = driver.run([(None, f".load {main}\r"), ("looked for", ".exit\r")])
+    assert "module 'lib.gone' not found" in out
+    assert "lib/gone.lua and lib/gone/init.lua" in out
+    assert driver.repl is not None
+    history = list(driver.repl.session.history.get_strings())
+    assert history.count(f".load {main}") == 1
