@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import IO
+from typing import IO, Any
 
 from rich.console import Console, RenderableType
 from rich.table import Table
@@ -47,6 +47,22 @@ def make_console(file: IO[str] | None = None, *, color: bool, width: int | None 
 
 def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text)
+
+
+# The same escapes as Lua source writes them (`\27[31m`), as in the `test` copy of an
+# Output that aos's Dump makes.
+_LUA_ANSI = re.compile(r"\\27\[[0-9;?]*[A-Za-z]")
+
+
+def without_escapes(value: Any) -> Any:
+    """A JSON value with every terminal escape taken out of its strings (for `--json`)."""
+    if isinstance(value, str):
+        return _LUA_ANSI.sub("", strip_ansi(value)).replace("\x1b", "")
+    if isinstance(value, list):
+        return [without_escapes(v) for v in value]
+    if isinstance(value, dict):
+        return {k: without_escapes(v) for k, v in value.items()}
+    return value
 
 
 @dataclass(frozen=True)
@@ -197,6 +213,7 @@ class InboxEntry:
     action: str
     tags: dict[str, str]
     data: str
+    nonce: int | None = None  # its slot in the process's log, what `.replay` takes
 
 
 # Protocol tags every message carries; the table shows the ones that say something.
@@ -218,6 +235,7 @@ def inbox_table(entries: Sequence[InboxEntry], *, total: int | None = None) -> T
     title = f"Inbox: {shown} of {total} messages" if total is not None else "Inbox"
     table = Table(title=title, title_justify="left", show_lines=False)
     table.add_column("#", justify="right", style="dim")
+    table.add_column("Nonce", justify="right", style="cyan")
     table.add_column("From", style="green", no_wrap=True)
     table.add_column("Action", style="blue")
     table.add_column("Tags")
@@ -231,6 +249,7 @@ def inbox_table(entries: Sequence[InboxEntry], *, total: int | None = None) -> T
         )
         table.add_row(
             str(first + offset),
+            "-" if entry.nonce is None else str(entry.nonce),
             short_id(entry.from_),
             entry.action or "-",
             tags,

@@ -45,6 +45,8 @@ class AoClient:
     * `wallet`: signs every item the client sends.
     * `result_tries`, `send_tries`, `retry_delay`: how often an empty CU answer is read
       again, and an item is sent again when the MU could not be reached.
+    * `internal`: (base URL, name) of units the user never typed (the embedded node's
+      http://aos.local): error messages name them by `name` and path instead.
     """
 
     def __init__(
@@ -59,6 +61,7 @@ class AoClient:
         result_tries: int = 20,
         send_tries: int = 3,
         retry_delay: float = 0.25,
+        internal: tuple[str, str] | None = None,
     ) -> None:
         self.http = http
         self.mu_url = mu_url.rstrip("/")
@@ -69,25 +72,32 @@ class AoClient:
         self.result_tries = result_tries
         self.send_tries = max(1, send_tries)
         self.retry_delay = retry_delay
+        self.internal = internal
 
     # -- HTTP -----------------------------------------------------------------------------
+
+    def shown(self, url: str) -> str:
+        """`url` as an error message names it."""
+        if self.internal is not None and url.startswith(self.internal[0]):
+            return f"{url[len(self.internal[0]) :] or '/'} on {self.internal[1]}"
+        return url
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send one request; turn transport failures and error statuses into ClientErrors."""
         try:
             response = self.http.request(method, url, **kwargs)
         except httpx.TimeoutException as err:
-            raise NodeUnreachable(f"{method} {url} timed out ({err})", url=url) from err
+            raise NodeUnreachable(f"{method} {self.shown(url)} timed out ({err})", url=url) from err
         except httpx.TransportError as err:
             raise NodeUnreachable(
-                f"cannot reach {url}: {err or type(err).__name__}", url=url
+                f"cannot reach {self.shown(url)}: {err or type(err).__name__}", url=url
             ) from err
         except httpx.HTTPError as err:  # e.g. a body that cannot be decoded
-            raise NodeRejected(f"{method} {url} failed: {err}", url=url) from err
+            raise NodeRejected(f"{method} {self.shown(url)} failed: {err}", url=url) from err
         if response.status_code >= 400:
             body = response.text[:500]
             raise NodeRejected(
-                f"{method} {url} answered {response.status_code}: {_reason(body)}",
+                f"{method} {self.shown(url)} answered {response.status_code}: {_reason(body)}",
                 url=url,
                 status=response.status_code,
                 body=body,
@@ -100,7 +110,7 @@ class AoClient:
             return response.json()
         except ValueError as err:
             raise NodeRejected(
-                f"{method} {url} answered {response.status_code} with non-JSON: "
+                f"{method} {self.shown(url)} answered {response.status_code} with non-JSON: "
                 f"{response.text[:200]!r}",
                 url=url,
                 status=response.status_code,
@@ -210,12 +220,19 @@ class AoClient:
         return message, self.result(message, process)
 
     def dryrun(
-        self, process: str, *, data: str = "", tags: Tags = (), to_nonce: int | None = None
+        self,
+        process: str,
+        *,
+        data: str = "",
+        tags: Tags = (),
+        to_nonce: int | None = None,
+        to_message: str | None = None,
     ) -> Result:
         """Evaluate a message without writing it to the log (`POST /dry-run`).
 
         With `to_nonce`, on the state of `process` right after the message with that nonce
-        (`to-nonce`, an aos node extension); otherwise on its latest state."""
+        (`to-nonce`, an aos node extension); with `to_message`, right after that message
+        (`to`, as the reference CU); otherwise on its latest state."""
         if to_nonce is not None and (isinstance(to_nonce, bool) or to_nonce < 0):
             raise ClientError(f"a replay nonce must be 0 or more, got {to_nonce!r}")
         body: JsonDict = {
@@ -231,11 +248,26 @@ class AoClient:
         params: dict[str, str | int] = {"process-id": process}
         if to_nonce is not None:
             params["to-nonce"] = to_nonce
+        if to_message is not None:
+            params["to"] = to_message
         return Result.from_json(self._json("POST", url, params=params, json=body))
 
-    def dry_eval(self, process: str, code: str, to_nonce: int | None = None) -> Result:
-        """`code` as a read-only Eval, on the latest state or the one after `to_nonce`."""
-        return self.dryrun(process, data=code, tags=[("Action", "Eval")], to_nonce=to_nonce)
+    def dry_eval(
+        self,
+        process: str,
+        code: str,
+        to_nonce: int | None = None,
+        to_message: str | None = None,
+    ) -> Result:
+        """`code` as a read-only Eval, on the latest state or the one after `to_nonce` (or
+        after message `to_message`)."""
+        return self.dryrun(
+            process,
+            data=code,
+            tags=[("Action", "Eval")],
+            to_nonce=to_nonce,
+            to_message=to_message,
+        )
 
     def results(
         self,
@@ -328,7 +360,8 @@ class AoClient:
         if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
             errors = body.get("errors") if isinstance(body, dict) else body
             raise NodeRejected(
-                f"the gateway at {url} answered a GraphQL error: {json.dumps(errors)[:300]}",
+                f"the gateway at {self.shown(url)} answered a GraphQL error: "
+                f"{json.dumps(errors)[:300]}",
                 url=url,
                 status=200,
                 body=json.dumps(body)[:500],
@@ -342,6 +375,11 @@ class AoClient:
         data = self.graphql(gql.FIND_BY_NAME, {"owners": owners, "name": name})
         found = [tx for tx in gql.parse_transactions(data) if tx.name == name]
         return list(reversed(found))  # the gateway sorts newest first; aos uses oldest first
+
+    def find_modules(self, name: str) -> list[TxInfo]:
+        """The modules whose Name tag is `name`, by anyone, newest first."""
+        data = self.graphql(gql.FIND_MODULE, {"name": name})
+        return [tx for tx in gql.parse_transactions(data) if tx.name == name]
 
     def list_processes(self, owner: str | None = None) -> list[TxInfo]:
         """Up to 100 processes owned by `owner` (default: our wallet), newest first."""

@@ -23,21 +23,33 @@ from rich.text import Text
 
 from aos import __version__
 from aos.client import AoClient, Result, TxInfo
+from aos.commands.console_flags import add_refused, get_blueprints
 from aos.config import Settings, load_settings
 from aos.errors import AosError
 from aos.protocol import CU_PATH, EMBEDDED_BASE_URL, GATEWAY_PATH, MU_PATH, SU_PATH
 from aos.render import (
     Locate,
     format_ms,
+    handler_error_renderable,
     lines_locator,
     make_console,
     one_line_error,
     parse_error,
     process_table,
+    without_escapes,
 )
+from aos.repl import utf8
 from aos.repl.bundle import bundle, check_loadable
-from aos.repl.connect import SpawnOptions, fetch_prompt, is_process_id, resolve_process
-from aos.repl.live import LiveFeed
+from aos.repl.connect import (
+    SpawnOptions,
+    check_id,
+    check_id_or_name,
+    fetch_prompt,
+    is_process_id,
+    resolve_process,
+)
+from aos.repl.live import HandlerError, LiveFeed
+from aos.repl.more import DEFAULT_MAX_LINES, cut, describe
 from aos.repl.state import NameRegistry, ShellState
 from aos.wallet import Wallet
 
@@ -48,42 +60,141 @@ PUBLIC_GATEWAY = "https://arweave.net"
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # One style: a sentence, then (default: ...; env ...) where there is one.
     parser = argparse.ArgumentParser(
         prog="aos",
         description="The interactive Lua shell of the AO computer, with its own embedded ao node.",
         epilog="Subcommands: aos serve, aos wallet, aos verify, aos export, aos replay, "
-        "aos bench (each has --help). Inside the shell, .help lists the dot-commands.",
+        "aos bench (each has --help). Inside the shell, .help lists the dot-commands. The aos "
+        "console's --legacy, --module NAME and --dry-run work here; --sqlite, --monitor, "
+        "--topup, --dev, --hyper and --address are refused with what to do instead. Settings "
+        "also come from $XDG_CONFIG_HOME/aos/config.toml.",
         add_help=False,
     )
     add = parser.add_argument
     add("-h", "--help", action="help", help="Show this help and exit.")
-    add("target", nargs="?", metavar="NAME|PROCESS_ID", help="Your process (default: default).")
-    add("--wallet", metavar="FILE", help="The JWK wallet to sign with (default: ~/.aos.json).")
-    add("--module", metavar="ID", help="Module id to spawn a new process with.")
+    add(
+        "target",
+        nargs="?",
+        metavar="NAME|PROCESS_ID",
+        help="Your process by name, spawned if you have none of that name, or any process by "
+        "its 43-character id (default: default).",
+    )
+    add(
+        "--wallet",
+        metavar="FILE",
+        help="The JWK wallet to sign with; created when the default is missing "
+        "(default: ~/.aos.json; env AOS_WALLET).",
+    )
+    add(
+        "--module",
+        metavar="ID|NAME",
+        help="The module a new process is spawned with: an id, or a Name the gateway knows "
+        "(default: this node's Lua module, aos-lua).",
+    )
     add("--cron", metavar="N-UNIT", help="Spawn with a cron interval, e.g. 10-minutes.")
-    add("--tag-name", action="append", default=[], metavar="NAME", help="Spawn tag name.")
-    add("--tag-value", action="append", default=[], metavar="VALUE", help="Spawn tag value.")
-    add("--data", metavar="FILE", help="Spawn with this file's contents as process data.")
-    add("--load", action="append", default=[], metavar="FILE", help="Evaluate a Lua file first.")
-    add("--run", metavar="CODE", help="Evaluate CODE, print only the result, and exit.")
-    add("--dryrun", "--dry-run", action="store_true", help="With --run: evaluate as a dry-run.")
-    add("--json", action="store_true", help="Print results as JSON (with --run, --load, stdin).")
-    add("--list", action="store_true", help="List your processes: name, id, created.")
-    add("--watch", metavar="PROCESS_ID", help="Print what a process outputs, as it happens.")
-    add("--gateway-url", metavar="URL", help="Gateway of remote ao units (no embedded node).")
-    add("--cu-url", metavar="URL", help="Compute unit of remote ao units.")
-    add("--mu-url", metavar="URL", help="Messenger unit of remote ao units.")
-    add("--su-url", metavar="URL", help="Scheduler unit of remote ao units, when known.")
-    add("--data-dir", metavar="DIR", help="The embedded node's data directory.")
-    add("--no-live", action="store_true", help="Start with the live feed paused.")
-    add("--debug", action="store_true", help="Show tracebacks and HTTP traces.")
+    add(
+        "--tag-name",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="A tag of a new process, paired with the --tag-value at the same position.",
+    )
+    add(
+        "--tag-value",
+        action="append",
+        default=[],
+        metavar="VALUE",
+        help="The value of the --tag-name at the same position.",
+    )
+    add("--data", metavar="FILE", help="Spawn with this file's contents as the process data.")
+    add(
+        "--load",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="Evaluate a Lua file and the modules it requires first (repeatable).",
+    )
+    add("--run", metavar="CODE", help="Evaluate CODE, print its result, and exit (1 on an error).")
+    add(
+        "--dryrun",
+        "--dry-run",
+        action="store_true",
+        help="With --run: evaluate as a dry-run, so nothing is written to the log.",
+    )
+    add(
+        "--json",
+        action="store_true",
+        help="Print results as JSON, without colour escapes (with --run, --load, piped input, "
+        "--list, --watch).",
+    )
+    add(
+        "--max-lines",
+        metavar="N",
+        type=_count,
+        help="Show at most N lines of one result; .more shows the rest (default: 200 in the "
+        "shell, no limit with --run; 0 is no limit; env AOS_MAX_LINES).",
+    )
+    add("--list", action="store_true", help="List your processes: name, id, created; exit.")
+    add(
+        "--watch",
+        metavar="PROCESS_ID",
+        help="Print what a process outputs, and where its handlers fail, as it happens.",
+    )
+    add(
+        "--get-blueprints",
+        nargs="?",
+        const=".",
+        metavar="DIR",
+        help="Copy the blueprints shipped with aos into DIR and exit (default: the current "
+        "folder).",
+    )
+    add(
+        "--legacy",
+        action="store_true",
+        help="Accepted for the aos console: the legacy units (MU, SU, CU) are what this "
+        "shell speaks.",
+    )
+    add(
+        "--gateway-url",
+        metavar="URL",
+        help="The gateway of remote ao units; with --mu-url and --cu-url, no embedded node "
+        "(env AOS_GATEWAY_URL).",
+    )
+    add("--cu-url", metavar="URL", help="The compute unit of remote ao units (env AOS_CU_URL).")
+    add("--mu-url", metavar="URL", help="The messenger unit of remote ao units (env AOS_MU_URL).")
+    add(
+        "--su-url",
+        metavar="URL",
+        help="The scheduler unit of remote ao units (default: <base>/su when the MU and CU "
+        "are <base>/mu and <base>/cu, as under aos serve; env AOS_SU_URL).",
+    )
+    add(
+        "--data-dir",
+        metavar="DIR",
+        help="The embedded node's data directory (default: $XDG_DATA_HOME/aos/node; env "
+        "AOS_DATA_DIR).",
+    )
+    add("--no-live", action="store_true", help="Start with the live feed paused (.live starts it).")
+    add(
+        "--debug",
+        action="store_true",
+        help="Show tracebacks and every HTTP request (env AOS_DEBUG=1).",
+    )
     add(
         "--version",
         action="version",
         version=f"aos {__version__} (aos-shell, Python)",
         help="Show the version and exit.",
     )
-    return parser
+    add_refused(parser)
+    return parser  # fmt: skip
+
+
+def _count(value: str) -> int:
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"a whole number 0 or more is needed, got {value!r}")
+    return int(value)
 
 
 @dataclass(frozen=True)
@@ -92,20 +203,29 @@ class Units:
     cu: str
     gateway: str
     su: str | None
+    internal: tuple[str, str] | None = None  # (base URL, name) of units nobody typed
+
+
+def scheduler_of(mu: str, cu: str) -> str | None:
+    """`<base>/su` when the MU and CU are `<base>/mu` and `<base>/cu` (aos serve's layout)."""
+    if mu.endswith("/mu") and cu.endswith("/cu") and mu[:-3] == cu[:-3]:
+        return mu[:-3] + "/su"
+    return None
 
 
 @contextlib.contextmanager
 def open_units(settings: Settings) -> Iterator[tuple[httpx.Client, Units]]:
     """An HTTP client and the unit URLs: remote units if named, else the embedded node."""
     if settings.remote:
+        mu, cu = settings.mu_url or PUBLIC_MU, settings.cu_url or PUBLIC_CU
         with httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0)) as http:
             yield (
                 http,
                 Units(
-                    mu=settings.mu_url or PUBLIC_MU,
-                    cu=settings.cu_url or PUBLIC_CU,
+                    mu=mu,
+                    cu=cu,
                     gateway=settings.gateway_url or PUBLIC_GATEWAY,
-                    su=settings.su_url,
+                    su=settings.su_url or scheduler_of(mu, cu),
                 ),
             )
         return
@@ -121,6 +241,7 @@ def open_units(settings: Settings) -> Iterator[tuple[httpx.Client, Units]]:
                 cu=EMBEDDED_BASE_URL + CU_PATH,
                 gateway=EMBEDDED_BASE_URL + GATEWAY_PATH,
                 su=EMBEDDED_BASE_URL + SU_PATH,
+                internal=(EMBEDDED_BASE_URL, f"the embedded node in {settings.data_dir}"),
             ),
         )
 
@@ -131,6 +252,16 @@ def _trace_http(http: httpx.Client) -> None:
         print(f"[http] {request.method} {request.url} -> {response.status_code}", file=sys.stderr)
 
     http.event_hooks.setdefault("response", []).append(log)
+
+
+def _read_stdin() -> str:
+    """Piped input as text; bytes that are not UTF-8 are an error naming the first one."""
+    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+    text = data if isinstance(data, str) else data.decode("utf-8", "surrogateescape")
+    bad = utf8.problem(text, "the piped input")
+    if bad is not None:
+        raise AosError(bad)
+    return text
 
 
 def _stdin_piped() -> bool:
@@ -185,6 +316,11 @@ def route_node_logs(data_dir: Path, *, debug: bool) -> None:
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(dash_ids_as_values(argv))
+    if args.get_blueprints is not None:
+        copied = get_blueprints(args.get_blueprints)
+        names = ", ".join(p.stem for p in copied)
+        print(f"copied {len(copied)} blueprints to {Path(args.get_blueprints)}: {names}")
+        return 0
     # Local inputs first: nothing below may fail on a typo after a process was spawned.
     loads: list[Path] = [Path(p) for p in args.load]
     for path in loads:
@@ -196,10 +332,14 @@ def main(argv: list[str]) -> int:
         cron=args.cron,
         data_file=args.data,
     )
+    if args.target is not None:
+        args.target = check_id_or_name(args.target)
     if args.run is not None and args.target is None:
         raise AosError("--run needs a process name or id, e.g. aos demo --run '1 + 1'")
-    if args.watch is not None and not is_process_id(args.watch):
-        raise AosError(f"--watch needs a process id (43 characters), got {args.watch!r}")
+    if args.run is not None and (bad := utf8.problem(args.run, "--run CODE")):
+        raise AosError(bad)
+    if args.watch is not None:
+        args.watch = check_id(args.watch)
     if args.dryrun and args.run is None:
         raise AosError("--dryrun works with --run; inside the shell, type .dryrun")
     settings = load_settings(
@@ -209,22 +349,47 @@ def main(argv: list[str]) -> int:
         cu_url=args.cu_url,
         gateway_url=args.gateway_url,
         su_url=args.su_url,
+        max_lines=args.max_lines,
         debug=args.debug,
         isatty=sys.stdout.isatty(),
     )
+    check_units(settings)
+    err = make_console(sys.stderr, color=settings.color and sys.stderr.isatty())
     # A wallet the user named must exist; only the default one is created when missing.
     if settings.wallet_explicit:
         wallet = Wallet.load(settings.wallet_path)
     else:
+        created = not settings.wallet_path.exists()
         wallet = Wallet.load_or_create(settings.wallet_path)
+        if created:
+            err.print(
+                f"created a new wallet {settings.wallet_path} (address {wallet.address}); "
+                "it signs everything you send and owns your processes: keep a copy",
+                style="dim",
+            )
     with open_units(settings) as (http, units):
         if settings.debug:
             _trace_http(http)
         client = AoClient(
             http, mu_url=units.mu, cu_url=units.cu, gateway_url=units.gateway, su_url=units.su,
-            wallet=wallet,
+            wallet=wallet, internal=units.internal,
         )  # fmt: skip
         return Shell(client, settings, args, spawn, loads).run()
+
+
+def check_units(settings: Settings) -> None:
+    """Remote units come as a set: a CU alone would look processes up on the public gateway
+    (and fail there later, obscurely)."""
+    named = {"--mu-url": settings.mu_url, "--cu-url": settings.cu_url,
+             "--gateway-url": settings.gateway_url}  # fmt: skip
+    given = [flag for flag, url in named.items() if url]
+    missing = [flag for flag, url in named.items() if not url]
+    if given and missing:
+        raise AosError(
+            f"{' and '.join(given)} without {' and '.join(missing)}: name all three units "
+            "(aos serve prints them; env AOS_MU_URL, AOS_CU_URL, AOS_GATEWAY_URL), or none "
+            "to use the embedded node"
+        )
 
 
 class Shell:
@@ -268,12 +433,28 @@ class Shell:
                 return found[int(answer) - 1]
             self.err.print(f"type a number from 1 to {len(found)}", style="red")
 
+    def where(self) -> str:
+        if self.settings.remote:
+            return f"the units at {self.client.su_url or self.client.mu_url}"
+        return f"the embedded node in {self.settings.data_dir}"
+
+    def check_exists(self, process: str) -> None:
+        """Before anything is sent: an id no scheduler knows is a sentence, not a prompt."""
+        if self.client.process_exists(process) is False:
+            raise AosError(
+                f"no process {process} on {self.where()}; `aos --list` lists your processes "
+                "(and `aos NAME` spawns one)"
+            )
+
     def run(self) -> int:
         if self.args.list:
             return self.list_processes()
         if self.args.watch:
+            self.check_exists(self.args.watch)
             return self.watch(self.args.watch)
         name = self.args.target or "default"
+        if is_process_id(name):
+            self.check_exists(name)
         units = self.client.mu_url if self.settings.remote else str(self.settings.data_dir)
         process, spawned = resolve_process(
             self.client,
@@ -296,7 +477,7 @@ class Shell:
                 process, self.args.run, lines_locator(self.args.run), dryrun=self.args.dryrun
             )
         if _stdin_piped():
-            code = sys.stdin.read()
+            code = _read_stdin()
             if code.strip():
                 status |= self.one_shot(process, code, lines_locator(code))
             return status
@@ -321,9 +502,9 @@ class Shell:
         else:
             _, result = self.client.eval(process, code)
         if self.args.json:
-            print(json.dumps(result.raw, ensure_ascii=False, sort_keys=True))
+            print(json.dumps(without_escapes(result.raw), ensure_ascii=False, sort_keys=True))
         elif result.data:
-            self.out.print(Text.from_ansi(result.data))
+            self.print_limited(result.data)
         if result.error is not None:
             if not self.args.json:
                 log = parse_error(result.error).log
@@ -336,6 +517,14 @@ class Shell:
             return 1
         sys.stdout.flush()
         return 0
+
+    def print_limited(self, text: str) -> None:
+        """A one-shot result: all of it, unless --max-lines asked for a limit."""
+        rows = self.args.max_lines or 0  # not the shell's default: --run is for scripts
+        shown, rest = cut(text, rows, self.out.width)
+        self.out.print(Text.from_ansi(shown))
+        if rest < len(text):
+            self.notice(f"... {describe(text, rest)} not shown (--max-lines {rows})")
 
     def list_processes(self) -> int:
         processes = self.client.list_processes()
@@ -356,14 +545,27 @@ class Shell:
 
         def show(result: Result) -> None:
             if self.args.json:
-                print(json.dumps(result.raw, ensure_ascii=False, sort_keys=True))
+                print(json.dumps(without_escapes(result.raw), ensure_ascii=False, sort_keys=True))
             else:
                 self.out.print(Text.from_ansi(result.data))
             sys.stdout.flush()
 
+        def failed(failure: HandlerError) -> None:
+            if self.args.json:
+                body = {"Error": failure.error, "Nonce": failure.nonce,
+                        "Action": failure.action, "From": failure.sender}  # fmt: skip
+                print(json.dumps(without_escapes(body), ensure_ascii=False, sort_keys=True))
+            else:
+                self.out.print(
+                    handler_error_renderable(failure.error, nonce=failure.nonce,
+                                             action=failure.action, sender=failure.sender)
+                )  # fmt: skip
+            sys.stdout.flush()
+
         feed = LiveFeed(
-            self.client, process, ShellState(self.state.root / "watch"), show, on_error=self.notice
-        )
+            self.client, process, ShellState(self.state.root / "watch"), show,
+            on_error=self.notice, on_failure=failed,
+        )  # fmt: skip
         try:
             while True:
                 feed.poll()
@@ -395,6 +597,9 @@ class Shell:
             color=self.settings.color,
             debug=self.settings.debug,
             live=not self.args.no_live,
+            max_lines=DEFAULT_MAX_LINES
+            if self.settings.max_lines is None
+            else self.settings.max_lines,
             spinner=self.err,
         )
         return repl.run()

@@ -39,14 +39,16 @@ from aos.client import AoClient, Result
 from aos.errors import AosError
 from aos.render import (
     Locate,
+    error_renderable,
     handler_error_renderable,
     lines_locator,
-    show_result,
     strip_ansi,
 )
 from aos.repl import commands, utf8
 from aos.repl.completion import LuaCompleter, ProcessNames
+from aos.repl.earlier import EarlierChunks
 from aos.repl.live import HandlerError, LiveFeed
+from aos.repl.more import DEFAULT_MAX_LINES, cut, describe
 from aos.repl.screen import Screen
 from aos.repl.session import make_session
 from aos.repl.state import ShellState
@@ -70,6 +72,7 @@ class Repl:
     * `state`: history, cursors and pads on disk.
     * `input`, `output`: prompt_toolkit streams (pipe input and DummyOutput in tests).
     * `live`: start the live feed.
+    * `max_lines`: the terminal lines one result may take; `.more` shows the rest (0: all).
     """
 
     def __init__(
@@ -84,6 +87,7 @@ class Repl:
         color: bool = True,
         debug: bool = False,
         live: bool = True,
+        max_lines: int = DEFAULT_MAX_LINES,
         spinner: Console | None = None,
         input: Input | None = None,
         output: Output | None = None,
@@ -95,6 +99,8 @@ class Repl:
         self.state = state
         self.color = color
         self.debug = debug
+        self.max_lines = max_lines
+        self.more: tuple[str, int] | None = None  # a result's text and where its rest starts
         self.spinner = spinner
         self.prompt_text = prompt or DEFAULT_PROMPT
         self.dryrun = False
@@ -127,6 +133,7 @@ class Repl:
             on_failure=lambda failure: self.screen.post(lambda: self._on_failure(failure)),
         )
         self.targets = Targets(client)
+        self.earlier = EarlierChunks(lambda: self.session.history.get_strings())
         self.live_wanted = live
         self._exit = False
 
@@ -241,7 +248,11 @@ class Repl:
             return None
         if result is None:
             return None
-        show_result(self.console, result, locate)
+        if result.error is not None:
+            locate = self.earlier.locator(code, locate, result.error)
+        if not self.dryrun:
+            self.earlier.remember(code)
+        self.show(result, locate)
         self.adopt_prompt(result.prompt)
         self.names.invalidate()
         if result.messages and not self.dryrun:
@@ -249,6 +260,27 @@ class Repl:
             for problem in problems or []:
                 self.warn(problem)
         return result
+
+    def show(self, result: Result, locate: Locate | None = None) -> None:
+        """What an evaluation produced: its output (up to `max_lines`), its error, or
+        nothing at all (`x = 1` prints nothing, unlike aos, which dumps the Output table)."""
+        self.more = None
+        if result.data:
+            self.show_text(result.data)
+        if result.error is not None:
+            self.print(error_renderable(result.error, locate))
+
+    def show_text(self, text: str, start: int = 0, rows: int | None = None) -> None:
+        """`text[start:]` up to `rows` terminal lines (default `max_lines`); the rest is
+        kept for `.more`, and a dim line says how much it is."""
+        rows = self.max_lines if rows is None else rows
+        shown, rest = cut(text, rows, self.console.width, start)
+        self.print(Text.from_ansi(shown))
+        if rest < len(text):
+            self.more = (text, rest)
+            self.info(f"... {describe(text, rest)}: .more shows {rows} more, .more all the rest")
+        else:
+            self.more = None
 
     def _report(self, err: BaseException) -> None:
         if self.debug:

@@ -73,15 +73,17 @@ def test_two_hundred_lines_pasted_without_bracketed_paste_evaluate_in_order(
 def test_keys_typed_during_an_evaluation_wait_for_the_next_prompt(tmp_path: Path) -> None:
     term = _shell(tmp_path)
     try:
-        term.send('local n = 0; for i = 1, 4e6 do n = n + 1 end; return "slow " .. n\r')
-        term.expect(r"Computing")  # the spinner: the evaluation is under way
+        term.send('local n = 0; for i = 1, 1.5e7 do n = n + 1 end; return "slow " .. n\r')
+        # the prompt ended (bracketed paste off): the line is being evaluated, for a second
+        # or more (15 million rounds of the loop)
+        term.expect(re.escape("\x1b[?2004l"))
         term.send("return 'typed' .. ' ahead'\r")
         term.expect(r"typed ahead")
         term.expect(loose("]> "))
     finally:
         term.close()
     screen = term.lines()
-    slow = next(k for k, line in enumerate(screen) if line == "slow 4000000")
+    slow = next(k for k, line in enumerate(screen) if line == "slow 15000000")
     typed = next(k for k, line in enumerate(screen) if line == "typed ahead")
     # nothing between the slow result and the echoed line: no raw echo in the scrollback
     assert typed == slow + 2, screen[slow - 1 : typed + 1]

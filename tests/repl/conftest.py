@@ -35,6 +35,7 @@ def client(tmp_path_factory: pytest.TempPathFactory, wallet: Wallet) -> Iterator
             gateway_url=BASE,
             wallet=wallet,
             retry_delay=0.05,
+            internal=(BASE, "the embedded node"),  # as aos.commands.shell makes it
         )
 
 
