@@ -363,8 +363,8 @@ def main(argv: list[str]) -> int:
         wallet = Wallet.load_or_create(settings.wallet_path)
         if created:
             err.print(
-                f"created a new wallet {settings.wallet_path} (address {wallet.address}); "
-                "it signs everything you send and owns your processes: keep a copy",
+                f"created your wallet {tilde(settings.wallet_path)} (address {wallet.address}); "
+                "keep a copy",
                 style="dim",
             )
     with open_units(settings) as (http, units):
@@ -375,6 +375,14 @@ def main(argv: list[str]) -> int:
             wallet=wallet, internal=units.internal,
         )  # fmt: skip
         return Shell(client, settings, args, spawn, loads).run()
+
+
+def tilde(path: Path) -> str:
+    """`path` with the home folder written as ~, as people read and type it."""
+    try:
+        return str(Path("~") / path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
 
 
 def check_units(settings: Settings) -> None:
@@ -582,7 +590,7 @@ class Shell:
         where = (
             self.client.mu_url
             if self.settings.remote
-            else f"embedded node in {self.settings.data_dir}"
+            else f"embedded node in {tilde(self.settings.data_dir)}"
         )
         self.out.print(f"aos {__version__} · wallet {wallet} · {where}", style="dim")
         self.out.print(f"Your process {name!r}: {process}   (.help for commands)", style="dim")

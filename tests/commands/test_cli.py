@@ -67,7 +67,7 @@ def test_an_unreachable_unit_is_named_in_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "http://127.0.0.1:9" in result.stderr and "Traceback" not in result.stderr
     first, error = result.stderr.strip().splitlines()  # the new wallet's notice, the error
-    assert first.startswith(f"created a new wallet {tmp_path / '.aos.json'} (address ")
+    assert first.startswith("created your wallet ~/.aos.json (address ")
     assert error.startswith("error: cannot reach http://127.0.0.1:9/")
 
 

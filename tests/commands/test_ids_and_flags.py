@@ -5,7 +5,10 @@ what to do instead), --json without escapes, --run and big outputs, and --help's
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pexpect
@@ -177,3 +180,16 @@ def test_help_texts_are_sentences_that_name_defaults_and_variables() -> None:
         assert f"env {variable}" in helps[dest], dest
     for dest in ("wallet", "module", "max_lines", "data_dir", "target"):
         assert "(default: " in helps[dest], dest
+
+
+def test_code_that_is_not_utf8_is_refused_from_run_and_from_a_pipe(home: Path, pid: str) -> None:
+    run = run_aos(pid, "--run", os.fsdecode(b"return 'caf\xe9'"), home=home)
+    assert run.returncode == 1
+    assert _error(run).startswith("error: --run CODE is not UTF-8 text (byte 0xe9 at line 1")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AOS_", "XDG_"))}
+    env.update(HOME=str(home), AOS_DATA_DIR=str(home / "node"), NO_COLOR="1")
+    piped = subprocess.run([sys.executable, "-m", "aos", pid], input=b"return '\xff'\n",
+                           capture_output=True, env=env, timeout=120)  # fmt: skip
+    assert piped.returncode == 1
+    assert b"error: the piped input is not UTF-8 text (byte 0xff" in piped.stderr
+    assert b"Traceback" not in piped.stderr

@@ -47,9 +47,10 @@ def loose(text: str) -> str:
     return _ESC.join(re.escape(ch) if ch != " " else r"\s*" for ch in text)
 
 
-def screen_lines(log: str, rows: int = 2000, cols: int = COLS) -> list[str]:
+def screen_lines(log: str, cols: int = COLS) -> list[str]:
     """The lines a terminal `cols` wide shows after `log`, scrollback included (a screen
     tall enough never to scroll), trailing blanks removed."""
+    rows = log.count("\n") + log.count("\r") + ROWS  # more than the log can fill
     screen = pyte.Screen(cols, rows)
     stream = pyte.Stream(screen)
     stream.feed(log)
