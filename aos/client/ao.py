@@ -214,9 +214,13 @@ class AoClient:
                 time.sleep(self.retry_delay)
         return result
 
+    def send_eval(self, process: str, code: str) -> str:
+        """Send `code` to `process` as a signed Eval message; its id."""
+        return self.message(process, data=code, tags=[("Action", "Eval")])
+
     def eval(self, process: str, code: str) -> tuple[str, Result]:
         """Evaluate `code` in `process` as a signed Eval message; (message id, result)."""
-        message = self.message(process, data=code, tags=[("Action", "Eval")])
+        message = self.send_eval(process, code)
         return message, self.result(message, process)
 
     def dryrun(

@@ -123,18 +123,25 @@ class LiveFeed:
             self.from_start = True
         shown = 0
         errors = self.on_failure is not None
+        last: str | None = None  # the cursor read up to and not yet saved
         for edge in self.client.iter_results(self.process, after=cursor, include_errors=errors):
             if self._stop.is_set() and self._thread is not None:
                 break
             result = edge.result
+            last = edge.cursor
             if result.error is not None:
-                if HANDLER_FAILED in result.error and self.on_failure is not None:
-                    self.on_failure(self._failure(edge))
-                    shown += 1
+                if HANDLER_FAILED not in result.error or self.on_failure is None:
+                    continue
+                self.on_failure(self._failure(edge))
             elif result.print and (result.data or result.prompt):
                 self.on_result(result)
-                shown += 1
-            self._slot.save(edge.cursor)
+            else:
+                continue  # (an Eval's result: saved with the next shown one, or at the end)
+            shown += 1
+            self._slot.save(edge.cursor)  # at once: a restart must not show it again
+            last = None
+        if last is not None:
+            self._slot.save(last)
         self._last_error = None
         return shown
 

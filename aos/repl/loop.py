@@ -7,9 +7,11 @@ the wait without tearing an HTTP request (or the embedded node) apart mid-way.
 
 Chunks that arrived together (a paste, type-ahead; aos.repl.paste) wait in `pending` and are
 taken one by one, each echoed under its own prompt line before it is evaluated, so the
-screen reads as if each had been typed in turn. All output is written on this thread
-(aos.repl.screen), in order; keys typed during an evaluation are held, not echoed
-(aos.repl.terminal).
+screen reads as if each had been typed in turn. While one is computed the next Lua chunk is
+already signed and sent (it was typed, so it is going to be sent anyway, and the log keeps
+them in order): signing is most of what a line costs, and it overlaps the node's work. All
+output is written on this thread (aos.repl.screen), in order; keys typed during an
+evaluation are held, not echoed (aos.repl.terminal).
 """
 
 from __future__ import annotations
@@ -113,6 +115,8 @@ class Repl:
         self.keys = KeyHold.for_stdin() if input is None else KeyHold(None)
         self.pending: collections.deque[str] = collections.deque()  # chunks that came together
         self.pending_rest = ""  # and the unfinished text after them
+        # the next pending chunk, signed and sent while the one before it computed
+        self._ahead: tuple[str, str | AosError] | None = None
         self._interrupted_at: float | None = None
         self.session: PromptSession[str] = make_session(
             history_path=state.history_path(process),
@@ -237,9 +241,16 @@ class Repl:
         def work() -> Result:
             if self.dryrun:
                 return self.client.dry_eval(self.process, code)
-            message, result = self.client.eval(self.process, code)
+            ahead, self._ahead = self._ahead, None
+            if ahead is not None and ahead[0] == code:
+                if isinstance(ahead[1], AosError):
+                    raise ahead[1]
+                message = ahead[1]
+            else:
+                message = self.client.send_eval(self.process, code)
             self.last_message = message
-            return result
+            self._send_ahead()
+            return self.client.result(message, self.process)
 
         try:
             result = self.wait("[Computing...]", work)
@@ -260,6 +271,17 @@ class Repl:
             for problem in problems or []:
                 self.warn(problem)
         return result
+
+    def _send_ahead(self) -> None:
+        """(On the worker.) Sign and send the next pending chunk if it is Lua."""
+        chunk = self.pending[0] if self.pending and not self.dryrun else ""
+        stripped = chunk.strip()
+        if not stripped or commands.is_command(stripped) or utf8.problem(chunk) is not None:
+            return
+        try:
+            self._ahead = (chunk, self.client.send_eval(self.process, chunk))
+        except AosError as err:  # reported when that chunk's turn comes
+            self._ahead = (chunk, err)
 
     def show(self, result: Result, locate: Locate | None = None) -> None:
         """What an evaluation produced: its output (up to `max_lines`), its error, or
@@ -295,11 +317,15 @@ class Repl:
         self.pending_rest = rest
 
     def _drop_pending(self) -> None:
-        dropped = len(self.pending) + bool(self.pending_rest.strip())
+        sent = self._ahead is not None and not isinstance(self._ahead[1], AosError)
+        dropped = len(self.pending) + bool(self.pending_rest.strip()) - sent
         self.pending.clear()
         self.pending_rest = ""
+        self._ahead = None
         if dropped:
             self.info(f"({dropped} chunk(s) typed ahead or pasted were dropped)")
+        if sent:
+            self.info("(the chunk after this one had been sent already and is evaluated)")
 
     def _forget_interrupt(self) -> None:
         self._interrupted_at = None
@@ -315,14 +341,16 @@ class Repl:
         width = len(strip_ansi(self.prompt_text)) + (1 if self.dryrun else 0)
         return "." * max(0, width - 1) + " "
 
+    def take_pending(self) -> str:
+        """The next queued chunk, echoed under its own prompt line and kept in history."""
+        chunk = self.pending.popleft()
+        self._echo(chunk.replace("\n", "\n" + self._continuation()), self.prompt_string())
+        if chunk.strip():
+            self.session.history.append_string(chunk)
+        return chunk
+
     def read(self) -> str:
-        """The next chunk: queued input first, else a prompt."""
-        if self.pending:
-            chunk = self.pending.popleft()
-            self._echo(chunk.replace("\n", "\n" + self._continuation()), self.prompt_string())
-            if chunk.strip():
-                self.session.history.append_string(chunk)
-            return chunk
+        """The next chunk from a prompt (what was typed after queued input starts it)."""
         self.screen.drain()
         default, self.pending_rest = self.pending_rest, ""
         return self.session.prompt(self.prompt_message, default=default, pre_run=self._pump)
@@ -402,6 +430,13 @@ class Repl:
             if self.live_wanted:
                 self.feed.start()
             while not self._exit:
+                if self.pending:
+                    # the keys stay held across the whole queue: a Ctrl-C here is a SIGINT,
+                    # which cancels the queue, never a prompt's interrupt
+                    with self.keys.hold():
+                        while self.pending and not self._exit:
+                            self._step(self.take_pending)
+                    continue
                 try:
                     text = self.read()
                 except KeyboardInterrupt:
@@ -411,15 +446,19 @@ class Repl:
                 except EOFError:
                     break
                 self._interrupted_at = None
-                try:
-                    with self.keys.hold():
-                        self.handle(text)
-                except KeyboardInterrupt:
-                    self.warn("cancelled")
-                    self._drop_pending()
+                with self.keys.hold():
+                    self._step(lambda text=text: text)  # type: ignore[misc]
         finally:
             self.close()
         return 0
+
+    def _step(self, take: Callable[[], str]) -> None:
+        """Handle one chunk; Ctrl-C while at it cancels it and what was queued after it."""
+        try:
+            self.handle(take())
+        except KeyboardInterrupt:
+            self.warn("cancelled")
+            self._drop_pending()
 
     def close(self) -> None:
         self.feed.close()

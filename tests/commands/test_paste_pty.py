@@ -90,3 +90,22 @@ def test_keys_typed_during_an_evaluation_wait_for_the_next_prompt(tmp_path: Path
     assert PROMPT.match(screen[slow + 1]) and screen[slow + 1].endswith(
         "> return 'typed' .. ' ahead'"
     )
+
+
+def test_ctrl_c_during_a_paste_drops_what_was_not_sent_yet(tmp_path: Path) -> None:
+    term = _shell(tmp_path)
+    slow = 'local n = 0; for i = 1, 1e7 do n = n + 1 end; return "done {}"\r'
+    try:
+        term.send("".join(slow.format(i) for i in range(6)))
+        term.expect(r'[^"]done 0')  # the result, not the echoed line
+        term.child.sendcontrol("c")
+        term.expect(r"cancelled")
+        term.expect(loose("]> "))
+        term.send("return 'after'\r")
+        term.expect(r"after")
+    finally:
+        term.close()
+    screen = term.lines()
+    done = [line for line in screen if re.fullmatch(r"done \d", line)]
+    assert done[0] == "done 0" and len(done) <= 2  # one more may have been sent already
+    assert any("were dropped" in line for line in screen), screen
