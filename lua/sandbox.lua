@@ -36,6 +36,14 @@ do
   local tsort, tunpack, c_concat = table.sort, table.unpack, table.concat
   local math_floor, math_type = math.floor, math.type
   local getinfo = debug.getinfo
+  -- For snapshots (lua/snapshot.lua), the runtime's own use only: never given to a process.
+  local snapshot_raw = {
+    dump = string.dump, getupvalue = debug.getupvalue, setupvalue = debug.setupvalue,
+    upvalueid = debug.upvalueid, upvaluejoin = debug.upvaluejoin, getinfo = debug.getinfo,
+    getmetatable = debug.getmetatable, setmetatable = debug.setmetatable, load = load,
+    next = next, co_status = coroutine.status, co_create = coroutine.create,
+    co_resume = coroutine.resume,
+  }
 
   -- The instruction budget. `step` instructions pass between two hook calls; `used` is
   -- what the current message has counted so far.
@@ -65,6 +73,21 @@ do
 
   local function arm(co)
     if co then sethook(co, hook, "", step) else sethook(hook, "", step) end
+  end
+
+  -- Line coverage (`aos test --cov`): a state installed with opts.cover also takes line
+  -- events and records the lines run of the chunks named there. Only such a state runs
+  -- this (install replaces its `arm`), because the line events run Lua code that the count
+  -- hook counts: its GasUsed is not a process's, so aos test replays processes in it for
+  -- their lines and never reports its results.
+  local covered = nil   -- {[chunk name] = {[line] = true}}
+  local function cover_hook(event, line)
+    if event ~= "line" then return hook() end
+    local lines = covered[getinfo(2, "S").source]
+    if lines then lines[line] = true end
+  end
+  local function cover_arm(co)
+    if co then sethook(co, cover_hook, "l", step) else sethook(cover_hook, "l", step) end
   end
 
   -- A limit error must not be swallowed by the process's own protected calls.
@@ -402,11 +425,12 @@ do
     end
   end
 
-  install = function(sources, opts, pattern)
+  install = function(sources, opts, pattern, snapshots)
     limit = opts.instruction_limit or limit
     step = opts.step or step
     limit_text = str_format("instruction limit exceeded (%d instructions)", limit)
     memory_text = opts.memory_text or "memory limit exceeded"
+    if opts.cover then covered, arm = opts.cover, cover_arm end
     local G = _G
     local clock_now = 0   -- msg.Timestamp (ms) of the message being handled
 
@@ -559,6 +583,22 @@ do
     -- The originals, for the bridge's own encoding (no cost estimate, no address hiding).
     control.strings = { find = raw_str_find, gsub = str_gsub, format = str_format, sub = str_sub }
     control.sorted_keys = sorted_keys
+    if snapshots then
+      -- Built now, before the library loads, so that it names the runtime's functions.
+      local tools = {}
+      for k, v in raw_next, snapshot_raw do tools[k] = v end
+      tools.ids = ids
+      tools.get_next_id = function() return next_id end
+      tools.set_next_id = function(n) next_id = n end
+      tools.forget_order = function(t) order_cache[t] = nil end
+      tools.anchors = { G = G, loaded = loaded, preload = preload, string = smt.__index,
+        decoy = smt.__metatable }
+      tools.probes = {
+        ["ipairs()"] = function() return (ipairs({})) end,
+        ["utf8.codes()"] = function() return (utf8.codes("")) end,
+      }
+      control.snapshot = snapshots(tools)
+    end
     return control
   end
 end

@@ -1,7 +1,8 @@
 """`aos serve`: run the local ao node over HTTP with uvicorn, for other terminals and tools.
 
-Prints the URLs to give to clients (MU, CU, SU, gateway) and two command lines that attach a
-shell as printed: this shell's, and the official aos console's (legacy mode).
+Prints the URLs to give to clients (MU, CU, SU, gateway) and command lines that attach a
+shell as printed: this shell's, and the official aos console's, in legacy mode and in its
+default HyperBEAM mode (the node answers both protocols at once, docs/hyperbeam.md).
 The data directory defaults to platformdirs' user data dir (`…/aos/node`), or AOS_DATA_DIR.
 
 By default the node runs as three kinds of process: this one writes every admitted item
@@ -30,10 +31,11 @@ def urls(base: str) -> dict[str, str]:
 
 
 def client_lines(u: dict[str, str], scheduler: str, node_wallet: str) -> list[str]:
-    """How to attach a shell, as command lines that work as printed: this shell, and the
-    official aos console in legacy mode (it reads GATEWAY_URL when its modules load, before
-    --gateway-url; it trusts pushed messages only with the node wallet as an Authority; and
-    it takes its default module from package metadata that not every copy has)."""
+    """How to attach a shell, as command lines that work as printed: this shell, the
+    official aos console in legacy mode, and `--url` for its HyperBEAM mode (ours too). The
+    legacy console reads GATEWAY_URL when its modules load, before --gateway-url; it trusts
+    pushed messages only with the node wallet as an Authority; and it takes its default
+    module from package metadata that not every copy has."""
     return [
         "this shell (aos in Python):",
         f"  aos NAME --mu-url {u['mu']} --cu-url {u['cu']} --su-url {u['su']} "
@@ -42,6 +44,8 @@ def client_lines(u: dict[str, str], scheduler: str, node_wallet: str) -> list[st
         f"  GATEWAY_URL={u['gateway']} aos NAME --legacy --gateway-url {u['gateway']} "
         f"--cu-url {u['cu']} --mu-url {u['mu']} --scheduler {scheduler} "
         f"--module {AOS_MODULE_ID} --tag-name Authority --tag-value {node_wallet}",
+        "the aos console in its default HyperBEAM mode (and this shell's --url):",
+        f"  aos NAME --url {u['gateway']}",
     ]
 
 

@@ -1,8 +1,9 @@
 """The shell in a real pty against `aos serve` on a loopback port (pexpect).
 
-One `aos serve` per module on a free port (the `server` fixture); each test starts `aos` as a
-user would, with HOME and the data directories in tmp_path (tests.support.terminal). On a
-timeout the failure shows what was expected, what came last and the whole terminal log.
+One `aos serve` per module (the `served` fixture); each test runs twice, once with the legacy
+unit flags and once with `--url` (HyperBEAM), starting `aos` as a user would, with HOME and
+the data directories in tmp_path (tests.support.terminal). On a timeout the failure shows
+what was expected, what came last and the whole terminal log.
 """
 
 from __future__ import annotations
@@ -10,20 +11,39 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pexpect
 import pytest
 
+from tests.support.serving import Served
 from tests.support.terminal import Terminal, loose, shell_env, unit_flags
 
 pytestmark = pytest.mark.e2e
 
 
+@dataclass(frozen=True)
+class Server:
+    base: str
+    protocol: str  # "legacy": the MU/CU/SU/gateway flags; "url": --url, HyperBEAM
+
+
+@pytest.fixture(scope="module", params=["legacy", "url"])
+def server(request: pytest.FixtureRequest, served: Served) -> Server:
+    return Server(served.url, request.param)
+
+
+def _unit_flags(server: Server) -> list[str]:
+    if server.protocol == "url":
+        return ["--url", server.base]
+    return unit_flags(server.base)
+
+
 def test_a_pty_session_evaluates_and_shows_live_messages_without_eating_the_typed_line(
-    server: str, tmp_path: Path
+    server: Server, tmp_path: Path
 ) -> None:
-    term = Terminal(["demo", *unit_flags(server)], tmp_path)
+    term = Terminal(["demo", *_unit_flags(server)], tmp_path)
     try:
         term.expect(r"Your process 'demo': ([A-Za-z0-9_-]{43})")
         ours = term.child.match.group(1)
@@ -39,7 +59,7 @@ def test_a_pty_session_evaluates_and_shows_live_messages_without_eating_the_type
                 "-m",
                 "aos",
                 "other",
-                *unit_flags(server),
+                *_unit_flags(server),
                 "--run",
                 f'Send({{Target = "{ours}", Action = "Ping", Data = "hi"}})',
             ],
@@ -59,8 +79,8 @@ def test_a_pty_session_evaluates_and_shows_live_messages_without_eating_the_type
     assert term.child.exitstatus == 0
 
 
-def test_exit_with_ctrl_d_saves_history(server: str, tmp_path: Path) -> None:
-    term = Terminal(["keep", *unit_flags(server)], tmp_path)
+def test_exit_with_ctrl_d_saves_history(server: Server, tmp_path: Path) -> None:
+    term = Terminal(["keep", *_unit_flags(server)], tmp_path)
     term.expect(r"Inbox")
     term.child.send("return 'remember' .. ' me'\r")
     term.expect(r"remember me")  # the result (the typed line does not contain it)
@@ -74,8 +94,8 @@ def test_exit_with_ctrl_d_saves_history(server: str, tmp_path: Path) -> None:
     assert re.search(r"\S", term.log.getvalue())
 
 
-def test_ctrl_c_cancels_the_wait_and_the_shell_goes_on(server: str, tmp_path: Path) -> None:
-    term = Terminal(["busy", *unit_flags(server)], tmp_path)
+def test_ctrl_c_cancels_the_wait_and_the_shell_goes_on(server: Server, tmp_path: Path) -> None:
+    term = Terminal(["busy", *_unit_flags(server)], tmp_path)
     try:
         term.expect(r"Inbox")
         term.child.send("while true do end\r")  # ends at the node's instruction limit
@@ -89,8 +109,8 @@ def test_ctrl_c_cancels_the_wait_and_the_shell_goes_on(server: str, tmp_path: Pa
     assert term.child.exitstatus == 0
 
 
-def test_no_color_output_has_no_colour_escapes(server: str, tmp_path: Path) -> None:
-    term = Terminal(["plain", *unit_flags(server)], tmp_path, extra_env={"NO_COLOR": "1"})
+def test_no_color_output_has_no_colour_escapes(server: Server, tmp_path: Path) -> None:
+    term = Terminal(["plain", *_unit_flags(server)], tmp_path, extra_env={"NO_COLOR": "1"})
     try:
         term.expect(r"plain@aos-\S+\[Inbox:1\]>")  # the process's prompt, its colours removed
         term.child.send("print('\\27[31m' .. 'r' .. 'ed\\27[0m')\r")
@@ -116,3 +136,62 @@ def test_plain_aos_on_a_fresh_home_gives_a_prompt_that_evaluates(tmp_path: Path)
         term.close()
     assert term.child.exitstatus == 0
     assert (tmp_path / ".aos.json").stat().st_mode & 0o777 == 0o600
+
+
+def _aos_run(server: Server, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "aos", *args, *_unit_flags(server)],
+        env=shell_env(home),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_burst_of_50_messages_is_all_shown_in_the_live_feed(
+    server: Server, tmp_path: Path
+) -> None:
+    term = Terminal(["burst", *_unit_flags(server)], tmp_path)
+    try:
+        ours = term.expect(r"Your process 'burst': [A-Za-z0-9_-]{43}")[-43:]
+        term.expect(r"Inbox")
+        burst = f'for i = 1, 50 do Send({{Target = "{ours}", Data = "burst-" .. i}}) end'
+        sender = _aos_run(server, tmp_path, "bursty", "--run", burst)
+        assert sender.returncode == 0, sender.stderr
+        term.expect(loose("Data = burst-50"), timeout=60)
+        term.expect(r"Inbox")
+    finally:
+        term.close()
+    shown = re.findall(
+        r"Data = burst-(\d+)", re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", term.log.getvalue())
+    )
+    assert shown == [str(i) for i in range(1, 51)]  # every one, once, in order
+
+
+TICK = 'Handlers.add("tick", "Cron", function() Send({Target = ao.id, Action = "Tock"}) end)'
+
+
+def test_dryrun_changes_nothing_and_monitor_runs_the_crons(server: Server, tmp_path: Path) -> None:
+    term = Terminal(["ticking", "--cron", "1-second", *_unit_flags(server)], tmp_path)
+    try:
+        term.expect(r"Inbox")
+        term.child.send("x = 1\r")
+        term.expect(r"Inbox")
+        term.child.send(".dryrun\r")
+        term.expect(r"Dryrun mode engaged")
+        term.child.send("x = 99; return 'dry ' .. x\r")
+        term.expect(r"dry 99")
+        term.child.send(".dryrun\r")
+        term.expect(r"Dryrun mode disengaged")
+        term.child.send("return 'x is ' .. x\r")
+        term.expect(r"x is 1")
+        term.child.send(TICK + "\r")
+        term.expect(r"Inbox")
+        term.child.send(".monitor\r")
+        term.expect(r"monitoring")
+        term.expect(loose("Action = Tock"), timeout=30)  # a cron tick's Send, pushed by the node
+        term.child.send(".unmonitor\r")
+        term.expect(r"monitoring stopped")
+    finally:
+        term.close()
+    assert term.child.exitstatus == 0

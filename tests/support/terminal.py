@@ -4,6 +4,8 @@
 pattern in the raw output and, on a timeout, fails with what was expected, what came last
 and the whole log. `screen_lines` replays the log through a terminal emulator, so a test
 can check what a user sees (after every redraw and cursor movement), line by line.
+`Program` runs any other program (the official aos console) in a pty with exactly the
+environment given.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ import io
 import os
 import re
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pexpect
 import pyte
 
 ROWS, COLS = 40, 120
-_ESC = r"(?:\x1b\[[0-9;?]*[A-Za-z])*"
+ESC = r"(?:\x1b\[[0-9;?]*[A-Za-z])*"
 
 
 def shell_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -44,7 +47,7 @@ def unit_flags(base: str) -> list[str]:
 
 def loose(text: str) -> str:
     """A regex for `text` as a terminal draws it: colour escapes between any characters."""
-    return _ESC.join(re.escape(ch) if ch != " " else r"\s*" for ch in text)
+    return ESC.join(re.escape(ch) if ch != " " else r"\s*" for ch in text)
 
 
 def screen_lines(log: str, cols: int = COLS) -> list[str]:
@@ -111,4 +114,42 @@ class Terminal:
                 self.child.expect(pexpect.EOF, timeout=15)
             except pexpect.TIMEOUT:
                 self.child.terminate(force=True)
+        self.child.close()
+
+
+class Program:
+    """Any program in a pty with exactly `env`, the whole screen log kept for failures."""
+
+    def __init__(
+        self, command: str, args: Sequence[str], env: Mapping[str, str], timeout: float = 60
+    ) -> None:
+        self.log = io.StringIO()
+        self.child = pexpect.spawn(
+            command,
+            list(args),
+            env=dict(env),
+            encoding="utf-8",
+            timeout=timeout,
+            dimensions=(40, 160),
+        )
+        self.child.logfile_read = self.log
+
+    def expect(self, pattern: str, timeout: float = -1) -> re.Match[str]:
+        """Wait for `pattern`; on a timeout or EOF fail with what came and the whole log."""
+        try:
+            self.child.expect(pattern, timeout=timeout)
+        except (pexpect.TIMEOUT, pexpect.EOF) as err:
+            raise AssertionError(
+                f"Expected: {pattern!r}\nLast: {self.child.before!r}\n"
+                f"Full log:\n{self.log.getvalue()}"
+            ) from err
+        match: re.Match[str] = self.child.match
+        return match
+
+    def line(self, text: str) -> None:
+        self.child.send(text + "\r")
+
+    def close(self) -> None:
+        if self.child.isalive():
+            self.child.terminate(force=True)
         self.child.close()
