@@ -183,16 +183,18 @@ def handler_error_renderable(
     parsed = parse_error(raw)
     block = _HANDLER_BLOCK.search(parsed.log)
     printed = (parsed.log[: block.start()] if block else parsed.log).strip("\n")
-    about = [f"Action = {action}" if action else "no Action"]
+    # Neither known (a node with no route to read a slot's message): say nothing of them.
+    about = [f"Action = {action}" if action else "no Action"] if action or sender else []
     if sender:
         about.append(f"from {short_id(sender)}")
     which = f"message {nonce}" if nonce is not None else "a message"
+    which += f" ({', '.join(about)})" if about else ""
     text = Text()
     if printed:
         text.append_text(Text.from_ansi(printed))
         text.append("\n")
     message = " ".join(strip_ansi(parsed.message).split())
-    text.append(f"error: a handler failed on {which} ({', '.join(about)}): {message}", style="red")
+    text.append(f"error: a handler failed on {which}: {message}", style="red")
     return text
 
 

@@ -92,6 +92,7 @@ class HyperBeamClient(AoClient):
     * `authority`, `scheduler`: the spawn's Authority and Scheduler (`--authority`,
       `--scheduler`); by default the node's own address (`/~meta@1.0/info/address`).
     * `page`: at most this many slots are read per `results` page.
+    * `internal`: as AoClient's, units nobody typed (named, not shown by URL).
     """
 
     def __init__(
@@ -107,6 +108,7 @@ class HyperBeamClient(AoClient):
         send_tries: int = 3,
         retry_delay: float = 0.25,
         page: int = 100,
+        internal: tuple[str, str] | None = None,
     ) -> None:
         url = url.rstrip("/")
         super().__init__(
@@ -118,6 +120,7 @@ class HyperBeamClient(AoClient):
             result_tries=result_tries,
             send_tries=send_tries,
             retry_delay=retry_delay,
+            internal=internal,
         )
         self.url = url
         self.authority = authority
@@ -254,6 +257,18 @@ class HyperBeamClient(AoClient):
             raw = body  # a node that answers the result itself
         return Result.from_json(raw if raw is not None else {})
 
+    def slot_of(self, process: str, message: str) -> int:
+        """The slot of `message` in `process`, as `compute/results=<id>` names it."""
+        url = f"{self.url}/{process}~{PROCESS_DEVICE}/compute/results={message}"
+        body = self._json("GET", url, headers=READ_HEADERS)
+        slot = body.get("slot") if isinstance(body, dict) else None
+        if isinstance(slot, bool) or not isinstance(slot, int):
+            raise ClientError(
+                f"the node did not say which slot message {message} has; give its nonce "
+                "(.inbox and .trace show it)"
+            )
+        return slot
+
     def result(self, message: str, process: str) -> Result:
         slot: int | str = self._slots.get(message, message)
         return self._until_not_empty(lambda: self.compute(process, slot))
@@ -280,11 +295,7 @@ class HyperBeamClient(AoClient):
         if to_nonce is not None and (isinstance(to_nonce, bool) or to_nonce < 0):
             raise ClientError(f"a replay nonce must be 0 or more, got {to_nonce!r}")
         if to_message is not None:
-            # A HyperBEAM node reads a state by slot; the shell's .replay NONCE gives one.
-            raise ClientError(
-                f"a HyperBEAM node replays to a slot, not to message {to_message}: give the "
-                "message's nonce (.inbox and .trace show it)"
-            )
+            to_nonce = self.slot_of(process, to_message)  # a node replays to a slot
         item = create(
             signer=self.wallet,
             data=data,

@@ -151,6 +151,8 @@ class LiveFeed:
         fields = cursor_fields(edge.cursor) or {}
         ordinate = str(fields.get("ordinate", ""))
         nonce = int(ordinate) if ordinate.isdigit() else None
+        if nonce is None and edge.cursor.isascii() and edge.cursor.isdigit():
+            nonce = int(edge.cursor)  # a HyperBEAM node's cursor is the slot itself
         if fields.get("cron"):
             return HandlerError(error, nonce, action="Cron", cron=True)
         message = None

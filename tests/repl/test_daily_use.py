@@ -82,7 +82,7 @@ def test_input_that_is_not_utf8_is_one_sentence_and_nothing_is_sent(driver: Driv
 def test_errors_name_the_embedded_node_not_its_internal_url(driver: Driver) -> None:
     out = driver.run([(None, ".replay 999\r"), ("error", ".exit\r")])
     assert "aos.local" not in out
-    assert "error: POST /cu/dry-run on the embedded node answered 400: to-nonce 999" in out
+    assert re.search(r"error: POST /\S+ on the embedded node answered 400: to-nonce 999", out)
 
 
 def test_replay_takes_a_message_id_and_inbox_shows_each_messages_nonce(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from prompt_toolkit.key_binding import KeyPress
 from prompt_toolkit.keys import Keys
 
-from aos.client import AoClient
+from aos.client import AoClient, HyperBeamClient
 from aos.repl.paste import Burst, fold, split_chunks
 from aos.repl.session import _submit_now
 from tests.support.repl import Driver
@@ -51,6 +51,8 @@ def test_a_bracketed_paste_of_several_statements_is_one_eval(
     driver: Driver, client: AoClient
 ) -> None:
     def logged() -> int:  # messages in the process's log, as the scheduler has it
+        if isinstance(client, HyperBeamClient):
+            return client.current_slot(driver.process) + 1
         page = client.request("GET", f"{client.su_url}/{driver.process}").json()
         return len(page["edges"])
 
