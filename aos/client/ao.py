@@ -49,6 +49,8 @@ class AoClient:
       again, and an item is sent again when the MU could not be reached.
     * `internal`: (base URL, name) of units the user never typed (the embedded node's
       http://aos.local): error messages name them by `name` and path instead.
+    * `spawn_scheduler`: the Scheduler a spawn names (the aos console's `--scheduler` in
+      legacy mode); by default the SU's own address.
     """
 
     def __init__(
@@ -64,6 +66,7 @@ class AoClient:
         send_tries: int = 3,
         retry_delay: float = 0.25,
         internal: tuple[str, str] | None = None,
+        spawn_scheduler: str | None = None,
     ) -> None:
         self.http = http
         self.mu_url = mu_url.rstrip("/")
@@ -75,6 +78,7 @@ class AoClient:
         self.send_tries = max(1, send_tries)
         self.retry_delay = retry_delay
         self.internal = internal
+        self.spawn_scheduler = spawn_scheduler
 
     # -- HTTP -----------------------------------------------------------------------------
 
@@ -141,7 +145,10 @@ class AoClient:
         return True
 
     def scheduler_address(self) -> str:
-        """The SU's address (`GET /`), or aos's legacy scheduler when no SU URL is known."""
+        """The SU's address (`GET /`), or aos's legacy scheduler when no SU URL is known
+        (`spawn_scheduler` when one was given)."""
+        if self.spawn_scheduler is not None:
+            return self.spawn_scheduler
         if self.su_url is None:
             return AOS_LEGACY_SCHEDULER
         info = self._json("GET", f"{self.su_url}/")

@@ -68,10 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="aos",
         description="The interactive Lua shell of the AO computer, with its own embedded ao node.",
         epilog="Subcommands: aos serve, aos wallet, aos verify, aos export, aos replay, "
-        "aos bench (each has --help). Inside the shell, .help lists the dot-commands. The aos "
-        "console's --legacy, --module NAME and --dry-run work here; --sqlite, --monitor, "
-        "--topup, --dev, --hyper and --address are refused with what to do instead. Settings "
-        "also come from $XDG_CONFIG_HOME/aos/config.toml.",
+        "aos test, aos bench (each has --help). Inside the shell, .help lists the "
+        "dot-commands. The aos console's --legacy, --url/--mainnet, --scheduler, --module "
+        "NAME and --dry-run work here; --sqlite, --monitor, --topup, --dev, --hyper and "
+        "--address are refused with what to do instead. Settings also come from "
+        "$XDG_CONFIG_HOME/aos/config.toml.",
         add_help=False,
     )
     add = parser.add_argument
@@ -188,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "--scheduler",
         metavar="ADDR",
-        help="With --url: the spawn's Scheduler (default: the node's address).",
+        help="The Scheduler a new process names (default: the node's scheduler address).",
     )
     add(
         "--data-dir",
@@ -328,8 +329,9 @@ _VALUED = {
 
 def check_hyperbeam_flags(args: argparse.Namespace, url: str | None) -> None:
     """--url speaks HyperBEAM, --mu-url/--cu-url/--su-url name legacy units: one or the other;
-    --authority and --scheduler belong to a HyperBEAM node (`url`, from the flag, AOS_URL or
-    the config file) and must be addresses."""
+    --authority belongs to a HyperBEAM node (`url`, from the flag, AOS_URL or the config
+    file); --scheduler names a spawn's Scheduler in either protocol (the aos console's line
+    for legacy units has it too). Both must be addresses."""
     if args.url is not None and (args.mu_url or args.cu_url or args.su_url):
         raise AosError(
             "--url names a HyperBEAM node; --mu-url, --cu-url and --su-url name legacy units: "
@@ -338,8 +340,11 @@ def check_hyperbeam_flags(args: argparse.Namespace, url: str | None) -> None:
     for flag, value in (("--authority", args.authority), ("--scheduler", args.scheduler)):
         if value is None:
             continue
-        if url is None:
-            raise AosError(f"{flag} sets the spawn of a HyperBEAM process: use it with --url")
+        if url is None and flag == "--authority":
+            raise AosError(
+                "--authority sets the spawn of a HyperBEAM process: use it with --url (a "
+                "legacy spawn trusts the node and aos's authority already)"
+            )
         parts = value.split(",") if flag == "--authority" else [value]
         for part in parts:
             if not is_id(part):
@@ -363,7 +368,7 @@ def make_client(
         )
     return AoClient(
         http, mu_url=units.mu, cu_url=units.cu, gateway_url=units.gateway, su_url=units.su,
-        wallet=wallet, internal=units.internal,
+        wallet=wallet, internal=units.internal, spawn_scheduler=args.scheduler,
     )  # fmt: skip
 
 

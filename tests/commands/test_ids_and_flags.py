@@ -15,7 +15,7 @@ import pexpect
 import pytest
 
 from aos.commands.shell import build_parser
-from tests.support.cli import run_aos
+from tests.support.cli import run_aos, shell_home
 from tests.support.terminal import Terminal
 
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -86,6 +86,16 @@ def test_an_unknown_id_is_refused_by_run_watch_and_the_shell(home: Path, tmp_pat
     assert term.child.exitstatus == 1
     assert "Inbox" not in term.log.getvalue()  # no prompt was ever shown
     assert unknown not in _processes(home)
+
+
+def test_an_unknown_id_through_url_is_refused_by_run_and_watch(tmp_path: Path) -> None:
+    unknown = "Zq3" + "B" * 39 + "A"  # canonical: the last character sets no unused bit
+    with shell_home(tmp_path, "url"):  # a config file names `aos serve` as --url
+        for args in ([unknown, "--run", "return 1"], ["--watch", unknown]):
+            result = run_aos(*args, home=tmp_path)
+            assert result.returncode == 1, result.stderr
+            assert _error(result).startswith(f"error: no process {unknown} on the units at ")
+            assert "`aos --list` lists your processes" in result.stderr
 
 
 def test_the_watch_of_a_malformed_id_is_a_sentence(home: Path) -> None:

@@ -21,6 +21,19 @@ def _aos(server: str, home: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
+def _wait_for_cursors(home: Path, pid: str, count: int) -> None:
+    """Until `count` shells' live feeds have each saved their starting cursor for `pid` (in
+    the state folder they share here): what is sent after that, each of them shows."""
+    folder = home / "data" / "aos" / "shell" / "cursors"
+    deadline = time.monotonic() + 60
+    while True:
+        saved = [p for p in folder.glob(f"{pid}*.cursor") if p.read_text().strip()]
+        if len(saved) >= count:
+            return
+        assert time.monotonic() < deadline, f"{count} cursors for {pid}: {saved}"
+        time.sleep(0.05)
+
+
 def test_two_shells_on_one_process_each_show_all_twenty_messages_once(
     server: str, tmp_path: Path
 ) -> None:
@@ -29,12 +42,15 @@ def test_two_shells_on_one_process_each_show_all_twenty_messages_once(
     try:
         for term in shells:
             term.expect(loose("[Inbox:1]> "))
-        time.sleep(1.0)  # both feeds have taken their starting cursor
+        _wait_for_cursors(tmp_path, pid, 2)
         _aos(server, tmp_path, "sender", "--run",
              f'for i = 1, 20 do Send({{Target = "{pid}", Action = "P" .. i}}) end')  # fmt: skip
         for term in shells:
             term.expect(loose("Action = P20"), timeout=120)
-        time.sleep(2.0)  # several more polls: nothing may come twice
+        # One more message, shown after any repeat of the twenty a feed might make.
+        _aos(server, tmp_path, "sender", "--run", f'Send({{Target = "{pid}", Action = "End"}})')
+        for term in shells:
+            term.expect(loose("Action = End"), timeout=120)
     finally:
         for term in shells:
             term.close()
@@ -52,7 +68,7 @@ def test_a_failing_handler_shows_above_the_prompt_and_the_typed_line_stays(
     term = Terminal([pid, *unit_flags(server)], tmp_path, timeout=120)
     try:
         term.expect(loose("]> "))
-        time.sleep(1.0)
+        _wait_for_cursors(tmp_path, pid, 1)
         term.send("local half = 12")  # typed, not sent
         term.expect(loose("local half = 12"))
         _aos(server, tmp_path, sender, "--run",
