@@ -462,7 +462,10 @@ def tilde(path: Path) -> str:
 
 def check_units(settings: Settings) -> None:
     """Remote units come as a set: a CU alone would look processes up on the public gateway
-    (and fail there later, obscurely)."""
+    (and fail there later, obscurely). With --url, --gateway-url alone names where names
+    are looked up."""
+    if settings.url:
+        return
     named = {"--mu-url": settings.mu_url, "--cu-url": settings.cu_url,
              "--gateway-url": settings.gateway_url}  # fmt: skip
     given = [flag for flag, url in named.items() if url]

@@ -20,7 +20,7 @@ from pathlib import Path
 from aos import __version__
 from aos.client import AoClient, TxInfo
 from aos.cron import parse_interval
-from aos.errors import AosError, ClientError
+from aos.errors import AosError, ClientError, NodeRejected
 from aos.ids import canonical, is_id
 from aos.protocol import AOS_LEGACY_AUTHORITY, AOS_MODULE_ID
 from aos.repl.state import NameRegistry
@@ -143,7 +143,16 @@ Notice = Callable[[str], None]
 
 def find_module(client: AoClient, name: str) -> str:
     """The id of the one module the gateway knows by the Name tag `name`."""
-    found = client.find_modules(name)
+    try:
+        found = client.find_modules(name)
+    except NodeRejected as err:
+        if err.status not in (404, 405):
+            raise
+        raise AosError(  # most HyperBEAM nodes answer no GraphQL
+            f"--module {name!r}: the gateway ({client.shown(client.gateway_url)}) has no "
+            "GraphQL to look a module up by Name; pass the module id (43 characters), or "
+            "name a gateway with --gateway-url"
+        ) from None
     if not found:
         raise AosError(
             f"--module {name!r}: the gateway ({client.shown(client.gateway_url + '/graphql')}) "
