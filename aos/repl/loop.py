@@ -430,27 +430,37 @@ class Repl:
             if self.live_wanted:
                 self.feed.start()
             while not self._exit:
-                if self.pending:
-                    # the keys stay held across the whole queue: a Ctrl-C here is a SIGINT,
-                    # which cancels the queue, never a prompt's interrupt
-                    with self.keys.hold():
-                        while self.pending and not self._exit:
-                            self._step(self.take_pending)
-                    continue
                 try:
-                    text = self.read()
+                    if not self._turn():
+                        break
                 except KeyboardInterrupt:
+                    # A Ctrl-C between two prompts (a result shown, the next prompt not yet
+                    # reading keys) is a SIGINT outside any wait: the prompt's interrupt.
                     if self._leave_on_interrupt():
                         break
-                    continue
-                except EOFError:
-                    break
-                self._interrupted_at = None
-                with self.keys.hold():
-                    self._step(lambda text=text: text)  # type: ignore[misc]
         finally:
             self.close()
         return 0
+
+    def _turn(self) -> bool:
+        """Run the queued chunks, or read and handle one; False when the user left."""
+        if self.pending:
+            # the keys stay held across the whole queue: a Ctrl-C here is a SIGINT,
+            # which cancels the queue, never a prompt's interrupt
+            with self.keys.hold():
+                while self.pending and not self._exit:
+                    self._step(self.take_pending)
+            return True
+        try:
+            text = self.read()
+        except KeyboardInterrupt:
+            return not self._leave_on_interrupt()
+        except EOFError:
+            return False
+        self._interrupted_at = None
+        with self.keys.hold():
+            self._step(lambda text=text: text)  # type: ignore[misc]
+        return True
 
     def _step(self, take: Callable[[], str]) -> None:
         """Handle one chunk; Ctrl-C while at it cancels it and what was queued after it."""
