@@ -25,8 +25,16 @@ import platformdirs
 from aos.errors import AosError
 
 CONFIG_KEYS = (
-    "wallet", "data_dir", "state_dir", "mu_url", "cu_url", "gateway_url", "su_url", "url"
-)  # fmt: skip
+    "wallet",
+    "data_dir",
+    "state_dir",
+    "mu_url",
+    "cu_url",
+    "gateway_url",
+    "su_url",
+    "url",
+    "max_lines",
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,7 @@ class Settings:
     debug: bool = False
     color: bool = True
     wallet_explicit: bool = False  # named by flag, AOS_WALLET or config: it must exist
+    max_lines: int | None = None  # lines one result may take in the shell (0: no limit)
 
     @property
     def remote(self) -> bool:
@@ -99,6 +108,7 @@ def load_settings(
     cu_url: str | None = None,
     gateway_url: str | None = None,
     su_url: str | None = None,
+    max_lines: int | None = None,
     url: str | None = None,
     debug: bool = False,
     isatty: bool = False,
@@ -127,7 +137,21 @@ def load_settings(
         debug=debug or env.get("AOS_DEBUG") == "1",
         color=color_enabled(env, isatty),
         wallet_explicit=wallet_s is not None,
+        max_lines=_lines(
+            str(max_lines) if max_lines is not None else pick(None, "AOS_MAX_LINES", "max_lines")
+        ),
     )
+
+
+def _lines(value: str | None) -> int | None:
+    if value is None:
+        return None
+    if not value.strip().isdigit():
+        raise AosError(
+            f"max_lines (AOS_MAX_LINES, --max-lines) must be a whole number 0 or more, got "
+            f"{value!r}"
+        )
+    return int(value)
 
 
 def _url(value: str | None, flag: str) -> str | None:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import IO
+from typing import IO, Any
 
 from rich.console import Console, RenderableType
 from rich.table import Table
@@ -47,6 +47,22 @@ def make_console(file: IO[str] | None = None, *, color: bool, width: int | None 
 
 def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text)
+
+
+# The same escapes as Lua source writes them (`\27[31m`), as in the `test` copy of an
+# Output that aos's Dump makes.
+_LUA_ANSI = re.compile(r"\\27\[[0-9;?]*[A-Za-z]")
+
+
+def without_escapes(value: Any) -> Any:
+    """A JSON value with every terminal escape taken out of its strings (for `--json`)."""
+    if isinstance(value, str):
+        return _LUA_ANSI.sub("", strip_ansi(value)).replace("\x1b", "")
+    if isinstance(value, list):
+        return [without_escapes(v) for v in value]
+    if isinstance(value, dict):
+        return {k: without_escapes(v) for k, v in value.items()}
+    return value
 
 
 @dataclass(frozen=True)
@@ -149,6 +165,39 @@ def error_renderable(raw: str, locate: Locate | None = None) -> RenderableType:
     return text
 
 
+# The block aos's process prints before a handler's error: "Error handling message with
+# Action = X", the error again, a traceback (docs/compat.md §2.6). What comes before it is
+# what the handlers printed.
+_HANDLER_BLOCK = re.compile(r"(?:\x1b\[31m)?Error(?:\x1b\[90m)? handling message")
+
+
+def handler_error_renderable(
+    raw: str,
+    *,
+    nonce: int | None = None,
+    action: str | None = None,
+    sender: str | None = None,
+) -> RenderableType:
+    """A handler that failed on an incoming message: what it printed, then one red line
+    naming the message (nonce, Action, sender) and the error without chunk positions."""
+    parsed = parse_error(raw)
+    block = _HANDLER_BLOCK.search(parsed.log)
+    printed = (parsed.log[: block.start()] if block else parsed.log).strip("\n")
+    # Neither known (a node with no route to read a slot's message): say nothing of them.
+    about = [f"Action = {action}" if action else "no Action"] if action or sender else []
+    if sender:
+        about.append(f"from {short_id(sender)}")
+    which = f"message {nonce}" if nonce is not None else "a message"
+    which += f" ({', '.join(about)})" if about else ""
+    text = Text()
+    if printed:
+        text.append_text(Text.from_ansi(printed))
+        text.append("\n")
+    message = " ".join(strip_ansi(parsed.message).split())
+    text.append(f"error: a handler failed on {which}: {message}", style="red")
+    return text
+
+
 def show_result(console: Console, result: Result, locate: Locate | None = None) -> None:
     """Print what an evaluation produced: its output, its error, or nothing at all.
 
@@ -166,6 +215,7 @@ class InboxEntry:
     action: str
     tags: dict[str, str]
     data: str
+    nonce: int | None = None  # its slot in the process's log, what `.replay` takes
 
 
 # Protocol tags every message carries; the table shows the ones that say something.
@@ -187,6 +237,7 @@ def inbox_table(entries: Sequence[InboxEntry], *, total: int | None = None) -> T
     title = f"Inbox: {shown} of {total} messages" if total is not None else "Inbox"
     table = Table(title=title, title_justify="left", show_lines=False)
     table.add_column("#", justify="right", style="dim")
+    table.add_column("Nonce", justify="right", style="cyan")
     table.add_column("From", style="green", no_wrap=True)
     table.add_column("Action", style="blue")
     table.add_column("Tags")
@@ -200,6 +251,7 @@ def inbox_table(entries: Sequence[InboxEntry], *, total: int | None = None) -> T
         )
         table.add_row(
             str(first + offset),
+            "-" if entry.nonce is None else str(entry.nonce),
             short_id(entry.from_),
             entry.action or "-",
             tags,

@@ -10,9 +10,19 @@ TxInfo          a transaction as the gateway describes it
 
 from __future__ import annotations
 
-from aos.client.ao import AoClient, Signer
+from aos.client.ao import AoClient, Signer, cursor_fields
 from aos.client.gql import TxInfo
 from aos.client.hyperbeam import HyperBeamClient
 from aos.client.result import Edge, Page, Result, tag_value
 
-__all__ = ["AoClient", "Edge", "HyperBeamClient", "Page", "Result", "Signer", "TxInfo", "tag_value"]
+__all__ = [
+    "AoClient",
+    "Edge",
+    "HyperBeamClient",
+    "Page",
+    "Result",
+    "Signer",
+    "TxInfo",
+    "cursor_fields",
+    "tag_value",
+]

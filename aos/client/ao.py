@@ -47,6 +47,10 @@ class AoClient:
     * `wallet`: signs every item the client sends.
     * `result_tries`, `send_tries`, `retry_delay`: how often an empty CU answer is read
       again, and an item is sent again when the MU could not be reached.
+    * `internal`: (base URL, name) of units the user never typed (the embedded node's
+      http://aos.local): error messages name them by `name` and path instead.
+    * `spawn_scheduler`: the Scheduler a spawn names (the aos console's `--scheduler` in
+      legacy mode); by default the SU's own address.
     """
 
     def __init__(
@@ -61,6 +65,8 @@ class AoClient:
         result_tries: int = 20,
         send_tries: int = 3,
         retry_delay: float = 0.25,
+        internal: tuple[str, str] | None = None,
+        spawn_scheduler: str | None = None,
     ) -> None:
         self.http = http
         self.mu_url = mu_url.rstrip("/")
@@ -71,25 +77,33 @@ class AoClient:
         self.result_tries = result_tries
         self.send_tries = max(1, send_tries)
         self.retry_delay = retry_delay
+        self.internal = internal
+        self.spawn_scheduler = spawn_scheduler
 
     # -- HTTP -----------------------------------------------------------------------------
+
+    def shown(self, url: str) -> str:
+        """`url` as an error message names it."""
+        if self.internal is not None and url.startswith(self.internal[0]):
+            return f"{url[len(self.internal[0]) :] or '/'} on {self.internal[1]}"
+        return url
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send one request; turn transport failures and error statuses into ClientErrors."""
         try:
             response = self.http.request(method, url, **kwargs)
         except httpx.TimeoutException as err:
-            raise NodeUnreachable(f"{method} {url} timed out ({err})", url=url) from err
+            raise NodeUnreachable(f"{method} {self.shown(url)} timed out ({err})", url=url) from err
         except httpx.TransportError as err:
             raise NodeUnreachable(
-                f"cannot reach {url}: {err or type(err).__name__}", url=url
+                f"cannot reach {self.shown(url)}: {err or type(err).__name__}", url=url
             ) from err
         except httpx.HTTPError as err:  # e.g. a body that cannot be decoded
-            raise NodeRejected(f"{method} {url} failed: {err}", url=url) from err
+            raise NodeRejected(f"{method} {self.shown(url)} failed: {err}", url=url) from err
         if response.status_code >= 400:
             body = response.text[:500]
             raise NodeRejected(
-                f"{method} {url} answered {response.status_code}: {_reason(body)}",
+                f"{method} {self.shown(url)} answered {response.status_code}: {_reason(body)}",
                 url=url,
                 status=response.status_code,
                 body=body,
@@ -102,7 +116,7 @@ class AoClient:
             return response.json()
         except ValueError as err:
             raise NodeRejected(
-                f"{method} {url} answered {response.status_code} with non-JSON: "
+                f"{method} {self.shown(url)} answered {response.status_code} with non-JSON: "
                 f"{response.text[:200]!r}",
                 url=url,
                 status=response.status_code,
@@ -131,7 +145,10 @@ class AoClient:
         return True
 
     def scheduler_address(self) -> str:
-        """The SU's address (`GET /`), or aos's legacy scheduler when no SU URL is known."""
+        """The SU's address (`GET /`), or aos's legacy scheduler when no SU URL is known
+        (`spawn_scheduler` when one was given)."""
+        if self.spawn_scheduler is not None:
+            return self.spawn_scheduler
         if self.su_url is None:
             return AOS_LEGACY_SCHEDULER
         info = self._json("GET", f"{self.su_url}/")
@@ -233,18 +250,29 @@ class AoClient:
                 self._pause()
         return result
 
+    def send_eval(self, process: str, code: str) -> str:
+        """Send `code` to `process` as a signed Eval message; its id."""
+        return self.message(process, data=code, tags=[("Action", "Eval")])
+
     def eval(self, process: str, code: str) -> tuple[str, Result]:
         """Evaluate `code` in `process` as a signed Eval message; (message id, result)."""
-        message = self.message(process, data=code, tags=[("Action", "Eval")])
+        message = self.send_eval(process, code)
         return message, self.result(message, process)
 
     def dryrun(
-        self, process: str, *, data: str = "", tags: Tags = (), to_nonce: int | None = None
+        self,
+        process: str,
+        *,
+        data: str = "",
+        tags: Tags = (),
+        to_nonce: int | None = None,
+        to_message: str | None = None,
     ) -> Result:
         """Evaluate a message without writing it to the log (`POST /dry-run`).
 
         With `to_nonce`, on the state of `process` right after the message with that nonce
-        (`to-nonce`, an aos node extension); otherwise on its latest state."""
+        (`to-nonce`, an aos node extension); with `to_message`, right after that message
+        (`to`, as the reference CU); otherwise on its latest state."""
         if to_nonce is not None and (isinstance(to_nonce, bool) or to_nonce < 0):
             raise ClientError(f"a replay nonce must be 0 or more, got {to_nonce!r}")
         body: JsonDict = {
@@ -260,11 +288,26 @@ class AoClient:
         params: dict[str, str | int] = {"process-id": process}
         if to_nonce is not None:
             params["to-nonce"] = to_nonce
+        if to_message is not None:
+            params["to"] = to_message
         return Result.from_json(self._json("POST", url, params=params, json=body))
 
-    def dry_eval(self, process: str, code: str, to_nonce: int | None = None) -> Result:
-        """`code` as a read-only Eval, on the latest state or the one after `to_nonce`."""
-        return self.dryrun(process, data=code, tags=[("Action", "Eval")], to_nonce=to_nonce)
+    def dry_eval(
+        self,
+        process: str,
+        code: str,
+        to_nonce: int | None = None,
+        to_message: str | None = None,
+    ) -> Result:
+        """`code` as a read-only Eval, on the latest state or the one after `to_nonce` (or
+        after message `to_message`)."""
+        return self.dryrun(
+            process,
+            data=code,
+            tags=[("Action", "Eval")],
+            to_nonce=to_nonce,
+            to_message=to_message,
+        )
 
     def results(
         self,
@@ -273,11 +316,17 @@ class AoClient:
         after: str | None = None,
         sort: str = "ASC",
         limit: int = 100,
+        include_errors: bool = False,
     ) -> Page:
-        """One page of `GET /results/{process}`: evaluations after cursor `after`."""
+        """One page of `GET /results/{process}`: evaluations after cursor `after`.
+
+        `include_errors` asks for the failed ones too (an aos node extension; other compute
+        units leave them out, as the reference does: docs/protocol.md §3.3.3)."""
         params: dict[str, str | int] = {"sort": sort, "limit": limit}
         if after:
             params["from"] = after
+        if include_errors:
+            params["include-errors"] = "1"
         body = self._json("GET", f"{self.cu_url}/results/{process}", params=params)
         edges = []
         for edge in body.get("edges", []) if isinstance(body, dict) else []:
@@ -288,10 +337,12 @@ class AoClient:
             edges, bool(page_info.get("hasNextPage")) if isinstance(page_info, dict) else False
         )
 
-    def iter_results(self, process: str, *, after: str | None = None) -> Iterator[Edge]:
+    def iter_results(
+        self, process: str, *, after: str | None = None, include_errors: bool = False
+    ) -> Iterator[Edge]:
         """Every evaluation after `after`, oldest first, following `hasNextPage`."""
         while True:
-            page = self.results(process, after=after)
+            page = self.results(process, after=after, include_errors=include_errors)
             yield from page.edges
             if not page.has_next or not page.edges:
                 return
@@ -302,6 +353,41 @@ class AoClient:
         page = self.results(process, sort="DESC", limit=1)
         return ascending(page.edges[0].cursor) if page.edges else None
 
+    def process_exists(self, process: str) -> bool | None:
+        """Whether the units hold `process` (`process_known`); None when they cannot tell
+        (no scheduler URL, or an answer other than found / not found)."""
+        try:
+            return self.process_known(process)
+        except NodeRejected:
+            return None
+
+    def scheduled(self, process: str, nonce: int) -> TxInfo | None:
+        """The message in slot `nonce` of `process`, from the scheduler (its `from-nonce` /
+        `to-nonce` page); None when no scheduler URL is known or the slot is not there."""
+        if self.su_url is None or nonce < 0:
+            return None
+        body = self._json(
+            "GET",
+            f"{self.su_url}/{process}",
+            params={"from-nonce": nonce - 1, "to-nonce": nonce, "limit": 1},
+        )
+        edges = body.get("edges") if isinstance(body, dict) else None
+        node = edges[0].get("node") if isinstance(edges, list) and edges else None
+        message = node.get("message") if isinstance(node, dict) else None
+        if not isinstance(message, dict) or not isinstance(message.get("id"), str):
+            return None
+        owner = message.get("owner")
+        return TxInfo(
+            id=message["id"],
+            owner=str(owner.get("address", "")) if isinstance(owner, dict) else "",
+            recipient=str(message.get("target") or ""),
+            tags=[
+                (str(t.get("name", "")), str(t.get("value", "")))
+                for t in message.get("tags") or []
+                if isinstance(t, dict)
+            ],
+        )
+
     def graphql(self, query: str, variables: JsonDict) -> JsonDict:
         """POST a GraphQL document to the gateway; `data` or a NodeRejected naming the error."""
         url = f"{self.gateway_url}/graphql"
@@ -309,7 +395,8 @@ class AoClient:
         if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
             errors = body.get("errors") if isinstance(body, dict) else body
             raise NodeRejected(
-                f"the gateway at {url} answered a GraphQL error: {json.dumps(errors)[:300]}",
+                f"the gateway at {self.shown(url)} answered a GraphQL error: "
+                f"{json.dumps(errors)[:300]}",
                 url=url,
                 status=200,
                 body=json.dumps(body)[:500],
@@ -324,6 +411,11 @@ class AoClient:
         found = [tx for tx in gql.parse_transactions(data) if tx.name == name]
         return list(reversed(found))  # the gateway sorts newest first; aos uses oldest first
 
+    def find_modules(self, name: str) -> list[TxInfo]:
+        """The modules whose Name tag is `name`, by anyone, newest first."""
+        data = self.graphql(gql.FIND_MODULE, {"name": name})
+        return [tx for tx in gql.parse_transactions(data) if tx.name == name]
+
     def list_processes(self, owner: str | None = None) -> list[TxInfo]:
         """Up to 100 processes owned by `owner` (default: our wallet), newest first."""
         data = self.graphql(gql.LIST_OWNED, {"owners": [owner or self.wallet.address]})
@@ -335,6 +427,16 @@ class AoClient:
     def pushed_for(self, message: str) -> list[TxInfo]:
         """Items the MU pushed on behalf of user message `message` (tag `Pushed-For`)."""
         return gql.parse_transactions(self.graphql(gql.PUSHED_FOR, {"id": message}))
+
+
+def cursor_fields(cursor: str) -> JsonDict | None:
+    """The fields of a reference CU's results cursor (base64 JSON: timestamp, ordinate,
+    cron, sort; docs/protocol.md §3.3.3), or None for an opaque one."""
+    try:
+        fields = json.loads(base64.b64decode(cursor, validate=True))
+    except (ValueError, binascii.Error):
+        return None
+    return fields if isinstance(fields, dict) else None
 
 
 def ascending(cursor: str) -> str:

@@ -19,6 +19,15 @@ query FindProcess($owners: [String!], $name: String!) {
   }
 }"""
 
+FIND_MODULE = """
+query FindModule($name: String!) {
+  transactions(first: 100, tags: [
+    {name: "Data-Protocol", values: ["ao"]}, {name: "Type", values: ["Module"]},
+    {name: "Name", values: [$name]}]) {
+    edges { node { id owner { address } tags { name value } } }
+  }
+}"""
+
 LIST_OWNED = """
 query ListProcesses($owners: [String!]) {
   transactions(first: 100, owners: $owners, tags: [

@@ -92,6 +92,7 @@ class HyperBeamClient(AoClient):
     * `authority`, `scheduler`: the spawn's Authority and Scheduler (`--authority`,
       `--scheduler`); by default the node's own address (`/~meta@1.0/info/address`).
     * `page`: at most this many slots are read per `results` page.
+    * `internal`: as AoClient's, units nobody typed (named, not shown by URL).
     """
 
     def __init__(
@@ -107,6 +108,7 @@ class HyperBeamClient(AoClient):
         send_tries: int = 3,
         retry_delay: float = 0.25,
         page: int = 100,
+        internal: tuple[str, str] | None = None,
     ) -> None:
         url = url.rstrip("/")
         super().__init__(
@@ -118,6 +120,7 @@ class HyperBeamClient(AoClient):
             result_tries=result_tries,
             send_tries=send_tries,
             retry_delay=retry_delay,
+            internal=internal,
         )
         self.url = url
         self.authority = authority
@@ -254,6 +257,18 @@ class HyperBeamClient(AoClient):
             raw = body  # a node that answers the result itself
         return Result.from_json(raw if raw is not None else {})
 
+    def slot_of(self, process: str, message: str) -> int:
+        """The slot of `message` in `process`, as `compute/results=<id>` names it."""
+        url = f"{self.url}/{process}~{PROCESS_DEVICE}/compute/results={message}"
+        body = self._json("GET", url, headers=READ_HEADERS)
+        slot = body.get("slot") if isinstance(body, dict) else None
+        if isinstance(slot, bool) or not isinstance(slot, int):
+            raise ClientError(
+                f"the node did not say which slot message {message} has; give its nonce "
+                "(.inbox and .trace show it)"
+            )
+        return slot
+
     def result(self, message: str, process: str) -> Result:
         slot: int | str = self._slots.get(message, message)
         return self._until_not_empty(lambda: self.compute(process, slot))
@@ -269,10 +284,18 @@ class HyperBeamClient(AoClient):
         return result
 
     def dryrun(
-        self, process: str, *, data: str = "", tags: Tags = (), to_nonce: int | None = None
+        self,
+        process: str,
+        *,
+        data: str = "",
+        tags: Tags = (),
+        to_nonce: int | None = None,
+        to_message: str | None = None,
     ) -> Result:
         if to_nonce is not None and (isinstance(to_nonce, bool) or to_nonce < 0):
             raise ClientError(f"a replay nonce must be 0 or more, got {to_nonce!r}")
+        if to_message is not None:
+            to_nonce = self.slot_of(process, to_message)  # a node replays to a slot
         item = create(
             signer=self.wallet,
             data=data,
@@ -287,10 +310,17 @@ class HyperBeamClient(AoClient):
         return Result.from_json(raw if raw is not None else body)
 
     def results(
-        self, process: str, *, after: str | None = None, sort: str = "ASC", limit: int = 100
+        self,
+        process: str,
+        *,
+        after: str | None = None,
+        sort: str = "ASC",
+        limit: int = 100,
+        include_errors: bool = False,
     ) -> Page:
         """Slots after cursor `after` (a slot), oldest first (ASC) or newest first (DESC),
-        at most `limit` (and `page`) of them, each read by its own compute."""
+        at most `limit` (and `page`) of them, each read by its own compute (every slot has
+        a result, failed or not, so `include_errors` changes nothing)."""
         current = self.current_slot(process)
         first = slot_after(after) + 1 if after else 0
         count = max(1, min(limit, self.page))

@@ -17,6 +17,7 @@ TARGETS = {
     "storage": "bytes of the log per message (by table) after 10,000 signed messages",
     "states": "snapshots on a long process: attach, dry-run, replay, memory",
     "test": "aos test: seconds per 1,000 test messages in a suite, and start-up",
+    "shell": "pasted lines per second and one typed line, in a pseudo-terminal",
 }
 
 

@@ -1,7 +1,8 @@
 """`aos serve`: run the local ao node over HTTP with uvicorn, for other terminals and tools.
 
-Prints the URLs to give to clients (MU, CU, SU, gateway) and the aos console command lines,
-legacy and HyperBEAM (the node answers both protocols at once, docs/hyperbeam.md).
+Prints the URLs to give to clients (MU, CU, SU, gateway) and command lines that attach a
+shell as printed: this shell's, and the official aos console's, in legacy mode and in its
+default HyperBEAM mode (the node answers both protocols at once, docs/hyperbeam.md).
 The data directory defaults to platformdirs' user data dir (`…/aos/node`), or AOS_DATA_DIR.
 
 By default the node runs as three kinds of process: this one writes every admitted item
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from aos.config import load_settings
 from aos.errors import AosError
-from aos.protocol import CU_PATH, DEFAULT_PORT, MU_PATH, SU_PATH
+from aos.protocol import AOS_MODULE_ID, CU_PATH, DEFAULT_PORT, MU_PATH, SU_PATH
 
 if TYPE_CHECKING:
     pass
@@ -27,6 +28,25 @@ if TYPE_CHECKING:
 
 def urls(base: str) -> dict[str, str]:
     return {"mu": base + MU_PATH, "cu": base + CU_PATH, "su": base + SU_PATH, "gateway": base}
+
+
+def client_lines(u: dict[str, str], scheduler: str, node_wallet: str) -> list[str]:
+    """How to attach a shell, as command lines that work as printed: this shell, the
+    official aos console in legacy mode, and `--url` for its HyperBEAM mode (ours too). The
+    legacy console reads GATEWAY_URL when its modules load, before --gateway-url; it trusts
+    pushed messages only with the node wallet as an Authority; and it takes its default
+    module from package metadata that not every copy has."""
+    return [
+        "this shell (aos in Python):",
+        f"  aos NAME --mu-url {u['mu']} --cu-url {u['cu']} --su-url {u['su']} "
+        f"--gateway-url {u['gateway']}",
+        "the aos console (Node.js), legacy mode:",
+        f"  GATEWAY_URL={u['gateway']} aos NAME --legacy --gateway-url {u['gateway']} "
+        f"--cu-url {u['cu']} --mu-url {u['mu']} --scheduler {scheduler} "
+        f"--module {AOS_MODULE_ID} --tag-name Authority --tag-value {node_wallet}",
+        "the aos console in its default HyperBEAM mode (and this shell's --url):",
+        f"  aos NAME --url {u['gateway']}",
+    ]
 
 
 def check_port(host: str, port: int) -> None:
@@ -47,23 +67,33 @@ def main(argv: list[str]) -> int:
         prog="aos serve",
         description="Run the local ao node (messenger, scheduler, compute unit, gateway).",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on.")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="TCP port.")
-    parser.add_argument("--data-dir", default=None, help="node data directory.")
     parser.add_argument(
-        "--log-level", default="warning", help="uvicorn log level (debug, info, warning)."
+        "--host", default="127.0.0.1", help="The interface to listen on (default: 127.0.0.1)."
+    )
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"The TCP port (default: {DEFAULT_PORT})."
+    )
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="The node's data directory (default: $XDG_DATA_HOME/aos/node; env AOS_DATA_DIR).",
+    )
+    parser.add_argument(
+        "--log-level",
+        default="warning",
+        help="The uvicorn log level: debug, info or warning (default: warning).",
     )
     parser.add_argument(
         "--workers",
         type=int,
         default=1,
-        help="HTTP worker processes sharing the port (they parse and verify; this process "
-        "schedules and one more evaluates). One suits two cores; add them on more.",
+        help="HTTP worker processes sharing the port; they parse and verify, this process "
+        "schedules and one more evaluates. One suits two cores; add them on more (default: 1).",
     )
     parser.add_argument(
         "--single-process",
         action="store_true",
-        help="run the whole node in this one process (slower; simpler to debug).",
+        help="Run the whole node in this one process: slower, simpler to debug.",
     )
     args = parser.parse_args(argv)
     if args.workers < 1:
@@ -88,13 +118,8 @@ def main(argv: list[str]) -> int:
     print(f"  SU       {u['su']}   scheduler address {node.su.address}")
     print(f"  gateway  {u['gateway']}")
     print(f"  node wallet {node.wallet.address}")
-    print("aos console:")
-    print(
-        f"  aos NAME --legacy --gateway-url {u['gateway']} --cu-url {u['cu']} "
-        f"--mu-url {u['mu']} --scheduler {node.su.address} "
-        f"--tag-name Authority --tag-value {node.wallet.address}"
-    )
-    print(f"  aos NAME --url {base}   (its default HyperBEAM mode; this shell's --url too)")
+    for line in client_lines(u, node.su.address, node.wallet.address):
+        print(line)
     sys.stdout.flush()
     server = {
         "host": args.host,

@@ -16,7 +16,7 @@ import logging
 import re
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from rich.text import Text
 
 from aos import __version__
 from aos.client import AoClient, HyperBeamClient, Result, TxInfo
+from aos.commands.console_flags import add_refused, get_blueprints
 from aos.config import Settings, load_settings
 from aos.errors import AosError
 from aos.ids import is_id
@@ -32,15 +33,26 @@ from aos.protocol import CU_PATH, EMBEDDED_BASE_URL, GATEWAY_PATH, MU_PATH, SU_P
 from aos.render import (
     Locate,
     format_ms,
+    handler_error_renderable,
     lines_locator,
     make_console,
     one_line_error,
     parse_error,
     process_table,
+    without_escapes,
 )
+from aos.repl import utf8
 from aos.repl.bundle import bundle, check_loadable
-from aos.repl.connect import SpawnOptions, fetch_prompt, is_process_id, resolve_process
-from aos.repl.live import LiveFeed
+from aos.repl.connect import (
+    SpawnOptions,
+    check_id,
+    check_id_or_name,
+    fetch_prompt,
+    is_process_id,
+    resolve_process,
+)
+from aos.repl.live import HandlerError, LiveFeed
+from aos.repl.more import DEFAULT_MAX_LINES, cut, describe
 from aos.repl.state import NameRegistry, ShellState
 from aos.wallet import Wallet
 
@@ -51,51 +63,160 @@ PUBLIC_GATEWAY = "https://arweave.net"
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # One style: a sentence, then (default: ...; env ...) where there is one.
     parser = argparse.ArgumentParser(
         prog="aos",
         description="The interactive Lua shell of the AO computer, with its own embedded ao node.",
         epilog="Subcommands: aos serve, aos wallet, aos verify, aos export, aos replay, "
-        "aos bench (each has --help). Inside the shell, .help lists the dot-commands.",
+        "aos test, aos bench (each has --help). Inside the shell, .help lists the "
+        "dot-commands. The aos console's --legacy, --url/--mainnet, --scheduler, --module "
+        "NAME and --dry-run work here; --sqlite, --monitor, --topup, --dev, --hyper and "
+        "--address are refused with what to do instead. Settings also come from "
+        "$XDG_CONFIG_HOME/aos/config.toml.",
         add_help=False,
     )
     add = parser.add_argument
     add("-h", "--help", action="help", help="Show this help and exit.")
-    add("target", nargs="?", metavar="NAME|PROCESS_ID", help="Your process (default: default).")
-    add("--wallet", metavar="FILE", help="The JWK wallet to sign with (default: ~/.aos.json).")
-    add("--module", metavar="ID", help="Module id to spawn a new process with.")
+    add(
+        "target",
+        nargs="?",
+        metavar="NAME|PROCESS_ID",
+        help="Your process by name, spawned if you have none of that name, or any process by "
+        "its 43-character id (default: default).",
+    )
+    add(
+        "--wallet",
+        metavar="FILE",
+        help="The JWK wallet to sign with; created when the default is missing "
+        "(default: ~/.aos.json; env AOS_WALLET).",
+    )
+    add(
+        "--module",
+        metavar="ID|NAME",
+        help="The module a new process is spawned with: an id, or a Name the gateway knows "
+        "(default: this node's Lua module, aos-lua).",
+    )
     add("--cron", metavar="N-UNIT", help="Spawn with a cron interval, e.g. 10-minutes.")
-    add("--tag-name", action="append", default=[], metavar="NAME", help="Spawn tag name.")
-    add("--tag-value", action="append", default=[], metavar="VALUE", help="Spawn tag value.")
-    add("--data", metavar="FILE", help="Spawn with this file's contents as process data.")
-    add("--load", action="append", default=[], metavar="FILE", help="Evaluate a Lua file first.")
-    add("--run", metavar="CODE", help="Evaluate CODE, print only the result, and exit.")
-    add("--dryrun", "--dry-run", action="store_true", help="With --run: evaluate as a dry-run.")
-    add("--json", action="store_true", help="Print results as JSON (with --run, --load, stdin).")
-    add("--list", action="store_true", help="List your processes: name, id, created.")
-    add("--watch", metavar="PROCESS_ID", help="Print what a process outputs, as it happens.")
-    add("--gateway-url", metavar="URL", help="Gateway of remote ao units (no embedded node).")
-    add("--cu-url", metavar="URL", help="Compute unit of remote ao units.")
-    add("--mu-url", metavar="URL", help="Messenger unit of remote ao units.")
-    add("--su-url", metavar="URL", help="Scheduler unit of remote ao units, when known.")
+    add(
+        "--tag-name",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="A tag of a new process, paired with the --tag-value at the same position.",
+    )
+    add(
+        "--tag-value",
+        action="append",
+        default=[],
+        metavar="VALUE",
+        help="The value of the --tag-name at the same position.",
+    )
+    add("--data", metavar="FILE", help="Spawn with this file's contents as the process data.")
+    add(
+        "--load",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="Evaluate a Lua file and the modules it requires first (repeatable).",
+    )
+    add("--run", metavar="CODE", help="Evaluate CODE, print its result, and exit (1 on an error).")
+    add(
+        "--dryrun",
+        "--dry-run",
+        action="store_true",
+        help="With --run: evaluate as a dry-run, so nothing is written to the log.",
+    )
+    add(
+        "--json",
+        action="store_true",
+        help="Print results as JSON, without colour escapes (with --run, --load, piped input, "
+        "--list, --watch).",
+    )
+    add(
+        "--max-lines",
+        metavar="N",
+        type=_count,
+        help="Show at most N lines of one result; .more shows the rest (default: 200 in the "
+        "shell, no limit with --run; 0 is no limit; env AOS_MAX_LINES).",
+    )
+    add("--list", action="store_true", help="List your processes: name, id, created; exit.")
+    add(
+        "--watch",
+        metavar="PROCESS_ID",
+        help="Print what a process outputs, and where its handlers fail, as it happens.",
+    )
+    add(
+        "--get-blueprints",
+        nargs="?",
+        const=".",
+        metavar="DIR",
+        help="Copy the blueprints shipped with aos into DIR and exit (default: the current "
+        "folder).",
+    )
+    add(
+        "--legacy",
+        action="store_true",
+        help="Accepted for the aos console: the legacy units (MU, SU, CU) are what this "
+        "shell speaks.",
+    )
+    add(
+        "--gateway-url",
+        metavar="URL",
+        help="The gateway of remote ao units; with --mu-url and --cu-url, no embedded node "
+        "(env AOS_GATEWAY_URL).",
+    )
+    add("--cu-url", metavar="URL", help="The compute unit of remote ao units (env AOS_CU_URL).")
+    add("--mu-url", metavar="URL", help="The messenger unit of remote ao units (env AOS_MU_URL).")
+    add(
+        "--su-url",
+        metavar="URL",
+        help="The scheduler unit of remote ao units (default: <base>/su when the MU and CU "
+        "are <base>/mu and <base>/cu, as under aos serve; env AOS_SU_URL).",
+    )
     add(
         "--url",
         "--mainnet",
         dest="url",
         metavar="URL",
-        help="A HyperBEAM node (aos serve, or any mainnet node): speak the mainnet protocol.",
+        help="A HyperBEAM node (aos serve, or any mainnet node): speak the mainnet protocol "
+        "(env AOS_URL).",
     )
-    add("--authority", metavar="ADDR", help="With --url: the spawn's Authority (default: node).")
-    add("--scheduler", metavar="ADDR", help="With --url: the spawn's Scheduler (default: node).")
-    add("--data-dir", metavar="DIR", help="The embedded node's data directory.")
-    add("--no-live", action="store_true", help="Start with the live feed paused.")
-    add("--debug", action="store_true", help="Show tracebacks and HTTP traces.")
+    add(
+        "--authority",
+        metavar="ADDR",
+        help="With --url: the spawn's Authority (default: the node's address).",
+    )
+    add(
+        "--scheduler",
+        metavar="ADDR",
+        help="The Scheduler a new process names (default: the node's scheduler address).",
+    )
+    add(
+        "--data-dir",
+        metavar="DIR",
+        help="The embedded node's data directory (default: $XDG_DATA_HOME/aos/node; env "
+        "AOS_DATA_DIR).",
+    )
+    add("--no-live", action="store_true", help="Start with the live feed paused (.live starts it).")
+    add(
+        "--debug",
+        action="store_true",
+        help="Show tracebacks and every HTTP request (env AOS_DEBUG=1).",
+    )
     add(
         "--version",
         action="version",
         version=f"aos {__version__} (aos-shell, Python)",
         help="Show the version and exit.",
     )
-    return parser
+    add_refused(parser)
+    return parser  # fmt: skip
+
+
+def _count(value: str) -> int:
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"a whole number 0 or more is needed, got {value!r}")
+    return int(value)
 
 
 @dataclass(frozen=True)
@@ -105,6 +226,14 @@ class Units:
     gateway: str
     su: str | None
     hyperbeam: bool = False  # `mu` is then the HyperBEAM node's URL
+    internal: tuple[str, str] | None = None  # (base URL, name) of units nobody typed
+
+
+def scheduler_of(mu: str, cu: str) -> str | None:
+    """`<base>/su` when the MU and CU are `<base>/mu` and `<base>/cu` (aos serve's layout)."""
+    if mu.endswith("/mu") and cu.endswith("/cu") and mu[:-3] == cu[:-3]:
+        return mu[:-3] + "/su"
+    return None
 
 
 @contextlib.contextmanager
@@ -116,14 +245,15 @@ def open_units(settings: Settings) -> Iterator[tuple[httpx.Client, Units]]:
             yield http, Units(settings.url, settings.url, gateway, None, hyperbeam=True)
         return
     if settings.remote:
+        mu, cu = settings.mu_url or PUBLIC_MU, settings.cu_url or PUBLIC_CU
         with httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0)) as http:
             yield (
                 http,
                 Units(
-                    mu=settings.mu_url or PUBLIC_MU,
-                    cu=settings.cu_url or PUBLIC_CU,
+                    mu=mu,
+                    cu=cu,
                     gateway=settings.gateway_url or PUBLIC_GATEWAY,
-                    su=settings.su_url,
+                    su=settings.su_url or scheduler_of(mu, cu),
                 ),
             )
         return
@@ -139,6 +269,7 @@ def open_units(settings: Settings) -> Iterator[tuple[httpx.Client, Units]]:
                 cu=EMBEDDED_BASE_URL + CU_PATH,
                 gateway=EMBEDDED_BASE_URL + GATEWAY_PATH,
                 su=EMBEDDED_BASE_URL + SU_PATH,
+                internal=(EMBEDDED_BASE_URL, f"the embedded node in {settings.data_dir}"),
             ),
         )
 
@@ -149,6 +280,16 @@ def _trace_http(http: httpx.Client) -> None:
         print(f"[http] {request.method} {request.url} -> {response.status_code}", file=sys.stderr)
 
     http.event_hooks.setdefault("response", []).append(log)
+
+
+def _read_stdin() -> str:
+    """Piped input as text; bytes that are not UTF-8 are an error naming the first one."""
+    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+    text = data if isinstance(data, str) else data.decode("utf-8", "surrogateescape")
+    bad = utf8.problem(text, "the piped input")
+    if bad is not None:
+        raise AosError(bad)
+    return text
 
 
 def _stdin_piped() -> bool:
@@ -188,8 +329,9 @@ _VALUED = {
 
 def check_hyperbeam_flags(args: argparse.Namespace, url: str | None) -> None:
     """--url speaks HyperBEAM, --mu-url/--cu-url/--su-url name legacy units: one or the other;
-    --authority and --scheduler belong to a HyperBEAM node (`url`, from the flag, AOS_URL or
-    the config file) and must be addresses."""
+    --authority belongs to a HyperBEAM node (`url`, from the flag, AOS_URL or the config
+    file); --scheduler names a spawn's Scheduler in either protocol (the aos console's line
+    for legacy units has it too). Both must be addresses."""
     if args.url is not None and (args.mu_url or args.cu_url or args.su_url):
         raise AosError(
             "--url names a HyperBEAM node; --mu-url, --cu-url and --su-url name legacy units: "
@@ -198,8 +340,11 @@ def check_hyperbeam_flags(args: argparse.Namespace, url: str | None) -> None:
     for flag, value in (("--authority", args.authority), ("--scheduler", args.scheduler)):
         if value is None:
             continue
-        if url is None:
-            raise AosError(f"{flag} sets the spawn of a HyperBEAM process: use it with --url")
+        if url is None and flag == "--authority":
+            raise AosError(
+                "--authority sets the spawn of a HyperBEAM process: use it with --url (a "
+                "legacy spawn trusts the node and aos's authority already)"
+            )
         parts = value.split(",") if flag == "--authority" else [value]
         for part in parts:
             if not is_id(part):
@@ -223,7 +368,7 @@ def make_client(
         )
     return AoClient(
         http, mu_url=units.mu, cu_url=units.cu, gateway_url=units.gateway, su_url=units.su,
-        wallet=wallet,
+        wallet=wallet, internal=units.internal, spawn_scheduler=args.scheduler,
     )  # fmt: skip
 
 
@@ -247,6 +392,11 @@ def route_node_logs(data_dir: Path, *, debug: bool) -> None:
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(dash_ids_as_values(argv))
+    if args.get_blueprints is not None:
+        copied = get_blueprints(args.get_blueprints)
+        names = ", ".join(p.stem for p in copied)
+        print(f"copied {len(copied)} blueprints to {Path(args.get_blueprints)}: {names}")
+        return 0
     # Local inputs first: nothing below may fail on a typo after a process was spawned.
     loads: list[Path] = [Path(p) for p in args.load]
     for path in loads:
@@ -258,10 +408,14 @@ def main(argv: list[str]) -> int:
         cron=args.cron,
         data_file=args.data,
     )
+    if args.target is not None:
+        args.target = check_id_or_name(args.target)
     if args.run is not None and args.target is None:
         raise AosError("--run needs a process name or id, e.g. aos demo --run '1 + 1'")
-    if args.watch is not None and not is_process_id(args.watch):
-        raise AosError(f"--watch needs a process id (43 characters), got {args.watch!r}")
+    if args.run is not None and (bad := utf8.problem(args.run, "--run CODE")):
+        raise AosError(bad)
+    if args.watch is not None:
+        args.watch = check_id(args.watch)
     if args.dryrun and args.run is None:
         raise AosError("--dryrun works with --run; inside the shell, type .dryrun")
     settings = load_settings(
@@ -272,20 +426,56 @@ def main(argv: list[str]) -> int:
         gateway_url=args.gateway_url,
         su_url=args.su_url,
         url=args.url,
+        max_lines=args.max_lines,
         debug=args.debug,
         isatty=sys.stdout.isatty(),
     )
     check_hyperbeam_flags(args, settings.url)
+    check_units(settings)
+    err = make_console(sys.stderr, color=settings.color and sys.stderr.isatty())
     # A wallet the user named must exist; only the default one is created when missing.
     if settings.wallet_explicit:
         wallet = Wallet.load(settings.wallet_path)
     else:
+        created = not settings.wallet_path.exists()
         wallet = Wallet.load_or_create(settings.wallet_path)
+        if created:
+            err.print(
+                f"created your wallet {tilde(settings.wallet_path)} (address {wallet.address}); "
+                "keep a copy",
+                style="dim",
+            )
     with open_units(settings) as (http, units):
         if settings.debug:
             _trace_http(http)
         client = make_client(http, units, wallet, args)
         return Shell(client, settings, args, spawn, loads).run()
+
+
+def tilde(path: Path) -> str:
+    """`path` with the home folder written as ~, as people read and type it."""
+    try:
+        return str(Path("~") / path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
+
+
+def check_units(settings: Settings) -> None:
+    """Remote units come as a set: a CU alone would look processes up on the public gateway
+    (and fail there later, obscurely). With --url, --gateway-url alone names where names
+    are looked up."""
+    if settings.url:
+        return
+    named = {"--mu-url": settings.mu_url, "--cu-url": settings.cu_url,
+             "--gateway-url": settings.gateway_url}  # fmt: skip
+    given = [flag for flag, url in named.items() if url]
+    missing = [flag for flag, url in named.items() if not url]
+    if given and missing:
+        raise AosError(
+            f"{' and '.join(given)} without {' and '.join(missing)}: name all three units "
+            "(aos serve prints them; env AOS_MU_URL, AOS_CU_URL, AOS_GATEWAY_URL), or none "
+            "to use the embedded node"
+        )
 
 
 class Shell:
@@ -304,7 +494,8 @@ class Shell:
         self.args = args
         self.spawn = spawn
         self.loads = loads
-        # file=None: rich looks up sys.stdout at each print, so patch_stdout can reroute it
+        # file=None: rich looks up sys.stdout at each print, so the spinner's live display
+        # can route results above itself
         self.out = make_console(None, color=settings.color)
         self.err = make_console(sys.stderr, color=settings.color and sys.stderr.isatty())
         self.state = ShellState(settings.state_dir)
@@ -328,12 +519,28 @@ class Shell:
                 return found[int(answer) - 1]
             self.err.print(f"type a number from 1 to {len(found)}", style="red")
 
+    def where(self) -> str:
+        if self.settings.remote:
+            return f"the units at {self.client.su_url or self.client.mu_url}"
+        return f"the embedded node in {self.settings.data_dir}"
+
+    def check_exists(self, process: str) -> None:
+        """Before anything is sent: an id no scheduler knows is a sentence, not a prompt."""
+        if self.client.process_exists(process) is False:
+            raise AosError(
+                f"no process {process} on {self.where()}; `aos --list` lists your processes "
+                "(and `aos NAME` spawns one)"
+            )
+
     def run(self) -> int:
         if self.args.list:
             return self.list_processes()
         if self.args.watch:
+            self.check_exists(self.args.watch)
             return self.watch(self.args.watch)
         name = self.args.target or "default"
+        if is_process_id(name):
+            self.check_exists(name)
         units = self.client.mu_url if self.settings.remote else str(self.settings.data_dir)
         process, spawned = resolve_process(
             self.client,
@@ -350,13 +557,13 @@ class Shell:
         for path in self.loads:
             loaded = bundle(path)
             self.notice(f"loading {', '.join(loaded.files)}")
-            status |= self.one_shot(process, loaded.code, loaded.locate)
+            status |= self.one_shot(process, loaded.code, loaded.locate, hint=loaded.not_found_note)
         if self.args.run is not None:
             return status | self.one_shot(
                 process, self.args.run, lines_locator(self.args.run), dryrun=self.args.dryrun
             )
         if _stdin_piped():
-            code = sys.stdin.read()
+            code = _read_stdin()
             if code.strip():
                 status |= self.one_shot(process, code, lines_locator(code))
             return status
@@ -371,26 +578,39 @@ class Shell:
         locate: Locate,
         *,
         dryrun: bool = False,
+        hint: Callable[[str], str | None] | None = None,
     ) -> int:
-        """Evaluate once: the result on stdout, the error on stderr; 1 on an Error."""
+        """Evaluate once: the result on stdout, the error on stderr (and `hint`'s note on
+        it, if any); 1 on an Error."""
         result: Result
         if dryrun:
             result = self.client.dry_eval(process, code)
         else:
             _, result = self.client.eval(process, code)
         if self.args.json:
-            print(json.dumps(result.raw, ensure_ascii=False, sort_keys=True))
+            print(json.dumps(without_escapes(result.raw), ensure_ascii=False, sort_keys=True))
         elif result.data:
-            self.out.print(Text.from_ansi(result.data))
+            self.print_limited(result.data)
         if result.error is not None:
             if not self.args.json:
                 log = parse_error(result.error).log
                 if log:  # what the chunk printed before it failed
                     self.out.print(Text.from_ansi(log))
                 self.err.print(f"error: {one_line_error(result.error, locate)}", style="red")
+                note = hint(result.error) if hint is not None else None
+                if note is not None:
+                    self.notice(note)
             return 1
         sys.stdout.flush()
         return 0
+
+    def print_limited(self, text: str) -> None:
+        """A one-shot result: all of it, unless --max-lines asked for a limit."""
+        rows = self.args.max_lines or 0  # not the shell's default: --run is for scripts
+        shown, rest = cut(text, rows, self.out.width)
+        self.out.print(Text.from_ansi(shown))
+        if rest < len(text):
+            self.notice(f"... {describe(text, rest)} not shown (--max-lines {rows})")
 
     def list_processes(self) -> int:
         processes = self.client.list_processes()
@@ -411,20 +631,35 @@ class Shell:
 
         def show(result: Result) -> None:
             if self.args.json:
-                print(json.dumps(result.raw, ensure_ascii=False, sort_keys=True))
+                print(json.dumps(without_escapes(result.raw), ensure_ascii=False, sort_keys=True))
             else:
                 self.out.print(Text.from_ansi(result.data))
             sys.stdout.flush()
 
+        def failed(failure: HandlerError) -> None:
+            if self.args.json:
+                body = {"Error": failure.error, "Nonce": failure.nonce,
+                        "Action": failure.action, "From": failure.sender}  # fmt: skip
+                print(json.dumps(without_escapes(body), ensure_ascii=False, sort_keys=True))
+            else:
+                self.out.print(
+                    handler_error_renderable(failure.error, nonce=failure.nonce,
+                                             action=failure.action, sender=failure.sender)
+                )  # fmt: skip
+            sys.stdout.flush()
+
         feed = LiveFeed(
-            self.client, process, ShellState(self.state.root / "watch"), show, on_error=self.notice
-        )
+            self.client, process, ShellState(self.state.root / "watch"), show,
+            on_error=self.notice, on_failure=failed,
+        )  # fmt: skip
         try:
             while True:
                 feed.poll()
                 time.sleep(feed.interval)
         except KeyboardInterrupt:
             return 0
+        finally:
+            feed.close()
 
     def interactive(self, process: str, name: str) -> int:
         from aos.repl.loop import Repl
@@ -433,7 +668,7 @@ class Shell:
         where = (
             self.client.mu_url
             if self.settings.remote
-            else f"embedded node in {self.settings.data_dir}"
+            else f"embedded node in {tilde(self.settings.data_dir)}"
         )
         self.out.print(f"aos {__version__} · wallet {wallet} · {where}", style="dim")
         self.out.print(f"Your process {name!r}: {process}   (.help for commands)", style="dim")
@@ -448,7 +683,9 @@ class Shell:
             color=self.settings.color,
             debug=self.settings.debug,
             live=not self.args.no_live,
-            patch=sys.stdout.isatty(),
+            max_lines=DEFAULT_MAX_LINES
+            if self.settings.max_lines is None
+            else self.settings.max_lines,
             spinner=self.err,
         )
         return repl.run()

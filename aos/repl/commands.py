@@ -108,8 +108,10 @@ def _load(repl: Repl, arg: str) -> None:
     for file in loaded.files[:-1]:
         tree.add(file)
     repl.print(tree)
-    repl.session.history.append_string(f".load {arg}")
-    repl.evaluate(loaded.code, loaded.locate)
+    result = repl.evaluate(loaded.code, loaded.locate)
+    note = loaded.not_found_note(result.error) if result and result.error else None
+    if note is not None:
+        repl.info(note)
 
 
 def blueprint_names() -> list[str]:
@@ -132,9 +134,14 @@ def _load_blueprint(repl: Repl, arg: str) -> None:
     repl.evaluate(source, lines_locator(source, f"blueprints/{arg}.lua"))
 
 
-@command(".editor", help="Type a multi-line chunk; .done evaluates it, .cancel drops it.")
+@command(
+    ".editor", help="Type a multi-line chunk; .done (or Ctrl-D) evaluates it, .cancel drops it."
+)
 def _editor(repl: Repl, arg: str) -> None:
-    repl.info("<editor mode> use '.done' to submit, '.cancel' to cancel, '.delete' to drop a line")
+    repl.info(
+        "<editor mode> use '.done' (or Ctrl-D) to submit, '.cancel' to cancel, '.delete' to "
+        "drop a line"
+    )
     lines: list[str] = []
     pending = ""
     while True:
@@ -143,6 +150,8 @@ def _editor(repl: Repl, arg: str) -> None:
         except LineBack:
             pending = lines.pop() if lines else ""
             continue
+        except EOFError:  # Ctrl-D ends the editor as .done does (and as Node.js's .editor)
+            break
         word = line.strip()
         if word == ".done":
             break
@@ -166,14 +175,17 @@ def _editor(repl: Repl, arg: str) -> None:
 @command(".pad", help="Edit a scratch file in $EDITOR; it is evaluated when you save a change.")
 def _pad(repl: Repl, arg: str) -> None:
     path = repl.state.pad_path(repl.process)
-    path.touch(exist_ok=True)
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     editor = os.environ.get("EDITOR") or ("notepad" if os.name == "nt" else "vi")
     try:
-        status = subprocess.call([*shlex.split(editor), str(path)])
+        with repl.keys.released():  # the editor needs the terminal as it normally is
+            status = subprocess.call([*shlex.split(editor), str(path)])
     except OSError as err:
         raise AosError(f"cannot start the editor {editor!r} ($EDITOR): {err}") from err
-    source = path.read_text(encoding="utf-8")
+    try:
+        source = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise AosError(f"{path} is not UTF-8 text ({err}); nothing evaluated") from err
     if status != 0:
         repl.warn(f"{editor} exited with status {status}; nothing evaluated")
     elif hashlib.sha256(source.encode()).hexdigest() == before:
@@ -251,11 +263,22 @@ def _trace(repl: Repl, arg: str) -> None:
 
 @command(
     ".replay",
-    "NONCE [EXPR]",
-    "Evaluate EXPR (default: a state summary) as the process was after message NONCE.",
+    "NONCE|ID [EXPR]",
+    "Evaluate EXPR (default: a state summary) as the process was after that message.",
 )
 def _replay(repl: Repl, arg: str) -> None:
     replay(repl, arg)
+
+
+@command(".more", "[N|all]", "Show more of the last result that was too long: N lines, or all.")
+def _more(repl: Repl, arg: str) -> None:
+    if repl.more is None:
+        raise AosError(".more has nothing to show: the last result was shown whole")
+    if arg and arg != "all" and not arg.isdigit():
+        raise AosError(f".more takes a number of lines or all, e.g. .more 50 (got {arg!r})")
+    text, start = repl.more
+    rows = 0 if arg == "all" else int(arg) if arg else repl.max_lines or 0
+    repl.show_text(text, start, rows)
 
 
 @command(".exit", help="Leave the shell (Ctrl-D and Ctrl-C twice do too).")

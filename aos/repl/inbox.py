@@ -1,8 +1,9 @@
 """`.inbox [N]`: read the latest Inbox entries with a dry-run, so reading costs no slot.
 
 The Lua below runs inside the process and returns one string: the Inbox size, then one record
-per message (from, action, sorted tags, data preview), with ASCII separators that it removes
-from the values first. It needs nothing from the process but the `Inbox` global.
+per message (from, action, sorted tags, data preview, nonce: what `.replay` takes), with ASCII
+separators that it removes from the values first. It needs nothing from the process but the
+`Inbox` global.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ for i = math.max(1, total - n + 1), total do
   table.sort(tags)
   local data = clean(m.Data)
   out[#out + 1] = table.concat({clean(m.From), clean(m.Action), table.concat(tags, "\29"),
-    data:sub(1, 300)}, "\31")
+    data:sub(1, 300), clean(m.Nonce)}, "\31")
 end
 return "INBOX" .. tostring(total) .. "\30" .. table.concat(out, "\30")
 """
@@ -59,12 +60,13 @@ def parse_inbox(text: str) -> tuple[int, list[InboxEntry]]:
     head, _, rest = text[5:].partition(RS)
     entries = []
     for record in rest.split(RS) if rest else []:
-        fields = (record.split(US) + ["", "", "", ""])[:4]
+        fields = (record.split(US) + ["", "", "", "", ""])[:5]
         tags = {}
         for pair in fields[2].split(GS) if fields[2] else []:
             key, _, value = pair.partition("=")
             tags[key] = value
-        entries.append(InboxEntry(fields[0], fields[1], tags, fields[3]))
+        nonce = int(fields[4]) if fields[4].isdigit() else None
+        entries.append(InboxEntry(fields[0], fields[1], tags, fields[3], nonce))
     return int(head or 0), entries
 
 

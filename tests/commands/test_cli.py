@@ -9,7 +9,8 @@ from aos.commands.shell import build_parser
 from tests.support.cli import run_aos
 
 # An address nothing listens on: a test that reached the network would fail on it.
-DEAD = ["--mu-url", "http://127.0.0.1:9", "--cu-url", "http://127.0.0.1:9"]
+DEAD = ["--mu-url", "http://127.0.0.1:9", "--cu-url", "http://127.0.0.1:9",
+        "--gateway-url", "http://127.0.0.1:9"]  # fmt: skip
 
 
 def test_version_and_help(tmp_path: Path) -> None:
@@ -62,12 +63,12 @@ def test_run_without_a_name_never_falls_back_to_default(tmp_path: Path) -> None:
 
 
 def test_an_unreachable_unit_is_named_in_one_line(tmp_path: Path) -> None:
-    result = run_aos(
-        "demo", "--run", "1", *DEAD, "--gateway-url", "http://127.0.0.1:9", home=tmp_path
-    )
+    result = run_aos("demo", "--run", "1", *DEAD, home=tmp_path)
     assert result.returncode == 1
     assert "http://127.0.0.1:9" in result.stderr and "Traceback" not in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    first, error = result.stderr.strip().splitlines()  # the new wallet's notice, the error
+    assert first.startswith("created your wallet ~/.aos.json (address ")
+    assert error.startswith("error: cannot reach http://127.0.0.1:9/")
 
 
 def test_a_named_wallet_must_exist(tmp_path: Path) -> None:

@@ -41,5 +41,17 @@ def test_an_unreachable_node_is_named_in_one_line(tmp_path: Path) -> None:
     result = run_aos("demo", "--url", DEAD, "--run", "1", home=tmp_path)
     assert result.returncode == 1
     assert DEAD in result.stderr and "Traceback" not in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("created your wallet ")  # a fresh HOME: announced, then
+    assert len(lines) == 2 and lines[1].startswith("error: ")  # the error in one line
     assert not (tmp_path / "node").exists()  # --url opens no embedded node
+
+
+def test_a_gateway_with_url_is_where_names_are_looked_up_not_half_a_set_of_units(
+    tmp_path: Path,
+) -> None:
+    gateway = "http://127.0.0.1:7"  # nothing listens here either
+    result = run_aos("demo", "--url", DEAD, "--gateway-url", gateway, "--run", "1", home=tmp_path)
+    assert result.returncode == 1
+    assert "without --mu-url" not in result.stderr
+    assert f"cannot reach {gateway}/graphql" in result.stderr  # the name lookup went there

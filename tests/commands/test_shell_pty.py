@@ -1,138 +1,43 @@
 """The shell in a real pty against `aos serve` on a loopback port (pexpect).
 
-One `aos serve` per module and protocol on a free port; each test runs twice, once with the
-legacy unit flags and once with `--url` (HyperBEAM), starting `aos` as a user would, with
-HOME and the data directories in tmp_path. On a timeout the failure shows what was
-expected, what came last and the whole terminal log.
+One `aos serve` per module (the `served` fixture); each test runs twice, once with the legacy
+unit flags and once with `--url` (HyperBEAM), starting `aos` as a user would, with HOME and
+the data directories in tmp_path (tests.support.terminal). On a timeout the failure shows
+what was expected, what came last and the whole terminal log.
 """
 
 from __future__ import annotations
 
-import io
-import os
 import re
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pexpect
 import pytest
 
+from tests.support.serving import Served
+from tests.support.terminal import Terminal, loose, shell_env, unit_flags
+
 pytestmark = pytest.mark.e2e
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AOS_", "XDG_", "NO_COLOR"))}
-    env.update(
-        HOME=str(home),
-        XDG_DATA_HOME=str(home / "data"),
-        XDG_CONFIG_HOME=str(home / "config"),
-        PROMPT_TOOLKIT_NO_CPR="1",
-        COLUMNS="120",
-        LINES="40",
-        TERM="xterm",
-    )
-    return env
 
 
 @dataclass(frozen=True)
 class Server:
     base: str
-    protocol: str  # "legacy": the MU/CU/gateway flags; "url": --url, HyperBEAM
+    protocol: str  # "legacy": the MU/CU/SU/gateway flags; "url": --url, HyperBEAM
 
 
 @pytest.fixture(scope="module", params=["legacy", "url"])
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
-    home = tmp_path_factory.mktemp("server")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "aos", "serve", "--port", str(port), "--data-dir", str(home / "n")],
-        env=_env(home),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                out = proc.stdout.read() if proc.stdout else ""
-                proc.kill()
-                pytest.fail(f"aos serve did not start on {base}:\n{out}")
-            time.sleep(0.1)
-    yield Server(base, request.param)
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+def server(request: pytest.FixtureRequest, served: Served) -> Server:
+    return Server(served.url, request.param)
 
 
 def _unit_flags(server: Server) -> list[str]:
     if server.protocol == "url":
         return ["--url", server.base]
-    base = server.base
-    return ["--mu-url", f"{base}/mu", "--cu-url", f"{base}/cu", "--gateway-url", base]
-
-
-_ESC = r"(?:\x1b\[[0-9;?]*[A-Za-z])*"
-
-
-def loose(text: str) -> str:
-    """A regex for `text` as a terminal draws it: colour escapes between any characters."""
-    return _ESC.join(re.escape(ch) if ch != " " else r"\s*" for ch in text)
-
-
-class Terminal:
-    def __init__(
-        self, args: list[str], home: Path, extra_env: dict[str, str] | None = None
-    ) -> None:
-        self.log = io.StringIO()
-        self.child = pexpect.spawn(
-            sys.executable,
-            ["-m", "aos", *args],
-            env={**_env(home), **(extra_env or {})},
-            encoding="utf-8",
-            timeout=30,
-            dimensions=(40, 120),
-        )
-        self.child.logfile_read = self.log
-
-    def expect(self, pattern: str, timeout: float = -1) -> str:
-        try:
-            self.child.expect(pattern, timeout=timeout)
-        except (pexpect.TIMEOUT, pexpect.EOF) as err:
-            raise AssertionError(
-                f"Expected: {pattern!r}\nActual: {self.child.before!r}\n"
-                f"Full log:\n{self.log.getvalue()}"
-            ) from err
-        return str(self.child.after)
-
-    def close(self) -> None:
-        if self.child.isalive():
-            self.child.sendcontrol("c")  # clear any typed text, then leave with .exit
-            self.child.send(".exit\r")
-            try:
-                self.child.expect(pexpect.EOF, timeout=10)
-            except pexpect.TIMEOUT:
-                self.child.terminate(force=True)
-        self.child.close()
+    return unit_flags(server.base)
 
 
 def test_a_pty_session_evaluates_and_shows_live_messages_without_eating_the_typed_line(
@@ -158,7 +63,7 @@ def test_a_pty_session_evaluates_and_shows_live_messages_without_eating_the_type
                 "--run",
                 f'Send({{Target = "{ours}", Action = "Ping", Data = "hi"}})',
             ],
-            env=_env(tmp_path),
+            env=shell_env(tmp_path),
             capture_output=True,
             text=True,
             timeout=60,
@@ -236,7 +141,7 @@ def test_plain_aos_on_a_fresh_home_gives_a_prompt_that_evaluates(tmp_path: Path)
 def _aos_run(server: Server, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "aos", *args, *_unit_flags(server)],
-        env=_env(home),
+        env=shell_env(home),
         capture_output=True,
         text=True,
         timeout=60,

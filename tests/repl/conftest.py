@@ -33,7 +33,13 @@ def client(
     not be able to tell them apart."""
     with open_embedded(tmp_path_factory.mktemp("node")) as http:
         if request.param == "hyperbeam":
-            yield HyperBeamClient(http, url=BASE, wallet=wallet, retry_delay=0.05)
+            yield HyperBeamClient(
+                http,
+                url=BASE,
+                wallet=wallet,
+                retry_delay=0.05,
+                internal=(BASE, "the embedded node"),
+            )
             return
         yield AoClient(
             http,
@@ -43,6 +49,7 @@ def client(
             gateway_url=BASE,
             wallet=wallet,
             retry_delay=0.05,
+            internal=(BASE, "the embedded node"),  # as aos.commands.shell makes it
         )
 
 

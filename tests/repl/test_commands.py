@@ -130,12 +130,14 @@ def test_the_live_cursor_survives_restarts_nothing_twice_nothing_lost(
     first.poll()  # takes the starting cursor
     ping(1)
     wait_for(1, first)
+    first.close()  # the shell ends
     ping(2)  # arrives while no shell is running
     ping(3)
     second = feed()  # a restart: same state directory
     wait_for(3, second)
     time.sleep(0.3)
     second.poll()
+    second.close()
     actions = [next(a for a in ("P1", "P2", "P3") if a in text) for text in seen]
     assert actions == ["P1", "P2", "P3"]
 

@@ -1,4 +1,5 @@
-"""`.load` bundling: requires resolved relative to the requiring file, and the source map."""
+"""`.load` bundling: requires resolved from the main file's folder as aos does, the paths
+tried for a missing module, and the source map."""
 
 from __future__ import annotations
 
@@ -16,18 +17,38 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def test_modules_resolve_relative_to_the_file_that_requires_them(tmp_path: Path) -> None:
-    main = write(tmp_path / "main.lua", 'local u = require("lib.util")\nreturn u.f(1)\n')
-    write(tmp_path / "lib" / "util.lua", 'local h = require("helper")\nreturn {f = h.g}\n')
-    write(tmp_path / "lib" / "helper.lua", "return {g = function(x) return x end}\n")
-    write(tmp_path / "helper.lua", "error('the wrong helper')\n")  # aos would pick this one
+def test_every_require_resolves_from_the_main_files_folder_as_in_aos(tmp_path: Path) -> None:
+    main = write(tmp_path / "main.lua", 'local a = require("lib.a")\nreturn a.f(1)\n')
+    write(tmp_path / "lib" / "a.lua", 'local b = require("lib.b")\nreturn {f = b.g}\n')
+    write(tmp_path / "lib" / "b.lua", "return {g = function(x) return x end}\n")
+    write(tmp_path / "lib" / "lib" / "b.lua", "error('relative to lib/a.lua: not aos')\n")
     loaded = bundle(main)
-    assert loaded.files == ["lib/helper.lua", "lib/util.lua", "main.lua"]
-    assert "the wrong helper" not in loaded.code
-    assert '_G.package.loaded["helper"]' in loaded.code
-    assert loaded.code.index('package.loaded["helper"]') < loaded.code.index(
-        'package.loaded["lib.util"]'
+    assert loaded.files == ["lib/b.lua", "lib/a.lua", "main.lua"]
+    assert "not aos" not in loaded.code
+    assert loaded.code.index('package.loaded["lib.b"]') < loaded.code.index(
+        'package.loaded["lib.a"]'
     )
+
+
+def test_slash_spellings_and_init_files_are_modules_too(tmp_path: Path) -> None:
+    main = write(
+        tmp_path / "main.lua", 'require("lib/util")\nrequire("lib.util")\nrequire("pkg")\n'
+    )
+    write(tmp_path / "lib" / "util.lua", "Count = (Count or 0) + 1\nreturn {}\n")
+    write(tmp_path / "pkg" / "init.lua", "return {}\n")
+    loaded = bundle(main)
+    assert loaded.files == ["lib/util.lua", "pkg/init.lua", "main.lua"]
+    assert loaded.code.count("Count = (Count or 0) + 1") == 1  # one file, run once
+    assert '_G.package.loaded["lib.util"] = _G.package.loaded["lib/util"]' in loaded.code
+
+
+def test_a_module_with_no_file_keeps_the_paths_tried(tmp_path: Path) -> None:
+    main = write(tmp_path / "main.lua", 'require("lib.gone")\nrequire("json")\n')
+    loaded = bundle(main)
+    assert loaded.missing["lib.gone"] == ["lib/gone.lua", "lib/gone/init.lua"]
+    note = loaded.not_found_note("[string \"aos\"]:1: module 'lib.gone' not found: ...")
+    assert note is not None and "lib/gone.lua and lib/gone/init.lua" in note
+    assert loaded.not_found_note("attempt to call a nil value") is None
 
 
 def test_every_bundle_line_maps_back_to_its_file_and_line(tmp_path: Path) -> None:

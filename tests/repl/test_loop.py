@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from aos.client import AoClient
+from aos.repl.terminal import KeyHold
 from tests.support.repl import Driver, spawn
 
 
@@ -174,3 +179,38 @@ def test_exit_ways_all_return_cleanly(driver: Driver) -> None:
     driver.run([(None, "\x03\x03")])  # Ctrl-C twice
     out = driver.run([(None, "12\x03"), (None, "7 * 6\r"), ("42", ".exit\r")])
     assert "12" not in out  # Ctrl-C cleared the typed line instead of leaving
+
+
+def test_load_is_kept_once_in_history_and_a_missing_module_says_where_it_looked(
+    driver: Driver, tmp_path: Path
+) -> None:
+    main = tmp_path / "app" / "main.lua"
+    main.parent.mkdir()
+    main.write_text('return require("lib.gone")\n')
+    out = driver.run([(None, f".load {main}\r"), ("looked for", ".exit\r")])
+    assert "module 'lib.gone' not found" in out
+    assert "lib/gone.lua and lib/gone/init.lua" in out
+    assert driver.repl is not None
+    history = list(driver.repl.session.history.get_strings())
+    assert history.count(f".load {main}") == 1
+
+
+def test_a_ctrl_c_between_two_prompts_is_the_prompts_interrupt_not_the_end(
+    driver: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A SIGINT that lands as the keys are given back after a result, before the next
+    # prompt reads them (a real terminal's Ctrl-C right after a result), used to end the
+    # shell with status 130.
+    fired: list[bool] = []
+
+    @contextlib.contextmanager
+    def hold(_: KeyHold) -> Iterator[None]:
+        yield
+        if not fired:
+            fired.append(True)
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(KeyHold, "hold", hold)
+    out = driver.run([(None, "return 'first'\r"), ("Ctrl-C again", "return 'still here'\r"),
+                      ("still here", ".exit\r")])  # fmt: skip
+    assert out.count("Ctrl-C again within") == 1 and "first" in out

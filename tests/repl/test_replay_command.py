@@ -1,4 +1,4 @@
-"""`.replay NONCE [EXPR]` typed into the real shell against a real embedded node."""
+"""`.replay NONCE|ID [EXPR]` typed into the real shell against a real embedded node."""
 
 from __future__ import annotations
 
@@ -39,14 +39,14 @@ def test_replay_shows_an_earlier_state_and_writes_nothing(
             ("nothing was written", "return x * 10\r"),
             ("20", f".replay {nonce}\r"),
             (lambda o: o.count("nothing was written") == 2, ".replay abc\r"),
-            ("got 'abc'", ".replay 9999 return x\r"),
+            ("'abc' is neither", ".replay 9999 return x\r"),
             ("9999", f".replay {nonce} error('old ' .. x)\r"),
             (lambda o: "old 1" in o and o.count("nothing was written") == 3, "return x\r"),
             (lambda o: o.rstrip().endswith("2"), ".exit\r"),
         ]
     )
     lines = [line.strip() for line in out.splitlines() if line.strip()]
-    at = lines.index(f"(state after message {nonce}; nothing was written)")
+    at = lines.index(f"(state after nonce {nonce}; nothing was written)")
     assert lines[at - 1] == "1"  # x as it was after `x = 1`
     assert "20" in lines  # the live process still had x = 2 after the replay
     summary = next(line for line in lines if line.startswith("Inbox:"))

@@ -41,6 +41,7 @@ def spawn(client: AoClient, state_dir: Path, name: str | None = None) -> str:
 
 
 Wait = str | Callable[[str], bool] | None
+Keys = str | bytes  # bytes go to the terminal as they are (input that is not UTF-8)
 
 
 class Driver:
@@ -56,7 +57,7 @@ class Driver:
     def out(self) -> str:
         return self.buf.getvalue()
 
-    def run(self, steps: list[tuple[Wait, str]], timeout: float = 30.0) -> str:
+    def run(self, steps: list[tuple[Wait, Keys]], timeout: float = 30.0) -> str:
         """Type each step's keys once its wait is met; return everything the shell printed."""
         failures: list[str] = []
         with create_pipe_input() as pipe:
@@ -92,7 +93,10 @@ class Driver:
                             repl.request_exit()
                             return
                         time.sleep(0.02)
-                    pipe.send_text(keys)
+                    if isinstance(keys, bytes):
+                        pipe.send_bytes(keys)
+                    else:
+                        pipe.send_text(keys)
 
             feeder = threading.Thread(target=feed, daemon=True)
             feeder.start()

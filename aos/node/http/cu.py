@@ -84,7 +84,9 @@ def _results_page(node: Node, request: Request, pid: str, cron_only: bool) -> di
     limit = min(limit, 1000 if cron_only else 10_000)
     if cron_only:
         node.cu.tick(pid)
-    rows = node.store.results_page(pid, low, high, sort == "DESC", limit + 1, cron_only)
+    # An aos node extension: the shell's live feed shows the errors of handlers too.
+    errors = (param(request, "include-errors") or "").lower() in ("1", "true")
+    rows = node.store.results_page(pid, low, high, sort == "DESC", limit + 1, cron_only, errors)
     edges = [{"cursor": cursor_of(r, sort), "node": r.result} for r in rows[:limit]]
     return {"pageInfo": {"hasNextPage": len(rows) > limit}, "edges": edges}
 

@@ -433,9 +433,11 @@ class Store:
         descending: bool,
         limit: int,
         cron_only: bool = False,
+        include_errors: bool = False,
     ) -> list[ResultRow]:
-        """Non-error results with low < (timestamp, ordinate, cron) <= high."""
-        where = ["process = ?", "error = 0"]
+        """Results with low < (timestamp, ordinate, cron) <= high; without the ones that
+        ended in an Error (as the reference CU) unless `include_errors`."""
+        where = ["process = ?"] if include_errors else ["process = ?", "error = 0"]
         params: list[Any] = [process]
         if low is not None:
             where.append("(timestamp, ordinate, cron) > (?, ?, ?)")

@@ -21,7 +21,7 @@ import pytest
 from aos.wallet import Wallet
 from tests.support.console import install_console
 from tests.support.serving import Served, with_node_keys
-from tests.support.terminal import ESC, Terminal, loose
+from tests.support.terminal import ESC, Program, loose
 
 pytestmark = [pytest.mark.interop, pytest.mark.e2e]
 
@@ -46,7 +46,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     node.stop()
 
 
-def _start(console: Path, served: Served, home: Path) -> Terminal:
+def _start(console: Path, served: Served, home: Path) -> Program:
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(home),
@@ -55,7 +55,7 @@ def _start(console: Path, served: Served, home: Path) -> Terminal:
         "GATEWAY_URL": served.url,  # the console's GraphQL (it reads it before its flags)
     }
     args = [str(console), "demo", "--url", served.url, "--wallet", str(home / "wallet.json")]
-    return Terminal("node", args, env, timeout=60)
+    return Program("node", args, env, timeout=60)
 
 
 def test_the_console_boots_evaluates_shows_errors_and_live_messages_and_finds_it_again(

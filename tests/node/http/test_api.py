@@ -160,6 +160,12 @@ def test_cu_results_paging_cursors_and_errors_excluded(ao: Ao) -> None:
     assert len(upto["edges"]) == 2
     bare = ao.http.get(f"/cu/results/{pid}", params={"from": decoded[2]["timestamp"]}).json()
     assert len(bare["edges"]) == 3
+    # an aos node extension: with include-errors the failed evaluation is listed too
+    every = ao.http.get(f"/cu/results/{pid}", params={"include-errors": "1"}).json()["edges"]
+    assert [json.loads(base64.b64decode(e["cursor"]))["ordinate"] for e in every][:4] == [
+        "0", "1", "2", "3"
+    ]  # fmt: skip
+    assert "boom" in every[2]["node"]["Error"]
 
 
 def test_dry_run_reads_state_and_changes_nothing(ao: Ao) -> None:
