@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import secrets
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
@@ -126,11 +127,17 @@ class AoClient:
     # -- writes -------------------------------------------------------------------------------
 
     def _sign(
-        self, *, data: str | bytes, tags: Tags, target: str | None = None
+        self, *, data: str | bytes, tags: Tags, target: str | None = None, anchor: str | None = None
     ) -> dataitem.DataItem:
         return dataitem.create(
-            signer=self.wallet, data=data, target=target or None, tags=list(tags)
+            signer=self.wallet, data=data, target=target or None, anchor=anchor, tags=list(tags)
         )
+
+    def _control(self, process: str, tags: Tags = ()) -> bytes:
+        """A request signed by this wallet for `process` (monitor, unmonitor, assign): the
+        node takes each such item once, so a fresh random anchor makes every one new."""
+        anchor = secrets.token_urlsafe(24)  # 32 characters
+        return self._sign(data=" ", tags=tags, target=process, anchor=anchor).to_bytes()
 
     def _post_item(self, item: dataitem.DataItem) -> str:
         # aos retries sends (21 × 500 ms); a signed item has a fixed id, so sending the same
@@ -176,19 +183,22 @@ class AoClient:
         return self._post_item(self._sign(data=data, tags=all_tags, target=process))
 
     def assign(self, process: str, message: str) -> str:
-        """Assign an existing message to `process`; returns the assignment id."""
+        """Assign an existing message to `process`; returns the assignment id. The request
+        is signed (as the owner of `process`, a node lets it assign any item it holds; a
+        unit that does not look at the body ignores it)."""
         body = self._json(
-            "POST", f"{self.mu_url}/", params={"process-id": process, "assign": message}
+            "POST",
+            f"{self.mu_url}/",
+            params={"process-id": process, "assign": message},
+            content=self._control(process, [("Assign", message)]),
         )
         return str(body.get("id", "")) if isinstance(body, dict) else ""
 
     def monitor(self, process: str) -> None:
-        item = self._sign(data=" ", tags=[], target=process)
-        self.request("POST", f"{self.mu_url}/monitor/{process}", content=item.to_bytes())
+        self.request("POST", f"{self.mu_url}/monitor/{process}", content=self._control(process))
 
     def unmonitor(self, process: str) -> None:
-        item = self._sign(data=" ", tags=[], target=process)
-        self.request("DELETE", f"{self.mu_url}/monitor/{process}", content=item.to_bytes())
+        self.request("DELETE", f"{self.mu_url}/monitor/{process}", content=self._control(process))
 
     # -- reads ----------------------------------------------------------------------------------
 

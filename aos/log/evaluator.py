@@ -7,6 +7,15 @@ here too, by `read_only_message`. It builds `msg`/`env` exactly as docs/protocol
 cron messages generated from the process's Cron-Interval / Cron-Tag-* tags at scheduler time (so a
 replay regenerates them identically), normalises each result (docs/protocol.md §4.3: missing arrays
 become [], an Errored result keeps no outbox) and chains the result hashes (aos.log.resulthash).
+
+The node's tags (aos.protocol.NODE_TAGS) reach a process only as the node wrote them: of
+`From-Process`, `From-Module` and `Pushed-For` only the last copy spelt exactly so is kept (the
+messenger appends its own after the outbox's tags), every other spelling of them (`from-process`,
+`FROM_PROCESS`: one name to the process library) and every `Forwarded-By` tag are left out of
+`msg.Tags`, and `From` comes from the kept `From-Process`. The node no longer admits or pushes such
+copies (aos.node.units.authority), so this changes nothing for a log written since; an older log
+replays differently exactly where a message, or the spawn seen in `env.Process.Tags`, carried such
+a copy (the shadowing of issue 12), and `aos verify` reports those positions.
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ from aos.errors import NodeError
 from aos.log.records import Entry, Item
 from aos.log.resulthash import GENESIS_CHAIN, chain_hash, result_hash
 from aos.log.runtimes import Runtime
-from aos.protocol import AOS_MODULE_ID, MODULE_TAGS
+from aos.protocol import AOS_MODULE_ID, MODULE_TAGS, NODE_TAGS, tag_key
 from aos.signers import eth_address
 
 # The owner address the seeded module record is attributed to (it has no signature): a
@@ -33,6 +42,39 @@ MODULE_OWNER = b64url_encode(
 MODULE_TAG_DICTS = [{"name": n, "value": v} for n, v in MODULE_TAGS]
 
 _FLAT_SCALARS = (str, int, bool)
+_NODE_KEYS = frozenset(tag_key(n) for n in NODE_TAGS)
+# The node tags a process may see, in their exact spelling (Forwarded-By is never a tag).
+_KEPT = frozenset(n for n in NODE_TAGS if n != "Forwarded-By")
+# Tag name -> whether it is a node tag in some spelling: the same few names come on nearly
+# every message, and a replay asks for each of them once per message.
+_node_name: dict[str, bool] = {}
+
+
+def _is_node_tag(name: object) -> bool:
+    if type(name) is not str:
+        return False
+    hit = _node_name.get(name)
+    if hit is None:
+        hit = tag_key(name) in _NODE_KEYS
+        if len(_node_name) < 4096:
+            _node_name[name] = hit
+    return hit
+
+
+def node_view(tags: list[dict[str, str]]) -> tuple[list[dict[str, str]], str | None]:
+    """(the tags a process sees, the From-Process they carry): see the module docstring."""
+    if not any(_is_node_tag(t.get("name")) for t in tags):
+        return tags, None
+    last: dict[str, int] = {}
+    for i, t in enumerate(tags):
+        name = t.get("name")
+        if type(name) is str and name in _KEPT:
+            last[name] = i
+    seen = [
+        t for i, t in enumerate(tags) if not _is_node_tag(t.get("name")) or last.get(t["name"]) == i
+    ]
+    found = last.get("From-Process")
+    return seen, None if found is None else tags[found]["value"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +190,7 @@ class Evaluator:
             "Process": {
                 "Id": self.process.id,
                 "Owner": self.process.owner,
-                "Tags": self.process.tags,
+                "Tags": node_view(self.process.tags)[0],
             },
             "Module": {"Id": self.process.module, "Owner": MODULE_OWNER, "Tags": MODULE_TAG_DICTS},
         }
@@ -157,8 +199,8 @@ class Evaluator:
     def message(self, entry: Entry, item: Item) -> dict[str, Any]:
         """The `msg` of §4.1 for a scheduled entry."""
         owner = owner_of(item)
-        from_process = item.tag("From-Process")
-        tags = [t for t in item.tags if t["name"] not in ("From", "Owner")]
+        seen, from_process = node_view(item.tags)
+        tags = [t for t in seen if t["name"] not in ("From", "Owner")]
         msg: dict[str, Any] = {
             "Id": item.id,
             "Signature": item.signature,
@@ -187,14 +229,12 @@ class Evaluator:
         aos.runtime.convert.flatten_message makes of it, a test holds the two equal), or
         None when a tag is not a plain string (then the generic path checks it)."""
         owner = owner_of(item)
-        from_process = None
+        seen, from_process = node_view(item.tags)
         tags: list[Any] = []
-        for t in item.tags:
+        for t in seen:
             name, value = t["name"], t["value"]
             if type(name) is not str or type(value) is not str:
                 return None
-            if name == "From-Process" and from_process is None:
-                from_process = value
             if name != "From" and name != "Owner":
                 tags.append(name)
                 tags.append(value)
@@ -323,7 +363,7 @@ class Evaluator:
         owner = body.get("Owner") or "1234"
         if not isinstance(owner, str):
             raise NodeError("dry-run Owner must be a string")
-        from_process = next((t["value"] for t in tags if t["name"] == "From-Process"), None)
+        tags, from_process = node_view(tags)
         data = body.get("Data")
         msg: dict[str, Any] = {k: v for k, v in body.items() if isinstance(k, str)}
         msg.update(

@@ -13,6 +13,7 @@ from aos.clock import block_height_at, now_ms
 from aos.dataitem import b64url_encode, parse
 from aos.errors import NodeError, NotFound
 from aos.log.records import Entry, Item
+from aos.node.http.mu import assign_request
 from aos.node.http.web import JSON, assign_params, check_id, int_param, param, read_body
 from aos.node.units.node import Node
 from aos.node.units.su import check_schedulable, parse_signed
@@ -102,13 +103,14 @@ async def post(request: Request) -> Response:
     node = _node(request)
     assignment = assign_params(request)
     if assignment is not None:
-        entry = await run_in_threadpool(node.mu.assign, *assignment)
+        entry = await assign_request(request, assignment)
         return JSON({"timestamp": entry.timestamp, "id": entry.assignment_id})
     body = await read_body(request)
 
     def schedule() -> Entry:
         item = parse_signed(body)
         kind = check_schedulable(item)
+        node.authority.check_from_key(item)
         if kind == "Process":
             entry = node.su.spawn(item, body)
         else:

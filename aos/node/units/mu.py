@@ -1,9 +1,10 @@
 """The messenger: admits signed items into the log and pushes every result's outbox.
 
-`accept` verifies an item, applies the MU and SU tag rules (docs/protocol.md §1.7) and schedules it;
-it returns only after the scheduler's transaction committed, so an acknowledged id is never lost.
-`push` turns one stored result into new items signed by the node wallet (docs/protocol.md §2.3,
-docs/protocol.md §2.4, the Spawned notice) and assignments. Each push takes a claim keyed by
+`accept` verifies an item, applies the MU and SU tag rules (docs/protocol.md §1.7) and the node's
+rules for what a key may send (aos.node.units.authority) and schedules it; it returns only after
+the scheduler's transaction committed, so an acknowledged id is never lost. `push` turns one stored
+result into new items signed by the node wallet (docs/protocol.md §2.3, docs/protocol.md §2.4, the
+Spawned notice) and assignments, writing the node's tags itself. Each push takes a claim keyed by
 (result, kind, index) in the same transaction that schedules the pushed item, so every outbox entry
 is delivered exactly once even when several OS processes crank the same data directory.
 """
@@ -19,18 +20,21 @@ from functools import partial
 from typing import Any
 
 from aos.dataitem import DataItem, create
-from aos.errors import NodeError, StoreError
+from aos.errors import NodeError, NotFound, StoreError
 from aos.log.records import Entry, ResultRow
 from aos.node.store import Store
+from aos.node.units.authority import Authority, without_node_tags
 from aos.node.units.su import Duplicate, Scheduler, check_schedulable, parse_signed
 from aos.protocol import DATA_PROTOCOL, VARIANT
 from aos.wallet import Wallet
 
 log = logging.getLogger("aos.node.units.mu")
 
-_PUSH_DROP = {"Data-Protocol", "Type", "From-Process", "From-Module", "Assignments"}
-_SPAWN_DROP = {"Data-Protocol", "Type"}
-_NOTICE_DROP = {"Data-Protocol", "Variant", "Type"}
+# Tags of an outbox entry the messenger writes again (exact names, docs/protocol.md §2.3,
+# §2.4); every spelling of the node's own tags goes too (aos.node.units.authority rule 1).
+_PUSH_DROP = ("Data-Protocol", "Type", "Assignments")
+_SPAWN_DROP = ("Data-Protocol", "Type")
+_NOTICE_DROP = ("Data-Protocol", "Variant", "Type")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,11 @@ def _data(raw: Any, default: str) -> str:
     return raw if isinstance(raw, str) else json.dumps(raw)
 
 
+def _first(tags: list[tuple[str, str]], name: str) -> str | None:
+    """The first value of tag `name`, as the scheduler reads it (DataItem.tag)."""
+    return next((v for n, v in tags if n == name), None)
+
+
 def _anchor(raw: Any) -> str | None:
     return raw if isinstance(raw, str) and len(raw.encode()) == 32 else None
 
@@ -67,12 +76,18 @@ class Messenger:
     """Admission and pushing; `wake(pid)` is called whenever a process got new work."""
 
     def __init__(
-        self, store: Store, su: Scheduler, wallet: Wallet, wake: Callable[[str], None]
+        self,
+        store: Store,
+        su: Scheduler,
+        wallet: Wallet,
+        wake: Callable[[str], None],
+        authority: Authority | None = None,
     ) -> None:
         self.store = store
         self.su = su
         self.wallet = wallet
         self.wake = wake
+        self.authority = authority or Authority(store, wallet.address, su.address)
 
     # -- admission -------------------------------------------------------------------------
     def accept(self, raw: bytes) -> Accepted:
@@ -87,6 +102,7 @@ class Messenger:
         if not any(n == "Data-Protocol" and v == DATA_PROTOCOL for n, v in item.tags):
             raise NodeError(f"item {item.id}: needs a Data-Protocol tag with value 'ao'")
         check_schedulable(item)
+        self.authority.check_from_key(item)
         return item
 
     def admit(self, item: DataItem, raw: bytes) -> Accepted:
@@ -107,7 +123,13 @@ class Messenger:
         self.wake(process)
         return Accepted(item, entry, process, False)
 
-    def assign(self, process: str, item_id: str) -> Entry:
+    def assign(self, process: str, item_id: str, by: str | None = None) -> Entry:
+        """Assign `item_id` to `process` for `by` (the owner's address when the request was
+        signed by the owner, None when it was not signed): rule 3 of
+        aos.node.units.authority decides."""
+        if self.store.process(process) is None:
+            raise NotFound(f"process {process} is not on this node")
+        self.authority.check_assign(process, item_id, by)
         try:
             entry = self.su.assign(process, item_id)
         except Duplicate as dup:
@@ -150,7 +172,7 @@ class Messenger:
             message = assignment.get("Message")
             for j, pid in enumerate(assignment.get("Processes") or []):
                 if isinstance(pid, str) and isinstance(message, str):
-                    push = partial(self._assign, pid=pid, message=message)
+                    push = partial(self._assign, pid=pid, message=message, sender=row.process)
                     self._guard(f"{key}:assign:{i}:{j}", push)
         self.store.mark_cranked(row.process, row.position)
 
@@ -182,7 +204,7 @@ class Messenger:
         target = msg.get("Target") if isinstance(msg, dict) else None
         if tags is None or not isinstance(target, str):
             raise NodeError(f"outbox message without Target or Tags: {str(msg)[:200]}")
-        tags = [t for t in tags if t[0] not in _PUSH_DROP]
+        tags = without_node_tags(tags, _PUSH_DROP)
         tags += [
             ("Data-Protocol", DATA_PROTOCOL),
             ("Type", "Message"),
@@ -205,7 +227,7 @@ class Messenger:
         original = _str_tags(spawn.get("Tags")) if isinstance(spawn, dict) else None
         if original is None:
             raise NodeError(f"outbox spawn without Tags: {str(spawn)[:200]}")
-        tags = [t for t in original if t[0] not in _SPAWN_DROP]
+        tags = without_node_tags(original, _SPAWN_DROP)
         names = {n for n, _ in tags}
         if "Variant" not in names:
             tags.append(("Variant", VARIANT))
@@ -213,10 +235,15 @@ class Messenger:
             tags.append(("Module", module))
         if "Scheduler" not in names:
             tags.append(("Scheduler", scheduler))
+        self.authority.check_spawn(
+            _first(tags, "Module"), _first(tags, "Scheduler"), f"by {parent}"
+        )
+        # The child's Owner is its parent (the process library takes it from From-Process).
         tags += [
             ("Data-Protocol", DATA_PROTOCOL),
             ("Type", "Process"),
             ("From-Process", parent),
+            ("From-Module", module),
             ("Pushed-For", origin),
         ]
         child_id: str | None = None
@@ -234,7 +261,7 @@ class Messenger:
             child_id = self.store.claimed_item(claim)
         if child_id is None:
             return
-        notice_tags = [t for t in original if t[0] not in _NOTICE_DROP]
+        notice_tags = without_node_tags(original, _NOTICE_DROP)
         notice_tags += [
             ("Data-Protocol", DATA_PROTOCOL),
             ("Type", "Message"),
@@ -248,6 +275,7 @@ class Messenger:
         notice = create(signer=self.wallet, data=" ", target=parent, tags=notice_tags)
         self._deliver(notice_claim, notice)
 
-    def _assign(self, claim: str, pid: str, message: str) -> None:
+    def _assign(self, claim: str, pid: str, message: str, sender: str) -> None:
+        self.authority.check_assign(pid, message, sender)
         if self.su.assign(pid, message, claim=claim) is not None:
             self.wake(pid)

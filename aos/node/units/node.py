@@ -19,6 +19,7 @@ from aos.log.records import NewItem, new_item
 from aos.log.runtimes import RuntimeFactory, default_runtime
 from aos.log.schema import ROLE_OWNER
 from aos.node.store import Store
+from aos.node.units.authority import Authority
 from aos.node.units.crank import Crank
 from aos.node.units.cu import ComputeUnit
 from aos.node.units.keys import load_node_keys
@@ -50,7 +51,8 @@ class Node:
         self.su = Scheduler(self.store, self.signer)
         self.cu = ComputeUnit(self.store, self.settings.runtime_factory, self.settings.cache_size)
         self.crank = Crank(self.store, self.cu, scan_interval=self.settings.scan_interval)
-        self.mu = Messenger(self.store, self.su, self.wallet, self.crank.wake)
+        self.authority = Authority(self.store, self.wallet.address, self.su.address)
+        self.mu = Messenger(self.store, self.su, self.wallet, self.crank.wake, self.authority)
         self.crank.mu = self.mu
         self.cu.on_outbox = self.crank.wake
         self.cu.is_leader = lambda: self.crank.leader
