@@ -205,13 +205,14 @@ class Messenger:
         if tags is None or not isinstance(target, str):
             raise NodeError(f"outbox message without Target or Tags: {str(msg)[:200]}")
         tags = without_node_tags(tags, _PUSH_DROP)
-        tags += [
-            ("Data-Protocol", DATA_PROTOCOL),
-            ("Type", "Message"),
-            ("From-Process", sender),
-            ("From-Module", module),
-            ("Pushed-For", origin),
-        ]
+        tags += [("Data-Protocol", DATA_PROTOCOL), ("Type", "Message"), ("From-Process", sender)]
+        # A tag value may not be empty (the item would not sign): a process without a
+        # Module tag sends no From-Module, and a cron tick's outbox, which answers no
+        # message, no Pushed-For (as the reference MU, servers/mu build-tx.js).
+        if module:
+            tags.append(("From-Module", module))
+        if origin:
+            tags.append(("Pushed-For", origin))
         item = create(
             signer=self.wallet,
             data=_data(msg.get("Data"), " "),
@@ -239,13 +240,11 @@ class Messenger:
             _first(tags, "Module"), _first(tags, "Scheduler"), f"by {parent}"
         )
         # The child's Owner is its parent (the process library takes it from From-Process).
-        tags += [
-            ("Data-Protocol", DATA_PROTOCOL),
-            ("Type", "Process"),
-            ("From-Process", parent),
-            ("From-Module", module),
-            ("Pushed-For", origin),
-        ]
+        tags += [("Data-Protocol", DATA_PROTOCOL), ("Type", "Process"), ("From-Process", parent)]
+        if module:
+            tags.append(("From-Module", module))
+        if origin:
+            tags.append(("Pushed-For", origin))
         child_id: str | None = None
         if not self.store.claim_exists(claim):
             item = create(
