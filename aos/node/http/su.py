@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from aos.clock import block_height_at, now_ms
-from aos.dataitem import b64url_encode, parse
+from aos.dataitem import DataItem, b64url_encode, parse
 from aos.errors import NodeError, NotFound
 from aos.log.records import Entry, Item
 from aos.node.http.mu import assign_request
@@ -40,7 +40,18 @@ def item_json(item: Item) -> dict[str, Any]:
     }
 
 
-def entry_json(node: Node, entry: Entry) -> dict[str, Any]:
+def anchor_json(item: DataItem, show_anchor: bool) -> str | None:
+    """An anchor as the reference SU shows it (servers/su json.rs, bytes.rs `anchor`): its
+    UTF-8 text, None when it is absent or not UTF-8 unless `show-anchor` asks for base64url."""
+    if item.anchor is None:
+        return None
+    text = item.anchor_text
+    if text is not None:
+        return text or None
+    return b64url_encode(item.anchor) if show_anchor else None
+
+
+def entry_json(node: Node, entry: Entry, show_anchor: bool = False) -> dict[str, Any]:
     raw = node.store.assignment_raw(entry.assignment_id)
     assert raw is not None
     a = parse(raw)
@@ -49,7 +60,7 @@ def entry_json(node: Node, entry: Entry) -> dict[str, Any]:
         "owner": {"address": a.owner_address, "key": b64url_encode(a.owner)},
         "tags": [{"name": n, "value": v} for n, v in a.tags],
         "signature": b64url_encode(a.signature),
-        "anchor": None,
+        "anchor": anchor_json(a, show_anchor),
         "target": "",
     }
     message = None
@@ -76,10 +87,11 @@ def _page(node: Node, request: Request, pid: str) -> dict[str, Any]:
         entries = node.store.entries_by_time(
             pid, int_param(request, "from"), int_param(request, "to"), limit + 1
         )
+    show = param(request, "show-anchor") is not None
     edges = [
         {
             "cursor": str(e.nonce if nonce_mode else e.timestamp),
-            "node": entry_json(node, e),
+            "node": entry_json(node, e, show),
         }
         for e in entries[:limit]
     ]
@@ -162,7 +174,7 @@ async def latest(request: Request) -> Response:
         entries = node.store.entries(pid, row.head.nonce - 1, row.head.nonce, 1)
         if not entries:
             raise NotFound(f"process {pid} has no scheduled message")
-        return entry_json(node, entries[0])
+        return entry_json(node, entries[0], param(request, "show-anchor") is not None)
 
     return JSON(await run_in_threadpool(load))
 
@@ -179,7 +191,7 @@ async def message_or_page(request: Request) -> Response:
         entry = node.store.entry_by_id(pid, some_id)
         if entry is None:
             raise NotFound(f"message or process {some_id} not found on process {pid}")
-        return entry_json(node, entry)
+        return entry_json(node, entry, param(request, "show-anchor") is not None)
 
     return JSON(await run_in_threadpool(load))
 

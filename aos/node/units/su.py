@@ -11,7 +11,7 @@ only once it is durable, and several OS processes share one order.
 
 from __future__ import annotations
 
-import os
+import secrets
 
 from aos.clock import block_height_at, now_ms
 from aos.dataitem import DataItem, create, parse
@@ -160,7 +160,11 @@ class Scheduler:
         ]
         if message_id != row.id:
             tags.append(("Message", message_id))
-        assignment = create(signer=self.signer, anchor=os.urandom(32), tags=tags)
+        # The anchor is 32 random ASCII characters (192 bits), not 32 random bytes: the SU's
+        # JSON shows an anchor only when it is UTF-8 (docs/protocol.md §3.2.7), and without
+        # it nobody can check an assignment's signature from the SU's own answers.
+        anchor = secrets.token_urlsafe(24)
+        assignment = create(signer=self.signer, anchor=anchor, tags=tags)
         entry = Entry(
             process=row.id,
             nonce=nonce,
