@@ -18,3 +18,9 @@ MAX_MEMORY = 2**30
 INSTRUCTION_LIMIT = 100_000_000
 # One data item, and so one HTTP body of the MU, the SU and the gateway's upload.
 MAX_ITEM_BYTES = 10 * MIB
+# Seconds a client has to send a whole request body: a stalled upload must not hold a
+# connection and its memory for ever (the node answers 408 and drops the connection).
+BODY_TIMEOUT = 30.0
+# JSON in a request nests at most this deep (dry-run messages and GraphQL variables are a
+# few levels deep), so nothing that walks it can run out of stack.
+MAX_JSON_DEPTH = 64

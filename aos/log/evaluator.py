@@ -21,6 +21,7 @@ a copy (the shadowing of issue 12), and `aos verify` reports those positions.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -363,6 +364,13 @@ class Evaluator:
         owner = body.get("Owner") or "1234"
         if not isinstance(owner, str):
             raise NodeError("dry-run Owner must be a string")
+        for key, value in body.items():
+            # A Lua integer is 64 bits and a Lua number a finite double here: anything else
+            # would fail in the runtime's conversion, not as the client's mistake.
+            if type(value) is int and not -(2**63) <= value < 2**63:
+                raise NodeError(f"dry-run field {key!r} is an integer beyond 64 bits")
+            if type(value) is float and not math.isfinite(value):
+                raise NodeError(f"dry-run field {key!r} is not a finite number")
         tags, from_process = node_view(tags)
         data = body.get("Data")
         msg: dict[str, Any] = {k: v for k, v in body.items() if isinstance(k, str)}

@@ -31,6 +31,7 @@ def _unit(routes: list[Any], node: Node) -> Starlette:
     app = Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS)
     app.state.node = node
     app.state.max_body = node.settings.max_body
+    app.state.body_timeout = node.settings.body_timeout
     return app
 
 
@@ -113,4 +114,5 @@ def create_app(data_dir: Path, **settings: Any) -> NodeApp:
     app.node = node
     app.state.node = node
     app.state.max_body = node.settings.max_body
+    app.state.body_timeout = node.settings.body_timeout
     return app

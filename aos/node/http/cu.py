@@ -20,7 +20,7 @@ from starlette.routing import Route
 from aos.clock import now_ms
 from aos.errors import NodeError, NotFound
 from aos.log.records import ResultRow
-from aos.node.http.web import JSON, check_id, int_param, param, read_json
+from aos.node.http.web import JSON, check_id, check_int, int_param, param, read_json
 from aos.node.units.node import Node
 
 _MAX = (1 << 62, 1 << 62, "\U0010ffff")
@@ -41,19 +41,26 @@ def cursor_of(row: ResultRow, sort: str) -> str:
 
 
 def parse_bound(value: str | None, name: str) -> tuple[Key | None, str | None]:
-    """A `from`/`to` value: a bare timestamp or a cursor; returns (key, sort in cursor)."""
+    """A `from`/`to` value: a bare timestamp or a cursor; returns (key, sort in cursor).
+    Its numbers must fit a 64-bit column (the cursor is the client's to make up)."""
     if value is None or value == "":
         return None, None
-    if value.isdigit():
-        return (int(value), _MAX[1], _MAX[2]), None
+    if value.isascii() and value.isdigit():
+        return (check_int(value, f"query parameter {name!r}", 0), _MAX[1], _MAX[2]), None
+    bad = NodeError(f"{name} must be a timestamp or a results cursor, got {value[:80]!r}")
+    if len(value) > 1000:
+        raise bad
     try:
         text = base64.b64decode(value + "=" * (-len(value) % 4), validate=False)
         body = json.loads(text)
-        key = (int(body["timestamp"]), int(body["ordinate"]), str(body.get("cron") or ""))
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
-        raise NodeError(
-            f"{name} must be a timestamp or a results cursor, got {value[:80]!r}"
-        ) from None
+        stamp, ordinate = body["timestamp"], body["ordinate"]
+        key = (
+            check_int(str(stamp), f"the timestamp of cursor {name!r}", 0),
+            check_int(str(ordinate), f"the ordinate of cursor {name!r}", -1),
+            str(body.get("cron") or ""),
+        )
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError):
+        raise bad from None
     sort = body.get("sort")
     return key, sort.upper() if isinstance(sort, str) else None
 
@@ -78,9 +85,7 @@ def _results_page(node: Node, request: Request, pid: str, cron_only: bool) -> di
     low, low_sort = parse_bound(param(request, "from"), "from")
     high, high_sort = parse_bound(param(request, "to"), "to")
     sort = low_sort or high_sort or sort  # a sort inside a cursor wins (reference CU)
-    limit = int_param(request, "limit", 500 if cron_only else 25) or 25
-    if limit < 1:
-        raise NodeError("limit must be at least 1")
+    limit = int_param(request, "limit", 500 if cron_only else 25, low=1) or 25
     limit = min(limit, 1000 if cron_only else 10_000)
     if cron_only:
         node.cu.tick(pid)
@@ -118,7 +123,7 @@ async def dry_run(request: Request) -> Response:
 def _to_nonce(request: Request, pid: str) -> int | None:
     """`to-nonce=N`, or `to=<message id>` (that message's nonce, as the reference CU's
     `to`); None when neither is given (evaluate on the latest state)."""
-    nonce = int_param(request, "to-nonce")
+    nonce = int_param(request, "to-nonce", low=0)
     to = param(request, "to")
     if nonce is not None and to:
         raise NodeError("give either to-nonce or to (a message id), not both")

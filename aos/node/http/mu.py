@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -15,7 +17,9 @@ from aos.node.http.web import (
     Admitter,
     accepted_body,
     assign_params,
+    body_timeout_error,
     check_id,
+    check_length,
     error_body,
     error_status,
     read_body,
@@ -95,26 +99,29 @@ async def fast_post(
     worker the item is checked here and scheduled by the supervising process
     (aos.node.serve.sequencer). Errors are the same JSON as the routed path."""
     limit = node.settings.max_body
+    timeout = node.settings.body_timeout
     status, payload = 202, b""
     try:
         for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > limit:
-                raise NodeError(
-                    f"the body is {int(value)} bytes, over the limit of {limit}", status=413
-                )
+            if name == b"content-length":
+                check_length(value, limit)
         chunks: list[bytes] = []
         total = 0
         more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            total += len(chunk)
-            if total > limit:
-                raise NodeError(f"the body is over the limit of {limit} bytes", status=413)
-            chunks.append(chunk)
-            more = message.get("more_body", False)
+        try:
+            async with asyncio.timeout(timeout):
+                while more:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return
+                    chunk = message.get("body", b"")
+                    total += len(chunk)
+                    if total > limit:
+                        raise NodeError(f"the body is over the limit of {limit} bytes", status=413)
+                    chunks.append(chunk)
+                    more = message.get("more_body", False)
+        except TimeoutError:
+            raise body_timeout_error(timeout) from None
         body = b"".join(chunks)
         if not body:
             raise NodeError("the body must be a signed ANS-104 data item (it is empty)")
@@ -126,13 +133,10 @@ async def fast_post(
     except AosError as err:
         status = error_status(err)
         payload = error_body(str(err))
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [*_JSON_HEADERS, (b"content-length", str(len(payload)).encode())],
-        }
-    )
+    headers = [*_JSON_HEADERS, (b"content-length", str(len(payload)).encode())]
+    if status in (408, 413):  # the body was not read to its end (web.error)
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
 
 

@@ -74,18 +74,16 @@ def entry_json(node: Node, entry: Entry, show_anchor: bool = False) -> dict[str,
 def _page(node: Node, request: Request, pid: str) -> dict[str, Any]:
     if node.store.process(pid) is None:
         raise NotFound(f"process {pid} is not on this node")
-    limit = int_param(request, "limit", 100) or 100
-    if limit < 1:
-        raise NodeError("limit must be at least 1")
-    from_nonce = int_param(request, "from-nonce")
-    to_nonce = int_param(request, "to-nonce")
+    limit = min(int_param(request, "limit", 100, low=1) or 100, 10_000)
+    from_nonce = int_param(request, "from-nonce", low=-1)
+    to_nonce = int_param(request, "to-nonce", low=-1)
     nonce_mode = from_nonce is not None or to_nonce is not None
     if nonce_mode:
         after = -1 if from_nonce is None else from_nonce
         entries = node.store.entries(pid, after, to_nonce, limit + 1)
     else:
         entries = node.store.entries_by_time(
-            pid, int_param(request, "from"), int_param(request, "to"), limit + 1
+            pid, int_param(request, "from", low=0), int_param(request, "to", low=0), limit + 1
         )
     show = param(request, "show-anchor") is not None
     edges = [

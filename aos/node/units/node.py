@@ -13,7 +13,7 @@ from pathlib import Path
 
 from aos.clock import block_height_at, now_ms
 from aos.dataitem import create
-from aos.limits import MAX_ITEM_BYTES
+from aos.limits import BODY_TIMEOUT, MAX_ITEM_BYTES
 from aos.log.evaluator import MODULE_OWNER
 from aos.log.records import NewItem, new_item
 from aos.log.runtimes import RuntimeFactory, default_runtime
@@ -37,6 +37,7 @@ LOCATION_TTL = "86400000"
 class NodeSettings:
     public_url: str = DEFAULT_PUBLIC_URL
     max_body: int = MAX_ITEM_BYTES
+    body_timeout: float = BODY_TIMEOUT
     cache_size: int = 64
     scan_interval: float = 1.0
     runtime_factory: RuntimeFactory = field(default=default_runtime)
