@@ -22,14 +22,16 @@ from aos.node.http import cu as cu_routes
 from aos.node.http import gateway
 from aos.node.http import mu as mu_routes
 from aos.node.http import su as su_routes
+from aos.node.http.bounds import EvaluationGate
 from aos.node.http.web import EXCEPTION_HANDLERS, Admitter
 from aos.node.units.node import Node, NodeSettings
 from aos.protocol import CU_PATH, MU_PATH, SU_PATH
 
 
-def _unit(routes: list[Any], node: Node) -> Starlette:
+def _unit(routes: list[Any], node: Node, gate: EvaluationGate) -> Starlette:
     app = Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS)
     app.state.node = node
+    app.state.gate = gate
     app.state.max_body = node.settings.max_body
     app.state.body_timeout = node.settings.body_timeout
     return app
@@ -91,10 +93,15 @@ def create_app(data_dir: Path, **settings: Any) -> NodeApp:
         finally:
             node.stop()
 
+    gate = EvaluationGate(
+        node.settings.evaluation_threads,
+        node.settings.evaluations_per_process,
+        node.settings.evaluations_total,
+    )
     units: dict[str, ASGIApp] = {
-        MU_PATH: _unit(mu_routes.routes, node),
-        SU_PATH: _unit(su_routes.routes, node),
-        CU_PATH: _unit(cu_routes.routes, node),
+        MU_PATH: _unit(mu_routes.routes, node, gate),
+        SU_PATH: _unit(su_routes.routes, node, gate),
+        CU_PATH: _unit(cu_routes.routes, node, gate),
     }
     app = NodeApp(
         routes=gateway.routes,
@@ -113,6 +120,7 @@ def create_app(data_dir: Path, **settings: Any) -> NodeApp:
     )
     app.node = node
     app.state.node = node
+    app.state.gate = gate  # shared by the units (one set of counts per HTTP process)
     app.state.max_body = node.settings.max_body
     app.state.body_timeout = node.settings.body_timeout
     return app

@@ -3,6 +3,8 @@
 `/results` cursors are standard base64 of `{"timestamp","ordinate","cron"?,"sort"}` as
 the reference CU writes them; `from`/`to` accept such a cursor or a bare timestamp.
 `/dry-run` takes `to-nonce=N` or `to=<message id>` to read the state after that message.
+The routes that evaluate (dry-run, state, cron) go through the app's EvaluationGate
+(aos.node.http.bounds): a few threads of their own, 503 with Retry-After beyond its counts.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from functools import partial
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -20,6 +23,7 @@ from starlette.routing import Route
 from aos.clock import now_ms
 from aos.errors import NodeError, NotFound
 from aos.log.records import ResultRow
+from aos.node.http.bounds import EvaluationGate
 from aos.node.http.web import JSON, check_id, check_int, int_param, param, read_json
 from aos.node.units.node import Node
 
@@ -103,7 +107,13 @@ async def results(request: Request) -> Response:
 async def cron(request: Request) -> Response:
     node = _node(request)
     pid = check_id(request.path_params["pid"], "process id")
-    return JSON(await run_in_threadpool(_results_page, node, request, pid, True))
+    work = partial(_results_page, node, request, pid, True)  # it evaluates: gated
+    return JSON(await _gate(request).run(pid, "cron read", work))
+
+
+def _gate(request: Request) -> EvaluationGate:
+    gate: EvaluationGate = request.app.state.gate
+    return gate
 
 
 async def dry_run(request: Request) -> Response:
@@ -116,8 +126,10 @@ async def dry_run(request: Request) -> Response:
         raise NotFound(f"process {pid} is not on this node")
     nonce = _to_nonce(request, pid)
     if nonce is not None:
-        return JSON(await run_in_threadpool(node.cu.dry_run_at, pid, body, nonce))
-    return JSON(await run_in_threadpool(node.cu.dry_run, pid, body))
+        work = partial(node.cu.dry_run_at, pid, body, nonce)
+    else:
+        work = partial(node.cu.dry_run, pid, body)
+    return JSON(await _gate(request).run(pid, "dry-run", work))
 
 
 def _to_nonce(request: Request, pid: str) -> int | None:
@@ -158,7 +170,7 @@ async def state(request: Request) -> Response:
             "chain_hash": last.chain_hash,
         }
 
-    data = await run_in_threadpool(load)
+    data = await _gate(request).run(pid, "state read", load)
     return JSON(
         data,
         headers={

@@ -228,7 +228,11 @@ async def on_node_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, Disconnected):
         log.debug("client left during %s %s", request.method, request.url.path)
     if isinstance(exc, AosError):
-        return error(str(exc), error_status(exc))
+        answer = error(str(exc), error_status(exc))
+        retry = getattr(exc, "retry_after", None)
+        if retry is not None:
+            answer.headers["Retry-After"] = str(retry)
+        return answer
     return error(str(exc), 500)
 
 

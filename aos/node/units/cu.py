@@ -4,8 +4,9 @@ One runtime per process is kept in memory (an LRU of Evaluators); a process miss
 the cache is rebuilt by replaying its log from nonce 0. A rebuild does not write results
 the store already holds: it compares its hashes with the stored ones (a mismatch is logged
 as an error) and writes only what is new, which keeps attaching to a long process cheap.
-`dry_run_at` answers a read-only message against the state after a given nonce, on a
-throw-away evaluator that never touches the cache or the store. Results go to the store with
+`dry_run` and `dry_run_at` answer a read-only message against the latest state or the state
+after a given nonce, on a throw-away evaluator that never touches the cache or the store (a
+replay per dry-run until states can be copied). Results go to the store with
 INSERT OR IGNORE, so two OS processes that evaluate the same log (two terminals on one
 data directory) agree on one set of rows. One lock per process makes evaluation
 thread-safe; different processes evaluate in parallel as far as the GIL lets them.
@@ -244,31 +245,14 @@ class ComputeUnit:
         return None
 
     def dry_run(self, pid: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Evaluate a read-only message on the latest state, then forget that state."""
+        """Evaluate a read-only message on the latest state, on a throw-away evaluator
+        (see `dry_run_at`): the live one, which the next message needs, is never touched
+        (running the message on it would change it, and dropping it would make the next
+        message replay the whole log)."""
         row = self.store.process(pid)
         if row is None:
             raise NotFound(f"process {pid} is not on this node")
-        with self.lock(pid):
-            self._evaluate_locked(pid, None)
-            ev = self._evaluator(pid)
-            if ev.last_nonce < row.head.nonce:
-                # The log must have been read short; never answer from a partial state.
-                log.warning(
-                    "dry-run of %s saw nonce %d < head %d; rebuilding",
-                    pid,
-                    ev.last_nonce,
-                    row.head.nonce,
-                )
-                self.drop(pid)
-                self._evaluate_locked(pid, None)
-                ev = self._evaluator(pid)
-                if ev.last_nonce < row.head.nonce:
-                    raise StoreError(f"the log of {pid} could not be read up to {row.head.nonce}")
-            msg = ev.read_only_message(body)
-            # The runtime keeps state changes of the message it ran; the cached runtime is
-            # dropped so the next read rebuilds it from the log, untouched by this message.
-            self.drop(pid)
-            return ev.dry_run(msg)
+        return self.dry_run_at(pid, body, row.head.nonce)
 
     def nonce_of(self, pid: str, some_id: str) -> int:
         """The nonce of message (or assignment) `some_id` in the log of `pid`."""

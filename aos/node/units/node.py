@@ -38,6 +38,11 @@ class NodeSettings:
     public_url: str = DEFAULT_PUBLIC_URL
     max_body: int = MAX_ITEM_BYTES
     body_timeout: float = BODY_TIMEOUT
+    # Requests that evaluate in the HTTP process (dry-runs, /cu/state, /cu/cron): threads
+    # of their own, and how many may run or wait per process and in all (then 503).
+    evaluation_threads: int = 1
+    evaluations_per_process: int = 2
+    evaluations_total: int = 8
     cache_size: int = 64
     scan_interval: float = 1.0
     runtime_factory: RuntimeFactory = field(default=default_runtime)

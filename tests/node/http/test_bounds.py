@@ -1,0 +1,70 @@
+"""The gate of the routes that evaluate (aos.node.http.bounds), and dry-runs that leave the
+live state alone (issue 12, point 5)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import pytest
+
+from aos.node.http.bounds import Busy, EvaluationGate
+from tests.support.ao import Ao
+
+
+def test_the_gate_admits_per_process_and_in_all_then_says_busy() -> None:
+    release = threading.Event()
+    ran: list[str] = []
+
+    def work(name: str) -> str:
+        release.wait(10)
+        ran.append(name)
+        return name
+
+    async def scenario() -> list[Any]:
+        gate = EvaluationGate(threads=1, per_process=2, total=3)
+        first = [asyncio.ensure_future(gate.run("A", "dry-run", lambda: work("a1"))),
+                 asyncio.ensure_future(gate.run("A", "dry-run", lambda: work("a2")))]  # fmt: skip
+        await asyncio.sleep(0.05)
+        with pytest.raises(Busy, match="2 dry-runs of process A"):
+            await gate.run("A", "dry-run", lambda: work("a3"))
+        b = asyncio.ensure_future(gate.run("B", "dry-run", lambda: work("b1")))
+        await asyncio.sleep(0.05)
+        with pytest.raises(Busy, match="3 evaluating requests"):
+            await gate.run("C", "dry-run", lambda: work("c1"))
+        release.set()
+        done = await asyncio.gather(*first, b)
+        assert gate._count == 0 and gate._running == {}
+        again = await gate.run("A", "dry-run", lambda: work("a4"))  # room again
+        return [*done, again]
+
+    assert asyncio.run(scenario()) == ["a1", "a2", "b1", "a4"]
+    assert sorted(ran) == ["a1", "a2", "a4", "b1"]
+
+
+def test_a_busy_answer_is_503_with_retry_after(ao: Ao) -> None:
+    pid = ao.spawn()
+    gate: EvaluationGate = ao.http.app.state.gate  # type: ignore[attr-defined]
+    gate.per_process = 0  # every evaluating request of this app is now one too many
+    body = {"Tags": [{"name": "Action", "value": "Eval"}], "Data": "return 1"}
+    for method, path, kwargs in (
+        ("POST", "/cu/dry-run", {"params": {"process-id": pid}, "json": body}),
+        ("GET", f"/cu/state/{pid}", {}),
+        ("GET", f"/cu/cron/{pid}", {}),
+    ):
+        r = ao.http.request(method, path, **kwargs)  # type: ignore[arg-type]
+        assert r.status_code == 503 and r.headers["retry-after"] == "1", (path, r.text)
+        assert "retry" in r.json()["error"]
+    assert ao.http.get(f"/cu/results/{pid}").status_code == 200  # other routes: not gated
+
+
+def test_a_dry_run_keeps_the_live_state_warm(ao: Ao) -> None:
+    pid = ao.spawn()
+    assert ao.value(pid, "x = 1 return x") == "1"
+    node: Any = ao.http.app.state.node  # type: ignore[attr-defined]
+    live = node.cu._cache[pid]
+    before = live.last_nonce
+    assert ao.peek(pid, "x = 99 return x") == "99"
+    assert node.cu._cache.get(pid) is live and live.last_nonce == before  # untouched, kept
+    assert ao.value(pid, "return x") == "1"
