@@ -5,7 +5,9 @@ target in item_refs, for GraphQL: filled at once for spawns and uploads, in batc
 messages, see Store.index_pending), meta (the batch indexer's mark), processes (one row
 each, with the head of its schedule), schedule (one row per nonce: the assignment and the
 message it orders), results (one row per evaluation, with its result hash and chain
-hash), claims (exactly-once pushes by the crank), monitors.
+hash), claims (exactly-once pushes by the crank), monitors, process_load (where each
+process's evaluation stands and its Lua memory after it, for the admission quota; not part of
+the log, never replayed).
 """
 
 from __future__ import annotations
@@ -108,6 +110,11 @@ CREATE TABLE IF NOT EXISTS claims (
 CREATE TABLE IF NOT EXISTS monitors (
     process TEXT PRIMARY KEY,
     created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS process_load (
+    process TEXT PRIMARY KEY,
+    nonce INTEGER NOT NULL,
+    memory INTEGER NOT NULL
 ) WITHOUT ROWID;
 """
 

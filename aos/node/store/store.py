@@ -307,11 +307,22 @@ class Store:
         return None if row is None else bytes(row[0])
 
     # -- results -------------------------------------------------------------------------
-    def put_results(self, results: Sequence[NewResult]) -> None:
-        """Store results; a row another OS process stored first (same key) is kept."""
+    def put_results(
+        self, results: Sequence[NewResult], load: tuple[int, int] | None = None
+    ) -> None:
+        """Store results; a row another OS process stored first (same key) is kept.
+        `load` is (last evaluated nonce, Lua memory in bytes) of their process after them,
+        kept for the admission quota (aos.node.units.quota) in the same transaction."""
         if not results:
             return
         with self.write() as tx:
+            if load is not None:
+                tx.conn.execute(
+                    "INSERT INTO process_load (process, nonce, memory) VALUES (?,?,?)"
+                    " ON CONFLICT (process) DO UPDATE SET nonce = excluded.nonce,"
+                    " memory = excluded.memory WHERE excluded.nonce >= process_load.nonce",
+                    (results[0].process, *load),
+                )
             tx.conn.executemany(
                 "INSERT OR IGNORE INTO results (process, position, ordinate, cron, message_id,"
                 " timestamp, block_height, error, has_outbox, result, result_hash, chain_hash)"

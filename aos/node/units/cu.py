@@ -56,6 +56,14 @@ def _to_new(pid: str, ev: Evaluated) -> NewResult:
     )
 
 
+def _load(ev: Evaluator | None) -> tuple[int, int] | None:
+    """(last nonce, Lua memory) of an evaluator whose runtime can tell its memory."""
+    memory = getattr(ev.runtime, "memory_used", None) if ev is not None else None
+    if ev is None or not callable(memory):
+        return None
+    return ev.last_nonce, int(memory())
+
+
 class ComputeUnit:
     """Evaluation on demand over the store. Thread-safe."""
 
@@ -108,16 +116,23 @@ class ComputeUnit:
         with self._meta:
             self._cache.pop(pid, None)
 
-    def _store(self, pid: str, done: Sequence[Evaluated], stored_top: int = -1) -> None:
+    def _store(
+        self,
+        pid: str,
+        done: Sequence[Evaluated],
+        stored_top: int = -1,
+        evaluator: Evaluator | None = None,
+    ) -> None:
         """Write `done`; results at positions <= `stored_top` (already in the store, e.g.
-        during a cold rebuild) are compared with the stored hashes instead of written."""
+        during a cold rebuild) are compared with the stored hashes instead of written.
+        With `evaluator`, its nonce and Lua memory go with them (the admission quota's figures)."""
         if not done:
             return
         if done[0].position <= stored_top:
             done = self._check_stored(pid, done)
             if not done:
                 return
-        self.store.put_results([_to_new(pid, ev) for ev in done])
+        self.store.put_results([_to_new(pid, ev) for ev in done], _load(evaluator))
         if self.on_outbox is not None and any(
             not ev.error
             and (ev.result["Messages"] or ev.result["Spawns"] or ev.result["Assignments"])
@@ -195,7 +210,7 @@ class ComputeUnit:
                 self.drop(pid)
                 self._store(pid, done, stored_top)
                 raise
-            self._store(pid, done, stored_top)
+            self._store(pid, done, stored_top, ev)
             count += len(done)
             if len(batch) < _PAGE:
                 break
@@ -210,7 +225,7 @@ class ComputeUnit:
             if not ev.crons:
                 return count
             done = ev.crons_until(max(limit, ev.last_timestamp))
-            self._store(pid, done)
+            self._store(pid, done, evaluator=ev)
             return count + len(done)
 
     def result(self, pid: str, some_id: str) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from aos.node.units.crank import Crank
 from aos.node.units.cu import ComputeUnit
 from aos.node.units.keys import load_node_keys
 from aos.node.units.mu import Messenger
+from aos.node.units.quota import Quota
 from aos.node.units.su import Scheduler
 from aos.protocol import AOS_MODULE_ID, EMBEDDED_BASE_URL, MODULE_TAGS, SU_PATH, ao_tags
 
@@ -58,6 +59,7 @@ class Node:
         self.cu = ComputeUnit(self.store, self.settings.runtime_factory, self.settings.cache_size)
         self.crank = Crank(self.store, self.cu, scan_interval=self.settings.scan_interval)
         self.authority = Authority(self.store, self.wallet.address, self.su.address)
+        self.su.quota = Quota(self.authority)
         self.mu = Messenger(self.store, self.su, self.wallet, self.crank.wake, self.authority)
         self.crank.mu = self.mu
         self.cu.on_outbox = self.crank.wake
