@@ -8,7 +8,8 @@
     │   └── NodeRejected          the unit answered 4xx/5xx (carries status and body)
     ├── ProcessError              the Lua process returned an Error
     ├── NodeError                 the local node refused a request (carries an HTTP status)
-    │   └── NotFound              a process, message or page does not exist (404)
+    │   ├── NotFound              a process, message or page does not exist (404)
+    │   └── Busy                  the node cannot take this now; retry after a moment (503)
     ├── StoreError                the SQLite log is unreadable or inconsistent
     └── VerifyError               a replay does not match what was stored or signed
 
@@ -85,6 +86,14 @@ class NotFound(NodeError):
     """A process, message or page that was asked for does not exist."""
 
     status = 404
+
+
+class Busy(NodeError):
+    """Too much of this kind of work is running, or it is not ready yet: 503, and the
+    answer says `Retry-After: retry_after` (seconds)."""
+
+    status = 503
+    retry_after = 1
 
 
 class StoreError(AosError):

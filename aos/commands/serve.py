@@ -92,7 +92,9 @@ def main(argv: list[str]) -> int:
     data_dir = load_settings(data_dir=args.data_dir).data_dir
     shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     base = f"http://{shown_host}:{args.port}"
-    app = create_app(data_dir, public_url=base, body_timeout=args.body_timeout)
+    app = create_app(
+        data_dir, public_url=base, body_timeout=args.body_timeout, dry_run_process=True
+    )
     node = app.state.node
     u = urls(base)
     print(f"aos node on {base}  (data: {data_dir})")

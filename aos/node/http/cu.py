@@ -24,6 +24,7 @@ from aos.clock import now_ms
 from aos.errors import NodeError, NotFound
 from aos.log.records import ResultRow
 from aos.node.http.bounds import EvaluationGate
+from aos.node.http.replica import Replica
 from aos.node.http.web import JSON, check_id, check_int, int_param, param, read_json
 from aos.node.units.node import Node
 
@@ -125,6 +126,10 @@ async def dry_run(request: Request) -> Response:
     if node.store.process(pid) is None:
         raise NotFound(f"process {pid} is not on this node")
     nonce = _to_nonce(request, pid)
+    replica: Replica | None = request.app.state.replica
+    if replica is not None:  # aos serve: in an OS process of its own (aos.node.http.replica)
+        with _gate(request).admitted(pid, "dry-run"):
+            return JSON(await replica.run(pid, body, nonce))
     if nonce is not None:
         work = partial(node.cu.dry_run_at, pid, body, nonce)
     else:

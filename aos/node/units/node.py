@@ -44,6 +44,8 @@ class NodeSettings:
     evaluation_threads: int = 1
     evaluations_per_process: int = 2
     evaluations_total: int = 8
+    # Dry-runs in an OS process of their own (aos.node.http.replica): `aos serve` does.
+    dry_run_process: bool = False
     cache_size: int = 64
     scan_interval: float = 1.0
     runtime_factory: RuntimeFactory = field(default=default_runtime)

@@ -4,12 +4,18 @@ live state alone (issue 12, point 5)."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from aos.node.http.bounds import Busy, EvaluationGate
+from aos.errors import Busy, NodeError, NotFound
+from aos.node.http.bounds import EvaluationGate
+from aos.node.http.embedded import open_embedded
+from aos.wallet import Ed25519Signer
 from tests.support.ao import Ao
 
 
@@ -68,3 +74,42 @@ def test_a_dry_run_keeps_the_live_state_warm(ao: Ao) -> None:
     assert ao.peek(pid, "x = 99 return x") == "99"
     assert node.cu._cache.get(pid) is live and live.last_nonce == before  # untouched, kept
     assert ao.value(pid, "return x") == "1"
+
+
+def test_dry_runs_in_their_own_os_process_survive_its_end(node_dir: Path) -> None:
+    """aos serve's Replica: a dry-run runs in a niced child; if the child dies, that
+    request is a 503 to retry and the next one gets a new child."""
+    from aos.node.http.replica import Replica
+
+    owner = Ed25519Signer.generate()
+    with open_embedded(node_dir) as http:
+        ao = Ao(http, owner)
+        pid = ao.spawn()
+        ao.value(pid, "x = 5")
+    body = {
+        "Owner": owner.address,
+        "Data": "return x",
+        "Tags": [{"name": "Action", "value": "Eval"}],
+    }
+
+    async def scenario() -> None:
+        replica = Replica(node_dir)
+        try:
+            first = await replica.run(pid, body, None)
+            assert first["Output"]["data"] == "5"
+            assert (await replica.run(pid, body, 0))["Output"]["data"] == ""  # before x = 5
+            with pytest.raises(NotFound):
+                await replica.run("Z" * 43, body, None)
+            with pytest.raises(NodeError, match="beyond the log"):
+                await replica.run(pid, body, 99)
+            pool: Any = replica._pool
+            for child in list(pool._processes.values()):
+                os.kill(child.pid, signal.SIGKILL)
+            with pytest.raises(Busy, match="retry"):
+                await replica.run(pid, body, None)
+            again = await replica.run(pid, body, None)
+            assert again["Output"]["data"] == "5"
+        finally:
+            replica.close()
+
+    asyncio.run(scenario())

@@ -1,0 +1,122 @@
+"""Dry-runs of `aos serve` in an OS process of their own, at a lower priority.
+
+A dry-run replays the process's whole log (until issue 13's snapshots): seconds of work
+that anyone may ask for without a signature. Run in a thread of the HTTP worker it holds
+the worker's GIL for much of that time, and every other request of the worker waits for it
+in 5 ms slices; run here, in a child the worker starts (one per worker, niced, evaluating
+one dry-run at a time), it competes only for a core, and the OS gives the worker, the
+scheduler and the evaluating process that core first. A dry-run that ends this child (a
+crash below Lua) ends only it: the worker answers 503 and starts another.
+
+The child opens the data directory like any reader (its own Store and ComputeUnit, no
+crank) and ends with the worker that started it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+from aos.errors import AosError, Busy, NodeError, NotFound, StoreError
+
+NICE = 10
+_cu: Any = None  # the child's ComputeUnit
+
+
+def _start(data_dir: str, parent: int) -> None:
+    """The child's initializer: lower priority, a reader over the data directory, and an
+    end when the worker is gone (a SIGKILLed worker runs no shutdown code)."""
+    global _cu
+    try:
+        os.nice(NICE)
+    except OSError:
+        pass
+    from aos.log.runtimes import default_runtime
+    from aos.node.store import Store
+    from aos.node.units.cu import ComputeUnit
+
+    store = Store(Path(data_dir))
+    store.leave_checkpoints()
+    _cu = ComputeUnit(store, default_runtime, cache_size=1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="aos-replica-lifeline", daemon=True).start()
+
+
+def _dry_run(pid: str, body: dict[str, Any], nonce: int | None) -> tuple[str, Any, int]:
+    """In the child: ("ok", result, 0) or ("NotFound" | "NodeError" | "StoreError",
+    message, status); errors travel as values (an exception's own attributes would not
+    survive pickling)."""
+    try:
+        if nonce is None:
+            return "ok", _cu.dry_run(pid, body), 0
+        return "ok", _cu.dry_run_at(pid, body, nonce), 0
+    except NotFound as err:
+        return "NotFound", str(err), 404
+    except NodeError as err:
+        return "NodeError", str(err), err.status
+    except AosError as err:
+        return "StoreError", str(err), 503
+
+
+def _ping() -> bool:
+    return _cu is not None
+
+
+class Replica:
+    """The worker's side: `run` hands a dry-run to the child and waits for it."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start,
+                initargs=(str(self.data_dir), os.getpid()),
+            )
+        return self._pool
+
+    def warm(self) -> None:
+        """Start the child now (its imports take a second), without waiting for it."""
+        self._executor().submit(_ping)
+
+    async def run(self, pid: str, body: dict[str, Any], nonce: int | None) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        try:
+            kind, value, status = await loop.run_in_executor(
+                self._executor(), _dry_run, pid, body, nonce
+            )
+        except BrokenProcessPool:
+            self.close()
+            raise Busy(
+                "the process that evaluates dry-runs ended during this one; it is being "
+                "started again: retry in a moment"
+            ) from None
+        if kind == "ok":
+            result: dict[str, Any] = value
+            return result
+        if kind == "NotFound":
+            raise NotFound(value)
+        if kind == "NodeError":
+            raise NodeError(value, status=status)
+        raise StoreError(value)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
