@@ -17,16 +17,19 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import signal
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from aos.errors import AosError, Busy, NodeError, NotFound, StoreError
 
 NICE = 10
+T = TypeVar("T")
 _cu: Any = None  # the child's ComputeUnit
 
 
@@ -34,6 +37,9 @@ def _start(data_dir: str, parent: int) -> None:
     """The child's initializer: lower priority, a reader over the data directory, and an
     end when the worker is gone (a SIGKILLed worker runs no shutdown code)."""
     global _cu
+    # Ctrl-C reaches the whole process group; the worker decides when this one ends.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     try:
         os.nice(NICE)
     except OSError:
@@ -91,15 +97,24 @@ class Replica:
             )
         return self._pool
 
+    def _submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        # The child is started inside submit: with SIGINT blocked here it starts with it
+        # blocked, until its initializer ignores it (a Ctrl-C to the process group while
+        # it imports would otherwise print its KeyboardInterrupt).
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            return self._executor().submit(fn, *args)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
     def warm(self) -> None:
         """Start the child now (its imports take a second), without waiting for it."""
-        self._executor().submit(_ping)
+        self._submit(_ping)
 
     async def run(self, pid: str, body: dict[str, Any], nonce: int | None) -> dict[str, Any]:
-        loop = asyncio.get_running_loop()
         try:
-            kind, value, status = await loop.run_in_executor(
-                self._executor(), _dry_run, pid, body, nonce
+            kind, value, status = await asyncio.wrap_future(
+                self._submit(_dry_run, pid, body, nonce)
             )
         except BrokenProcessPool:
             self.close()
