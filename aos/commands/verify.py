@@ -90,6 +90,9 @@ def print_report(report: Report, out: Console) -> None:
             f"{report.unevaluated} scheduled messages have no stored result yet "
             "(the node has not evaluated them); they were replayed but not compared"
         )
+    for (_, ordinate, cron), error in sorted(report.verdicts.items()):
+        what = f"the cron tick {cron} after nonce {ordinate}" if cron else f"nonce {ordinate}"
+        out.print(f"{what}: not replayed, the node's verdict stands: {error}")
     if report.problem is None:
         out.print(f"[bold green]verified[/] final hash {report.final_hash}")
         return

@@ -24,7 +24,7 @@ import hashlib
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from aos.cron import CronDef, parse_crons
 from aos.dataitem import b64url_decode, b64url_encode
@@ -32,6 +32,7 @@ from aos.errors import NodeError
 from aos.log.records import Entry, Item
 from aos.log.resulthash import GENESIS_CHAIN, chain_hash, result_hash
 from aos.log.runtimes import Runtime
+from aos.log.verdicts import VerdictKey
 from aos.protocol import AOS_MODULE_ID, MODULE_TAGS, NODE_TAGS, tag_key
 from aos.signers import eth_address
 
@@ -167,12 +168,27 @@ def normalise(raw: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
+class Watcher(Protocol):
+    """Told around every runtime call of an evaluator (aos.node.units.quarantine records
+    which message is running, so that one that ends the OS process can be named)."""
+
+    def begin(self, key: VerdictKey) -> None: ...
+
+    def end(self) -> None: ...
+
+
 @dataclass
 class Evaluator:
-    """Folds a process's log through one runtime. Call in log order only."""
+    """Folds a process's log through one runtime. Call in log order only.
+
+    `verdicts` maps result keys to an Error the node decided (aos.log.verdicts): there the
+    runtime is not called and the Error is the result. `watcher`, if set, is told around
+    every runtime call."""
 
     process: ProcessInfo
     runtime: Runtime
+    verdicts: dict[VerdictKey, str] = field(default_factory=dict)
+    watcher: Watcher | None = None
     position: int = 0
     last_nonce: int = -1
     last_timestamp: int = 0
@@ -320,8 +336,28 @@ class Evaluator:
 
     def _run_cron(self, t: int, cron: CronDef) -> Evaluated:
         self._cron_next[cron.index] += 1
-        raw = self.runtime.handle(self.cron_message(cron, t), self.env)
+        key = (t, self.last_nonce, cron.key_suffix)
+        verdict = self.verdicts.get(key) if self.verdicts else None
+        watcher = self.watcher
+        raw: Mapping[str, Any]
+        if verdict is not None:
+            raw = {"Error": verdict}
+        elif watcher is None:
+            raw = self.runtime.handle(self.cron_message(cron, t), self.env)
+        else:
+            watcher.begin(key)
+            try:
+                raw = self.runtime.handle(self.cron_message(cron, t), self.env)
+            finally:
+                watcher.end()
         return self._record(self.last_nonce, cron.key_suffix, "", raw, t)
+
+    def _run(self, entry: Entry, item: Item) -> Mapping[str, Any]:
+        flat = self._handle_flat
+        args = self.message_args(entry, item) if flat is not None else None
+        if args is not None and flat is not None:
+            return flat(args, self.env)  # type: ignore[no-any-return]
+        return self.runtime.handle(self.message(entry, item), self.env)
 
     def step(self, entry: Entry, item: Item) -> list[Evaluated]:
         """Evaluate the crons due before `entry`, then `entry` itself."""
@@ -331,12 +367,19 @@ class Evaluator:
                 f" got {entry.nonce}"
             )
         out = [self._run_cron(t, c) for t, c in self.due_crons(entry.timestamp)]
-        flat = self._handle_flat
-        args = self.message_args(entry, item) if flat is not None else None
-        if args is not None and flat is not None:
-            raw = flat(args, self.env)
+        verdict = self.verdicts.get((entry.timestamp, entry.nonce, "")) if self.verdicts else None
+        watcher = self.watcher
+        raw: Mapping[str, Any]
+        if verdict is not None:
+            raw = {"Error": verdict}
+        elif watcher is None:
+            raw = self._run(entry, item)
         else:
-            raw = self.runtime.handle(self.message(entry, item), self.env)
+            watcher.begin((entry.timestamp, entry.nonce, ""))
+            try:
+                raw = self._run(entry, item)
+            finally:
+                watcher.end()
         self.last_nonce = entry.nonce
         self.last_timestamp = entry.timestamp
         self.last_block_height = entry.block_height

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from aos.errors import VerifyError
 from aos.log.records import Entry, Item, entry_from_row, item_from_row
-from aos.log.schema import DB_NAME, ENTRY_COLS, ITEM_COLS
+from aos.log.schema import DB_NAME, ENTRY_COLS, ITEM_COLS, VERDICT_SQL
+from aos.log.verdicts import VerdictKey
 
 # One schedule row joined with its item: every column the column checks compare.
 _SLOT_SQL = (
@@ -126,6 +127,16 @@ class LogReader:
                 break
             records.append((entry_from_row(row[:width]), item_from_row(row[width:])))
         return records
+
+    def verdicts(self, process_id: str) -> dict[VerdictKey, str]:
+        """The results the node decided for the process (aos.log.verdicts); none in a
+        directory made before verdicts existed."""
+        with self.snapshot() as conn:
+            try:
+                rows = conn.execute(VERDICT_SQL, (process_id,)).fetchall()
+            except sqlite3.OperationalError:  # no such table: an older directory
+                return {}
+        return {(int(r[0]), int(r[1]), str(r[2])): str(r[3]) for r in rows}
 
     # -- finding a process ----------------------------------------------------------------
     def find_process(self, name_or_id: str) -> str | None:

@@ -7,7 +7,9 @@ each, with the head of its schedule), schedule (one row per nonce: the assignmen
 message it orders), results (one row per evaluation, with its result hash and chain
 hash), claims (exactly-once pushes by the crank), monitors, process_load (where each
 process's evaluation stands and its Lua memory after it, for the admission quota; not part of
-the log, never replayed).
+the log, never replayed), evaluator_deaths and verdicts (messages that ended the OS process
+evaluating them, and the results the node decided for those that did so too often:
+aos.log.verdicts).
 """
 
 from __future__ import annotations
@@ -111,6 +113,24 @@ CREATE TABLE IF NOT EXISTS monitors (
     process TEXT PRIMARY KEY,
     created_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS evaluator_deaths (
+    process TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    ordinate INTEGER NOT NULL,
+    cron TEXT NOT NULL,
+    deaths INTEGER NOT NULL,
+    last_at INTEGER NOT NULL,
+    PRIMARY KEY (process, timestamp, ordinate, cron)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS verdicts (
+    process TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    ordinate INTEGER NOT NULL,
+    cron TEXT NOT NULL,
+    error TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (process, timestamp, ordinate, cron)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS process_load (
     process TEXT PRIMARY KEY,
     nonce INTEGER NOT NULL,
@@ -136,3 +156,4 @@ RESULT_COLS = (
     "process, position, ordinate, cron, message_id, timestamp, block_height, error, result, "
     "result_hash, chain_hash"
 )
+VERDICT_SQL = "SELECT timestamp, ordinate, cron, error FROM verdicts WHERE process = ?"

@@ -19,6 +19,7 @@ from aos.errors import VerifyError
 from aos.log.evaluator import Evaluated, Evaluator, ProcessInfo
 from aos.log.records import Entry, Item, entry_of, item_of
 from aos.log.runtimes import Runtime, default_runtime
+from aos.log.verdicts import VerdictKey
 from aos.protocol import ao_tags
 from aos.verify.logcheck import LogEntry
 
@@ -43,12 +44,18 @@ class Replayer:
     """A fresh runtime and evaluator for one process; feed it the log in order."""
 
     def __init__(
-        self, process: DataItem, runtime_factory: Callable[[ProcessInfo], Runtime] | None = None
+        self,
+        process: DataItem,
+        runtime_factory: Callable[[ProcessInfo], Runtime] | None = None,
+        verdicts: dict[VerdictKey, str] | None = None,
     ) -> None:
         self.process = process
         # The node's own factory by default, so the replay runs with the very limits the
         # compute unit used (an instruction-limit Error must replay as the same Error).
         self.runtime_factory = runtime_factory or default_runtime
+        # Results the node decided without running the message (aos.log.verdicts): a
+        # replay adopts them, as the compute unit does.
+        self.verdicts = dict(verdicts or {})
         self._evaluator: Evaluator | None = None
 
     def _records(self, entries: Iterable[LogEntry]) -> Iterator[tuple[Entry, Item]]:
@@ -62,7 +69,7 @@ class Replayer:
                 f"nonce 0, found {item.id} at nonce {entry.nonce}"
             )
         info = ProcessInfo.from_spawn(item, entry)
-        return Evaluator(info, self.runtime_factory(info))
+        return Evaluator(info, self.runtime_factory(info), verdicts=self.verdicts)
 
     def evaluate_records(
         self, records: Iterable[tuple[Entry, Item]], horizon: int | None = None

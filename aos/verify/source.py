@@ -20,6 +20,7 @@ from aos.dataitem import DataItem, b64url_encode, parse
 from aos.errors import DataItemError, VerifyError
 from aos.log.reader import LogReader
 from aos.log.records import Entry, Item, is_assigned
+from aos.log.verdicts import VerdictKey
 from aos.verify.logcheck import LogEntry
 
 
@@ -170,6 +171,12 @@ def read_records(
     slot whose item is missing.
     """
     return LogReader(data_dir).records(process_id, to_nonce)
+
+
+def read_verdicts(data_dir: Path, process_id: str) -> dict[VerdictKey, str]:
+    """The results the node decided for the process without running them (quarantined
+    messages, aos.log.verdicts): a replay adopts them and `aos verify` names them."""
+    return LogReader(data_dir).verdicts(process_id)
 
 
 def find_process(data_dir: Path, name_or_id: str) -> str:

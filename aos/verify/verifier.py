@@ -16,7 +16,7 @@ can show the stored and the replayed result side by side.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from aos.verify.logcheck import Problem, check_log
 from aos.verify.protocol import Done, Failed, Payload, Replayed
 from aos.verify.resultcheck import check_results
 from aos.verify.runner import Worker, source_args
-from aos.verify.source import StoredResult, log_bounds, read_log
+from aos.verify.source import StoredResult, log_bounds, read_log, read_verdicts
 
 # Progress callback: (phase, done, total); phases are "log" and "replay".
 Progress = Callable[[str, int, int], None]
@@ -47,6 +47,9 @@ class Report:
     problem: Problem | None = None
     stored_result: Any = None  # both sides of the first differing result, for the diff
     replayed_result: Any = None
+    # Results the node decided without running them (quarantined messages): the replay
+    # adopted them; each as (timestamp, ordinate, cron key) -> the Error.
+    verdicts: dict[tuple[int, int, str], str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -224,6 +227,7 @@ def verify_store(data_dir: Path, process_id: str, *, progress: Progress = _no_pr
     )
     evaluated = {r.ordinate for r in log.results if not r.cron}
     report.unevaluated = sum(1 for e in log.entries if e.nonce not in evaluated)
+    report.verdicts = read_verdicts(data_dir, process_id)
     return report
 
 

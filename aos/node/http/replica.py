@@ -51,6 +51,7 @@ def _start(data_dir: str, parent: int) -> None:
     store = Store(Path(data_dir))
     store.leave_checkpoints()
     _cu = ComputeUnit(store, default_runtime, cache_size=1)
+    _cu.on_demand = False
 
     def watch() -> None:
         while os.getppid() == parent:

@@ -28,6 +28,7 @@ def app_from_env() -> NodeApp:
         Path(data_dir),
         public_url=os.environ.get("AOS_NODE_PUBLIC_URL", DEFAULT_PUBLIC_URL),
         body_timeout=float(os.environ.get("AOS_NODE_BODY_TIMEOUT", BODY_TIMEOUT)),
+        evaluates=False,  # the supervisor's evaluating process does (and is restarted)
         dry_run_process=True,
     )
     app.sequencer = client_from_env()

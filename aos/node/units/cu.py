@@ -23,11 +23,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from aos.clock import now_ms
-from aos.errors import NodeError, NotFound, StoreError
+from aos.errors import Busy, NodeError, NotFound, StoreError
 from aos.log.evaluator import Evaluated, Evaluator, ProcessInfo
 from aos.log.records import NewResult, ResultRow
 from aos.log.runtimes import RuntimeFactory
 from aos.node.store import Store
+from aos.node.units.quarantine import FlightRecorder, Watch
 
 log = logging.getLogger("aos.node.units.cu")
 # Crons after the last message are evaluated only up to this long ago, so that a message
@@ -82,6 +83,13 @@ class ComputeUnit:
         # evaluates everything eagerly); a follower waits for its results before working.
         self.is_leader: Callable[[], bool] = lambda: True
         self.follower_wait = 10.0
+        # False in `aos serve` workers: a result the evaluating process has not stored
+        # within follower_wait is a 503 to retry, never evaluated here (a message that
+        # ended that process would end this one too).
+        self.on_demand = True
+        # Set by the node: where this OS process records what it evaluates while it holds
+        # the crank (aos.node.units.quarantine).
+        self.recorder: FlightRecorder | None = None
         self._cache: OrderedDict[str, Evaluator] = OrderedDict()
         self._locks: dict[str, threading.Lock] = {}
         self._meta = threading.Lock()
@@ -105,12 +113,21 @@ class ComputeUnit:
         if spawn is None or not first:
             raise NotFound(f"process {pid} is not on this node")
         info = ProcessInfo.from_spawn(spawn, first[0])
-        ev = Evaluator(info, self.runtime_factory(info))
+        ev = self._new_evaluator(pid, info)
         with self._meta:
             self._cache[pid] = ev
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         return ev
+
+    def _new_evaluator(self, pid: str, info: ProcessInfo) -> Evaluator:
+        """An evaluator that adopts the node's verdicts and, in the crank holder, records
+        each evaluation it runs (aos.node.units.quarantine)."""
+        recorder = self.recorder
+        watch = None if recorder is None else Watch(pid, recorder, self.is_leader)
+        return Evaluator(
+            info, self.runtime_factory(info), verdicts=self.store.verdicts(pid), watcher=watch
+        )
 
     def drop(self, pid: str) -> None:
         with self._meta:
@@ -195,6 +212,9 @@ class ComputeUnit:
 
     def _evaluate_locked(self, pid: str, nonce: int | None) -> int:
         ev = self._evaluator(pid)
+        # A verdict may have come since this evaluator was built (another OS process
+        # quarantined a message): one indexed read per call, usually of nothing.
+        ev.verdicts = self.store.verdicts(pid)
         stored_top = self._stored_top(pid, ev)
         count = 0
         while nonce is None or ev.last_nonce < nonce:
@@ -238,6 +258,11 @@ class ComputeUnit:
         stored = self.store.result_at_nonce(pid, entry.nonce)
         if stored is None and not self.is_leader() and pid not in self._cache:
             stored = self._wait_for_leader(pid, entry.nonce)
+        if stored is None and not self.on_demand:
+            raise Busy(
+                f"message {some_id} of {pid} is not evaluated yet (the node's evaluating "
+                "process is busy or restarting); retry in a moment"
+            )
         if stored is None:
             self.evaluate_to(pid, entry.nonce)
             stored = self.store.result_at_nonce(pid, entry.nonce)
@@ -298,9 +323,9 @@ class ComputeUnit:
         if spawn is None or not first:
             raise NotFound(f"process {pid} is not on this node")
         info = ProcessInfo.from_spawn(spawn, first[0])
-        runtime = self.runtime_factory(info)
+        ev = self._new_evaluator(pid, info)
+        runtime = ev.runtime
         try:
-            ev = Evaluator(info, runtime)
             while ev.last_nonce < nonce:
                 batch = self.store.entries_with_items(pid, ev.last_nonce, nonce, _PAGE)
                 if not batch:

@@ -24,6 +24,7 @@ from aos.node.units.crank import Crank
 from aos.node.units.cu import ComputeUnit
 from aos.node.units.keys import load_node_keys
 from aos.node.units.mu import Messenger
+from aos.node.units.quarantine import FlightRecorder, count_deaths
 from aos.node.units.quota import Quota
 from aos.node.units.su import Scheduler
 from aos.protocol import AOS_MODULE_ID, EMBEDDED_BASE_URL, MODULE_TAGS, SU_PATH, ao_tags
@@ -46,6 +47,10 @@ class NodeSettings:
     evaluations_total: int = 8
     # Dry-runs in an OS process of their own (aos.node.http.replica): `aos serve` does.
     dry_run_process: bool = False
+    # False in the HTTP workers of a multi-process `aos serve`: they never hold the crank
+    # and never evaluate a message for /cu/result (the supervisor's evaluating process
+    # does, and is restarted if a message ends it).
+    evaluates: bool = True
     cache_size: int = 64
     scan_interval: float = 1.0
     runtime_factory: RuntimeFactory = field(default=default_runtime)
@@ -66,6 +71,12 @@ class Node:
         self.crank.mu = self.mu
         self.cu.on_outbox = self.crank.wake
         self.cu.is_leader = lambda: self.crank.leader
+        self.recorder = FlightRecorder(self.data_dir)
+        self.cu.recorder = self.recorder
+        self.crank.on_lead = self._count_deaths
+        if not self.settings.evaluates:
+            self.crank.may_lead = False
+            self.cu.on_demand = False
         self._seed()
 
     def _seed(self) -> None:
@@ -109,9 +120,15 @@ class Node:
         with self.store.write() as tx:
             tx.put_item(new_item(location, location.to_bytes()), block_height_at(now_ms()))
 
+    def _count_deaths(self) -> None:
+        """This OS process just took the crank: what did the last holder leave running?"""
+        for pid in count_deaths(self.store, self.recorder):
+            self.cu.drop(pid)
+
     def start(self) -> None:
         self.crank.start()
 
     def stop(self) -> None:
         self.crank.stop()
         self.store.close()
+        self.recorder.close()
