@@ -48,7 +48,7 @@ def _start(data_dir: str, parent: int) -> None:
     from aos.node.store import Store
     from aos.node.units.cu import ComputeUnit
 
-    store = Store(Path(data_dir))
+    store = Store(Path(data_dir), check=False)
     store.leave_checkpoints()
     _cu = ComputeUnit(store, default_runtime, cache_size=1)
     _cu.on_demand = False

@@ -59,7 +59,7 @@ def _run(data_dir: str, public_url: str, wakes: Connection, ready: Connection, p
 
     # Ctrl-C reaches the whole process group; the supervisor decides when this stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    node = Node(Path(data_dir), NodeSettings(public_url=public_url))
+    node = Node(Path(data_dir), NodeSettings(public_url=public_url, check_store=False))
     node.store.leave_checkpoints()  # the supervisor's checkpointer does them
     node.crank.batch_interval = BATCH_INTERVAL
     node.start()

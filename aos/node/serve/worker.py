@@ -30,6 +30,7 @@ def app_from_env() -> NodeApp:
         body_timeout=float(os.environ.get("AOS_NODE_BODY_TIMEOUT", BODY_TIMEOUT)),
         evaluates=False,  # the supervisor's evaluating process does (and is restarted)
         dry_run_process=True,
+        check_store=False,  # the supervisor checked the file
     )
     app.sequencer = client_from_env()
     exit_with_parent(os.getppid())

@@ -38,6 +38,7 @@ from aos.log.records import (
 )
 from aos.log.schema import DB_NAME, ENTRY_COLS, HEAD_SQL, ITEM_COLS, RESULT_COLS, VERDICT_SQL
 from aos.log.verdicts import VerdictKey, quarantine_error
+from aos.node.store.integrity import check_database
 from aos.node.store.migrate import migrate
 from aos.node.store.tx import Tx
 
@@ -49,10 +50,14 @@ _MARK = "indexed_seq"  # meta key: items up to this seq are in item_tags and ite
 class Store:
     """The SQLite log of one data directory. Thread-safe; several OS processes may share it."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, check: bool = True, identity: Sequence[str] = ()) -> None:
+        """Open (or create) the log of `data_dir`. With `check`, a damaged or lost file
+        is refused first (aos.node.store.integrity; `identity`: the node's key files)."""
         self.data_dir = Path(data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.data_dir / DB_NAME
+        if check:
+            check_database(self.path, identity)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._writer: sqlite3.Connection | None = None

@@ -22,7 +22,7 @@ from aos.node.store import Store
 from aos.node.units.authority import Authority
 from aos.node.units.crank import Crank
 from aos.node.units.cu import ComputeUnit
-from aos.node.units.keys import load_node_keys
+from aos.node.units.keys import SCHEDULER_FILE, WALLET_FILE, load_node_keys
 from aos.node.units.mu import Messenger
 from aos.node.units.quarantine import FlightRecorder, count_deaths
 from aos.node.units.quota import Quota
@@ -47,6 +47,9 @@ class NodeSettings:
     evaluations_total: int = 8
     # Dry-runs in an OS process of their own (aos.node.http.replica): `aos serve` does.
     dry_run_process: bool = False
+    # Check the database file before opening it (the children of aos serve leave it to
+    # the supervisor, which checked it a moment before).
+    check_store: bool = True
     # False in the HTTP workers of a multi-process `aos serve`: they never hold the crank
     # and never evaluate a message for /cu/result (the supervisor's evaluating process
     # does, and is restarted if a message ends it).
@@ -60,7 +63,10 @@ class Node:
     def __init__(self, data_dir: Path, settings: NodeSettings | None = None) -> None:
         self.settings = settings or NodeSettings()
         self.data_dir = Path(data_dir)
-        self.store = Store(self.data_dir)
+        # The key files tell a lost log from a new node (aos.node.store.integrity).
+        self.store = Store(
+            self.data_dir, check=self.settings.check_store, identity=(WALLET_FILE, SCHEDULER_FILE)
+        )
         self.wallet, self.signer = load_node_keys(self.data_dir)
         self.su = Scheduler(self.store, self.signer)
         self.cu = ComputeUnit(self.store, self.settings.runtime_factory, self.settings.cache_size)
