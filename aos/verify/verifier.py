@@ -26,7 +26,13 @@ from aos.verify.logcheck import Problem, check_log
 from aos.verify.protocol import Done, Failed, Payload, Replayed
 from aos.verify.resultcheck import check_results
 from aos.verify.runner import Worker, source_args
-from aos.verify.source import StoredResult, log_bounds, read_log, read_verdicts
+from aos.verify.source import (
+    StoredResult,
+    check_integrity,
+    log_bounds,
+    read_log,
+    read_verdicts,
+)
 
 # Progress callback: (phase, done, total); phases are "log" and "replay".
 Progress = Callable[[str, int, int], None]
@@ -181,8 +187,13 @@ def _store_args(data_dir: Path, process_id: str, last: int, horizon: int | None)
     return args
 
 
-def verify_store(data_dir: Path, process_id: str, *, progress: Progress = _no_progress) -> Report:
-    """Verify a process in a node data directory (read-only)."""
+def verify_store(
+    data_dir: Path, process_id: str, *, progress: Progress = _no_progress, checked: bool = False
+) -> Report:
+    """Verify a process in a node data directory (read-only), after SQLite's full check of
+    the file (unless the caller `checked` it already)."""
+    if not checked:
+        check_integrity(data_dir)
     # The worker replays while this process reads and parses the log (the larger part of
     # its work): it needs only the bounds, which cost one query.
     worker = None
