@@ -104,6 +104,17 @@ def test_a_users_copy_of_a_node_tag_is_refused(http: httpx.Client, name: str) ->
     assert owner.value(victim, "return tostring(Pwned)") == "nil"
 
 
+@pytest.mark.parametrize("name", ["From-Process", "from-process", "FROM-PROCESS", "Forwarded-By"])
+def test_a_spawn_carrying_a_node_tag_is_refused(http: httpx.Client, name: str) -> None:
+    """A key cannot spawn a child "owned" by another address, in any spelling of the tag."""
+    owner, stranger = Ao(http), Ao(http, Ed25519Signer.generate())
+    spawn = stranger.process_item("Pwned = true", tags=[(name, owner.signer.address)])
+    for route in ("/mu", "/su"):
+        r = http.post(route, content=spawn.to_bytes())
+        assert r.status_code == 400 and name in r.json()["error"], r.text
+    assert http.get(f"/su/processes/{spawn.id}").status_code == 404
+
+
 def test_an_outbox_copy_of_a_node_tag_is_dropped(http: httpx.Client) -> None:
     owner, attacker = Ao(http), Ao(http, Ed25519Signer.generate())
     victim = owner.spawn(tags=[("Authority", owner.node_address)])
