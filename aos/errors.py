@@ -7,6 +7,7 @@
     │   ├── NodeUnreachable       no connection (carries the URL)
     │   └── NodeRejected          the unit answered 4xx/5xx (carries status and body)
     ├── ProcessError              the Lua process returned an Error
+    ├── SnapshotRefused           a process state cannot be snapshotted at this point
     ├── NodeError                 the local node refused a request (carries an HTTP status)
     │   ├── NotFound              a process, message or page does not exist (404)
     │   └── Busy                  the node cannot take this now; retry after a moment (503)
@@ -69,6 +70,11 @@ class NodeRejected(ClientError):
 
 class ProcessError(AosError):
     """The Lua process answered with an Error; the text is what the process produced."""
+
+
+class SnapshotRefused(AosError):
+    """A process state holds what a snapshot cannot carry (a Receive that waits, a C
+    iterator); the message says what. The caller keeps its older snapshot."""
 
 
 class NodeError(AosError):

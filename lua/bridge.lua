@@ -150,7 +150,7 @@ return function(control)
   local env_cache = {}
   local empty = {}
 
-  return function(env, nroot, ...)
+  local function entry(env, nroot, ...)
     if env ~= nil then env_cache = env end
     local args = { ... }
     -- Sized for a typical message up front (the constructor's 20 record fields make room
@@ -210,4 +210,11 @@ return function(control)
     return '{"Assignments":[],"Error":' .. encode_string(err) .. ',"GasUsed":' ..
       str_format("%d", used) .. ',"Messages":[],"Output":"","Spawns":[]}'
   end
+
+  -- The env a process was last handed is part of its state (a snapshot carries it).
+  local state = {
+    get_env = function() return env_cache end,
+    set_env = function(e) env_cache = e end,
+  }
+  return entry, state
 end

@@ -36,6 +36,14 @@ do
   local tsort, tunpack, c_concat = table.sort, table.unpack, table.concat
   local math_floor, math_type = math.floor, math.type
   local getinfo = debug.getinfo
+  -- For snapshots (lua/snapshot.lua), the runtime's own use only: never given to a process.
+  local snapshot_raw = {
+    dump = string.dump, getupvalue = debug.getupvalue, setupvalue = debug.setupvalue,
+    upvalueid = debug.upvalueid, upvaluejoin = debug.upvaluejoin, getinfo = debug.getinfo,
+    getmetatable = debug.getmetatable, setmetatable = debug.setmetatable, load = load,
+    next = next, co_status = coroutine.status, co_create = coroutine.create,
+    co_resume = coroutine.resume,
+  }
 
   -- The instruction budget. `step` instructions pass between two hook calls; `used` is
   -- what the current message has counted so far.
@@ -65,6 +73,21 @@ do
 
   local function arm(co)
     if co then sethook(co, hook, "", step) else sethook(hook, "", step) end
+  end
+
+  -- Line coverage (`aos test --cov`): a state installed with opts.cover also takes line
+  -- events and records the lines run of the chunks named there. Only such a state runs
+  -- this (install replaces its `arm`), because the line events run Lua code that the count
+  -- hook counts: its GasUsed is not a process's, so aos test replays processes in it for
+  -- their lines and never reports its results.
+  local covered = nil   -- {[chunk name] = {[line] = true}}
+  local function cover_hook(event, line)
+    if event ~= "line" then return hook() end
+    local lines = covered[getinfo(2, "S").source]
+    if lines then lines[line] = true end
+  end
+  local function cover_arm(co)
+    if co then sethook(co, cover_hook, "l", step) else sethook(cover_hook, "l", step) end
   end
 
   -- A limit error must not be swallowed by the process's own protected calls.
@@ -104,6 +127,25 @@ do
     return co
   end
 
+  -- A standard function replaced by a Lua wrapper must fail as the C function does when
+  -- the user calls it: "[string "aos"]:1: bad argument #2 to 'format' (...)", not with the
+  -- wrapper's chunk, line and local name. `public(name, f)` runs f protected and, when
+  -- the error was raised at a line of this runtime's own chunks ("<python>"), raises it
+  -- again at the caller's position under the public name. Limit errors and errors from
+  -- elsewhere (a gsub callback, say) pass unchanged.
+  local function reraise(name, ok, ...)
+    if ok then return ... end
+    local err = ...
+    if exceeded or raw_type(err) ~= "string" then raw_error(err, 0) end
+    local bare, n = str_gsub(err, '^%[string "<python>"%]:%d+: ', "", 1)
+    if n == 0 then raw_error(err, 0) end
+    bare = str_gsub(bare, "^(bad argument #%d+ to )'[^']*'", "%1'" .. name .. "'", 1)
+    raw_error(bare, 2)
+  end
+  local function public(name, f)
+    return function(...) return reraise(name, raw_pcall(f, ...)) end
+  end
+
   local function safe_resume(co, ...)
     return check_limits(co_resume(co, ...))
   end
@@ -112,9 +154,11 @@ do
     local co = safe_co_create(f)
     return function(...)
       local function unwrap(ok, ...)
+        -- As the C coroutine.wrap: a string error gets the caller's position.
         if not ok then
           local e = ...
-          raw_error(e, 0)
+          if exceeded or raw_type(e) ~= "string" then raw_error(e, 0) end
+          raw_error(e, 2)
         end
         return ...
       end
@@ -314,9 +358,22 @@ do
     return raw_tostring(v)
   end
 
+  local function plain(v)
+    local tv = raw_type(v)
+    return tv ~= "table" and tv ~= "function" and tv ~= "thread" and tv ~= "userdata"
+  end
+
   local function det_format(fmt, ...)
     local n = raw_select("#", ...)
     if n == 0 then return str_format(fmt) end
+    -- The usual calls (one or two plain arguments) without building a table.
+    if n == 1 then
+      local a = ...
+      if plain(a) then return str_format(fmt, a) end
+    elseif n == 2 then
+      local a, b = ...
+      if plain(a) and plain(b) then return str_format(fmt, a, b) end
+    end
     local args = { ... }
     for i = 1, n do
       local tv = raw_type(args[i])
@@ -368,11 +425,12 @@ do
     end
   end
 
-  install = function(sources, opts, pattern)
+  install = function(sources, opts, pattern, snapshots)
     limit = opts.instruction_limit or limit
     step = opts.step or step
     limit_text = str_format("instruction limit exceeded (%d instructions)", limit)
     memory_text = opts.memory_text or "memory limit exceeded"
+    if opts.cover then covered, arm = opts.cover, cover_arm end
     local G = _G
     local clock_now = 0   -- msg.Timestamp (ms) of the message being handled
 
@@ -390,21 +448,26 @@ do
     G.collectgarbage = safe_collect
     G.setmetatable = safe_setmetatable
     string.dump = nil
-    string.format = det_format
-    if pattern then pattern.guard(string, charge) end
+    string.format = public("format", det_format)
+    if pattern then
+      pattern.guard(string, charge)
+      for _, name in ipairs({ "find", "match", "gmatch", "gsub" }) do
+        string[name] = public(name, string[name])
+      end
+    end
     -- Bulk builders do work proportional to their result inside one instruction: charge
     -- one instruction per 16 bytes produced, so a loop of them cannot outrun the budget.
     local c_rep, c_concat = string.rep, table.concat
-    string.rep = function(...)
+    string.rep = public("rep", function(...)
       local out = c_rep(...)
       if #out > 4096 then charge(#out // 16) end
       return out
-    end
-    table.concat = function(...)
+    end)
+    table.concat = public("concat", function(...)
       local out = c_concat(...)
       if #out > 4096 then charge(#out // 16) end
       return out
-    end
+    end)
     coroutine.create = safe_co_create
     coroutine.resume = safe_resume
     coroutine.wrap = safe_wrap
@@ -520,6 +583,22 @@ do
     -- The originals, for the bridge's own encoding (no cost estimate, no address hiding).
     control.strings = { find = raw_str_find, gsub = str_gsub, format = str_format, sub = str_sub }
     control.sorted_keys = sorted_keys
+    if snapshots then
+      -- Built now, before the library loads, so that it names the runtime's functions.
+      local tools = {}
+      for k, v in raw_next, snapshot_raw do tools[k] = v end
+      tools.ids = ids
+      tools.get_next_id = function() return next_id end
+      tools.set_next_id = function(n) next_id = n end
+      tools.forget_order = function(t) order_cache[t] = nil end
+      tools.anchors = { G = G, loaded = loaded, preload = preload, string = smt.__index,
+        decoy = smt.__metatable }
+      tools.probes = {
+        ["ipairs()"] = function() return (ipairs({})) end,
+        ["utf8.codes()"] = function() return (utf8.codes("")) end,
+      }
+      control.snapshot = snapshots(tools)
+    end
     return control
   end
 end

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from aos.cron import CronDef, parse_crons
 from aos.dataitem import b64url_decode, b64url_encode
-from aos.errors import NodeError
+from aos.errors import NodeError, SnapshotRefused
+from aos.log.keeper import StateKeeper
 from aos.log.records import Entry, Item
 from aos.log.resulthash import GENESIS_CHAIN, chain_hash, result_hash
 from aos.log.runtimes import Runtime
@@ -181,9 +182,14 @@ class Watcher(Protocol):
 class Evaluator:
     """Folds a process's log through one runtime. Call in log order only.
 
+    Every message goes through a StateKeeper (aos.log.keeper): a result with Error leaves
+    the state as it was before that message, as on the reference CU. `rebuild` makes the
+    fresh runtime a rollback starts from when there is no checkpoint yet.
+
     `verdicts` maps result keys to an Error the node decided (aos.log.verdicts): there the
-    runtime is not called and the Error is the result. `watcher`, if set, is told around
-    every runtime call."""
+    runtime is not called and the Error is the result (the state stays as it was, as for
+    any Error). `watcher`, if set, is told around every runtime call.
+    """
 
     process: ProcessInfo
     runtime: Runtime
@@ -196,13 +202,20 @@ class Evaluator:
     chain: str = GENESIS_CHAIN
     crons: list[CronDef] = field(default_factory=list)
     _cron_next: list[int] = field(default_factory=list)
+    rebuild: Callable[[], Runtime] | None = None
+    restored: bool = False  # the runtime was restored from a snapshot (its checkpoint)
 
     def __post_init__(self) -> None:
+        self.keeper = StateKeeper(self.runtime, self.rebuild, restored=self.restored)
+        # True while the last evaluation was a scheduled message's (not a cron tick after
+        # it): only then is the state "right after message last_nonce", as snapshots are.
+        self.after_message = True
         # A runtime that takes the message flattened (aos.runtime.LuaProcess) skips
         # building the dict on the replay's hot path.
-        self._handle_flat: Any = getattr(self.runtime, "handle_flat", None)
+        self._handle_flat: Any = self.keeper.handle_flat if self.keeper.takes_flat else None
         self.crons = parse_crons(self.process.tags)
-        self._cron_next = [1 for _ in self.crons]
+        if not self._cron_next:
+            self._cron_next = [1 for _ in self.crons]
         self.env: dict[str, Any] = {
             "Process": {
                 "Id": self.process.id,
@@ -343,11 +356,11 @@ class Evaluator:
         if verdict is not None:
             raw = {"Error": verdict}
         elif watcher is None:
-            raw = self.runtime.handle(self.cron_message(cron, t), self.env)
+            raw = self.keeper.handle(self.cron_message(cron, t), self.env)
         else:
             watcher.begin(key)
             try:
-                raw = self.runtime.handle(self.cron_message(cron, t), self.env)
+                raw = self.keeper.handle(self.cron_message(cron, t), self.env)
             finally:
                 watcher.end()
         return self._record(self.last_nonce, cron.key_suffix, "", raw, t)
@@ -357,7 +370,7 @@ class Evaluator:
         args = self.message_args(entry, item) if flat is not None else None
         if args is not None and flat is not None:
             return flat(args, self.env)  # type: ignore[no-any-return]
-        return self.runtime.handle(self.message(entry, item), self.env)
+        return self.keeper.handle(self.message(entry, item), self.env)
 
     def step(self, entry: Entry, item: Item) -> list[Evaluated]:
         """Evaluate the crons due before `entry`, then `entry` itself."""
@@ -385,11 +398,15 @@ class Evaluator:
         self.last_block_height = entry.block_height
         message_id = entry.message_id if entry.assigned else item.id
         out.append(self._record(entry.nonce, "", message_id, raw, entry.timestamp))
+        self.after_message = True
         return out
 
     def crons_until(self, horizon: int) -> list[Evaluated]:
         """Cron ticks with timestamp <= horizon after the last message (monitor / /cron)."""
-        return [self._run_cron(t, c) for t, c in self.due_crons(horizon + 1)]
+        done = [self._run_cron(t, c) for t, c in self.due_crons(horizon + 1)]
+        if done:
+            self.after_message = False
+        return done
 
     def read_only_message(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """The `msg` of a read-only message (a dry-run's JSON body, or an expression that
@@ -434,9 +451,64 @@ class Evaluator:
         msg.setdefault("Nonce", self.last_nonce)
         return msg
 
+    @property
+    def isolates(self) -> bool:
+        """Whether `dry_run` leaves the state as it was (else discard the evaluator after)."""
+        return self.keeper.supports_rollback
+
     def dry_run(self, msg: dict[str, Any]) -> dict[str, Any]:
-        """Evaluate a read-only message; the caller must discard this runtime afterwards."""
-        return normalise(self.runtime.handle(msg, self.env))
+        """Evaluate a read-only message. With a runtime that has checkpoints the state is
+        then exactly as before it; otherwise the caller must discard this evaluator."""
+        keeper = self.keeper
+        if not keeper.supports_rollback:
+            return normalise(keeper.runtime.handle(msg, self.env))
+        return keeper.isolated(lambda: normalise(keeper.runtime.handle(msg, self.env)))
+
+    # -- snapshots -------------------------------------------------------------------------
+    def snapshot(self) -> tuple[bytes, dict[str, Any]]:
+        """(the runtime's snapshot, the evaluator's own position) right after message
+        `last_nonce`: `Evaluator.restore` continues from them exactly. SnapshotRefused if
+        it cannot be (a Receive waits, or cron ticks ran after that message)."""
+        if not self.after_message:
+            raise SnapshotRefused("cron ticks ran after the last message")
+        data = self.keeper.snapshot()
+        return data, {
+            "position": self.position,
+            "last_nonce": self.last_nonce,
+            "last_timestamp": self.last_timestamp,
+            "last_block_height": self.last_block_height,
+            "chain": self.chain,
+            "cron_next": list(self._cron_next),
+        }
+
+    @classmethod
+    def restore(
+        cls,
+        process: ProcessInfo,
+        runtime: Runtime,
+        state: Mapping[str, Any],
+        rebuild: Callable[[], Runtime] | None = None,
+        verdicts: dict[VerdictKey, str] | None = None,
+    ) -> Evaluator:
+        """The evaluator of `snapshot()` again, over `runtime` restored from its bytes
+        (a snapshot holds no verdicts: they are the store's, aos.log.verdicts)."""
+        assume = getattr(runtime, "assume_env", None)
+        evaluator = cls(
+            process,
+            runtime,
+            position=int(state["position"]),
+            last_nonce=int(state["last_nonce"]),
+            last_timestamp=int(state["last_timestamp"]),
+            last_block_height=int(state["last_block_height"]),
+            chain=str(state["chain"]),
+            _cron_next=[int(n) for n in state["cron_next"]],
+            rebuild=rebuild,
+            restored=True,
+            verdicts=dict(verdicts or {}),
+        )
+        if assume is not None:
+            assume(evaluator.env)
+        return evaluator
 
     def evaluate_all(
         self, entries: Iterable[tuple[Entry, Item]], horizon: int | None = None

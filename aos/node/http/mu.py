@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -17,12 +15,11 @@ from aos.node.http.web import (
     Admitter,
     accepted_body,
     assign_params,
-    body_timeout_error,
     check_id,
-    check_length,
     error_body,
     error_status,
     read_body,
+    receive_body,
 )
 from aos.node.units.node import Node
 
@@ -98,31 +95,13 @@ async def fast_post(
     take ~0.3 ms, less than handing the work to a thread and back). In an `aos serve`
     worker the item is checked here and scheduled by the supervising process
     (aos.node.serve.sequencer). Errors are the same JSON as the routed path."""
-    limit = node.settings.max_body
-    timeout = node.settings.body_timeout
     status, payload = 202, b""
     try:
-        for name, value in scope["headers"]:
-            if name == b"content-length":
-                check_length(value, limit)
-        chunks: list[bytes] = []
-        total = 0
-        more = True
-        try:
-            async with asyncio.timeout(timeout):
-                while more:
-                    message = await receive()
-                    if message["type"] == "http.disconnect":
-                        return
-                    chunk = message.get("body", b"")
-                    total += len(chunk)
-                    if total > limit:
-                        raise NodeError(f"the body is over the limit of {limit} bytes", status=413)
-                    chunks.append(chunk)
-                    more = message.get("more_body", False)
-        except TimeoutError:
-            raise body_timeout_error(timeout) from None
-        body = b"".join(chunks)
+        body = await receive_body(
+            scope, receive, node.settings.max_body, node.settings.body_timeout
+        )
+        if body is None:
+            return
         if not body:
             raise NodeError("the body must be a signed ANS-104 data item (it is empty)")
         item = node.mu.check(body)

@@ -1,7 +1,8 @@
 """Dry-runs of `aos serve` in an OS process of their own, at a lower priority.
 
-A dry-run replays the process's whole log (until issue 13's snapshots): seconds of work
-that anyone may ask for without a signature. Run in a thread of the HTTP worker it holds
+A dry-run restores the process's nearest snapshot and replays the log after it (the whole
+log when there is none yet): up to seconds of work that anyone may ask for without a
+signature. Run in a thread of the HTTP worker it holds
 the worker's GIL for much of that time, and every other request of the worker waits for it
 in 5 ms slices; run here, in a child the worker starts (one per worker, niced, evaluating
 one dry-run at a time), it competes only for a core, and the OS gives the worker, the
@@ -44,13 +45,21 @@ def _start(data_dir: str, parent: int) -> None:
         os.nice(NICE)
     except OSError:
         pass
-    from aos.log.runtimes import default_runtime
+    from aos.log.runtimes import default_runtime, restore_runtime
+    from aos.log.snapshots import snapshot_key
     from aos.node.store import Store
     from aos.node.units.cu import ComputeUnit
 
     store = Store(Path(data_dir), check=False)
     store.leave_checkpoints()
-    _cu = ComputeUnit(store, default_runtime, cache_size=1)
+    # Never a live state here (on_demand False: a dry-run runs on a throw-away state from
+    # the nearest snapshot the evaluating process saved, then the log after it).
+    _cu = ComputeUnit(
+        store,
+        default_runtime,
+        restorer=restore_runtime,
+        snapshot_key=snapshot_key(Path(data_dir), create=False),
+    )
     _cu.on_demand = False
 
     def watch() -> None:

@@ -18,10 +18,12 @@ Rules
      one of them, in any letter case or with `_` for `-` (one name to the process library),
      is refused with 400 naming the tag: the signature covers it, so it cannot be dropped.
      Of an outbox message or spawn every copy is dropped and the node writes its own; the
-     Spawned notice to the parent is built the same way. (The evaluator also shows a process
+     Spawned notice to the parent is built the same way (aos.log.outbox, which `aos test`
+     shares). (The evaluator also shows a process
      only the node's copy, for logs written before this rule: aos.log.evaluator.)
   2. Spawns name a module this node holds (an item tagged `Type=Module`) and this node's
-     scheduler, or aos's legacy default, which is routed here (docs/protocol.md §6.1); 400
+     scheduler, or aos's legacy default, which is routed here (docs/protocol.md §6.1), or
+     the node's wallet (HyperBEAM clients name a node by it, docs/hyperbeam.md); 400
      naming the tag otherwise. A spawn pushed for a process carries `From-Process` = that
      process, so the child's Owner is its parent and never a tag the parent wrote.
   3. Assignments put an item that was not sent to process P into P's log (docs/protocol.md
@@ -42,28 +44,21 @@ Rules
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
 
 from aos.dataitem import DataItem, parse
 from aos.errors import DataItemError, NodeError, NotFound
 from aos.log.evaluator import node_view
+from aos.log.outbox import is_node_tag
 from aos.log.records import Item
 from aos.node.store import Store
 from aos.node.units.su import parse_signed
-from aos.protocol import AOS_LEGACY_SCHEDULER, NODE_TAGS, tag_key
-
-_NODE_KEYS = frozenset(tag_key(n) for n in NODE_TAGS)
+from aos.protocol import AOS_LEGACY_SCHEDULER, NODE_TAGS
 
 
 class Forbidden(NodeError):
     """The request is well formed but its sender may not do this (403)."""
 
     status = 403
-
-
-def is_node_tag(name: str) -> bool:
-    """Whether `name` is one of the node's tags in some spelling (rule 1)."""
-    return tag_key(name) in _NODE_KEYS
 
 
 def check_sender_tags(item: DataItem) -> None:
@@ -77,15 +72,6 @@ def check_sender_tags(item: DataItem) -> None:
             )
 
 
-def without_node_tags(
-    tags: Iterable[tuple[str, str]], drop: Iterable[str] = ()
-) -> list[tuple[str, str]]:
-    """An outbox entry's tags without any copy of a node tag (rule 1) and without the tags
-    named exactly in `drop` (the ones the messenger writes again, docs/protocol.md §2.3)."""
-    exact = frozenset(drop)
-    return [(n, v) for n, v in tags if n not in exact and not is_node_tag(n)]
-
-
 class Authority:
     """The rules above over one node's store. Thread-safe; owners are cached (they never
     change once a process exists)."""
@@ -94,7 +80,10 @@ class Authority:
         self.store = store
         self.node_address = node_address
         self.scheduler = scheduler_address
-        self.schedulers = frozenset({scheduler_address, AOS_LEGACY_SCHEDULER})
+        # The names of this node a spawn's Scheduler may give: its scheduler key, aos's
+        # legacy default (routed here), and its wallet, by which HyperBEAM clients know a
+        # node (its /~meta@1.0/info/address, aoconnect's default Scheduler there).
+        self.schedulers = frozenset({scheduler_address, AOS_LEGACY_SCHEDULER, node_address})
         self._owners: dict[str, str] = {}
         self._lock = threading.Lock()
 

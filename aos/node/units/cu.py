@@ -1,15 +1,25 @@
 """The compute unit: evaluates process logs in order, stores results, answers reads.
 
-One runtime per process is kept in memory (an LRU of Evaluators); a process missing from
-the cache is rebuilt by replaying its log from nonce 0. A rebuild does not write results
-the store already holds: it compares its hashes with the stored ones (a mismatch is logged
-as an error) and writes only what is new, which keeps attaching to a long process cheap.
-`dry_run` and `dry_run_at` answer a read-only message against the latest state or the state
-after a given nonce, on a throw-away evaluator that never touches the cache or the store (a
-replay per dry-run until states can be copied). Results go to the store with
-INSERT OR IGNORE, so two OS processes that evaluate the same log (two terminals on one
-data directory) agree on one set of rows. One lock per process makes evaluation
-thread-safe; different processes evaluate in parallel as far as the GIL lets them.
+Live process states are aos.node.units.states.ProcessStates: bounded by memory, made live
+from the latest snapshot (then the log after it), saved as snapshots now and then. A state
+made live does not write results the store already holds: it compares its hashes with the
+stored ones (a mismatch is logged as an error) and writes only what is new. A result with
+Error leaves the state as before it (aos.log.keeper). Every evaluator adopts the node's
+verdicts (aos.log.verdicts) and, in the crank holder, tells the flight recorder what it runs
+(aos.node.units.quarantine).
+
+Dry-runs never evaluate into the store and never throw the live state away: a dry-run on the
+state after nonce N runs on the live state when it is at N (and then returns it exactly to
+where it was, aos.log.keeper), else on a throw-away state restored from the nearest snapshot
+at or before N, with the log after it replayed. A live state whose return fails (the dry-run
+left it at its memory cap) is dropped, never kept half-changed: it is made live again from
+its latest snapshot. In `aos serve` dry-runs run in another OS process that never holds a
+live state (aos.node.http.replica), so no request of a stranger touches the evaluator's.
+
+Results go to the store with INSERT OR IGNORE, so two OS processes that evaluate the same
+log (two terminals on one data directory) agree on one set of rows. One lock per process
+makes evaluation thread-safe; different processes evaluate in parallel as far as the GIL
+lets them.
 """
 
 from __future__ import annotations
@@ -18,17 +28,18 @@ import json
 import logging
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from aos.clock import now_ms
 from aos.errors import Busy, NodeError, NotFound, StoreError
 from aos.log.evaluator import Evaluated, Evaluator, ProcessInfo
+from aos.log.keeper import RollbackFailed
 from aos.log.records import NewResult, ResultRow
-from aos.log.runtimes import RuntimeFactory
+from aos.log.runtimes import RuntimeFactory, RuntimeRestorer
 from aos.node.store import Store
 from aos.node.units.quarantine import FlightRecorder, Watch
+from aos.node.units.states import DEFAULT_MEMORY_BUDGET, ProcessStates
 
 log = logging.getLogger("aos.node.units.cu")
 # Crons after the last message are evaluated only up to this long ago, so that a message
@@ -59,7 +70,7 @@ def _to_new(pid: str, ev: Evaluated) -> NewResult:
 
 def _load(ev: Evaluator | None) -> tuple[int, int] | None:
     """(last nonce, Lua memory) of an evaluator whose runtime can tell its memory."""
-    memory = getattr(ev.runtime, "memory_used", None) if ev is not None else None
+    memory = getattr(ev.keeper.runtime, "memory_used", None) if ev is not None else None
     if ev is None or not callable(memory):
         return None
     return ev.last_nonce, int(memory())
@@ -72,13 +83,16 @@ class ComputeUnit:
         self,
         store: Store,
         runtime_factory: RuntimeFactory,
-        cache_size: int = 64,
         on_outbox: Callable[[str], None] | None = None,
+        *,
+        restorer: RuntimeRestorer | None = None,
+        snapshot_key: bytes | None = None,
+        memory_budget: int = DEFAULT_MEMORY_BUDGET,
     ) -> None:
         self.store = store
         self.runtime_factory = runtime_factory
-        self.cache_size = cache_size
         self.on_outbox = on_outbox
+        self.states = ProcessStates(store, runtime_factory, restorer, snapshot_key, memory_budget)
         # Set by the node: whether this OS process holds the directory's crank (which then
         # evaluates everything eagerly); a follower waits for its results before working.
         self.is_leader: Callable[[], bool] = lambda: True
@@ -90,48 +104,33 @@ class ComputeUnit:
         # Set by the node: where this OS process records what it evaluates while it holds
         # the crank (aos.node.units.quarantine).
         self.recorder: FlightRecorder | None = None
-        self._cache: OrderedDict[str, Evaluator] = OrderedDict()
-        self._locks: dict[str, threading.Lock] = {}
-        self._meta = threading.Lock()
+        self.states.prepare = self._prepare
 
     def lock(self, pid: str) -> threading.Lock:
-        with self._meta:
-            lock = self._locks.get(pid)
-            if lock is None:
-                lock = self._locks[pid] = threading.Lock()
-            return lock
+        return self.states.lock(pid)
 
-    def _evaluator(self, pid: str) -> Evaluator:
-        """The cached evaluator of `pid` (caller holds the process lock)."""
-        with self._meta:
-            ev = self._cache.get(pid)
-            if ev is not None:
-                self._cache.move_to_end(pid)
-                return ev
+    def _info(self, pid: str) -> ProcessInfo:
         spawn = self.store.item(pid)
         first = self.store.entries(pid, -1, 0, 1)
         if spawn is None or not first:
             raise NotFound(f"process {pid} is not on this node")
-        info = ProcessInfo.from_spawn(spawn, first[0])
-        ev = self._new_evaluator(pid, info)
-        with self._meta:
-            self._cache[pid] = ev
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
+        return ProcessInfo.from_spawn(spawn, first[0])
+
+    def _evaluator(self, pid: str) -> Evaluator:
+        """The live evaluator of `pid` (caller holds the process lock)."""
+        ev: Evaluator = self.states.get(pid, lambda: self._info(pid))
         return ev
 
-    def _new_evaluator(self, pid: str, info: ProcessInfo) -> Evaluator:
-        """An evaluator that adopts the node's verdicts and, in the crank holder, records
-        each evaluation it runs (aos.node.units.quarantine)."""
+    def _prepare(self, ev: Evaluator) -> None:
+        """Every evaluator this unit makes (live or throw-away) adopts the node's verdicts
+        and, in the crank holder, records each evaluation it runs (aos.node.units.quarantine)."""
+        pid = ev.process.id
+        ev.verdicts = self.store.verdicts(pid)
         recorder = self.recorder
-        watch = None if recorder is None else Watch(pid, recorder, self.is_leader)
-        return Evaluator(
-            info, self.runtime_factory(info), verdicts=self.store.verdicts(pid), watcher=watch
-        )
+        ev.watcher = None if recorder is None else Watch(pid, recorder, self.is_leader)
 
     def drop(self, pid: str) -> None:
-        with self._meta:
-            self._cache.pop(pid, None)
+        self.states.drop(pid)
 
     def _store(
         self,
@@ -185,10 +184,10 @@ class ComputeUnit:
         hashes: parsing every result's JSON would cost a tenth of a cold rebuild)."""
         return self.store.result_hashes(pid, after, limit)
 
-    def _stored_top(self, pid: str, ev: Evaluator) -> int:
-        """The last stored position when `ev` was just rebuilt (position 0), else -1: a warm
+    def _stored_top(self, pid: str) -> int:
+        """The last stored position when the state was just made live, else -1: a warm
         evaluator is ahead of the store and needs no extra query on the hot path."""
-        if ev.position != 0:
+        if not self.states.was_cold(pid):
             return -1
         last = self.store.last_result(pid)
         return -1 if last is None else last.position
@@ -198,9 +197,14 @@ class ComputeUnit:
         """Evaluate `pid` up to `nonce` (default: everything scheduled); returns how many
         evaluations ran."""
         with self.lock(pid):
-            if pid not in self._cache and self._already_stored(pid, nonce):
+            if self.states.live(pid) is None and self._already_stored(pid, nonce):
                 return 0  # stored by an earlier run or another OS process: no cold replay
-            return self._evaluate_locked(pid, nonce)
+            count = self._evaluate_locked(pid, nonce)
+            if nonce is None:  # the crank: the process is at its head, idle for now
+                live = self.states.live(pid)
+                if live is not None:
+                    self.states.idle(pid, live)
+            return count
 
     def _already_stored(self, pid: str, nonce: int | None) -> bool:
         if nonce is None:
@@ -212,16 +216,17 @@ class ComputeUnit:
 
     def _evaluate_locked(self, pid: str, nonce: int | None) -> int:
         ev = self._evaluator(pid)
-        # A verdict may have come since this evaluator was built (another OS process
+        # A verdict may have come since this evaluator was made live (another OS process
         # quarantined a message): one indexed read per call, usually of nothing.
         ev.verdicts = self.store.verdicts(pid)
-        stored_top = self._stored_top(pid, ev)
+        stored_top = self._stored_top(pid)
         count = 0
         while nonce is None or ev.last_nonce < nonce:
             batch = self.store.entries_with_items(pid, ev.last_nonce, nonce, _PAGE)
             if not batch:
                 break
             done: list[Evaluated] = []
+            start = time.perf_counter()
             try:
                 for entry, item in batch:
                     done.extend(ev.step(entry, item))
@@ -230,8 +235,10 @@ class ComputeUnit:
                 self.drop(pid)
                 self._store(pid, done, stored_top)
                 raise
+            work = time.perf_counter() - start
             self._store(pid, done, stored_top, ev)
             count += len(done)
+            self.states.worked(pid, ev, len(batch), work)
             if len(batch) < _PAGE:
                 break
         return count
@@ -250,24 +257,33 @@ class ComputeUnit:
 
     def result(self, pid: str, some_id: str) -> dict[str, Any]:
         """The result of message (or assignment) `some_id` of `pid`, evaluating if needed."""
-        entry = self.store.entry_by_id(pid, some_id)
-        if entry is None:
-            if self.store.process(pid) is None:
+        return self.result_at(pid, self.nonce_of(pid, some_id))
+
+    def result_at(self, pid: str, nonce: int) -> dict[str, Any]:
+        """The result of the message in slot `nonce` of `pid`, evaluating if needed (the
+        HyperBEAM routes name messages by slot, the legacy ones by id)."""
+        stored = self.store.result_at_nonce(pid, nonce)
+        if stored is None:
+            row = self.store.process(pid)
+            if row is None:
                 raise NotFound(f"process {pid} is not on this node")
-            raise NotFound(f"message {some_id} is not scheduled on process {pid}")
-        stored = self.store.result_at_nonce(pid, entry.nonce)
-        if stored is None and not self.is_leader() and pid not in self._cache:
-            stored = self._wait_for_leader(pid, entry.nonce)
+            if nonce < 0 or nonce > row.head.nonce:
+                raise NotFound(
+                    f"slot {nonce} is not scheduled on process {pid} (its last slot is "
+                    f"{row.head.nonce})"
+                )
+        if stored is None and not self.is_leader() and self.states.live(pid) is None:
+            stored = self._wait_for_leader(pid, nonce)
         if stored is None and not self.on_demand:
             raise Busy(
-                f"message {some_id} of {pid} is not evaluated yet (the node's evaluating "
+                f"slot {nonce} of {pid} is not evaluated yet (the node's evaluating "
                 "process is busy or restarting); retry in a moment"
             )
         if stored is None:
-            self.evaluate_to(pid, entry.nonce)
-            stored = self.store.result_at_nonce(pid, entry.nonce)
+            self.evaluate_to(pid, nonce)
+            stored = self.store.result_at_nonce(pid, nonce)
         if stored is None:
-            raise NodeError(f"message {some_id} of {pid} could not be evaluated", status=500)
+            raise NodeError(f"slot {nonce} of {pid} could not be evaluated", status=500)
         return stored.result
 
     def _wait_for_leader(self, pid: str, nonce: int) -> ResultRow | None:
@@ -285,13 +301,16 @@ class ComputeUnit:
         return None
 
     def dry_run(self, pid: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Evaluate a read-only message on the latest state, on a throw-away evaluator
-        (see `dry_run_at`): the live one, which the next message needs, is never touched
-        (running the message on it would change it, and dropping it would make the next
-        message replay the whole log)."""
+        """Evaluate a read-only message on the latest state (see `dry_run_at`). A unit that
+        evaluates on demand first brings the live state to the head of the log, as the
+        crank would (the dry-run then costs no replay); one that does not (the dry-run
+        process of `aos serve`) never evaluates into the store."""
         row = self.store.process(pid)
         if row is None:
             raise NotFound(f"process {pid} is not on this node")
+        if self.on_demand:
+            with self.lock(pid):
+                self._evaluate_locked(pid, None)
         return self.dry_run_at(pid, body, row.head.nonce)
 
     def nonce_of(self, pid: str, some_id: str) -> int:
@@ -306,8 +325,10 @@ class ComputeUnit:
     def dry_run_at(self, pid: str, body: dict[str, Any], nonce: int) -> dict[str, Any]:
         """Evaluate a read-only message on the state of `pid` right after message `nonce`.
 
-        A throw-away evaluator replays the log up to `nonce`: the cached runtime, the store
-        and the process lock are never touched, so this cannot disturb live evaluation.
+        On the live state when it is at that nonce (returned exactly to where it was);
+        otherwise a throw-away evaluator starts from the nearest snapshot at or before
+        `nonce` (else from nothing) and replays the rest, never touching the live state or
+        the store.
         """
         row = self.store.process(pid)
         if row is None:
@@ -318,13 +339,19 @@ class ComputeUnit:
             raise NodeError(
                 f"to-nonce {nonce} is beyond the log of {pid}, whose last nonce is {row.head.nonce}"
             )
-        spawn = self.store.item(pid)
-        first = self.store.entries(pid, -1, 0, 1)
-        if spawn is None or not first:
-            raise NotFound(f"process {pid} is not on this node")
-        info = ProcessInfo.from_spawn(spawn, first[0])
-        ev = self._new_evaluator(pid, info)
-        runtime = ev.runtime
+        with self.lock(pid):
+            live = self.states.live(pid)
+            if live is not None and live.last_nonce == nonce and live.isolates:
+                try:
+                    return live.dry_run(live.read_only_message(body))
+                except RollbackFailed as err:
+                    # The dry-run left the state where it cannot return from (e.g. at its
+                    # memory cap): never keep it half-changed; it is made live again from
+                    # its latest snapshot, and the dry-run is answered as below.
+                    log.warning("dry-run of %s: %s; the live state is made again", pid, err)
+                    self.drop(pid)
+        info = self._info(pid)
+        ev = self.states.from_snapshot(info, at_most=nonce) or self.states.fresh(info)
         try:
             while ev.last_nonce < nonce:
                 batch = self.store.entries_with_items(pid, ev.last_nonce, nonce, _PAGE)
@@ -336,6 +363,6 @@ class ComputeUnit:
                 raise StoreError(f"the log of {pid} could not be read up to nonce {nonce}")
             return ev.dry_run(ev.read_only_message(body))
         finally:
-            close = getattr(runtime, "close", None)
+            close = getattr(ev.keeper.runtime, "close", None)
             if callable(close):
                 close()  # a Lua state holds memory until collected; free it now

@@ -40,7 +40,8 @@ def test_cron_endpoint_and_monitor_tick_crons_up_to_now(ao: Ao) -> None:
 
 def test_what_a_cron_handler_sends_reaches_its_target(ao: Ao) -> None:
     """Issue 12, point 11: a tick answers no message, so the push of its outbox has no
-    Pushed-For; the messenger used to write it empty and then could not sign the item."""
+    Pushed-For; the messenger used to write it empty and then could not sign the item
+    (docs/compat.md §5 item 13, the cron Send that "stays silent")."""
     target = ao.spawn(tags=[("Authority", ao.node_address)])
     ao.value(
         target,
