@@ -22,6 +22,9 @@ def ao_tags(kind: str) -> list[tuple[str, str]]:
 AOS_MODULE_ID = "ISShJH1ij-hPPt9St5UFFr_8Ys3Kj5cyg7zrMGt7H9s"
 # The scheduler address aos uses by default in legacy mode; our MU routes it to the local SU.
 AOS_LEGACY_SCHEDULER = "_GQ33BkPtZrqxA84vM8Zk-N2aO0toNNu_C-l-rawrBA"
+# The scheduler the aos console names by default in its HyperBEAM (mainnet) mode
+# (docs/compat.md): a spawn pushed here with it is scheduled here, as the legacy one is.
+AOS_MAINNET_SCHEDULER = "n_XZJhUnmldNFo4dhajoPZWhBXuJk-OcQr5JQ49c4Zo"
 # The authority aos legacy hard-codes on spawn.
 AOS_LEGACY_AUTHORITY = "fcoN_xJeisVsPXA-trzVAuIiqO3ydLQxM-L4XbrQKzY"
 

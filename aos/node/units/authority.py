@@ -22,9 +22,9 @@ Rules
      shares). (The evaluator also shows a process
      only the node's copy, for logs written before this rule: aos.log.evaluator.)
   2. Spawns name a module this node holds (an item tagged `Type=Module`) and this node's
-     scheduler, or aos's legacy default, which is routed here (docs/protocol.md §6.1), or
-     the node's wallet (HyperBEAM clients name a node by it, docs/hyperbeam.md); 400
-     naming the tag otherwise. A spawn pushed for a process carries `From-Process` = that
+     scheduler, or the aos console's legacy or mainnet default, which are routed here
+     (docs/protocol.md §6.1, docs/compat.md), or the node's wallet (HyperBEAM clients name
+     a node by it, docs/hyperbeam.md); 400 naming the tag otherwise. A spawn pushed for a process carries `From-Process` = that
      process, so the child's Owner is its parent and never a tag the parent wrote.
   3. Assignments put an item that was not sent to process P into P's log (docs/protocol.md
      §3.2.5). P's owner may assign any item this node holds: a key by signing the request
@@ -52,7 +52,7 @@ from aos.log.outbox import is_node_tag
 from aos.log.records import Item
 from aos.node.store import Store
 from aos.node.units.su import parse_signed
-from aos.protocol import AOS_LEGACY_SCHEDULER, NODE_TAGS
+from aos.protocol import AOS_LEGACY_SCHEDULER, AOS_MAINNET_SCHEDULER, NODE_TAGS
 
 
 class Forbidden(NodeError):
@@ -80,10 +80,12 @@ class Authority:
         self.store = store
         self.node_address = node_address
         self.scheduler = scheduler_address
-        # The names of this node a spawn's Scheduler may give: its scheduler key, aos's
-        # legacy default (routed here), and its wallet, by which HyperBEAM clients know a
-        # node (its /~meta@1.0/info/address, aoconnect's default Scheduler there).
-        self.schedulers = frozenset({scheduler_address, AOS_LEGACY_SCHEDULER, node_address})
+        # The names of this node a spawn's Scheduler may give: its scheduler key, the aos
+        # console's defaults (legacy and mainnet, routed here), and its wallet, by which
+        # HyperBEAM clients know a node (its /~meta@1.0/info/address, aoconnect's default).
+        self.schedulers = frozenset(
+            {scheduler_address, AOS_LEGACY_SCHEDULER, AOS_MAINNET_SCHEDULER, node_address}
+        )
         self._owners: dict[str, str] = {}
         self._lock = threading.Lock()
 

@@ -69,11 +69,25 @@ def test_a_dry_run_keeps_the_live_state_warm(ao: Ao) -> None:
     pid = ao.spawn()
     assert ao.value(pid, "x = 1 return x") == "1"
     node: Any = ao.http.app.state.node  # type: ignore[attr-defined]
-    live = node.cu._cache[pid]
+    live = node.cu.states.live(pid)
     before = live.last_nonce
     assert ao.peek(pid, "x = 99 return x") == "99"
-    assert node.cu._cache.get(pid) is live and live.last_nonce == before  # untouched, kept
+    assert node.cu.states.live(pid) is live and live.last_nonce == before  # untouched, kept
     assert ao.value(pid, "return x") == "1"
+
+
+def test_a_dry_run_that_fills_the_memory_never_leaves_the_state_changed(ao: Ao) -> None:
+    """A stranger's dry-run that grows the state to its memory cap: the answer is an
+    Error, and the process's state is what its log gives, whatever the dry-run did."""
+    pid = ao.spawn(tags=[("Memory-Limit", "16-mb")])
+    assert ao.value(pid, "x = 1 return x") == "1"
+    bomb = "x = 2; Big = {} for i = 1, 1e9 do Big[i] = string.rep('z', 64) .. i end"
+    r = ao.http.post(f"/cu/dry-run?process-id={pid}", json={
+        "Owner": ao.signer.address, "Tags": [{"name": "Action", "value": "Eval"}], "Data": bomb,
+    })  # fmt: skip
+    assert r.status_code == 200 and r.json().get("Error"), r.text[:300]
+    assert ao.peek(pid, "return tostring(x) .. ' ' .. tostring(Big)") == "1 nil"
+    assert ao.value(pid, "return x + 1") == "2"
 
 
 def test_dry_runs_in_their_own_os_process_survive_its_end(node_dir: Path) -> None:
