@@ -14,6 +14,7 @@ an RSA wallet + POST to the MU + GET the result, like one line typed in the shel
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import socket
@@ -178,8 +179,16 @@ def wait_up(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> No
     raise RuntimeError("aos serve did not start")
 
 
-def throughput(n: int, clients: int, rsa: bool, workers: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="aos-bench-") as tmp:
+def throughput(
+    n: int, clients: int, rsa: bool, workers: int, data_dir: Path | None = None
+) -> dict[str, Any]:
+    """One run of the throughput bench, in `data_dir` if given (kept), else a temporary one."""
+    with contextlib.ExitStack() as stack:
+        tmp = (
+            str(data_dir)
+            if data_dir is not None
+            else stack.enter_context(tempfile.TemporaryDirectory(prefix="aos-bench-"))
+        )
         port = free_port()
         proc = subprocess.Popen(
             [

@@ -14,6 +14,7 @@ TARGETS = {
     "node": "signed messages per second through `aos serve`, embedded Eval latency",
     "served": "Eval round trip through `aos serve`: legacy units against --url (HyperBEAM)",
     "verify": "replay speed and time to attach to a long process",
+    "storage": "bytes of the log per message (by table) after 10,000 signed messages",
     "states": "snapshots on a long process: attach, dry-run, replay, memory",
     "test": "aos test: seconds per 1,000 test messages in a suite, and start-up",
 }

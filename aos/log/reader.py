@@ -24,7 +24,8 @@ from aos.log.records import (
     item_from_row,
     snapshot_from_row,
 )
-from aos.log.schema import DB_NAME, ENTRY_COLS, ITEM_COLS, SNAPSHOT_READ, VERDICT_SQL
+from aos.log.schema import DB_NAME, ENTRY_COLS, ITEM_COLS, ITEM_JOIN, SNAPSHOT_READ, VERDICT_SQL
+from aos.log.stored import join_owner
 from aos.log.verdicts import VerdictKey
 
 
@@ -43,10 +44,9 @@ def one_line(problems: Sequence[object], limit: int = 300) -> str:
 # One schedule row joined with its item: every column the column checks compare.
 _SLOT_SQL = (
     "SELECT s.nonce, s.timestamp, s.block_height, s.epoch, s.hash_chain,"
-    " s.assignment_id, s.assignment_raw, s.message_id, i.id AS item_id, i.raw,"
-    " s.assigned, i.signature_type, i.signature, i.owner, i.owner_key, i.target,"
-    " i.anchor, i.tags, i.data"
-    " FROM schedule s LEFT JOIN items i ON i.id = s.message_id"
+    " s.assignment_id, s.assignment_raw, s.message_id, items.id AS item_id,"
+    " owner_keys.key AS owner_key, items.body, s.assigned"
+    f" FROM schedule s LEFT JOIN items ON items.id = s.message_id {ITEM_JOIN}"
     " WHERE s.process = ? AND s.nonce >= ? AND s.nonce <= ? ORDER BY s.nonce"
 )
 _RESULT_COLS = "position, ordinate, cron, message_id, timestamp, result, result_hash, chain_hash"
@@ -54,9 +54,9 @@ _RESULT_SQL = (
     f"SELECT {_RESULT_COLS} FROM results WHERE process = ? AND ordinate <= ? ORDER BY position"
 )
 _ENTRY = ", ".join(f"s.{c.strip()}" for c in ENTRY_COLS.split(","))
-_ITEM = ", ".join(f"i.{c.strip()}" for c in ITEM_COLS.split(","))
 _RECORDS_SQL = (
-    f"SELECT {_ENTRY}, {_ITEM} FROM schedule s LEFT JOIN items i ON i.id = s.message_id"
+    f"SELECT {_ENTRY}, {ITEM_COLS} FROM schedule s LEFT JOIN items ON items.id = s.message_id"
+    f" {ITEM_JOIN}"
     " WHERE s.process = ? AND s.nonce > ? AND s.nonce <= ? ORDER BY s.nonce"
 )
 _NO_UPPER = 1 << 62
@@ -108,8 +108,18 @@ class LogReader:
 
     @staticmethod
     def item_raw(conn: sqlite3.Connection, item_id: str) -> bytes | None:
-        row = conn.execute("SELECT raw FROM items WHERE id = ?", (item_id,)).fetchone()
-        return None if row is None or row[0] is None else bytes(row[0])
+        row = conn.execute(
+            f"SELECT owner_keys.key, items.body FROM items {ITEM_JOIN} WHERE items.id = ?",
+            (item_id,),
+        ).fetchone()
+        return None if row is None or row[0] is None else join_owner(bytes(row[1]), bytes(row[0]))
+
+    @staticmethod
+    def slot_raw(row: sqlite3.Row) -> bytes | None:
+        """The signed bytes of a `slots` row's message (None if it is not in the log)."""
+        if row["item_id"] is None or row["owner_key"] is None:
+            return None
+        return join_owner(bytes(row["body"]), bytes(row["owner_key"]))
 
     @staticmethod
     def slots(

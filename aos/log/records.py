@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from aos.dataitem import DataItem, b64url_encode
+from aos.log.stored import fields, unsigned_fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,27 +147,21 @@ def snapshot_from_row(row: Sequence[Any]) -> SnapshotRow:
     return SnapshotRow(row[0], row[1], row[2], row[3], row[4], row[5], bytes(row[6]), row[7])
 
 
-# Most messages of a process repeat the same tags text (Action=Eval, the ao block …); decoding
-# each distinct text once takes 15-25% off a cold replay. The lists are shared between Items,
-# so nothing may mutate an Item's tags (nothing does: readers copy what they filter).
-_decode_tags = lru_cache(maxsize=4096)(json.loads)
-
-
 def item_from_row(row: Sequence[Any]) -> Item:
+    """An Item from (seq, id, owner key or NULL, body, created_at, block_height): the
+    columns of aos.log.schema.ITEM_COLS (aos.log.stored says how the body is kept)."""
+    key = row[2]
+    body = bytes(row[3])
+    if key is None:
+        owner, f = unsigned_fields(body)
+        owner_key = ""
+    else:
+        owner, owner_key = _owner_fields(bytes(key))
+        f = fields(body)
     return Item(
-        row[0],
-        row[1],
-        row[2],
-        row[3],
-        row[4],
-        row[5],
-        row[6],
-        row[7],
-        _decode_tags(row[8]),
-        bytes(row[9]),
-        row[10],
-        row[11],
-    )
+        row[0], row[1], f.signature_type, f.signature, owner, owner_key, f.target, f.anchor,
+        f.tags, f.data, row[4], row[5],
+    )  # fmt: skip
 
 
 def entry_from_row(row: Sequence[Any]) -> Entry:

@@ -1,6 +1,7 @@
 """The SQLite schema of the node's log (`node.sqlite3`), versioned with PRAGMA user_version.
 
-Tables: items (every data item the node holds; its tags in item_tags and its owner and
+Tables: items (every data item the node holds, as its signed bytes: aos.log.stored;
+owner_keys holds each signer's key once; its tags in item_tags and its owner and
 target in item_refs, for GraphQL: filled at once for spawns and uploads, in batches for
 messages, see Store.index_pending), meta (the batch indexer's mark), processes (one row
 each, with the head of its schedule), schedule (one row per nonce: the assignment and the
@@ -15,10 +16,15 @@ those that did so too often: aos.log.verdicts).
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4
-# Version 4 added process_load (the admission quota's figures), evaluator_deaths and
+SCHEMA_VERSION = 5
+# Version 5 added process_load (the admission quota's figures), evaluator_deaths and
 # verdicts (the quarantine, aos.log.verdicts): new tables only, created on open, so a
-# version 3 directory is upgraded in place by creating them (aos.node.store.migrate).
+# version 4 directory is upgraded in place by creating them (aos.node.store.migrate).
+# Version 4 keeps each item once (aos.log.stored): its signed bytes without the owner key,
+# which is kept once per signer in owner_keys; the decoded columns (signature, owner,
+# owner_key, target, anchor, tags, data, raw) are gone, and so is results_message, an index
+# no query used. A message went from 6.3 to under 3 KB. Older directories are rewritten in
+# place (aos.node.store.migrate) and vacuumed once.
 # Version 3 added the snapshots table and an index on results' ordinates (the result of a
 # nonce was found by scanning a process's results); both are created on open, so a version
 # 2 directory needs nothing else.
@@ -36,18 +42,15 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
     seq INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
-    signature_type INTEGER NOT NULL,
-    signature TEXT NOT NULL,
-    owner TEXT NOT NULL,
-    owner_key TEXT NOT NULL,
-    target TEXT,
-    anchor TEXT,
-    tags TEXT NOT NULL,
-    data BLOB NOT NULL,
-    raw BLOB,
+    signer INTEGER NOT NULL,
+    body BLOB NOT NULL,
     created_at INTEGER NOT NULL,
     block_height INTEGER NOT NULL,
     tags_indexed INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS owner_keys (
+    signer INTEGER PRIMARY KEY,
+    key BLOB NOT NULL UNIQUE
 );
 CREATE TABLE IF NOT EXISTS item_tags (
     seq INTEGER NOT NULL,
@@ -108,7 +111,6 @@ CREATE TABLE IF NOT EXISTS results (
     PRIMARY KEY (process, position),
     UNIQUE (process, timestamp, ordinate, cron)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS results_message ON results(process, message_id);
 CREATE INDEX IF NOT EXISTS results_pending ON results(process, position)
     WHERE cranked = 0 AND has_outbox = 1;
 CREATE TABLE IF NOT EXISTS claims (
@@ -160,10 +162,10 @@ CREATE TABLE IF NOT EXISTS process_load (
 
 # The column lists every SELECT of a record reads, in the order the decoders of
 # aos.log.records take them (the store and the read-only reader both use these).
-ITEM_COLS = (
-    "seq, id, signature_type, signature, owner, owner_key, target, anchor, tags, data, "
-    "created_at, block_height"
-)
+# An item's columns (decoded by aos.log.records.item_from_row) and the join they need;
+# the table names are spelled out because the GraphQL resolver's filters say `items.seq`.
+ITEM_COLS = "items.seq, items.id, owner_keys.key, items.body, items.created_at, items.block_height"
+ITEM_JOIN = "LEFT JOIN owner_keys ON owner_keys.signer = items.signer"
 ENTRY_COLS = (
     "process, nonce, timestamp, block_height, epoch, hash_chain, assignment_id, message_id, "
     "assigned"

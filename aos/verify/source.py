@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aos.dataitem import DataItem, b64url_encode, parse
-from aos.errors import DataItemError, VerifyError
+from aos.dataitem import DataItem, parse
+from aos.errors import DataItemError, StoreError, VerifyError
 from aos.log.reader import LogReader, one_line
 from aos.log.records import Entry, Item, is_assigned
 from aos.log.verdicts import VerdictKey
@@ -64,25 +64,12 @@ def parse_stored(raw: bytes | None, what: str) -> DataItem | str:
         return f"the stored bytes of the {what} are malformed: {err}"
 
 
-def _tags(item: DataItem) -> list[dict[str, str]]:
-    return [{"name": name, "value": value} for name, value in item.tags]
-
-
 def item_columns_defect(item: DataItem, row: sqlite3.Row) -> str | None:
-    """How the store's columns for an item disagree with its signed bytes (None if they agree)."""
-    checks: list[tuple[str, Any, Any]] = [
-        ("signature type", row["signature_type"], item.signature_type),
-        ("signature", row["signature"], b64url_encode(item.signature)),
-        ("owner", row["owner_key"], b64url_encode(item.owner)),
-        ("owner address", row["owner"], item.owner_address),
-        ("target", row["target"] or None, item.target_id),
-        ("anchor", row["anchor"], item.anchor_text),
-        ("tags", json.loads(row["tags"]), _tags(item)),
-        ("data", bytes(row["data"]), item.data),
-    ]
-    for name, stored, signed in checks:
-        if stored != signed:
-            return f"the stored {name} of item {item.id} differs from its signed bytes"
+    """How the store's row for an item disagrees with its signed bytes (None if it agrees).
+    Since schema 4 the bytes are the only copy (aos.log.stored), so what is left to
+    disagree is the id the row is found by."""
+    if row["item_id"] != item.id:
+        return f"the stored id {row['item_id']} differs from that of its signed bytes ({item.id})"
     return None
 
 
@@ -114,7 +101,11 @@ def log_entry(row: sqlite3.Row, check_columns: bool) -> LogEntry:
         return LogEntry(nonce, None, None, defect=assignment)
     if row["item_id"] is None:
         return LogEntry(nonce, assignment, None)
-    item = parse_stored(row["raw"], f"message {row['message_id']}")
+    try:
+        raw = LogReader.slot_raw(row)
+    except StoreError as err:
+        return LogEntry(nonce, assignment, None, defect=f"message {row['message_id']}: {err}")
+    item = parse_stored(raw, f"message {row['message_id']}")
     if isinstance(item, str):
         return LogEntry(nonce, assignment, None, defect=item)
     if not check_columns:

@@ -7,21 +7,32 @@ left half-upgraded.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
 from aos.errors import StoreError
 from aos.log.schema import OLD_INDEXES, ROLE_OWNER, ROLE_TARGET, SCHEMA, SCHEMA_VERSION
+from aos.log.stored import UNSIGNED, split_owner, unsigned_body
 
 
-def migrate(conn: sqlite3.Connection, path: Path) -> None:
-    """Run inside a write transaction on `conn` (the database at `path`)."""
+def migrate(conn: sqlite3.Connection, path: Path) -> bool:
+    """Run inside a write transaction on `conn` (the database at `path`); True if the
+    items were rewritten (the caller then vacuums once, after the commit, to give the
+    space of the old columns back)."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise StoreError(
             f"{path} has schema version {version}, newer than this aos "
             f"({SCHEMA_VERSION}); upgrade aos or use another --data-dir"
         )
+    rewritten = False
+    if version < 4 and "signature" in _columns(conn).get("items", set()):
+        if version == 1:
+            conn.execute(_ITEM_REFS)
+            _upgrade_from_1(conn)
+        _items_to_4(conn)
+        rewritten = True
     missing = _missing_columns(conn)
     if missing:
         raise StoreError(
@@ -33,10 +44,9 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
     for statement in SCHEMA.split(";"):
         if statement.strip():
             conn.execute(statement)
-    if version == 1:
-        _upgrade_from_1(conn)
     if version < SCHEMA_VERSION:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    return rewritten
 
 
 def _columns(conn: sqlite3.Connection) -> dict[str, set[str]]:
@@ -71,3 +81,50 @@ def _upgrade_from_1(conn: sqlite3.Connection) -> None:
         )
     for name in OLD_INDEXES:
         conn.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+_ITEM_REFS = (
+    "CREATE TABLE IF NOT EXISTS item_refs (seq INTEGER NOT NULL, role INTEGER NOT NULL,"
+    " value TEXT NOT NULL)"
+)
+_BATCH = 2000
+
+
+def _items_to_4(conn: sqlite3.Connection) -> None:
+    """Versions 1-3 kept every item twice (raw and as decoded columns): rewrite the table
+    to keep the signed bytes once, the owner key once per signer (aos.log.stored). The
+    seq of every item is kept, so item_tags, item_refs and the indexer's mark stay valid."""
+    conn.execute(
+        "CREATE TABLE items_4 (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+        " signer INTEGER NOT NULL, body BLOB NOT NULL, created_at INTEGER NOT NULL,"
+        " block_height INTEGER NOT NULL, tags_indexed INTEGER NOT NULL)"
+    )
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS owner_keys (signer INTEGER PRIMARY KEY,"
+        " key BLOB NOT NULL UNIQUE)"
+    )
+    signers: dict[bytes, int] = {}
+    cur = conn.execute(
+        "SELECT seq, id, signature_type, owner, tags, data, raw, created_at, block_height,"
+        " tags_indexed FROM items ORDER BY seq"
+    )
+    while rows := cur.fetchmany(_BATCH):
+        out = []
+        for seq, item_id, sig_type, owner, tags, data, raw, created, height, indexed in rows:
+            if raw is None:
+                signer = UNSIGNED
+                body = unsigned_body(owner, json.loads(tags), bytes(data), int(sig_type))
+            else:
+                key, body = split_owner(bytes(raw))
+                signer = signers.get(key, 0)
+                if not signer:
+                    signer = (
+                        conn.execute("INSERT INTO owner_keys (key) VALUES (?)", (key,)).lastrowid
+                        or 0
+                    )
+                    signers[key] = signer
+            out.append((seq, item_id, signer, body, created, height, indexed))
+        conn.executemany("INSERT INTO items_4 VALUES (?,?,?,?,?,?,?)", out)
+    conn.execute("DROP TABLE items")
+    conn.execute("ALTER TABLE items_4 RENAME TO items")
+    conn.execute("DROP INDEX IF EXISTS results_message")

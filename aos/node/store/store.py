@@ -17,7 +17,6 @@ its upgrades in aos.node.store.migrate.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import time
@@ -46,11 +45,13 @@ from aos.log.schema import (
     ENTRY_COLS,
     HEAD_SQL,
     ITEM_COLS,
+    ITEM_JOIN,
     RESULT_COLS,
     SNAPSHOT_COLS,
     SNAPSHOT_READ,
     VERDICT_SQL,
 )
+from aos.log.stored import join_owner
 from aos.log.verdicts import VerdictKey, quarantine_error
 from aos.node.store.integrity import check_database
 from aos.node.store.migrate import migrate
@@ -161,7 +162,16 @@ class Store:
 
     def _migrate(self) -> None:
         with self.write() as tx:
-            migrate(tx.conn, self.path)
+            rewritten = migrate(tx.conn, self.path)
+        if rewritten:
+            # Give the old columns' pages back to the file system, once. Another OS process
+            # that has the file open may hold a lock: then the free pages are simply
+            # reused by the next writes.
+            assert self._writer is not None
+            try:
+                self._writer.execute("VACUUM")
+            except sqlite3.OperationalError:
+                pass
 
     def close(self) -> None:
         with self._all_lock:
@@ -236,16 +246,16 @@ class Store:
             with self.write() as tx:
                 mark = tx.one("SELECT value FROM meta WHERE key = ?", (_MARK,))[0]
                 rows = tx.conn.execute(
-                    "SELECT seq, owner, target, tags, tags_indexed FROM items WHERE seq > ?"
-                    " ORDER BY seq LIMIT ?",
+                    f"SELECT {ITEM_COLS}, items.tags_indexed FROM items {ITEM_JOIN}"
+                    " WHERE items.seq > ? ORDER BY items.seq LIMIT ?",
                     (mark, batch),
                 ).fetchall()
                 if not rows:
                     return done
-                pending = [(r[0], r[1], r[2], json.loads(r[3])) for r in rows if not r[4]]
-                tx.index_rows(pending)
+                items = [item_from_row(r) for r in rows if not r[-1]]
+                tx.index_rows([(i.seq, i.owner, i.target, i.tags) for i in items])
                 tx.conn.execute("UPDATE meta SET value = ? WHERE key = ?", (rows[-1][0], _MARK))
-            done += len(pending)
+            done += len(items)
 
     def count_capped(self, subquery: str, params: Sequence[Any], cap: int) -> int:
         """How many rows `subquery` yields, counting no further than `cap`."""
@@ -253,16 +263,22 @@ class Store:
         return int(row[0]) if row else 0
 
     def item(self, item_id: str) -> Item | None:
-        found = self._one(f"SELECT {ITEM_COLS} FROM items WHERE id = ?", (item_id,))
+        found = self._one(
+            f"SELECT {ITEM_COLS} FROM items {ITEM_JOIN} WHERE items.id = ?", (item_id,)
+        )
         return None if found is None else item_from_row(found)
 
     def item_raw(self, item_id: str) -> bytes | None:
-        row = self._one("SELECT raw FROM items WHERE id = ?", (item_id,))
-        return None if row is None or row[0] is None else bytes(row[0])
+        """The signed bytes of an item (None for an unknown or unsigned one)."""
+        row = self._one(
+            f"SELECT owner_keys.key, items.body FROM items {ITEM_JOIN} WHERE items.id = ?",
+            (item_id,),
+        )
+        return None if row is None or row[0] is None else join_owner(bytes(row[1]), bytes(row[0]))
 
     def query_items(self, where: str, params: Sequence[Any], order: str, limit: int) -> list[Item]:
         """Items for the GraphQL resolver; `where`/`order` are built by it from fixed parts."""
-        sql = f"SELECT {ITEM_COLS} FROM items WHERE {where} ORDER BY {order} LIMIT ?"
+        sql = f"SELECT {ITEM_COLS} FROM items {ITEM_JOIN} WHERE {where} ORDER BY {order} LIMIT ?"
         return [item_from_row(r) for r in self._rows(sql, (*params, limit))]
 
     # -- processes and schedule ----------------------------------------------------------
@@ -335,9 +351,9 @@ class Store:
         """Slots joined with their items: what the evaluator consumes."""
         upper = (1 << 62) if to_nonce is None else to_nonce
         cols = ", ".join(f"s.{c.strip()}" for c in ENTRY_COLS.split(","))
-        icols = ", ".join(f"i.{c.strip()}" for c in ITEM_COLS.split(","))
         rows = self._rows(
-            f"SELECT {cols}, {icols} FROM schedule s JOIN items i ON i.id = s.message_id"
+            f"SELECT {cols}, {ITEM_COLS} FROM schedule s JOIN items ON items.id = s.message_id"
+            f" {ITEM_JOIN}"
             " WHERE s.process = ? AND s.nonce > ? AND s.nonce <= ? ORDER BY s.nonce LIMIT ?",
             (process, after_nonce, upper, limit),
         )

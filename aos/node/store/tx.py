@@ -6,7 +6,6 @@ items and their GraphQL index rows, processes and their heads, schedule slots, c
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -15,6 +14,7 @@ from aos.clock import now_ms
 from aos.errors import StoreError
 from aos.log.records import Entry, Head, NewItem, ProcessRow, entry_from_row
 from aos.log.schema import ENTRY_COLS, HEAD_SQL, ROLE_OWNER, ROLE_TARGET
+from aos.log.stored import UNSIGNED, split_owner, unsigned_body
 
 
 class Tx:
@@ -51,25 +51,16 @@ class Tx:
         commit, which would be a third of a message's write; with `index_tags=False`
         (scheduled messages) Store.index_pending does it later in batches, always before
         a GraphQL query runs. Spawns and uploads are indexed at once."""
+        if item.raw is None:
+            signer = UNSIGNED
+            body = unsigned_body(item.owner, item.tags, item.data, item.signature_type)
+        else:
+            key, body = split_owner(item.raw)
+            signer = self.signer(key)
         cur = self.conn.execute(
-            "INSERT OR IGNORE INTO items (id, signature_type, signature, owner, owner_key, target,"
-            " anchor, tags, data, raw, created_at, block_height, tags_indexed)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                item.id,
-                item.signature_type,
-                item.signature,
-                item.owner,
-                item.owner_key,
-                item.target,
-                item.anchor,
-                json.dumps(item.tags),
-                item.data,
-                item.raw,
-                now_ms(),
-                block_height,
-                int(index_tags),
-            ),
+            "INSERT OR IGNORE INTO items (id, signer, body, created_at, block_height,"
+            " tags_indexed) VALUES (?,?,?,?,?,?)",
+            (item.id, signer, body, now_ms(), block_height, int(index_tags)),
         )
         if cur.rowcount == 0:
             return False
@@ -78,6 +69,15 @@ class Tx:
             assert seq is not None  # an insert that added a row has its rowid
             self.index_rows([(seq, item.owner, item.target, item.tags)])
         return True
+
+    def signer(self, key: bytes) -> int:
+        """The owner_keys row of `key`, added if it is new (a few per node: one per wallet)."""
+        row = self.one("SELECT signer FROM owner_keys WHERE key = ?", (key,))
+        if row is not None:
+            return int(row[0])
+        cur = self.conn.execute("INSERT INTO owner_keys (key) VALUES (?)", (key,))
+        assert cur.lastrowid is not None  # an insert that added a row has its rowid
+        return cur.lastrowid
 
     def index_rows(self, rows: Sequence[tuple[int, str, str | None, list[dict[str, str]]]]) -> None:
         """Write the GraphQL index entries of items given as (seq, owner, target, tags)."""

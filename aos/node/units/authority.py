@@ -24,8 +24,9 @@ Rules
   2. Spawns name a module this node holds (an item tagged `Type=Module`) and this node's
      scheduler, or the aos console's legacy or mainnet default, which are routed here
      (docs/protocol.md §6.1, docs/compat.md), or the node's wallet (HyperBEAM clients name
-     a node by it, docs/hyperbeam.md); 400 naming the tag otherwise. A spawn pushed for a process carries `From-Process` = that
-     process, so the child's Owner is its parent and never a tag the parent wrote.
+     a node by it, docs/hyperbeam.md); 400 naming the tag otherwise. A spawn pushed for a
+     process carries `From-Process` = that process, so the child's Owner is its parent and
+     never a tag the parent wrote.
   3. Assignments put an item that was not sent to process P into P's log (docs/protocol.md
      §3.2.5). P's owner may assign any item this node holds: a key by signing the request
      (the body is a data item with target P and the tag `Assign` = the item's id), a parent

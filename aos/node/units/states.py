@@ -13,8 +13,10 @@ When a state is saved (docs/snapshots.md has the measured costs):
   * when the crank has evaluated a process to its head (it is idle), if at least
     IDLE_MESSAGES messages or IDLE_WORK seconds of work came since the last save;
   * when it is evicted, if anything came since.
-At most KEEP snapshots stay per process: the newest KEEP_NEWEST, and older ones thinned to
-spread over the log (what `aos verify --snapshots` cuts into segments).
+At most KEEP snapshots stay per process: the newest KEEP_NEWEST, and older ones spread as
+evenly as they can over the log (`spread_out`), so a dry-run at any past nonce (`.replay`)
+starts at most about 1/(KEEP - KEEP_NEWEST) of the log before it; these are also what
+`aos verify --snapshots` cuts into segments.
 
 Live states are bounded by the bytes their VMs hold (`memory_budget`), not by a count:
 past it the least recently used are saved if needed and closed.
@@ -40,7 +42,7 @@ log = logging.getLogger("aos.node.units.states")
 SAVE_RATIO = 30.0
 IDLE_MESSAGES = 500
 IDLE_WORK = 0.2
-KEEP = 16
+KEEP = 24
 KEEP_NEWEST = 4
 DEFAULT_MEMORY_BUDGET = 192 * 2**20
 
@@ -201,13 +203,9 @@ class ProcessStates:
         return True
 
     def _prune(self, pid: str) -> None:
-        nonces = self.store.snapshot_nonces(pid)
-        if len(nonces) <= KEEP:
-            return
-        older = nonces[:-KEEP_NEWEST]
-        # Thin the older ones to every other: they stay spread over the log.
-        drop = older[1::2]
-        self.store.delete_snapshots(pid, drop)
+        drop = spread_out(self.store.snapshot_nonces(pid), KEEP, KEEP_NEWEST)
+        if drop:
+            self.store.delete_snapshots(pid, drop)
 
     # -- the budget --------------------------------------------------------------------
     def _fit(self, keep: str) -> None:
@@ -245,6 +243,26 @@ class ProcessStates:
 def _memory(ev: Evaluator) -> int:
     used = getattr(ev.keeper.runtime, "memory_used", None)
     return int(used()) if callable(used) else 0
+
+
+def spread_out(nonces: list[int], keep: int, newest: int) -> list[int]:
+    """Which of the sorted snapshot `nonces` to drop so that `keep` stay: the `newest`
+    always, and of the older ones, again and again, the one whose removal leaves the
+    smallest gap between its neighbours (the start of the log counts as one). Saves come
+    at a roughly steady rate, so this keeps the older ones close to evenly spaced and the
+    replay to any nonce short."""
+    kept = list(nonces)
+    dropped: list[int] = []
+    while len(kept) > keep:
+        older = len(kept) - newest
+        if older <= 0:
+            break
+        best = min(
+            range(older),
+            key=lambda i: kept[i + 1] - (kept[i - 1] if i > 0 else -1),
+        )
+        dropped.append(kept.pop(best))
+    return sorted(dropped)
 
 
 def _close(ev: Evaluator) -> None:

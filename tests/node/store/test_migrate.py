@@ -1,8 +1,8 @@
-"""A version 3 data directory (issue 13's schema) is brought to version 4 in place.
+"""A version 4 data directory (main's schema: items kept once) is brought to version 5.
 
-Version 4 added the admission quota's figures (process_load) and the quarantine's tables
-(evaluator_deaths, verdicts). A version 3 directory is exactly this build's file without
-those three tables and with user_version 3; opened by this build, it gains them in the
+Version 5 added the admission quota's figures (process_load) and the quarantine's tables
+(evaluator_deaths, verdicts). A version 4 directory is exactly this build's file without
+those three tables and with user_version 4; opened by this build, it gains them in the
 opening transaction, keeps every row it had, and its processes go on: a new message
 evaluates, a quarantine verdict can be recorded and is adopted, and the log verifies.
 """
@@ -21,7 +21,7 @@ from aos.verify.verifier import verify_store
 from aos.wallet import Ed25519Signer
 from tests.support.ao import ao_tags
 
-V4_TABLES = ("process_load", "evaluator_deaths", "verdicts")
+V5_TABLES = ("process_load", "evaluator_deaths", "verdicts")
 
 
 def _eval(node: Node, signer: Ed25519Signer, pid: str, code: str) -> str:
@@ -39,8 +39,8 @@ def _tables(path: Path) -> set[str]:
         conn.close()
 
 
-def test_a_version_3_directory_is_upgraded_in_place(tmp_path: Path) -> None:
-    assert SCHEMA_VERSION == 4
+def test_a_version_4_directory_is_upgraded_in_place(tmp_path: Path) -> None:
+    assert SCHEMA_VERSION == 5
     data = tmp_path / "node"
     owner = Ed25519Signer.generate()
     node = Node(data)
@@ -53,24 +53,24 @@ def test_a_version_3_directory_is_upgraded_in_place(tmp_path: Path) -> None:
             _eval(node, owner, pid, f"Count = (Count or 0) + {i}")
         node.cu.evaluate_to(pid)
         live = node.cu.states.live(pid)
-        assert live is not None and node.cu.states.save(pid, live)  # a v3 snapshot row
+        assert live is not None and node.cu.states.save(pid, live)  # a snapshot row
     finally:
         node.stop()
     db = data / "node.sqlite3"
-    # What a version 3 build leaves: the same file without the three tables of version 4.
+    # What a version 4 build leaves: the same file without the three tables of version 5.
     conn = sqlite3.connect(db)
-    conn.executescript("".join(f"DROP TABLE {t};" for t in V4_TABLES) + " PRAGMA user_version = 3;")
+    conn.executescript("".join(f"DROP TABLE {t};" for t in V5_TABLES) + " PRAGMA user_version = 4;")
     before = {
         t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
         for t in ("items", "schedule", "results", "snapshots")
     }
     conn.close()
-    assert not _tables(db) & set(V4_TABLES)
+    assert not _tables(db) & set(V5_TABLES)
 
     node = Node(data)
     try:
         assert node.store._one("PRAGMA user_version")[0] == SCHEMA_VERSION
-        assert set(V4_TABLES) <= _tables(db)
+        assert set(V5_TABLES) <= _tables(db)
         for table, count in before.items():
             assert node.store._one(f"SELECT count(*) FROM {table}")[0] == count, table
         # The process goes on from its snapshot; the quota's figures are written again.

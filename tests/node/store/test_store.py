@@ -17,6 +17,7 @@ from aos.node.units.su import Duplicate, Scheduler, check_schedulable
 from aos.protocol import AOS_MODULE_ID
 from aos.wallet import Ed25519Signer
 from tests.support.ao import ao_tags
+from tests.support.old_layout import to_version_3
 
 
 @pytest.fixture
@@ -163,6 +164,7 @@ def test_a_version_1_directory_is_upgraded_in_place(tmp_path: Path) -> None:
     for item in items:
         su.schedule(item, item.to_bytes(), pid)
     su.store.close()
+    to_version_3(tmp_path / "node.sqlite3")
     # What version 1 left: owner and target in indexes of items, no item_refs and no mark,
     # the first half of the messages indexed by its batch indexer (tags_indexed = 1).
     conn = sqlite3.connect(tmp_path / "node.sqlite3")
