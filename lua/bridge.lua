@@ -1,16 +1,23 @@
 --[[ bridge.lua: the Python ↔ Lua boundary of a process (see README.md, "Contract").
 
-Executed once by aos.runtime with the sandbox control table; returns `entry`, which the
-runtime calls per message with a flat argument list (cheaper than converting a dict):
+Executed once by aos.runtime with the sandbox control table; returns three functions the
+runtime calls per message, in two steps:
 
-  entry(env_or_nil, nroot, key1, value1, …, keyN, valueN, tagname1, tagvalue1, …)
+  prepare(env_or_nil, nroot, key1, value1, …, keyN, valueN, tagname1, tagvalue1, …)
+  run() → the result as one JSON text with sorted keys
+  discard()  (after a failed run: forget the prepared message)
 
-`env` is a Lua table, passed only when it changed. The answer is the result as a JSON
-text with sorted keys, built here so the Python side needs one json.loads. This chunk is
-not reachable with `require`, so no process code can call the control functions.
+`prepare` takes the message as a flat argument list (cheaper than converting a dict) and
+builds `msg`; `env` is a Lua table, passed only when it changed. The runtime calls it with
+the memory cap lifted, because lupa pushes those arguments outside any protected call, where
+running out of memory would abort the OS process. `run` takes no argument, so lupa pushes
+nothing under the cap, and everything it allocates is inside lupa's lua_pcall. This chunk
+runs with the runtime's private globals and is not reachable with `require`, so no process
+code can call the control functions.
 ]]
 
 return function(control)
+  local require = control.require
   local process = require(".process")
   local utils = require(".utils")
   local normalize = utils.normalize
@@ -149,8 +156,9 @@ return function(control)
 
   local env_cache = {}
   local empty = {}
+  local pending = nil   -- the msg `prepare` built, until `run` takes it
 
-  return function(env, nroot, ...)
+  local function prepare(env, nroot, ...)
     if env ~= nil then env_cache = env end
     local args = { ... }
     -- Sized for a typical message up front (the constructor's 20 record fields make room
@@ -175,7 +183,18 @@ return function(control)
     end
     msg.TagArray = tags
     msg.Tags = map
+    pending = msg
+  end
 
+  local function discard() pending = nil end
+
+  local function run()
+    local msg = pending
+    pending = nil
+    if msg == nil then
+      return '{"Assignments":[],"Error":"no message was prepared","GasUsed":0,' ..
+        '"Messages":[],"Output":"","Spawns":[]}'
+    end
     control.begin(msg.Timestamp)
     local ok, res = raw_pcall(process.run, msg, env_cache)
     local used, limit = control.finish(not ok and res or nil)
@@ -210,4 +229,6 @@ return function(control)
     return '{"Assignments":[],"Error":' .. encode_string(err) .. ',"GasUsed":' ..
       str_format("%d", used) .. ',"Messages":[],"Output":"","Spawns":[]}'
   end
+
+  return prepare, run, discard
 end

@@ -12,7 +12,10 @@ hardens the globals in place and returns the control table the runtime drives:
   * an instruction budget counted by a count hook, which pcall/xpcall/coroutine cannot
     swallow: once exceeded, every protected call re-raises the limit error;
   * require resolves only our own modules (from the sources handed in) and whatever the
-    process put into package.loaded / package.preload.
+    process put into package.loaded / package.preload;
+  * the registry's global table (the one lupa and the C API read) becomes a private copy
+    of the standard library, so nothing the process does to its own `_G` can run while
+    the runtime calls into Lua (see `private_globals`).
 
 Everything the limits depend on lives in locals of this chunk, so no Lua code can reach
 the originals (debug.getupvalue and friends are removed).
@@ -26,7 +29,7 @@ do
   local raw_error, raw_select, raw_rawget = error, select, rawget
   local raw_setmetatable, raw_getmetatable = setmetatable, getmetatable
   local raw_tostring, raw_load, raw_collect = tostring, load, collectgarbage
-  local sethook = debug.sethook
+  local sethook, getregistry = debug.sethook, debug.getregistry
   local traceback = debug.traceback
   local co_create, co_resume = coroutine.create, coroutine.resume
   local os_date = os.date
@@ -327,7 +330,10 @@ do
     return str_format(fmt, tunpack(args, 1, n))
   end
 
-  -- load: text chunks only, whatever mode the caller asks for.
+  -- load: text chunks only, whatever mode the caller asks for. Without an env argument
+  -- a chunk gets the process's globals (C's load would give it the registry's table,
+  -- which is private to the runtime, see `private_globals`).
+  local process_env = nil
   local function safe_load(chunk, chunkname, mode, ...)
     if raw_type(chunk) == "string" and str_byte(chunk, 1) == 27 then
       return nil, "attempt to load a binary chunk (only text chunks are allowed)"
@@ -335,7 +341,7 @@ do
     if raw_select("#", ...) > 0 then
       return raw_load(chunk, chunkname, "t", (...))
     end
-    return raw_load(chunk, chunkname, "t")
+    return raw_load(chunk, chunkname, "t", process_env)
   end
 
   local function safe_collect(opt, ...)
@@ -368,13 +374,50 @@ do
     end
   end
 
-  install = function(sources, opts, pattern)
+  -- The registry's global table is what lupa reads on every call from Python (it looks
+  -- up `debug.traceback` before its lua_pcall, outside any protected call) and what the C
+  -- API's lua_getglobal reads. While it is the process's `_G`, a process that removes
+  -- `debug` and sets an __index metamethod on `_G` runs code outside every protected call,
+  -- and an error there aborts the OS process. So the registry gets a private table: a
+  -- copy of the standard library as it is now, plus `debug = {traceback = false}`, which
+  -- keeps lupa from installing a message handler and keeps the two strings it looks up
+  -- alive (creating them could fail for memory, unprotected). The process keeps its
+  -- `_G`: every function loaded so far holds it as _ENV, and `load` passes it explicitly.
+  -- The runtime's own chunks (pattern.lua, bridge.lua) run with the private table.
+  local LUA_RIDX_GLOBALS = 2
+  local LIBRARIES = { "string", "table", "math", "utf8", "coroutine", "os" }
+  local function private_globals(G)
+    local private = {}
+    for k, v in raw_next, G do private[k] = v end
+    for _, name in ipairs(LIBRARIES) do
+      local copy = {}
+      for k, v in raw_next, G[name] do copy[k] = v end
+      private[name] = copy
+    end
+    private.debug = { traceback = false }
+    private.package, private.require, private.python = nil, nil, nil
+    private._G = private
+    local registry = getregistry()
+    registry[LUA_RIDX_GLOBALS] = private
+    -- luaL_traceback names functions by searching this table (two levels deep, in hash
+    -- order): the process's package.loaded would make every traceback cost as much as
+    -- the process's globals and modules are large, and the names depend on hash order.
+    registry._LOADED = {}
+    return private
+  end
+
+  install = function(sources, opts, parts)
     limit = opts.instruction_limit or limit
     step = opts.step or step
     limit_text = str_format("instruction limit exceeded (%d instructions)", limit)
     memory_text = opts.memory_text or "memory limit exceeded"
     local G = _G
     local clock_now = 0   -- msg.Timestamp (ms) of the message being handled
+    local private = private_globals(G)
+    process_env = G
+    -- pattern.lua: loaded here, with the private globals, so what its functions look up
+    -- when they run is the original library whatever the process replaces.
+    local pattern = raw_load(parts.pattern, "=pattern", "t", private)()
 
     G.python = nil
     G.io = nil
@@ -515,6 +558,7 @@ do
     end
     function control.collect() raw_collect("collect") end
     control.pcall = raw_pcall
+    control.require = require
     control.raw_next = raw_next
     control.concat = c_concat
     -- The originals, for the bridge's own encoding (no cost estimate, no address hiding).

@@ -5,6 +5,14 @@ filter that refuses everything) and then hardened by lua/sandbox.lua. Messages g
 flat argument list and results come back as one JSON text (aos.runtime.convert), so no
 Python object ever reaches Lua. `handle` never raises for what Lua code does: syntax
 errors, runtime errors and both limits come back as `{"Error": ...}`.
+
+Crash containment: Lua aborts the OS process when it runs out of memory (or meets any
+error) outside a protected call, and lupa pushes call arguments, converts tables and
+releases references outside its lua_pcall. So the memory cap is in force only while the
+bridge's `run` executes, which lupa calls with no argument (nothing to push) and which
+allocates only inside lua_pcall; every other entry into Lua (setting up the state, pushing
+a message, converting env, recovering after an error, closing) runs with the cap lifted,
+bounded by what Python hands in rather than by what a process does.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from aos.runtime.limits import RuntimeLimits
 
 # Files executed by the runtime itself, never reachable through `require`.
 _PRIVATE = {"sandbox", "bridge", "pattern"}
+_NO_LIMIT = 0  # lupa's set_max_memory(0): no cap
 # Instructions between two calls of the count hook: the budget's granularity.
 _HOOK_STEP = 1000
 
@@ -81,7 +90,8 @@ class LuaProcess:
     ) -> None:
         self.limits = RuntimeLimits(memory_limit=memory_limit, instruction_limit=instruction_limit)
         bytewise_collation()  # the library sorts while it loads
-        # lupa is untyped: its objects stay behind these Any-typed attributes.
+        # lupa is untyped: its objects stay behind these Any-typed attributes. max_memory
+        # installs lupa's counting allocator; the cap itself is set per `run` (see above).
         self._runtime: Any = lua53.LuaRuntime(
             register_eval=False,
             register_builtins=False,
@@ -93,10 +103,10 @@ class LuaProcess:
         self._env_seen: object = None  # the env object last passed in (identity only)
         self._closed = False
         rt = self._runtime
+        rt.set_max_memory(_NO_LIMIT)
         rt.globals().python = None
         sandbox_src, bridge_src, pattern_src, modules = _sources()
         install = rt.execute(sandbox_src)
-        pattern = rt.execute(pattern_src)
         control = install(
             rt.table_from(modules),
             rt.table_from(
@@ -106,11 +116,18 @@ class LuaProcess:
                     "memory_text": self.limits.memory_text(),
                 }
             ),
-            pattern,
+            rt.table_from({"pattern": pattern_src}),
         )
-        self._control: Any = control
-        self._entry: Any = rt.execute(bridge_src)(control)
+        self._prepare: Any
+        self._run: Any
+        self._discard: Any
+        self._prepare, self._run, self._discard = rt.execute(bridge_src)(control)
+        self._finish: Any = control.finish
         self._collect: Any = control.collect
+        # Release one reference now, so that the registry's free list exists: lupa releases
+        # references of collected Python wrappers outside lua_pcall too.
+        rt.table_from({})
+        rt.set_max_memory(memory_limit)
 
     def handle(self, msg: dict[str, Any], env: dict[str, Any]) -> dict[str, Any]:
         """Evaluate one message; the result dict is deterministic for a given log.
@@ -128,15 +145,16 @@ class LuaProcess:
         if self._closed:
             raise RuntimeError("this LuaProcess is closed")
         bytewise_collation()
-        env_arg = None
-        if env is not self._env_seen:
-            if env != self._env:
-                env_arg = self._runtime.table_from(env, recursive=True)
-                # A copy: an equal env passed later as another object is still "unchanged".
-                self._env = copy.deepcopy(env)
-            self._env_seen = env
+        rt = self._runtime
+        rt.set_max_memory(_NO_LIMIT)
         try:
-            text = self._entry(env_arg, *args)
+            failed = self._push(args, env)
+        finally:
+            rt.set_max_memory(self.limits.memory_limit)
+        if failed is not None:
+            return failed
+        try:
+            text = self._run()
         except lua53.LuaMemoryError:
             self._recover()
             return _empty_error(self.limits.memory_text())
@@ -150,13 +168,39 @@ class LuaProcess:
             self._recover()
         return result
 
-    def _recover(self) -> None:
-        """After a memory error, free what the failed message left behind."""
+    def _push(self, args: list[Any], env: dict[str, Any]) -> dict[str, Any] | None:
+        """Hand the message (and env, if it changed) to the bridge's `prepare`; the caller
+        has lifted the cap. None, or the Error result if even that failed."""
         try:
-            self._control.finish()
+            env_arg = None
+            if env is not self._env_seen:
+                if env != self._env:
+                    env_arg = self._runtime.table_from(env, recursive=True)
+                    # A copy: an equal env passed later as another object is still "unchanged".
+                    self._env = copy.deepcopy(env)
+                self._env_seen = env
+            self._prepare(env_arg, *args)
+            # Released here, while the cap is still lifted.
+            del env_arg
+        except lua53.LuaError as exc:
+            # lupa could not push the arguments (more than the Lua stack holds).
+            self._env, self._env_seen = None, None
+            self._recover()
+            return _empty_error(f"the message could not be passed to the process: {exc}")
+        return None
+
+    def _recover(self) -> None:
+        """After a failed message, forget it and free what it left behind."""
+        rt = self._runtime
+        rt.set_max_memory(_NO_LIMIT)
+        try:
+            self._discard()
+            self._finish()
             self._collect()
         except lua53.LuaError:
             pass
+        finally:
+            rt.set_max_memory(self.limits.memory_limit)
 
     def memory_used(self) -> int:
         """Bytes currently allocated by the Lua state (0 once closed)."""
@@ -168,12 +212,18 @@ class LuaProcess:
     def collect_garbage(self) -> None:
         """Run a full garbage collection (e.g. before measuring memory)."""
         if not self._closed:
-            self._collect()
+            self._runtime.set_max_memory(_NO_LIMIT)
+            try:
+                self._collect()
+            finally:
+                self._runtime.set_max_memory(self.limits.memory_limit)
 
     def close(self) -> None:
         """Drop the Lua state; the object cannot handle messages afterwards."""
+        if self._closed:
+            return
         self._closed = True
-        self._entry = None
-        self._control = None
-        self._collect = None
+        self._runtime.set_max_memory(_NO_LIMIT)
+        self._prepare = self._run = self._discard = None
+        self._finish = self._collect = None
         self._runtime = None

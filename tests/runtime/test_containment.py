@@ -17,8 +17,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-# Reproduced before the fix: each case aborts its OS process today.
-pytestmark = pytest.mark.xfail(strict=True, reason="Lua panics outside a protected call")
 
 # Runs in the child: `ATTACK` is a list of (tags, data) messages sent before `1 + 1`.
 CHILD = """
