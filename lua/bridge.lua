@@ -18,9 +18,8 @@ code can call the control functions.
 
 return function(control)
   local require = control.require
-  local process = require(".process")
-  local utils = require(".utils")
-  local normalize = utils.normalize
+  -- Captured once: a process that assigns require(".process").run changes nothing here.
+  local process_run = require(".process").run
   local raw_pcall = control.pcall
   local sorted_keys = control.sorted_keys
   local non_extractable = {}
@@ -145,6 +144,28 @@ return function(control)
     return "null"
   end
 
+  -- Key and tag names are normalised before the budget is armed, so nothing a process can
+  -- reach may run here: utils.normalize looks up string.lower and friends when it is
+  -- called, and a process can replace those (or `string`, or `type`). This copy gives the
+  -- same names (a test holds the two equal) with the private originals: this chunk's
+  -- globals are the runtime's private table.
+  local lower, upper, gsub = string.lower, string.upper, string.gsub
+  local normalized, cached = {}, 0
+  local function normalize(name)
+    if type(name) ~= "string" then return name end
+    local hit = normalized[name]
+    if hit then return hit end
+    local out = lower((gsub(name, "_", "-")))
+    out = gsub(out, "^%l", upper)
+    out = gsub(out, "%-%l", upper)
+    -- A bounded memo: the same few tag names arrive on nearly every message.
+    if cached < 512 then
+      cached = cached + 1
+      normalized[name] = out
+    end
+    return out
+  end
+
   -- Names that are already Title-Case map to themselves without a call.
   local names = {}
   for _, n in ipairs({ "Id", "Signature", "Owner", "From", "Forwarded-By", "Target", "Anchor",
@@ -196,7 +217,7 @@ return function(control)
         '"Messages":[],"Output":"","Spawns":[]}'
     end
     control.begin(msg.Timestamp)
-    local ok, res = raw_pcall(process.run, msg, env_cache)
+    local ok, res = raw_pcall(process_run, msg, env_cache)
     local used, limit = control.finish(not ok and res or nil)
     local result
     if limit then
