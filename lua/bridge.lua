@@ -4,6 +4,7 @@ Executed once by aos.runtime with the sandbox control table; returns three funct
 runtime calls per message, in two steps:
 
   prepare(env_or_nil, nroot, key1, value1, …, keyN, valueN, tagname1, tagvalue1, …)
+    → "thread: 0x…", the thread the message's first coroutine will be (for the watchdog)
   run() → the result as one JSON text with sorted keys
   discard()  (after a failed run: forget the prepared message)
 
@@ -20,13 +21,19 @@ return function(control)
   local require = control.require
   -- Captured once: a process that assigns require(".process").run changes nothing here.
   local process_run = require(".process").run
-  local raw_pcall = control.pcall
+  local raw_pcall, spare = control.pcall, control.spare
   local sorted_keys = control.sorted_keys
   local non_extractable = {}
   for _, k in ipairs(require(".ao").nonExtractableTags) do non_extractable[k] = true end
 
-  -- Everything below runs after the budget is disarmed, so it touches process values
-  -- only through captured originals and raw access: no metamethod, no global lookup.
+  -- The result is encoded inside the budget (still armed, the count hook counting), so an
+  -- outbox that shares one large table many times, or a huge Output, ends with the
+  -- instruction limit instead of running unbounded. What the encoder does in C is charged
+  -- like meter.lua charges it: a unit per 8 bytes scanned, per 2 bytes of new string, 2 per
+  -- byte escaped, ENTRY per table entry, and the key sort. It touches process values only through captured
+  -- originals and raw access: no metamethod, no global lookup.
+  local charge = control.charge
+  local ENTRY = 24
   local raw = control.strings
   local str_format, str_gsub, str_find, str_sub = raw.format, raw.gsub, raw.find, raw.sub
   local utf8_len, tconcat, mtype, mfloor = utf8.len, control.concat, math.type, math.floor
@@ -64,9 +71,12 @@ return function(control)
   -- The prompt repeats on every result: remember the last long string encoded.
   local last_in, last_out = nil, nil
   local function encode_string(s)
+    local n = #s
+    if n > 128 then charge(n // 8 + n // 2) end
     if not str_find(s, '[%c"\\\128-\255]') then return '"' .. s .. '"' end
     if s == last_in then return last_out end
     local raw = s
+    if n > 128 then charge(n // 2) end
     if not utf8_len(s) or str_find(s, "\237[\160-\191]") then s = valid_utf8(s) end
     s = '"' .. str_gsub(s, '[%c"\\]', escapes) .. '"'
     if #raw > 32 then last_in, last_out = raw, s end
@@ -90,7 +100,15 @@ return function(control)
         parts[#parts + 1] = encode_string(k) .. ":" .. encode(v, depth + 1)
       end
     end
-    return "{" .. tconcat(parts, ",") .. "}"
+    local out = "{" .. tconcat(parts, ",") .. "}"
+    charge(#out)
+    return out
+  end
+
+  local function log2(n)
+    local k = 1
+    while n > 1 do n = n >> 1; k = k + 1 end
+    return k
   end
 
   local function encode_table(t, depth)
@@ -105,17 +123,23 @@ return function(control)
       if type(k) ~= "string" then all_strings = false end
       k = raw_next(t, k)
     end
+    -- Per entry the encoder also calls into C (a find, a format or two, new strings) for
+    -- about what its own instructions take.
+    charge(count * ENTRY)
     local parts = {}
     if not all_strings then
       local n = rawlen(t)
       if count == n then
         -- A sequence 1..n (count == border means there is no hole and no other key).
         for i = 1, n do parts[i] = encode(rawget(t, i), depth + 1) end
-        return "[" .. tconcat(parts, ",") .. "]"
+        local out = "[" .. tconcat(parts, ",") .. "]"
+        charge(#out)
+        return out
       end
       return encode_object(t, depth)
     end
     -- Only string keys: one C sort, no grouping.
+    if count > 16 then charge(count * log2(count) * 12) end
     tsort(keys)
     local np = 0
     for i = 1, count do
@@ -127,7 +151,9 @@ return function(control)
         parts[np] = encode_string(key) .. ":" .. encode(v, depth + 1)
       end
     end
-    return "{" .. tconcat(parts, ",") .. "}"
+    local out = "{" .. tconcat(parts, ",") .. "}"
+    charge(#out)
+    return out
   end
 
   encode = function(v, depth)
@@ -177,6 +203,16 @@ return function(control)
 
   local env_cache = {}
   local empty = {}
+  -- What `run` returns when the watchdog stopped the message: not JSON, so no result a
+  -- process produces can look like it (aos.runtime raises MessageStopped on it).
+  local STOPPED = "stopped"
+
+  local function encode_parts(result)
+    return encode(rawget(result, "Assignments") or empty, 0),
+      encode(rawget(result, "Messages") or empty, 0),
+      encode(rawget(result, "Output") or "", 0),
+      encode(rawget(result, "Spawns") or empty, 0)
+  end
   local pending = nil   -- the msg `prepare` built, until `run` takes it
 
   local function prepare(env, nroot, ...)
@@ -205,6 +241,7 @@ return function(control)
     msg.TagArray = tags
     msg.Tags = map
     pending = msg
+    return spare()
   end
 
   local function discard() pending = nil end
@@ -218,26 +255,32 @@ return function(control)
     end
     control.begin(msg.Timestamp)
     local ok, res = raw_pcall(process_run, msg, env_cache)
-    local used, limit = control.finish(not ok and res or nil)
-    local result
-    if limit then
-      result = { Error = limit }
-    elseif not ok then
-      result = { Error = type(res) == "string" and res or
-        ("the process failed with a " .. type(res) .. " error value") }
-    elseif type(res) ~= "table" then
-      result = { Error = "the process returned a " .. type(res) .. " instead of a result" }
-    else
-      result = res
+    local parts, failure = nil, nil
+    if ok and type(res) == "table" and rawget(res, "Error") == nil then
+      local encoded, a, m, o, sp = raw_pcall(encode_parts, res)
+      if encoded then parts = { a, m, o, sp } else failure = a end
     end
-    local err = rawget(result, "Error")
+    local used, limit, stopped = control.finish(failure or (not ok and res) or nil)
+    if stopped then return STOPPED end
+    local err
+    if limit then
+      err = limit
+    elseif not ok then
+      err = type(res) == "string" and res or
+        ("the process failed with a " .. type(res) .. " error value")
+    elseif type(res) ~= "table" then
+      err = "the process returned a " .. type(res) .. " instead of a result"
+    elseif parts == nil then
+      err = rawget(res, "Error")
+      if err == nil then
+        err = type(failure) == "string" and ("the result could not be encoded: " .. failure)
+          or "the result could not be encoded"
+      end
+    end
     if err == nil then
       -- The common case, keys in sorted order, one concatenation.
-      return '{"Assignments":' .. encode(rawget(result, "Assignments") or empty, 0) ..
-        ',"GasUsed":' .. str_format("%d", used) ..
-        ',"Messages":' .. encode(rawget(result, "Messages") or empty, 0) ..
-        ',"Output":' .. encode(rawget(result, "Output") or "", 0) ..
-        ',"Spawns":' .. encode(rawget(result, "Spawns") or empty, 0) .. "}"
+      return '{"Assignments":' .. parts[1] .. ',"GasUsed":' .. str_format("%d", used) ..
+        ',"Messages":' .. parts[2] .. ',"Output":' .. parts[3] .. ',"Spawns":' .. parts[4] .. "}"
     end
     -- An Error: empty outbox and Output, and the Error always a string (the contract;
     -- aos's truthy-second-value quirk can give a number).

@@ -24,14 +24,17 @@ from typing import Any
 
 import lupa.lua53 as lua53
 
-from aos.limits import DEFAULT_MEMORY, INSTRUCTION_LIMIT
+from aos.errors import MessageStopped
+from aos.limits import DEFAULT_MEMORY, INSTRUCTION_LIMIT, WATCHDOG_SECONDS
 from aos.luafiles import lua_dir
 from aos.runtime.convert import decode_result, flatten_message
 from aos.runtime.limits import RuntimeLimits
+from aos.runtime.watchdog import Watchdog
 
 # Files executed by the runtime itself, never reachable through `require`.
-_PRIVATE = {"sandbox", "bridge", "pattern"}
+_PRIVATE = {"sandbox", "bridge", "pattern", "meter"}
 _NO_LIMIT = 0  # lupa's set_max_memory(0): no cap
+_STOPPED = "stopped"  # what the bridge's `run` returns when the watchdog stopped a message
 # Instructions between two calls of the count hook: the budget's granularity.
 _HOOK_STEP = 1000
 
@@ -48,13 +51,29 @@ def bytewise_collation() -> None:
         _locale.setlocale(_locale.LC_COLLATE, "C")
 
 
+@cache
+def _watchdog() -> Watchdog:
+    """The one watchdog thread of this OS process (started on first use)."""
+    return Watchdog(lua53.__file__)
+
+
+def _state_address(text: str) -> int:
+    """The lua_State address in tostring's "thread: 0x55…" (0 if it is not there)."""
+    _, _, hex_part = text.partition("0x")
+    try:
+        return int(hex_part, 16)
+    except ValueError:
+        return 0
+
+
 def _refuse(obj: object, name: object, is_setting: bool) -> object:
     raise AttributeError("Python attributes are not accessible from a process")
 
 
 @cache
-def _sources() -> tuple[str, str, str, dict[str, str]]:
-    """(sandbox, bridge, pattern sources, {module key: source}) of the library, read once."""
+def _sources() -> tuple[str, str, dict[str, str], dict[str, str]]:
+    """(sandbox, bridge, {pattern, meter sources}, {module key: source}) of the library,
+    read once."""
     root = lua_dir()
     modules: dict[str, str] = {}
     for path in sorted(root.rglob("*.lua")):
@@ -67,8 +86,10 @@ def _sources() -> tuple[str, str, str, dict[str, str]]:
         modules[key] = path.read_text(encoding="utf-8")
     sandbox = (root / "sandbox.lua").read_text(encoding="utf-8")
     bridge = (root / "bridge.lua").read_text(encoding="utf-8")
-    pattern = (root / "pattern.lua").read_text(encoding="utf-8")
-    return sandbox, bridge, pattern, modules
+    parts = {
+        name: (root / f"{name}.lua").read_text(encoding="utf-8") for name in ("pattern", "meter")
+    }
+    return sandbox, bridge, parts, modules
 
 
 def _empty_error(text: str) -> dict[str, Any]:
@@ -86,9 +107,15 @@ class LuaProcess:
     """A process: its Lua state, the library loaded, and the limits of every message."""
 
     def __init__(
-        self, *, memory_limit: int = DEFAULT_MEMORY, instruction_limit: int = INSTRUCTION_LIMIT
+        self,
+        *,
+        memory_limit: int = DEFAULT_MEMORY,
+        instruction_limit: int = INSTRUCTION_LIMIT,
+        watchdog: int = WATCHDOG_SECONDS,
     ) -> None:
-        self.limits = RuntimeLimits(memory_limit=memory_limit, instruction_limit=instruction_limit)
+        self.limits = RuntimeLimits(
+            memory_limit=memory_limit, instruction_limit=instruction_limit, watchdog=watchdog
+        )
         bytewise_collation()  # the library sorts while it loads
         # lupa is untyped: its objects stay behind these Any-typed attributes. max_memory
         # installs lupa's counting allocator; the cap itself is set per `run` (see above).
@@ -105,7 +132,7 @@ class LuaProcess:
         rt = self._runtime
         rt.set_max_memory(_NO_LIMIT)
         rt.globals().python = None
-        sandbox_src, bridge_src, pattern_src, modules = _sources()
+        sandbox_src, bridge_src, parts, modules = _sources()
         install = rt.execute(sandbox_src)
         control = install(
             rt.table_from(modules),
@@ -114,9 +141,11 @@ class LuaProcess:
                     "instruction_limit": instruction_limit,
                     "step": _HOOK_STEP,
                     "memory_text": self.limits.memory_text(),
+                    "memory_limit": memory_limit,
+                    "watchdog": watchdog,
                 }
             ),
-            rt.table_from({"pattern": pattern_src}),
+            rt.table_from(parts),
         )
         self._prepare: Any
         self._run: Any
@@ -124,6 +153,10 @@ class LuaProcess:
         self._prepare, self._run, self._discard = rt.execute(bridge_src)(control)
         self._finish: Any = control.finish
         self._collect: Any = control.collect
+        self._main_state = _state_address(str(control.main_thread))
+        # The spare thread `prepare` names: where the next message's handlers run.
+        self._spare_text = ""
+        self._states: tuple[int, ...] = (self._main_state,)
         # Release one reference now, so that the registry's free list exists: lupa releases
         # references of collected Python wrappers outside lua_pcall too.
         rt.table_from({})
@@ -141,7 +174,10 @@ class LuaProcess:
 
     def handle_flat(self, args: list[Any], env: dict[str, Any]) -> dict[str, Any]:
         """`handle` for a message already flattened (aos.runtime.convert.flatten_message's
-        shape); the compute unit's evaluator builds that list directly."""
+        shape); the compute unit's evaluator builds that list directly.
+
+        Raises aos.errors.MessageStopped when the watchdog stopped the message: its state
+        changes are then not a function of the log (see RuntimeLimits)."""
         if self._closed:
             raise RuntimeError("this LuaProcess is closed")
         bytewise_collation()
@@ -153,20 +189,36 @@ class LuaProcess:
             rt.set_max_memory(self.limits.memory_limit)
         if failed is not None:
             return failed
-        try:
-            text = self._run()
-        except lua53.LuaMemoryError:
+        text = self._run_watched()
+        if isinstance(text, lua53.LuaMemoryError):
             self._recover()
             return _empty_error(self.limits.memory_text())
-        except lua53.LuaError as exc:
+        if isinstance(text, lua53.LuaError):
             # The bridge catches everything Lua raises; this is a failure of the bridge itself.
             self._recover()
-            return _empty_error(f"the process runtime failed: {exc}")
+            return _empty_error(f"the process runtime failed: {text}")
+        if text == _STOPPED:
+            raise MessageStopped(self.limits.watchdog)
         result = decode_result(text)
         err = result.get("Error")
         if isinstance(err, str) and err.startswith("memory limit exceeded"):
             self._recover()
         return result
+
+    def _run_watched(self) -> str | lua53.LuaError:
+        """The bridge's `run`, registered with the watchdog while it runs (a failure is
+        returned, so that the registration ends before anything else calls into Lua)."""
+        seconds = self.limits.watchdog
+        if seconds:
+            _watchdog().start(id(self), self._states, seconds)
+        try:
+            text: str = self._run()
+            return text
+        except lua53.LuaError as exc:
+            return exc
+        finally:
+            if seconds:
+                _watchdog().finish(id(self))
 
     def _push(self, args: list[Any], env: dict[str, Any]) -> dict[str, Any] | None:
         """Hand the message (and env, if it changed) to the bridge's `prepare`; the caller
@@ -179,9 +231,12 @@ class LuaProcess:
                     # A copy: an equal env passed later as another object is still "unchanged".
                     self._env = copy.deepcopy(env)
                 self._env_seen = env
-            self._prepare(env_arg, *args)
+            spare = self._prepare(env_arg, *args)
             # Released here, while the cap is still lifted.
             del env_arg
+            if spare != self._spare_text:
+                self._spare_text = spare
+                self._states = (self._main_state, _state_address(str(spare)))
         except lua53.LuaError as exc:
             # lupa could not push the arguments (more than the Lua stack holds).
             self._env, self._env_seen = None, None
@@ -194,11 +249,12 @@ class LuaProcess:
         rt = self._runtime
         rt.set_max_memory(_NO_LIMIT)
         try:
-            self._discard()
-            self._finish()
-            self._collect()
-        except lua53.LuaError:
-            pass
+            # Disarm first: until `finish` runs, the budget and its hook are still set.
+            for step in (self._finish, self._discard, self._collect):
+                try:
+                    step()
+                except lua53.LuaError:
+                    pass
         finally:
             rt.set_max_memory(self.limits.memory_limit)
 

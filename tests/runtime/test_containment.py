@@ -66,7 +66,7 @@ def test_a_full_memory_then_a_large_message_does_not_abort() -> None:
         "Keep[i] = string.rep('k', 2^20) .. i end\")"
     )
     done = run_child(
-        f'[{fill}, ({{"Action": "Note"}}, "y" * (4 * 2**20))]', "{'memory_limit': 32 * 2**20}"
+        f'[{fill}, ({{"Action": "Note"}}, "y" * (12 * 2**20))]', "{'memory_limit': 32 * 2**20}"
     )
     assert assert_survived(done) == ["error", "error"]
 
