@@ -15,6 +15,7 @@ from typing import Any
 
 from aos.config import load_settings
 from aos.errors import ProcessError, VerifyError
+from aos.log.reader import LogReader
 from aos.verify.cliargs import ids_as_positionals
 from aos.verify.replay import Replayer
 from aos.verify.source import find_process, read_log, read_records
@@ -77,7 +78,7 @@ def main(argv: list[str]) -> int:
     last = records[-1][0].nonce if records else -1
     if last < args.to:
         raise VerifyError(f"--to {args.to}: process {pid} has messages up to nonce {last} only")
-    replayer = Replayer(process)
+    replayer = Replayer(process, quarantined=LogReader(data_dir).quarantined(pid))
     for _ in replayer.evaluate_records(records):
         pass
     result = replayer.evaluate_read_only(args.expr if args.expr is not None else SUMMARY)

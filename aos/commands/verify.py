@@ -90,6 +90,11 @@ def print_report(report: Report, out: Console) -> None:
             f"{report.unevaluated} scheduled messages have no stored result yet "
             "(the node has not evaluated them); they were replayed but not compared"
         )
+    if report.quarantined:
+        out.print(
+            f"{report.quarantined} evaluations were quarantined by the node (stopped by its "
+            "wall-clock watchdog, or fatal to its evaluator): taken as recorded, not re-run"
+        )
     if report.problem is None:
         out.print(f"[bold green]verified[/] final hash {report.final_hash}")
         return

@@ -7,6 +7,13 @@ here too, by `read_only_message`. It builds `msg`/`env` exactly as docs/protocol
 cron messages generated from the process's Cron-Interval / Cron-Tag-* tags at scheduler time (so a
 replay regenerates them identically), normalises each result (docs/protocol.md §4.3: missing arrays
 become [], an Errored result keeps no outbox) and chains the result hashes (aos.log.resulthash).
+
+Quarantine: an evaluation the runtime's watchdog stopped (aos.errors.MessageStopped), or one that
+killed the OS process evaluating it, is recorded as the fixed QUARANTINED Error. Its state
+changes (if any) depended on timing, so the evaluator that saw it is `stale` and must be rebuilt
+from the log; the rebuilt one, and every replay, skips that position (`quarantined`), which they
+learn from the stored results (the result hash is the constant QUARANTINE_HASH): the log alone
+cannot say that an evaluation ran too long.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from typing import Any
 
 from aos.cron import CronDef, parse_crons
 from aos.dataitem import b64url_decode, b64url_encode
-from aos.errors import NodeError
+from aos.errors import MessageStopped, NodeError
 from aos.log.records import Entry, Item
 from aos.log.resulthash import GENESIS_CHAIN, chain_hash, result_hash
 from aos.log.runtimes import Runtime
@@ -33,6 +40,14 @@ MODULE_OWNER = b64url_encode(
 MODULE_TAG_DICTS = [{"name": n, "value": v} for n, v in MODULE_TAGS]
 
 _FLAT_SCALARS = (str, int, bool)
+
+# The Error of a quarantined evaluation: fixed, so that its result hash is a constant by which
+# a replay finds it among the stored results.
+QUARANTINED = (
+    "quarantined: the node stopped this evaluation, because it ran longer than the"
+    " wall-clock watchdog allows or it killed the process evaluating it; it has no effect"
+    " on the process's state, and every replay skips it"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,12 +139,30 @@ def normalise(raw: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
+def quarantine_result() -> dict[str, Any]:
+    """The (normalised) result of a quarantined evaluation."""
+    return normalise(
+        {"Output": "", "Messages": [], "Spawns": [], "Assignments": [], "Error": QUARANTINED}
+    )
+
+
+QUARANTINE_HASH = result_hash(quarantine_result())
+
+
 @dataclass
 class Evaluator:
-    """Folds a process's log through one runtime. Call in log order only."""
+    """Folds a process's log through one runtime. Call in log order only.
+
+    `quarantined`: the positions to record as quarantined without evaluating them (read
+    from the stored results). `stale` turns True when the watchdog stopped an evaluation:
+    from then on the runtime's state is not a function of the log, so the caller must
+    drop this evaluator and build a new one (which skips the quarantined position).
+    """
 
     process: ProcessInfo
     runtime: Runtime
+    quarantined: frozenset[int] = frozenset()
+    stale: bool = False
     position: int = 0
     last_nonce: int = -1
     last_timestamp: int = 0
@@ -279,8 +312,18 @@ class Evaluator:
 
     def _run_cron(self, t: int, cron: CronDef) -> Evaluated:
         self._cron_next[cron.index] += 1
-        raw = self.runtime.handle(self.cron_message(cron, t), self.env)
+        if self.position in self.quarantined:
+            raw = quarantine_result()
+        else:
+            try:
+                raw = self.runtime.handle(self.cron_message(cron, t), self.env)
+            except MessageStopped:
+                raw = self._stopped()
         return self._record(self.last_nonce, cron.key_suffix, "", raw, t)
+
+    def _stopped(self) -> dict[str, Any]:
+        self.stale = True
+        return quarantine_result()
 
     def step(self, entry: Entry, item: Item) -> list[Evaluated]:
         """Evaluate the crons due before `entry`, then `entry` itself."""
@@ -290,12 +333,19 @@ class Evaluator:
                 f" got {entry.nonce}"
             )
         out = [self._run_cron(t, c) for t, c in self.due_crons(entry.timestamp)]
-        flat = self._handle_flat
-        args = self.message_args(entry, item) if flat is not None else None
-        if args is not None and flat is not None:
-            raw = flat(args, self.env)
+        raw: Mapping[str, Any]
+        if self.position in self.quarantined:
+            raw = quarantine_result()
         else:
-            raw = self.runtime.handle(self.message(entry, item), self.env)
+            flat = self._handle_flat
+            args = self.message_args(entry, item) if flat is not None else None
+            try:
+                if args is not None and flat is not None:
+                    raw = flat(args, self.env)
+                else:
+                    raw = self.runtime.handle(self.message(entry, item), self.env)
+            except MessageStopped:
+                raw = self._stopped()
         self.last_nonce = entry.nonce
         self.last_timestamp = entry.timestamp
         self.last_block_height = entry.block_height
@@ -345,7 +395,11 @@ class Evaluator:
 
     def dry_run(self, msg: dict[str, Any]) -> dict[str, Any]:
         """Evaluate a read-only message; the caller must discard this runtime afterwards."""
-        return normalise(self.runtime.handle(msg, self.env))
+        try:
+            return normalise(self.runtime.handle(msg, self.env))
+        except MessageStopped as stop:
+            self.stale = True
+            return normalise({"Output": "", "Error": str(stop)})
 
     def evaluate_all(
         self, entries: Iterable[tuple[Entry, Item]], horizon: int | None = None

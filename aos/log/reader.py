@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from aos.errors import VerifyError
+from aos.log.evaluator import QUARANTINE_HASH
 from aos.log.records import Entry, Item, entry_from_row, item_from_row
 from aos.log.schema import DB_NAME, ENTRY_COLS, ITEM_COLS
 
@@ -111,6 +112,16 @@ class LogReader:
                 (process_id, last),
             ).fetchone()
         return last, (None if tick is None or tick[0] is None else int(tick[0]))
+
+    def quarantined(self, process_id: str) -> frozenset[int]:
+        """Positions whose stored result is the quarantine (aos.log.evaluator): a replay
+        skips them, as the node's compute unit does."""
+        with self.snapshot() as conn:
+            rows = conn.execute(
+                "SELECT position FROM results WHERE process = ? AND result_hash = ?",
+                (process_id, QUARANTINE_HASH),
+            ).fetchall()
+        return frozenset(int(r[0]) for r in rows)
 
     def records(self, process_id: str, to_nonce: int | None = None) -> list[tuple[Entry, Item]]:
         """The schedule as the compute unit reads it (the store's columns, not the signed

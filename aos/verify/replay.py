@@ -43,9 +43,15 @@ class Replayer:
     """A fresh runtime and evaluator for one process; feed it the log in order."""
 
     def __init__(
-        self, process: DataItem, runtime_factory: Callable[[ProcessInfo], Runtime] | None = None
+        self,
+        process: DataItem,
+        runtime_factory: Callable[[ProcessInfo], Runtime] | None = None,
+        quarantined: frozenset[int] = frozenset(),
     ) -> None:
+        """`quarantined`: the positions the node recorded as quarantined (read from its
+        stored results), which the replay skips as the node does (aos.log.evaluator)."""
         self.process = process
+        self.quarantined = quarantined
         # The node's own factory by default, so the replay runs with the very limits the
         # compute unit used (an instruction-limit Error must replay as the same Error).
         self.runtime_factory = runtime_factory or default_runtime
@@ -62,7 +68,7 @@ class Replayer:
                 f"nonce 0, found {item.id} at nonce {entry.nonce}"
             )
         info = ProcessInfo.from_spawn(item, entry)
-        return Evaluator(info, self.runtime_factory(info))
+        return Evaluator(info, self.runtime_factory(info), quarantined=self.quarantined)
 
     def evaluate_records(
         self, records: Iterable[tuple[Entry, Item]], horizon: int | None = None

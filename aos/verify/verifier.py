@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from aos.errors import VerifyError
+from aos.log.evaluator import QUARANTINE_HASH
 from aos.verify.bundlefile import read_bundle
 from aos.verify.logcheck import Problem, check_log
 from aos.verify.protocol import Done, Failed, Payload, Replayed
@@ -43,6 +44,7 @@ class Report:
     final_hash: str | None = None  # the final chain hash of the replay
     stored_final_hash: str | None = None
     unevaluated: int = 0  # scheduled entries the node has not evaluated yet
+    quarantined: int = 0  # stored results the node quarantined (skipped by the replay too)
     has_stored: bool = True  # False for a bundle: it carries no results to compare
     problem: Problem | None = None
     stored_result: Any = None  # both sides of the first differing result, for the diff
@@ -224,6 +226,7 @@ def verify_store(data_dir: Path, process_id: str, *, progress: Progress = _no_pr
     )
     evaluated = {r.ordinate for r in log.results if not r.cron}
     report.unevaluated = sum(1 for e in log.entries if e.nonce not in evaluated)
+    report.quarantined = sum(1 for r in log.results if r.result_hash == QUARANTINE_HASH)
     return report
 
 

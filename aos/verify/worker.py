@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TextIO
 
 from aos.errors import AosError
+from aos.log.reader import LogReader
 from aos.log.resulthash import GENESIS_CHAIN
 from aos.verify import protocol
 from aos.verify.bundlefile import read_bundle
@@ -58,7 +59,9 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         # aos.verify.source.read_records); only the spawn item is parsed here.
         process = read_log(args.data_dir, args.process, to_nonce=0, check_columns=False).process
         records = read_records(args.data_dir, args.process, to_nonce=args.to_nonce)
-        replayer = Replayer(process)
+        # Quarantined evaluations are skipped as the node skips them; the parent reports
+        # how many there are (the log alone cannot show they ran too long).
+        replayer = Replayer(process, quarantined=LogReader(args.data_dir).quarantined(args.process))
         evaluations = replayer.evaluate_records(records, args.horizon)
     count = 0
     final = GENESIS_CHAIN

@@ -9,6 +9,12 @@ throw-away evaluator that never touches the cache or the store. Results go to th
 INSERT OR IGNORE, so two OS processes that evaluate the same log (two terminals on one
 data directory) agree on one set of rows. One lock per process makes evaluation
 thread-safe; different processes evaluate in parallel as far as the GIL lets them.
+
+Quarantine (aos.log.evaluator): an evaluator whose evaluation the watchdog stopped is stale;
+its results so far are stored (the stopped one as QUARANTINED), it is dropped, and a new one
+replays the log skipping the quarantined positions, which it reads from the stored result
+hashes. `quarantine_next` records the next unevaluated position as quarantined without running
+it, for an evaluation that kills the OS process evaluating it.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from typing import Any
 
 from aos.clock import now_ms
 from aos.errors import NodeError, NotFound, StoreError
-from aos.log.evaluator import Evaluated, Evaluator, ProcessInfo
+from aos.log.evaluator import QUARANTINE_HASH, Evaluated, Evaluator, ProcessInfo
 from aos.log.records import NewResult, ResultRow
 from aos.log.runtimes import RuntimeFactory
 from aos.node.store import Store
@@ -84,11 +90,11 @@ class ComputeUnit:
                 lock = self._locks[pid] = threading.Lock()
             return lock
 
-    def _evaluator(self, pid: str) -> Evaluator:
+    def _evaluator(self, pid: str, also_quarantine: frozenset[int] = frozenset()) -> Evaluator:
         """The cached evaluator of `pid` (caller holds the process lock)."""
         with self._meta:
             ev = self._cache.get(pid)
-            if ev is not None:
+            if ev is not None and not also_quarantine:
                 self._cache.move_to_end(pid)
                 return ev
         spawn = self.store.item(pid)
@@ -96,12 +102,19 @@ class ComputeUnit:
         if spawn is None or not first:
             raise NotFound(f"process {pid} is not on this node")
         info = ProcessInfo.from_spawn(spawn, first[0])
-        ev = Evaluator(info, self.runtime_factory(info))
+        ev = Evaluator(
+            info, self.runtime_factory(info), quarantined=self._quarantined(pid) | also_quarantine
+        )
         with self._meta:
             self._cache[pid] = ev
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         return ev
+
+    def _quarantined(self, pid: str) -> frozenset[int]:
+        """Positions whose stored result is the quarantine (only the hashes are read)."""
+        hashes = self.store.result_hashes(pid, -1, 1 << 62)
+        return frozenset(pos for pos, h in hashes.items() if h == QUARANTINE_HASH)
 
     def drop(self, pid: str) -> None:
         with self._meta:
@@ -189,6 +202,8 @@ class ComputeUnit:
             try:
                 for entry, item in batch:
                     done.extend(ev.step(entry, item))
+                    if ev.stale:
+                        break
             except BaseException:
                 # A runtime that failed half-way cannot be trusted: rebuild it next time.
                 self.drop(pid)
@@ -196,9 +211,51 @@ class ComputeUnit:
                 raise
             self._store(pid, done, stored_top)
             count += len(done)
+            if ev.stale:
+                ev, stored_top = self._rebuild_stale(pid, ev)
+                continue
             if len(batch) < _PAGE:
                 break
         return count
+
+    def _rebuild_stale(self, pid: str, ev: Evaluator) -> tuple[Evaluator, int]:
+        """After the watchdog stopped an evaluation (now stored as quarantined): a new
+        evaluator, replaying the log without it, and the stored top it compares against."""
+        log.warning(
+            "process %s: the watchdog stopped the evaluation at position %d (nonce %d); "
+            "it is quarantined, and the process is rebuilt from its log without it",
+            pid,
+            ev.position - 1,
+            ev.last_nonce,
+        )
+        self.drop(pid)
+        fresh = self._evaluator(pid)
+        return fresh, self._stored_top(pid, fresh)
+
+    def quarantine_next(self, pid: str) -> int:
+        """Record the first evaluation of `pid` that has no stored result as quarantined,
+        without running it (for one that kills the OS process evaluating it), and store it;
+        returns its position. Everything before it is replayed (and compared with what is
+        stored); nothing after it is evaluated here."""
+        with self.lock(pid):
+            last = self.store.last_result(pid)
+            target = 0 if last is None else last.position + 1
+            self.drop(pid)
+            ev = self._evaluator(pid, also_quarantine=frozenset({target}))
+            stored_top = target - 1
+            done: list[Evaluated] = []
+            while ev.position <= target:
+                batch = self.store.entries_with_items(pid, ev.last_nonce, None, 1)
+                if not batch:
+                    done.extend(ev.crons_until(max(now_ms() - CRON_SAFETY_MS, ev.last_timestamp)))
+                    break
+                done.extend(ev.step(*batch[0]))
+            self._store(pid, [d for d in done if d.position <= target], stored_top)
+            # The evaluator may have run past the target (crons and a message in one step):
+            # a fresh one continues from the store next time.
+            self.drop(pid)
+            log.warning("process %s: position %d is quarantined without being run", pid, target)
+            return target
 
     def tick(self, pid: str, horizon: int | None = None) -> int:
         """Evaluate everything scheduled, then the cron ticks up to `horizon` (ms)."""
@@ -210,6 +267,8 @@ class ComputeUnit:
                 return count
             done = ev.crons_until(max(limit, ev.last_timestamp))
             self._store(pid, done)
+            if ev.stale:
+                self._rebuild_stale(pid, ev)
             return count + len(done)
 
     def result(self, pid: str, some_id: str) -> dict[str, Any]:
@@ -301,7 +360,7 @@ class ComputeUnit:
         info = ProcessInfo.from_spawn(spawn, first[0])
         runtime = self.runtime_factory(info)
         try:
-            ev = Evaluator(info, runtime)
+            ev = Evaluator(info, runtime, quarantined=self._quarantined(pid))
             while ev.last_nonce < nonce:
                 batch = self.store.entries_with_items(pid, ev.last_nonce, nonce, _PAGE)
                 if not batch:
