@@ -26,14 +26,16 @@ return function(control)
   local non_extractable = {}
   for _, k in ipairs(require(".ao").nonExtractableTags) do non_extractable[k] = true end
 
-  -- The result is encoded inside the budget (still armed, the count hook counting), so an
-  -- outbox that shares one large table many times, or a huge Output, ends with the
-  -- instruction limit instead of running unbounded. What the encoder does in C is charged
-  -- like meter.lua charges it: a unit per 8 bytes scanned, per 2 bytes of new string, 2 per
-  -- byte escaped, ENTRY per table entry, and the key sort. It touches process values only through captured
-  -- originals and raw access: no metamethod, no global lookup.
+  -- The result is encoded inside the budget (still armed; the count hook is cleared, it
+  -- would put every instruction on the VM's slow path), so an outbox that shares one large
+  -- table many times, or a huge Output, ends with the instruction limit instead of running
+  -- unbounded. The encoder charges its work itself: ENTRY per table entry (its Lua code and
+  -- the C calls it makes per entry, measured), a unit per 8 bytes scanned, per 2 bytes of
+  -- new string and 2 per byte escaped, and the key sort. With no hook set, the watchdog
+  -- cannot poke the encoding either: these charges alone bound it. It touches process
+  -- values only through captured originals and raw access: no metamethod, no global lookup.
   local charge = control.charge
-  local ENTRY = 24
+  local ENTRY = 48
   local raw = control.strings
   local str_format, str_gsub, str_find, str_sub = raw.format, raw.gsub, raw.find, raw.sub
   local utf8_len, tconcat, mtype, mfloor = utf8.len, control.concat, math.type, math.floor
@@ -105,10 +107,16 @@ return function(control)
     return out
   end
 
+  local LOG2 = {}   -- 1 + floor(log2(n)) for n < 256, then 8 bits at a time
+  for n = 0, 255 do
+    local k, m = 1, n
+    while m > 1 do m = m >> 1; k = k + 1 end
+    LOG2[n] = k
+  end
   local function log2(n)
-    local k = 1
-    while n > 1 do n = n >> 1; k = k + 1 end
-    return k
+    local k = 0
+    while n >= 256 do n = n >> 8; k = k + 8 end
+    return k + LOG2[n]
   end
 
   local function encode_table(t, depth)
@@ -257,6 +265,7 @@ return function(control)
     local ok, res = raw_pcall(process_run, msg, env_cache)
     local parts, failure = nil, nil
     if ok and type(res) == "table" and rawget(res, "Error") == nil then
+      control.quiet()
       local encoded, a, m, o, sp = raw_pcall(encode_parts, res)
       if encoded then parts = { a, m, o, sp } else failure = a end
     end

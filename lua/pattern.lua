@@ -12,7 +12,7 @@ debug information like meter.lua) and calls `guard`.
 
 local byte, sub, char, find = string.byte, string.sub, string.char, string.find
 local tconcat, mtype, tostring, type, error = table.concat, math.type, tostring, type, error
-local unpack, pack, tointeger, floor = table.unpack, table.pack, math.tointeger, math.floor
+local unpack, tointeger, floor, select = table.unpack, math.tointeger, math.floor, select
 
 local P = {}
 
@@ -539,7 +539,8 @@ end
 --- above RISKY steps runs through this matcher, which the instruction hook counts; a
 --- cheaper one stays in C and is charged its worst case. gsub is also charged for what it
 --- built: a few instructions per replacement and one per 2 bytes of result (the C code
---- copies a string replacement byte by byte, looking for `%`).
+--- copies a string replacement byte by byte, looking for `%`). Returns the originals, by
+--- name (for the registry's _LOADED, see meter.lua).
 local RISKY = 10000
 local FREE = 16
 function P.guard(strings, charge)
@@ -587,45 +588,52 @@ function P.guard(strings, charge)
     if tried > 0 then charge(floor(tried * (plen + 1) / 8)) end
   end
 
-  local function result(r)
-    return unpack(r, 1, r.n)
+  -- The charges that need the result take it as varargs, so no table is built per call.
+  local function after_plain(s, first, at, ...)
+    charge(floor(((at or #s) - first + 1) / 8))
+    return at, ...
   end
 
+  local function after_find(first, plen, anchored, n, at, ...)
+    charge_scan(first, plen, anchored, n, at)
+    return at, ...
+  end
+
+  -- find gives the start position (to charge) and the same captures as match.
+  local function after_match(s, first, plen, anchored, at, e, ...)
+    charge_scan(first, plen, anchored, #s, at)
+    if at == nil then return nil end
+    if select("#", ...) > 0 then return ... end
+    return sub(s, at, e)
+  end
+
+  -- A call whose cost is charged before it runs ends in a tail call of the original, so
+  -- an argument error reads as the process's own (see meter.lua).
   strings.find = function(...)
     local s, p, init, plain = ...
     if plain then
-      local r = pack(C.find(...))
-      if type(s) == "string" then
-        local first = start_of(s, init)
-        charge(floor(((r[1] or #s) - first + 1) / 8))
-      end
-      return result(r)
+      if type(s) ~= "string" then return C.find(...) end
+      return after_plain(s, start_of(s, init), C.find(...))
     end
     local how, first, plen, anchored = route(s, p, init, false)
     if how == "lua" then return P.find(s, p, init) end
-    local r = pack(C.find(...))
-    if how == "c0" then charge_scan(first, plen, anchored, #s, r[1]) end
-    return result(r)
+    if how == "c" then return C.find(...) end
+    return after_find(first, plen, anchored, #s, C.find(...))
   end
 
   strings.match = function(...)
     local s, p, init = ...
     local how, first, plen, anchored = route(s, p, init, false)
     if how == "lua" then return P.match(s, p, init) end
-    if how == "c" then return result(pack(C.match(...))) end
-    -- find gives the start position (to charge) and the same captures as match.
-    local r = pack(C.find(...))
-    charge_scan(first, plen, anchored, #s, r[1])
-    if r[1] == nil then return nil end
-    if r.n > 2 then return unpack(r, 3, r.n) end
-    return sub(s, r[1], r[2])
+    if how == "c" then return C.match(...) end
+    return after_match(s, first, plen, anchored, C.find(...))
   end
 
   strings.gmatch = function(...)
     local s, p = ...
     local how = route(s, p, nil, true)
     if how == "lua" then return P.gmatch(s, p) end
-    return (C.gmatch(...))
+    return C.gmatch(...)
   end
 
   strings.gsub = function(...)
@@ -638,6 +646,8 @@ function P.guard(strings, charge)
     if work > FREE then charge(work) end
     return out, count
   end
+
+  return C
 end
 
 return P

@@ -124,13 +124,18 @@ do
   -- The first coroutine a message creates (process.lua runs the handlers in it, so it is
   -- where process code runs) is a thread made beforehand, whose address the runtime
   -- already has, so that aos.runtime.watchdog can poke it too (see `control.spare`). It
-  -- starts its function with a tail call, so it behaves as a thread created for it.
-  local spare, spare_target, spare_taken = nil, nil, false
+  -- starts its function with a tail call, so it behaves as a thread created for it. (One
+  -- thread reused for every message would spare the creation, but a process that kept
+  -- coroutine.running() would then see it running again; in aos it is dead.)
+  local spare, spare_box, spare_taken = nil, nil, false
   local function make_spare()
-    local target
-    spare = co_create(function(...) return target(...) end)
-    spare_target = function(f) target = f end
-    spare_taken = false
+    local box = {}
+    spare = co_create(function(...)
+      local f = box.f
+      box.f = nil
+      return f(...)
+    end)
+    spare_box, spare_taken = box, false
   end
 
   local function safe_co_create(f)
@@ -141,7 +146,7 @@ do
     local co
     if armed and spare and not spare_taken and raw_type(f) == "function" then
       spare_taken = true
-      spare_target(f)
+      spare_box.f = f
       co = spare
     else
       co = co_create(f)
@@ -244,15 +249,21 @@ do
   -- The key sort runs in C: charged like table.sort (meter.lua), n·log2(n) comparisons,
   -- a string comparison costing more than a number's and growing with the bytes compared,
   -- and four times more once the keys no longer fit in the caches (measured).
+  local LOG2 = {}   -- 1 + floor(log2(n)) for n < 256, then 8 bits at a time
+  for n = 0, 255 do
+    local k, m = 1, n
+    while m > 1 do m = m >> 1; k = k + 1 end
+    LOG2[n] = k
+  end
   local function log2(n)
-    local k = 1
-    while n > 1 do n = n >> 1; k = k + 1 end
-    return k
+    local k = 0
+    while n >= 256 do n = n >> 8; k = k + 8 end
+    return k + LOG2[n]
   end
 
   local function sorted_keys(t)
     local nums, strs, others = {}, {}, nil
-    local nn, ns, bytes = 0, 0, 0
+    local nn, ns = 0, 0
     local has_false, has_true = false, false
     local k = raw_next(t)
     while k ~= nil do
@@ -260,7 +271,6 @@ do
       if tk == "string" then
         ns = ns + 1
         strs[ns] = k
-        bytes = bytes + #k
       elseif tk == "number" then
         nn = nn + 1
         nums[nn] = k
@@ -287,8 +297,9 @@ do
     end
     if ns > 1 then
       if ns > 16 then
+        -- The bytes compared grow with the keys' length: one C pass measures them all.
         local lg = log2(ns)
-        charge(ns * lg * (ns < 4096 and 6 or 24) + bytes * lg // 16)
+        charge(ns * lg * (ns < 4096 and 6 or 24) + #c_concat(strs) * lg // 16)
       end
       tsort(strs)
     end
@@ -375,11 +386,13 @@ do
         if raw_type(s) ~= "string" then raw_error("'__tostring' must return a string", 2) end
         return s
       end
+      if armed then   -- the format: charge(50), inline on this frequent path
+        used = used + 50
+        if exceeded or used > limit then trip(limit_text) end
+      end
       if raw_type(mt) == "table" and raw_type(raw_rawget(mt, "__name")) == "string" then
-        charge(50)
         return str_format("%s: 0x%08x", raw_rawget(mt, "__name"), id_of(v))
       end
-      charge(50)
       return str_format("%s: 0x%08x", tv, id_of(v))
     end
     return raw_tostring(v)
@@ -531,11 +544,12 @@ do
     G.collectgarbage = safe_collect
     G.setmetatable = safe_setmetatable
     string.dump = nil
-    pattern.guard(string, charge)
+    local matchers = pattern.guard(string, charge)
     local names = meter.install(G, { charge = charge, too_big = too_big,
       memory_limit = memory_limit, tostring = det_tostring, pcall = safe_pcall })
     -- The originals the wrappers tail-call, by the names an argument error should give
     -- them (see meter.lua); the process's modules are not in this table.
+    for name, f in raw_next, matchers do names._G[name] = f end
     names._G.date, names._G.load = os_date, raw_load
     names._G.traceback, names._G.setmetatable = traceback, raw_setmetatable
     registry._LOADED = names
@@ -655,6 +669,10 @@ do
       return used, e, was_stopped
     end
     control.charge = charge
+    -- The budget stays armed (charges count) but the count hook is cleared: the bridge's
+    -- encoding of the result charges its own work, and a count hook makes the VM take a
+    -- slow path on every instruction.
+    function control.quiet() sethook() end
     -- "thread: 0x…": the address of the main lua_State, for aos.runtime.watchdog.
     control.main_thread = raw_tostring((coroutine.running()))
     -- Before a message: the spare thread its first coroutine will be, as "thread: 0x…"

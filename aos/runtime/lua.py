@@ -51,19 +51,13 @@ def bytewise_collation() -> None:
         _locale.setlocale(_locale.LC_COLLATE, "C")
 
 
+_NO_WATCHDOG = Watchdog(None, 0)
+
+
 @cache
-def _watchdog() -> Watchdog:
-    """The one watchdog thread of this OS process (started on first use)."""
-    return Watchdog(lua53.__file__)
-
-
-def _state_address(text: str) -> int:
-    """The lua_State address in tostring's "thread: 0x55…" (0 if it is not there)."""
-    _, _, hex_part = text.partition("0x")
-    try:
-        return int(hex_part, 16)
-    except ValueError:
-        return 0
+def _watchdog(seconds: int) -> Watchdog:
+    """The watchdog thread of this OS process for `seconds` (one per value in use)."""
+    return Watchdog(lua53.__file__, seconds)
 
 
 def _refuse(obj: object, name: object, is_setting: bool) -> object:
@@ -153,10 +147,15 @@ class LuaProcess:
         self._prepare, self._run, self._discard = rt.execute(bridge_src)(control)
         self._finish: Any = control.finish
         self._collect: Any = control.collect
-        self._main_state = _state_address(str(control.main_thread))
-        # The spare thread `prepare` names: where the next message's handlers run.
-        self._spare_text = ""
-        self._states: tuple[int, ...] = (self._main_state,)
+        # For the watchdog: the main thread's "thread: 0x…", and the spare thread `prepare`
+        # names, where the next message's handlers run (parsed only if it ever pokes).
+        self._main_state = str(control.main_thread)
+        self._spare = ""
+        self._states: tuple[str, ...] = (self._main_state,)
+        self._dog = _watchdog(watchdog) if watchdog else _NO_WATCHDOG
+        self._watch = self._dog.watch() if watchdog else None
+        self._seq = 0
+        self._cap = memory_limit
         # Release one reference now, so that the registry's free list exists: lupa releases
         # references of collected Python wrappers outside lua_pcall too.
         rt.table_from({})
@@ -181,22 +180,48 @@ class LuaProcess:
         if self._closed:
             raise RuntimeError("this LuaProcess is closed")
         bytewise_collation()
+        # Everything up to `run` happens with the cap lifted (see the module docstring).
+        # This is the replay's hot path: attributes are read once, nothing is parsed.
         rt = self._runtime
         rt.set_max_memory(_NO_LIMIT)
         try:
-            failed = self._push(args, env)
+            if env is self._env_seen:
+                spare = self._prepare(None, *args)
+            else:
+                spare = self._prepare_with_env(args, env)
+        except lua53.LuaError as exc:
+            # lupa could not push the arguments (more than the Lua stack holds).
+            self._env, self._env_seen = None, None
+            self._recover()
+            return _empty_error(f"the message could not be passed to the process: {exc}")
         finally:
-            rt.set_max_memory(self.limits.memory_limit)
-        if failed is not None:
-            return failed
-        text = self._run_watched()
-        if isinstance(text, lua53.LuaMemoryError):
+            rt.set_max_memory(self._cap)
+        if spare != self._spare:  # a new spare thread
+            self._spare = spare
+            self._states = (self._main_state, spare)
+        watch = self._watch
+        failure: lua53.LuaError | None = None
+        if watch is not None:
+            self._seq += 1
+            watch.slot = (self._seq, self._states)
+        try:
+            text: str = self._run()
+        except lua53.LuaError as exc:
+            failure = exc
+        finally:
+            # Before anything else calls into Lua: from here on this message is never poked
+            # (aos.runtime.watchdog.Watch says why a lock is needed only while it is busy).
+            if watch is not None:
+                watch.slot = None
+                if self._dog.busy:
+                    with self._dog.lock:
+                        pass
+        if failure is not None:
             self._recover()
-            return _empty_error(self.limits.memory_text())
-        if isinstance(text, lua53.LuaError):
+            if isinstance(failure, lua53.LuaMemoryError):
+                return _empty_error(self.limits.memory_text())
             # The bridge catches everything Lua raises; this is a failure of the bridge itself.
-            self._recover()
-            return _empty_error(f"the process runtime failed: {text}")
+            return _empty_error(f"the process runtime failed: {failure}")
         if text == _STOPPED:
             raise MessageStopped(self.limits.watchdog)
         result = decode_result(text)
@@ -205,44 +230,19 @@ class LuaProcess:
             self._recover()
         return result
 
-    def _run_watched(self) -> str | lua53.LuaError:
-        """The bridge's `run`, registered with the watchdog while it runs (a failure is
-        returned, so that the registration ends before anything else calls into Lua)."""
-        seconds = self.limits.watchdog
-        if seconds:
-            _watchdog().start(id(self), self._states, seconds)
-        try:
-            text: str = self._run()
-            return text
-        except lua53.LuaError as exc:
-            return exc
-        finally:
-            if seconds:
-                _watchdog().finish(id(self))
-
-    def _push(self, args: list[Any], env: dict[str, Any]) -> dict[str, Any] | None:
-        """Hand the message (and env, if it changed) to the bridge's `prepare`; the caller
-        has lifted the cap. None, or the Error result if even that failed."""
-        try:
-            env_arg = None
-            if env is not self._env_seen:
-                if env != self._env:
-                    env_arg = self._runtime.table_from(env, recursive=True)
-                    # A copy: an equal env passed later as another object is still "unchanged".
-                    self._env = copy.deepcopy(env)
-                self._env_seen = env
-            spare = self._prepare(env_arg, *args)
-            # Released here, while the cap is still lifted.
-            del env_arg
-            if spare != self._spare_text:
-                self._spare_text = spare
-                self._states = (self._main_state, _state_address(str(spare)))
-        except lua53.LuaError as exc:
-            # lupa could not push the arguments (more than the Lua stack holds).
-            self._env, self._env_seen = None, None
-            self._recover()
-            return _empty_error(f"the message could not be passed to the process: {exc}")
-        return None
+    def _prepare_with_env(self, args: list[Any], env: dict[str, Any]) -> Any:
+        """`prepare` for a message whose env is a new object (the caller lifted the cap)."""
+        env_arg = None
+        if env != self._env:
+            env_arg = self._runtime.table_from(env, recursive=True)
+            # A copy: an equal env passed later as another object is still "unchanged".
+            self._env = copy.deepcopy(env)
+        self._env_seen = env
+        spare = self._prepare(env_arg, *args)
+        # Released here, while the cap is still lifted (lupa releases references outside
+        # lua_pcall).
+        del env_arg
+        return spare
 
     def _recover(self) -> None:
         """After a failed message, forget it and free what it left behind."""
@@ -256,7 +256,7 @@ class LuaProcess:
                 except lua53.LuaError:
                     pass
         finally:
-            rt.set_max_memory(self.limits.memory_limit)
+            rt.set_max_memory(self._cap)
 
     def memory_used(self) -> int:
         """Bytes currently allocated by the Lua state (0 once closed)."""

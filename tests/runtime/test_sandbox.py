@@ -396,3 +396,30 @@ def test_the_bridge_normalises_names_exactly_as_utils_normalize() -> None:
     result = proc.send([("Action", "Names"), *[(n, "v") for n in names]], json.dumps(names))
     assert "Error" not in result
     assert proc.value("return Seen") == ",".join(["true"] * len(names))
+
+
+def test_the_thread_a_message_ran_in_is_dead_to_later_messages() -> None:
+    # The handlers of a message run in a thread made before it (sandbox.lua's spare, for the
+    # watchdog): a process that kept it sees what it sees in aos, a coroutine that has ended.
+    proc = Proc()
+    proc.eval("Kept = coroutine.running()")
+    assert proc.value("return coroutine.status(Kept)") == "dead"
+    assert proc.value("return select(2, coroutine.resume(Kept))") == "cannot resume dead coroutine"
+    assert proc.value("return tostring(coroutine.running() == Kept)") == "false"
+    assert proc.value("return coroutine.status(coroutine.running())") == "running"
+
+
+def test_a_handler_waiting_in_receive_keeps_its_thread() -> None:
+    # The spare thread a handler waits in goes on as an ordinary coroutine; the next message
+    # gets a new spare, and the waiting handler still resumes.
+    proc = Proc()
+    proc.eval(
+        'Handlers.add("ask", "Ask", function(m) '
+        'local r = Receive({Action = "Answer"}) print("got " .. r.Data) end)'
+    )
+    assert "Error" not in proc.send({"Action": "Ask"})
+    assert proc.value("1 + 1") == "2"
+    answered = proc.send({"Action": "Answer"}, "42")
+    assert "Error" not in answered, answered.get("Error")
+    assert "got 42" in str(answered["Output"])
+    assert proc.value("1 + 1") == "2"
