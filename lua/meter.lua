@@ -149,11 +149,13 @@ function M.install(G, budget)
   -- string.format: per conversion, what its C formatting costs (measured: a float with
   -- 99 digits of precision ~5 µs, "%f" of 1e308 ~17 µs, "%q" ~120 ns a byte). The
   -- conversions of a format string are read once and kept (a few formats recur).
-  local specs_of, specs_count = {}, 0
-  local function specs(fmt)
-    local list = specs_of[fmt]
-    if list then return list end
-    list = {}
+  -- What a format string costs: a number when no conversion's cost depends on its
+  -- argument (the common "%d", "%.14g"), else the list of its conversions.
+  local FLOAT, EXP = { f = true, F = true }, { e = true, E = true, g = true, G = true }
+  local VARIABLE = { s = true, q = true, f = true, F = true }
+  local cost_of, costs_count = {}, 0
+  local function analyse(fmt)
+    local list, fixed, variable = {}, #fmt // 4, false
     local pos, n = 1, 0
     while true do
       local at = find(fmt, "%", pos, true)
@@ -162,24 +164,34 @@ function M.install(G, budget)
       if not e then break end
       if conv ~= "%" then
         n = n + 1
-        list[n] = { conv, raw_tonumber(width) or 0, raw_tonumber(prec) }
+        local w, p = raw_tonumber(width) or 0, raw_tonumber(prec)
+        list[n] = { conv, w, p }
+        if VARIABLE[conv] then
+          variable = true
+        else
+          fixed = fixed + w // 4 + (EXP[conv] and 40 + (p or 6) * 5 or 20)
+        end
       end
       pos = e + 1
     end
+    local known = variable and list or fixed
     if #fmt <= 256 then
-      if specs_count >= 256 then specs_of, specs_count = {}, 0 end
-      specs_of[fmt] = list
-      specs_count = specs_count + 1
+      if costs_count >= 256 then cost_of, costs_count = {}, 0 end
+      cost_of[fmt] = known
+      costs_count = costs_count + 1
     end
-    return list
+    return known
   end
 
-  local FLOAT, EXP = { f = true, F = true }, { e = true, E = true, g = true, G = true }
-  local function format_cost(fmt, args, n)
-    local list = specs(fmt)
+  local function format_cost(fmt, args)
+    local known = cost_of[fmt] or analyse(fmt)
+    if type(known) == "number" then
+      if known > FREE then charge(known) end
+      return
+    end
     local work = #fmt // 4
-    for i = 1, #list do
-      local spec = list[i]
+    for i = 1, #known do
+      local spec = known[i]
       local conv, width = spec[1], spec[2]
       local v = args[i]
       local cost
@@ -218,7 +230,7 @@ function M.install(G, budget)
       if HIDDEN[type(v)] then v = det_tostring(v) end
       if type(fmt1) == "string" then
         one[1] = v
-        format_cost(fmt1, one, 1)
+        format_cost(fmt1, one)
         one[1] = nil
       end
       return C.format(fmt1, v)
@@ -231,7 +243,7 @@ function M.install(G, budget)
         hidden = true
       end
     end
-    if type(fmt) == "string" then format_cost(fmt, args, n) end
+    if type(fmt) == "string" then format_cost(fmt, args) end
     if not hidden then return C.format(...) end
     return C.format(fmt, C.unpack_t(args, 1, n))
   end
@@ -380,18 +392,27 @@ function M.install(G, budget)
     return C.concat(...)
   end
 
-  -- table.sort is ours. Lua 5.3's quicksort picks a random pivot (seeded by the clock)
-  -- for unbalanced partitions, so elements that compare equal but differ (a comparator
-  -- over one field, 1 and 1.0) came out in a different order on a replay, and so did
-  -- the "invalid order function" error. Arrays of only integers or only strings, where
-  -- equal means identical, keep the C sort, charged n·log2(n) comparisons; everything
-  -- else is a stable merge sort in Lua, counted by the hook like any Lua code.
-  local function log2(n)
-    local k = 1
-    while n > 1 do n = n >> 1; k = k + 1 end
-    return k
-  end
+  -- table.sort: Lua 5.3's quicksort takes the middle element as pivot, but once a
+  -- partition of a large array comes out unbalanced it switches to random pivots (seeded
+  -- by the clock), so elements that compare equal but differ (a comparator over one
+  -- field, 1 and 1.0) came out in a different order on a replay, and so did the "invalid
+  -- order function" error. Below 128 elements that never happens (lua/ltablib.c): the C
+  -- sort runs as it is. Larger arrays of only integers or only strings, where equal means
+  -- identical, keep the C sort too, charged n·log2(n) comparisons; everything else is a
+  -- stable merge sort in Lua, counted by the hook like any Lua code.
+  local NEVER_RANDOM = 128
 
+  local LOG2 = {}   -- 1 + floor(log2(n)) for n < 256, then 8 bits at a time
+  for n = 0, 255 do
+    local k, m = 1, n
+    while m > 1 do m = m >> 1; k = k + 1 end
+    LOG2[n] = k
+  end
+  local function log2(n)
+    local k = 0
+    while n >= 256 do n = n >> 8; k = k + 8 end
+    return k + LOG2[n]
+  end
   local function merge_sort(a, n, lt)
     local b = {}
     local width = 1
@@ -441,8 +462,10 @@ function M.install(G, budget)
   function table.sort(...)
     local t, comp = ...
     local n = length(t)
-    if n == nil or n < 2 or (comp ~= nil and type(comp) ~= "function") then
-      return C.sort(...) -- C raises the error (or sorts nothing)
+    if n == nil or n < NEVER_RANDOM or (comp ~= nil and type(comp) ~= "function") then
+      -- A Lua comparator is counted by the hook; the default one costs a comparison each.
+      if n and n > FREE and comp == nil then charge(n * log2(n) * 3) end
+      return C.sort(...) -- C raises the error if there is one
     end
     if n >= 0x7fffffff then error("bad argument #1 to 'sort' (array too big)", 2) end
     local a, kind, bytes = {}, nil, 0
