@@ -1,6 +1,6 @@
 """The `aos` command: picks the subcommand, runs it, turns errors into exit codes.
 
-`aos serve|wallet|bench|verify|export|replay ...` go to the module named in SUBCOMMANDS;
+`aos serve|wallet|bench|verify|export|replay|test ...` go to the module named in SUBCOMMANDS;
 anything else (`aos [NAME|PROCESS_ID] [flags]`) starts the shell. Each command module has
 `main(argv) -> int`. This is the only place that decides how an error reaches the user: an
 `AosError` is one red line on stderr (exit 1); anything else is an internal error whose
@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, str] = {
     "verify": "aos.commands.verify",
     "export": "aos.commands.export",
     "replay": "aos.commands.replay",
+    "test": "aos.commands.test",
 }
 SHELL = "aos.commands.shell"
 

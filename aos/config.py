@@ -24,7 +24,9 @@ import platformdirs
 
 from aos.errors import AosError
 
-CONFIG_KEYS = ("wallet", "data_dir", "state_dir", "mu_url", "cu_url", "gateway_url", "su_url")
+CONFIG_KEYS = (
+    "wallet", "data_dir", "state_dir", "mu_url", "cu_url", "gateway_url", "su_url", "url"
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -38,14 +40,16 @@ class Settings:
     cu_url: str | None = None
     gateway_url: str | None = None
     su_url: str | None = None
+    url: str | None = None  # a HyperBEAM node (--url): the mainnet protocol
     debug: bool = False
     color: bool = True
     wallet_explicit: bool = False  # named by flag, AOS_WALLET or config: it must exist
 
     @property
     def remote(self) -> bool:
-        """True when the user named ao units, so no embedded node is opened."""
-        return any((self.mu_url, self.cu_url, self.gateway_url))
+        """True when the user named ao units or a HyperBEAM node, so no embedded node is
+        opened."""
+        return any((self.mu_url, self.cu_url, self.gateway_url, self.url))
 
 
 def _home(env: Mapping[str, str]) -> Path:
@@ -95,6 +99,7 @@ def load_settings(
     cu_url: str | None = None,
     gateway_url: str | None = None,
     su_url: str | None = None,
+    url: str | None = None,
     debug: bool = False,
     isatty: bool = False,
 ) -> Settings:
@@ -118,6 +123,7 @@ def load_settings(
         cu_url=_url(pick(cu_url, "AOS_CU_URL", "cu_url"), "--cu-url"),
         gateway_url=_url(pick(gateway_url, "AOS_GATEWAY_URL", "gateway_url"), "--gateway-url"),
         su_url=_url(pick(su_url, "AOS_SU_URL", "su_url"), "--su-url"),
+        url=_url(pick(url, "AOS_URL", "url"), "--url"),
         debug=debug or env.get("AOS_DEBUG") == "1",
         color=color_enabled(env, isatty),
         wallet_explicit=wallet_s is not None,

@@ -8,6 +8,7 @@
     │   └── NodeRejected          the unit answered 4xx/5xx (carries status and body)
     ├── ProcessError              the Lua process returned an Error
     ├── MessageStopped            the watchdog stopped a message (wall clock, not counted)
+    ├── SnapshotRefused           a process state cannot be snapshotted at this point
     ├── NodeError                 the local node refused a request (carries an HTTP status)
     │   └── NotFound              a process, message or page does not exist (404)
     ├── StoreError                the SQLite log is unreadable or inconsistent
@@ -84,6 +85,11 @@ class MessageStopped(AosError):
             f"the message ran for more than {seconds} s of wall-clock time and was stopped"
         )
         self.seconds = seconds
+
+
+class SnapshotRefused(AosError):
+    """A process state holds what a snapshot cannot carry (a Receive that waits, a C
+    iterator); the message says what. The caller keeps its older snapshot."""
 
 
 class NodeError(AosError):

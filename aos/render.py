@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
@@ -103,22 +103,50 @@ def one_line_error(raw: str, locate: Locate | None = None) -> str:
     return f"line {parsed.line}: {text}"
 
 
+# What the aos console strips from an error and where it takes the line (services/errors.js
+# of aos: every `[string "name"]:N: ` goes, the line is the last `:N:` of the raw text).
+_AOS_POS = re.compile(r'\[string "[a-zA-Z0-9_.-]*"\]:[0-9]*: ')
+_AOS_LINE = re.compile(r":([0-9]*):")
+_AT_LINE = re.compile(r"(?<=at line )[0-9]+")
+
+
+def aos_parse_error(raw: str) -> tuple[str, int] | None:
+    """(message, line) as the aos console reads an Error, or None when it shows it raw."""
+    if not raw:
+        return "No message given by process.", 0
+    message = _AOS_POS.sub("", raw)
+    lines = _AOS_LINE.findall(raw)
+    if not lines:
+        return None
+    if len(lines) == 1:
+        at = _AT_LINE.search(message)
+        return message, int(at.group(0)) if at else 1
+    return message, int(lines[-1] or 0)
+
+
 def error_renderable(raw: str, locate: Locate | None = None) -> RenderableType:
-    """The error as the process produced it, with file, line and a source gutter when known."""
-    parsed = parse_error(raw)
-    parts: list[RenderableType] = [Text.from_ansi(parsed.log)] if parsed.log else []
-    if parsed.line is None:
-        return Group(*parts, Text.from_ansi(parsed.message, style="red"))
-    parts.append(Text.from_ansi(parsed.message, style="bold red"))
-    where = locate(parsed.line) if locate else None
-    if where is not None:
-        if where.file:
-            parts.append(Text(f"  in {where.file}", style="cyan"))
-        if where.text is not None:
-            gutter = Text(f" {where.line} | ", style="dim")
-            parts.append(gutter + Text(where.text.rstrip()))
-    parts.append(Text(ERROR_NOTE, style="dim"))
-    return Group(*parts)
+    """The error laid out as the aos console prints it: a blank line, the message (the
+    process's text without chunk positions, print log included), the file when the code
+    came from one, the line in a gutter, and the note. `undefined` stands for a line the
+    submitted code does not have, as in aos."""
+    parsed = aos_parse_error(raw)
+    if parsed is None:
+        return Text.from_ansi(raw, style="red")
+    message, line = parsed
+    where = locate(line) if locate and line > 0 else None
+    number = where.line if where is not None else line
+    content = where.text if where is not None and where.text is not None else "undefined"
+    pad = " " * len(str(number))
+    text = Text("\n")
+    text.append_text(Text.from_ansi(message, style="bold"))
+    text.append("\n")
+    if where is not None and where.file:
+        text.append(f"  in {where.file}\n", style="dim")
+    text.append(f" {pad} |\n {number} |    ", style="blue")
+    text.append(content.rstrip("\r"))
+    text.append(f"\n {pad} |\n", style="blue")
+    text.append(ERROR_NOTE, style="dim")
+    return text
 
 
 def show_result(console: Console, result: Result, locate: Locate | None = None) -> None:

@@ -36,6 +36,12 @@ def _rsa_key(owner: bytes) -> rsa.RSAPublicKey:
     return rsa.RSAPublicNumbers(65537, int.from_bytes(owner, "big")).public_key()
 
 
+@lru_cache(maxsize=1024)
+def _ed25519_key(owner: bytes) -> Ed25519PublicKey:
+    # The same reason: most of a log is signed by one or two keys (a user, the scheduler).
+    return Ed25519PublicKey.from_public_bytes(owner)
+
+
 def verify_signature(signature_type: int, signature: bytes, owner: bytes, message: bytes) -> bool:
     """Check `signature` of `message` by `owner` for the given signature type."""
     try:
@@ -43,7 +49,7 @@ def verify_signature(signature_type: int, signature: bytes, owner: bytes, messag
             _rsa_key(owner).verify(signature, message, _PSS_VERIFY, _SHA256)
             return True
         if signature_type in (SIG_ED25519, SIG_SOLANA):
-            Ed25519PublicKey.from_public_bytes(owner).verify(signature, message)
+            _ed25519_key(bytes(owner)).verify(signature, message)
             return True
         if signature_type == SIG_ETHEREUM:
             return verify_ethereum(signature, owner, message)

@@ -7,6 +7,13 @@ numbers every outgoing message, and the assignables that let foreign messages in
 
 local utils = require(".utils")
 
+-- aos checks the arguments of send/spawn/assign with assert, and Lua 5.3's assert adds
+-- the position of the check: the line of aos's bundled ao module. Users see that text
+-- (inside the handler error), so it is written as aos writes it.
+local function fail(line, text)
+  error('[string ".ao"]:' .. line .. ": " .. text, 0)
+end
+
 local ao = {
   _version = "0.0.6",
   id = "",
@@ -92,9 +99,9 @@ function ao.init(env)
     if t.name == "Module" and ao._module == "" then ao._module = t.value end
     if t.name == "Authority" and type(t.value) == "string" then
       for part in string.gmatch(t.value, "[^,]+") do
-        local a = string.match(part, "^%s*(.-)%s*$")
-        if a ~= "" and not utils.includes(a, ao.authorities) then
-          ao.authorities[#ao.authorities + 1] = a
+        -- Taken as written, spaces included, as aos does.
+        if not utils.includes(part, ao.authorities) then
+          ao.authorities[#ao.authorities + 1] = part
         end
       end
     end
@@ -163,9 +170,7 @@ local function next_reference()
 end
 
 function ao.send(msg)
-  if type(msg) ~= "table" then
-    error("ao.send: expected a message table, got " .. type(msg), 2)
-  end
+  if type(msg) ~= "table" then fail(367, "msg should be a table") end
   local ref = next_reference()
   local tags = {
     { name = "Data-Protocol", value = "ao" },
@@ -201,12 +206,8 @@ function ao.send(msg)
 end
 
 function ao.spawn(module, msg)
-  if type(module) ~= "string" then
-    error("ao.spawn: module must be a module id string, got " .. type(module), 2)
-  end
-  if type(msg) ~= "table" then
-    error("ao.spawn: expected a message table, got " .. type(msg), 2)
-  end
+  if type(module) ~= "string" then fail(523, "Module source id is required!") end
+  if type(msg) ~= "table" then fail(525, "Message must be a table") end
   local ref = next_reference()
   local tags = {
     { name = "Data-Protocol", value = "ao" },
@@ -232,25 +233,11 @@ function ao.spawn(module, msg)
 end
 
 function ao.assign(assignment)
-  if type(assignment) ~= "table" then
-    error("ao.assign: expected {Processes = {...}, Message = id}, got " .. type(assignment), 2)
-  end
-  local processes, message = assignment.Processes, assignment.Message
-  if type(processes) ~= "table" or #processes == 0 then
-    error("ao.assign: Processes must be a non-empty list of process ids", 2)
-  end
-  for i, p in ipairs(processes) do
-    if type(p) ~= "string" then
-      error("ao.assign: Processes[" .. i .. "] must be a string, got " .. type(p), 2)
-    end
-  end
-  if type(message) ~= "string" then
-    error("ao.assign: Message must be a message id string, got " .. type(message), 2)
-  end
-  local copy = {}
-  for i, p in ipairs(processes) do copy[i] = p end
+  if type(assignment) ~= "table" then fail(819, "assignment should be a table") end
+  if type(assignment.Processes) ~= "table" then fail(821, "Processes should be a table") end
+  if type(assignment.Message) ~= "string" then fail(823, "Message should be a string") end
   local out = ao.outbox.Assignments
-  out[#out + 1] = { Processes = copy, Message = message }
+  out[#out + 1] = assignment
 end
 
 --- The module's answer: only {Error} when anything failed, else the outbox.

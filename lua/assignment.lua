@@ -8,18 +8,19 @@ local utils = require(".utils")
 return function(ao)
   ao.assignables = ao.assignables or {}
 
-  --- addAssignable([name,] spec): let messages aimed at other processes in when they match.
+  -- The positions in the two assert texts are those of aos's bundled module, which
+  -- users see in the error.
+  --- addAssignable([name,] spec): let messages aimed at other processes in when they
+  --- match. The spec is not checked (as in aos): a bad one fails when a message comes.
   function ao.addAssignable(...)
     local name, spec
-    if select("#", ...) >= 2 then
-      name, spec = ...
-      if type(name) ~= "string" then error("MatchSpec name MUST be a string", 2) end
-    else
+    if select("#", ...) == 1 then
       spec = ...
-    end
-    local ts = type(spec)
-    if ts ~= "table" and ts ~= "function" and ts ~= "string" then
-      error("MatchSpec must be a table, function or Action string, got " .. ts, 2)
+    else
+      name, spec = ...
+      if type(name) ~= "string" then
+        error('[string ".assignment"]:95: MatchSpec name MUST be a string', 0)
+      end
     end
     if name then
       for _, a in ipairs(ao.assignables) do
@@ -29,28 +30,24 @@ return function(ao)
         end
       end
     end
-    ao.assignables[#ao.assignables + 1] = { name = name, pattern = spec }
+    ao.assignables[#ao.assignables + 1] = { pattern = spec, name = name }
   end
 
+  --- removeAssignable(name | index); an unknown name or an index out of range is a no-op.
   function ao.removeAssignable(key)
-    local list = ao.assignables
-    if type(key) == "number" then
-      if key < 1 or key > #list or math.type(key) ~= "integer" then
-        error("index MUST be between 1 and #ao.assignables (" .. #list .. "), got " ..
-          tostring(key), 2)
+    local list, at = ao.assignables, nil
+    if type(key) == "string" then
+      for i, a in ipairs(list) do
+        if a.name == key then at = i break end
       end
-      table.remove(list, key)
-      return
-    end
-    if type(key) ~= "string" then
-      error("ao.removeAssignable: expected a name or an index, got " .. type(key), 2)
-    end
-    for i, a in ipairs(list) do
-      if a.name == key then
-        table.remove(list, i)
-        return
+    else
+      if type(key) ~= "number" then
+        error('[string ".assignment"]:133: index MUST be a number', 0)
       end
+      at = key
     end
+    if at == nil or at <= 0 or at > #list then return end
+    table.remove(list, at)
   end
 
   function ao.isAssignment(msg)

@@ -178,12 +178,15 @@ local function new_class(bits)
     return tobint(x)
   end
 
-  --- bint.new(x): like fromvalue, but an unconvertible value is an error.
+  --- bint.new(x): a copy of a bint, or a number or string converted (an error when it
+  --- cannot be). As in aos, a value of any other type is returned as it is.
   function bint.new(x)
-    local t = bint.fromvalue(x)
-    if t == nil then
-      error(string.format("bint: cannot convert %s %q to a %d-bit integer", type(x), tostring(x), bits), 2)
-    end
+    if getmetatable(x) == bint then return copy(x) end
+    local t = x
+    local ty = type(x)
+    if ty == "number" or ty == "string" then t = bint.fromvalue(x) end
+    -- The text and position of aos's assert, which users see.
+    if not t then error('[string ".bint"]:787: value cannot be represented by a bint', 0) end
     return t
   end
 
@@ -293,12 +296,13 @@ local function new_class(bits)
     return (neg and "-" or "") .. table.concat(parts):reverse()
   end
 
-  function bint.tostring(x) return bint.tobase(x, 10) end
-  bint.__tostring = bint.tostring
+  -- Not a field: aos's bint has no bint.tostring (tostring(x) is the way).
+  local function decimal(x) return bint.tobase(x, 10) end
+  bint.__tostring = decimal
 
   function bint.__concat(a, b)
-    local sa = getmetatable(a) == bint and bint.tostring(a) or tostring(a)
-    local sb = getmetatable(b) == bint and bint.tostring(b) or tostring(b)
+    local sa = getmetatable(a) == bint and decimal(a) or tostring(a)
+    local sb = getmetatable(b) == bint and decimal(b) or tostring(b)
     return sa .. sb
   end
 
@@ -369,7 +373,8 @@ local function new_class(bits)
   -- unsigned division with remainder of the raw bit patterns
   local function udivmod(x, y)
     if iszero(y) then
-      error("bint: attempt to divide by zero", 0)
+      -- aos's text, with the position of its check.
+      error('[string ".bint"]:2383: attempt to divide by zero', 0)
     end
     local small = true
     for i = 2, N do
@@ -514,9 +519,8 @@ local function new_class(bits)
     end
     return result
   end
+  -- As in lua-bint (aos): `^` always gives a float, like Lua's own; bint.ipow stays exact.
   bint.__pow = function(a, b)
-    local x, y = tobint(a), tobint(b)
-    if x and y and not isneg(y) then return bint.ipow(x, y) end
     return tonum(a) ^ tonum(b)
   end
 

@@ -303,5 +303,10 @@ return function(control)
       str_format("%d", used) .. ',"Messages":[],"Output":"","Spawns":[]}'
   end
 
-  return prepare, run, discard
+  -- The env a process was last handed is part of its state (a snapshot carries it).
+  local state = {
+    get_env = function() return env_cache end,
+    set_env = function(e) env_cache = e end,
+  }
+  return prepare, run, discard, state
 end

@@ -5,23 +5,22 @@ message in the Inbox (via the insert function it is given) and prints the grey
 
 local colors = require(".stringify").colors
 
-local function short(id)
-  if type(id) ~= "string" then return tostring(id) end
-  return string.sub(id, 1, 3) .. "..." .. string.sub(id, -3)
-end
-
+-- The line is aos's: From shortened to abc...xyz, the Action (or Data) cut at 20 bytes.
 return function(insertInbox)
   return function(msg)
     insertInbox(msg)
-    local what
-    if msg.Action ~= nil then
-      what = "Action = " .. colors.blue .. tostring(msg.Action)
+    local from = msg.From
+    local text = colors.gray .. "New Message From " .. colors.green ..
+      (from and (from:sub(1, 3) .. "..." .. from:sub(-3)) or "unknown") .. colors.gray .. ": "
+    if msg.Action then
+      text = text .. colors.gray .. "Action = " .. colors.blue .. msg.Action:sub(1, 20) ..
+        colors.reset
     else
       local data = msg.Data
       if type(data) == "table" then data = require("json").encode(data) end
-      what = "Data = " .. colors.blue .. string.sub(tostring(data), 1, 20)
+      text = text .. colors.gray .. "Data = " .. colors.blue .. (data and data:sub(1, 20) or "") ..
+        colors.reset
     end
-    print(colors.gray .. "New Message From " .. colors.green .. short(msg.From) ..
-      colors.gray .. ": " .. colors.gray .. what .. colors.reset)
+    print(text)
   end
 end

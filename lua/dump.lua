@@ -1,99 +1,171 @@
---- dump: a serializer that writes values as Lua source (required as `.dump`; the `Dump` global).
---
--- dump(value) -> string that reads back as an equal value with `load("return " .. s)`
--- for nil, booleans, numbers, strings and tables of those. Tables print their array part
--- (1..n) first, then the other keys in a fixed order (numbers, strings, then by type), as
--- `name = v` for identifier keys and `[k] = v` otherwise. A table of scalars fits on one
--- line; a table holding tables is spread over lines indented by two spaces. Functions,
--- threads and userdata become `nil --[[function]]` (no memory address ever appears), and
--- a table met again on its own path becomes `nil --[[circular]]`.
+--[[ dump.lua (`.dump`; the `Dump` global): values written as Lua source, as aos's Dump does.
 
-local dump = { _version = "1.0.0" }
+  dump(value, indent?, padding?, filter?, udata?) -> string
 
-local keywords = {}
+aos ships the lua-dump library for this, and its Eval results carry `Dump(prints)` in
+`Output.test`, so the layout here is that library's, byte for byte:
+
+  * a table is `{`, one `key = value` per line indented by `indent` spaces (default 4)
+    more than its parent (plus `padding` spaces before everything), then `}`; an empty
+    table is `{}`; with indent 0 everything stays on one line, separated by spaces;
+  * keys: numbers and booleans as `[k]`, identifiers as they are, other strings as
+    `["..."]` (%q), table keys dumped; the lines are sorted, numeric keys first;
+  * values: numbers and booleans by tostring, strings by %q, tables nested, anything
+    else as the %q of its tostring;
+  * a table met again on its own path is the string "<Circular table: ...>";
+  * a value that is not a table is the %q of its tostring (`Dump(42)` is `"42"`).
+
+`filter(value, depth, type, use, key, udata)` may replace a key or a value (use is "key",
+"val" or "circular"); returning nil drops the field, a second true result means "write as
+is" (no %q, no nesting).
+]]
+
+local type, tostring, floor, huge = type, tostring, math.floor, math.huge
+local format, match, sort, concat = string.format, string.match, table.sort, table.concat
+
+local reserved = {}
 for word in ([[and break do else elseif end false for function goto if in local nil not or
   repeat return then true until while]]):gmatch("%a+") do
-  keywords[word] = true
+  reserved[word] = true
 end
 
-local type_rank = { number = 1, string = 2, boolean = 3 }
+local function keep(value) return value end
 
-local function key_less(a, b)
-  local ta, tb = type(a), type(b)
-  if ta ~= tb then
-    local ra, rb = type_rank[ta] or 4, type_rank[tb] or 4
-    if ra ~= rb then return ra < rb end
-    return ta < tb
+-- The line order: within one key type, by key (false before true); numeric keys first.
+local function line_before(a, b)
+  if a.kind == b.kind then
+    if a.kind == "boolean" then return b.key end
+    return a.key < b.key
   end
-  if ta == "number" or ta == "string" then return a < b end
-  if ta == "boolean" then return not a and b end
-  return false
+  return a.kind == "number"
 end
 
-local function number_literal(n)
-  if math.type(n) == "integer" then
-    return n == math.mininteger and "math.mininteger" or string.format("%d", n)
+local table_text
+
+local function key_text(key, nodump, depth, field_indent, ctx)
+  local kind = type(key)
+  if kind == "number" or kind == "boolean" then
+    return "[" .. tostring(key) .. "]", key, kind
   end
-  if n ~= n then return "0/0" end
-  if n == math.huge then return "math.huge" end
-  if n == -math.huge then return "-math.huge" end
-  local s
-  for _, precision in ipairs({ "%.14g", "%.15g", "%.16g", "%.17g" }) do
-    s = string.format(precision, n) -- the shortest text that reads back exactly
-    if tonumber(s) == n then break end
+  if kind == "table" and not nodump then
+    local text = "[" .. table_text(key, depth + 1, field_indent, ctx) .. "]"
+    return text, text, "string"
   end
-  if math.tointeger(tonumber(s)) and not s:find("[.eEn]") then s = s .. ".0" end
-  return s
+  if kind ~= "string" or reserved[key] or not match(key, "^[a-zA-Z_][a-zA-Z0-9_]*$") then
+    local text = format("[%q]", tostring(key))
+    return text, text, "string"
+  end
+  return key, key, kind
 end
 
-local serialize -- forward declaration: tables recurse
-
-local function key_literal(k, seen, indent)
-  if type(k) == "string" and k:match("^[%a_][%w_]*$") and not keywords[k] then
-    return k
+local function value_text(value, nodump, depth, field_indent, ctx)
+  local kind = type(value)
+  if kind == "number" or kind == "boolean" then return tostring(value) end
+  if kind == "string" then return nodump and value or format("%q", value) end
+  if kind == "table" and not nodump then
+    return table_text(value, depth + 1, field_indent, ctx)
   end
-  return "[" .. serialize(k, seen, indent) .. "]"
+  return format("%q", tostring(value))
 end
 
-local function table_literal(t, seen, indent)
-  if seen[t] then return "nil --[[circular]]" end
-  seen[t] = true
-  local items, nested = {}, false
-  local n = #t
+table_text = function(t, depth, indent, ctx)
+  local ref = tostring(t)
+  if ctx.open[ref] then
+    local value, nodump = ctx.filter(t, depth, "table", "circular", t, ctx.udata)
+    if value ~= nil and value ~= t then
+      local kind = type(value)
+      if kind == "table" then
+        return nodump and tostring(value) or table_text(value, depth + 1, indent, ctx)
+      end
+      if kind == "number" or kind == "boolean" then return tostring(value) end
+      return format("%q", kind == "string" and value or tostring(value))
+    end
+    return '"<Circular ' .. ref .. '>"'
+  end
+  local field_indent = indent .. ctx.step
+  local lines = {}
+  ctx.open[ref] = true
+  for k, v in pairs(t) do
+    local key, nokdump = ctx.filter(k, depth, type(k), "key", nil, ctx.udata)
+    if key ~= nil then
+      local value, novdump = ctx.filter(v, depth, type(v), "val", key, ctx.udata)
+      if value ~= nil then
+        local text, sort_key, kind = key_text(key, nokdump, depth, field_indent, ctx)
+        lines[#lines + 1] = {
+          kind = kind,
+          key = sort_key,
+          text = field_indent .. text .. " = " ..
+            value_text(value, novdump, depth, field_indent, ctx),
+        }
+      end
+    end
+  end
+  ctx.open[ref] = nil
+  if #lines == 0 then return "{}" end
+  sort(lines, line_before)
+  local out = {}
+  for i = 1, #lines do out[i] = lines[i].text end
+  return "{" .. ctx.lf .. concat(out, "," .. ctx.lf) .. ctx.lf .. indent .. "}"
+end
+
+-- The layout of a sequence of strings, numbers and booleans with the default options,
+-- written directly: that is every Eval's print log (Output.test), on every message.
+-- Anything else (other keys, nested tables) gives nil and takes the general path.
+local function flat_array(t)
+  local n, count = #t, 0
+  if n == 0 then return nil end
+  for _, v in pairs(t) do
+    count = count + 1
+    local kind = type(v)
+    if kind ~= "string" and kind ~= "number" and kind ~= "boolean" then return nil end
+  end
+  if count ~= n then return nil end
+  local lines = {}
   for i = 1, n do
-    if type(t[i]) == "table" then nested = true end
-    items[#items + 1] = serialize(t[i], seen, indent .. "  ")
+    local v = t[i]
+    lines[i] = "    [" .. i .. "] = " .. (type(v) == "string" and format("%q", v) or tostring(v))
   end
-  local keys = {}
-  for k in pairs(t) do
-    if not (math.type(k) == "integer" and k >= 1 and k <= n) then keys[#keys + 1] = k end
-  end
-  table.sort(keys, key_less)
-  for _, k in ipairs(keys) do
-    if type(t[k]) == "table" then nested = true end
-    items[#items + 1] = key_literal(k, seen, indent .. "  ") .. " = " .. serialize(t[k], seen, indent .. "  ")
-  end
-  seen[t] = nil
-  if #items == 0 then return "{}" end
-  if not nested then return "{ " .. table.concat(items, ", ") .. " }" end
-  local inner = indent .. "  "
-  return "{\n" .. inner .. table.concat(items, ",\n" .. inner) .. "\n" .. indent .. "}"
+  return "{\n" .. concat(lines, ",\n") .. "\n}"
 end
 
-serialize = function(v, seen, indent)
-  local ty = type(v)
-  if ty == "string" then return string.format("%q", v):gsub("\\\n", "\\n") end
-  if ty == "number" then return number_literal(v) end
-  if ty == "table" then return table_literal(v, seen, indent) end
-  if ty == "nil" or ty == "boolean" then return tostring(v) end
-  return "nil --[[" .. ty .. "]]"
+local function is_count(v)
+  return type(v) == "number" and v < huge and v >= 0 and floor(v) == v
 end
 
---- Writes a value as Lua source text.
-function dump.dump(value)
-  return (serialize(value, {}, ""))
+local function dump(value, indent, padding, filter, udata)
+  if indent == nil then
+    indent = 4
+  elseif not is_count(indent) then
+    error("indent must be unsigned integer", 2)
+  end
+  if padding == nil then
+    padding = 0
+  elseif not is_count(padding) then
+    error("padding must be unsigned integer", 2)
+  end
+  if filter == nil then
+    filter = keep
+  elseif type(filter) ~= "function" then
+    error("filter must be function", 2)
+  end
+  local kind = type(value)
+  if kind == "table" and filter == keep and indent == 4 and padding == 0 then
+    local fast = flat_array(value)
+    if fast then return fast end
+  end
+  if kind == "table" then
+    local step = string.rep(" ", floor(indent))
+    return table_text(value, 1, string.rep(" ", floor(padding)), {
+      lf = step == "" and " " or "\n",
+      step = step,
+      open = {},
+      filter = filter,
+      udata = udata,
+    })
+  end
+  local v, nodump = filter(value, 0, kind, "val", nil, udata)
+  if nodump == true then return tostring(v) end
+  return format("%q", tostring(v))
 end
 
-return setmetatable(dump, {
-  __call = function(_, value) return dump.dump(value) end,
-})
+return dump

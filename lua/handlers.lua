@@ -1,10 +1,17 @@
 --[[ handlers.lua (`.handlers`, the `Handlers` global): the ordered list of
-(name, pattern, handle) entries a message is run through (docs/compat.md §3.6).
+{name, pattern, handle, maxRuns} entries a message is run through (docs/compat.md §3.6).
 
 A pattern's result decides what happens: a negative number / true / "break" runs the
 handler and stops (the message counts as handled); a positive number / "continue" runs it
 and goes on; 0 / false / any other string skips. When nothing handled the message, the
 handler named `_default` runs.
+
+What a process can observe follows aos 2.0.6 exactly, because processes depend on it:
+`handle` is stored wrapped by `generateResolver` (so a resolver table works everywhere and
+the handler gets only `msg`); maxRuns counts down after a run and the entry goes when it
+reaches 0 (so 0 means forever); the list is walked live (removing an entry while it is
+walked skips the next one); once() names start at `_once_0`; and an error in a handler is
+raised again from this module with aos's position prefix (see `rethrow`).
 ]]
 
 local utils = require(".utils")
@@ -15,104 +22,100 @@ handlers.list = {}
 handlers.coroutines = {}
 handlers.onceNonce = 0
 
-local ARGS_HELP = "Handlers.add(name : string, pattern : string | table | function, " ..
-  "handle : function | table [, maxRuns : number | 'inf'])"
+-- aos re-raises a handler's error with error(err) from line 723 of its `.handlers`
+-- chunk, and from line 199 when a Receive-ing coroutine fails; that prefix is part of every
+-- handler error text users see, so it is written here as aos writes it.
+local HANDLE_AT = '[string ".handlers"]:723: '
+local RECEIVE_AT = '[string ".handlers"]:199: '
+local PATTERN_AT = '[string ".handlers"]:667: '
+
+local function rethrow(at, err)
+  if type(err) == "string" then error(at .. err, 0) end
+  error(err, 0)
+end
+
+local ARGS_HELP = "Invalid arguments given. Expected: \n" ..
+  "\tname : string, " ..
+  "\tpattern : Action : string | MsgMatch : table,\n" ..
+  "\t\tfunction(msg: Message) : {-1 = break, 0 = skip, 1 = continue},\n" ..
+  "\thandle(msg : Message) : void) | Resolver,\n" ..
+  '\tMaxRuns? : number | "inf" | nil'
 
 local function find(name)
-  local list = handlers.list
-  for i = 1, #list do
-    if list[i].name == name then return i end
+  for i, h in ipairs(handlers.list) do
+    if h.name == name then return i end
   end
   return nil
 end
 
-local function check(name, pattern, handle, maxRuns, fn)
-  if type(name) ~= "string" then
-    error("Handlers." .. fn .. ": name must be a string, got " .. type(name) ..
-      " (" .. ARGS_HELP .. ")", 3)
-  end
+-- aos asserts this at line 113 of its bundled module; the position is part of the text.
+local function check(name, pattern)
   local tp = type(pattern)
-  if tp ~= "string" and tp ~= "table" and tp ~= "function" then
-    error("Handlers." .. fn .. " '" .. name .. "': pattern must be a string, table or " ..
-      "function, got " .. tp .. " (" .. ARGS_HELP .. ")", 3)
-  end
-  local th = type(handle)
-  if th ~= "function" and th ~= "table" then
-    error("Handlers." .. fn .. " '" .. name .. "': handle must be a function or a " ..
-      "resolver table, got " .. th .. " (" .. ARGS_HELP .. ")", 3)
-  end
-  if maxRuns ~= nil and maxRuns ~= "inf" and type(maxRuns) ~= "number" then
-    error("Handlers." .. fn .. " '" .. name .. "': maxRuns must be a number or 'inf', got " ..
-      type(maxRuns), 3)
+  if type(name) ~= "string" or (tp ~= "function" and tp ~= "table" and tp ~= "string") then
+    error('[string ".handlers"]:113: ' .. ARGS_HELP, 0)
   end
 end
 
--- add(name, handle) uses the name as an Action pattern.
-local function args(name, pattern, handle, maxRuns)
-  if handle == nil and (type(pattern) == "function" or type(pattern) == "table")
-      and type(name) == "string" then
-    return name, name, pattern, maxRuns
-  end
+-- (name, handle) takes the name as the Action pattern; a fourth argument is maxRuns.
+local function arguments(...)
+  local n = select("#", ...)
+  local name, pattern, handle, maxRuns = ...
+  if n == 2 then return name, name, pattern, nil end
+  if n == 3 then return name, pattern, handle, nil end
   return name, pattern, handle, maxRuns
 end
 
-local function entry(name, pattern, handle, maxRuns)
-  return { name = name, pattern = pattern, handle = handle, maxRuns = maxRuns }
-end
-
--- A known name is updated in place (its position kept); a new one goes to the end.
-local function upsert(caller, ...)
-  local name, pattern, handle, maxRuns = args(...)
-  check(name, pattern, handle, maxRuns, caller)
-  local i = find(name) or #handlers.list + 1
-  handlers.list[i] = entry(name, pattern, handle, maxRuns)
+-- A known name is updated in place (its position kept); a new one goes in at `at`.
+local function put(at, ...)
+  local name, pattern, handle, maxRuns = arguments(...)
+  check(name, pattern)
+  handle = handlers.generateResolver(handle)
+  local i = find(name)
+  if i then
+    local h = handlers.list[i]
+    h.pattern, h.handle, h.maxRuns = pattern, handle, maxRuns
+  else
+    local h = { pattern = pattern, handle = handle, name = name, maxRuns = maxRuns }
+    if at then table.insert(handlers.list, at, h) else table.insert(handlers.list, h) end
+  end
 end
 
 --- Add or update (in place) a handler; returns the length of the list.
 function handlers.add(...)
-  upsert("add", ...)
+  put(nil, ...)
   return #handlers.list
 end
 
 --- The same as add, without the return value.
 function handlers.append(...)
-  upsert("append", ...)
+  put(nil, ...)
 end
 
+--- Add at the front (or update in place).
 function handlers.prepend(...)
-  local name, pattern, handle, maxRuns = args(...)
-  check(name, pattern, handle, maxRuns, "prepend")
-  local i = find(name)
-  if i then
-    handlers.list[i] = entry(name, pattern, handle, maxRuns)
-  else
-    table.insert(handlers.list, 1, entry(name, pattern, handle, maxRuns))
-  end
+  put(1, ...)
 end
 
-local function relative(anchor, offset, fn)
-  if type(anchor) ~= "string" then
-    error("Handlers." .. fn .. ": the anchor name must be a string, got " .. type(anchor), 3)
-  end
+local function relative(anchor, offset)
+  if type(anchor) ~= "string" then error("Handler name MUST be a string", 0) end
+  local i = find(anchor) -- where the anchor is now, not when add is called
   return {
-    add = function(...)
-      local name, pattern, handle, maxRuns = args(...)
-      check(name, pattern, handle, maxRuns, fn .. "(" .. anchor .. ").add")
-      local i = find(anchor)
+    add = function(name, pattern, handle, maxRuns)
+      check(name, pattern)
+      handle = handlers.generateResolver(handle)
       if i then
-        table.insert(handlers.list, i + offset, entry(name, pattern, handle, maxRuns))
+        table.insert(handlers.list, i + offset,
+          { pattern = pattern, handle = handle, name = name, maxRuns = maxRuns })
       end
     end,
   }
 end
 
-function handlers.before(anchor) return relative(anchor, 0, "before") end
-function handlers.after(anchor) return relative(anchor, 1, "after") end
+function handlers.before(anchor) return relative(anchor, 0) end
+function handlers.after(anchor) return relative(anchor, 1) end
 
 function handlers.remove(name)
-  if type(name) ~= "string" then
-    error("Handlers.remove: name must be a string, got " .. type(name), 2)
-  end
+  if type(name) ~= "string" then error("name MUST be string", 0) end
   local i = find(name)
   if i then table.remove(handlers.list, i) end
 end
@@ -120,23 +123,23 @@ end
 --- once([name,] pattern, handle): a handler that runs for the first match only.
 function handlers.once(...)
   local name, pattern, handle
-  if select("#", ...) >= 3 then
+  if select("#", ...) == 3 then
     name, pattern, handle = ...
   else
-    pattern, handle = ...
-  end
-  if name == nil then
-    handlers.onceNonce = handlers.onceNonce + 1
     name = "_once_" .. tostring(handlers.onceNonce)
+    handlers.onceNonce = handlers.onceNonce + 1
+    pattern, handle = ...
   end
   handlers.prepend(name, pattern, handle, 1)
 end
 
---- A resolver table {[spec] = fn}: the first matching spec's fn handles the message.
-function handlers.generateResolver(resolveSpec)
+--- A handle function from a function (called with the message) or a resolver table
+--- {[spec] = fn} (the first matching spec's fn handles the message).
+function handlers.generateResolver(spec)
   return function(msg)
-    for spec, fn in pairs(resolveSpec) do
-      if utils.matchesSpec(msg, spec) then return fn(msg) end
+    if type(spec) == "function" then return spec(msg) end
+    for match, fn in pairs(spec) do
+      if utils.matchesSpec(msg, match) then return fn(msg) end
     end
   end
 end
@@ -146,73 +149,64 @@ end
 function handlers.receive(pattern)
   local waiting = coroutine.running()
   handlers.once(pattern, function(msg)
-    local resumed, ok, failure = coroutine.resume(waiting, msg)
-    if not resumed then error(ok, 0) end
-    -- The waiting code ran under the process's xpcall: its failure is this message's.
-    if ok == false then
-      error(type(failure) == "table" and failure.err or failure, 0)
-    end
+    -- The waiting coroutine runs the process's pcall(evaluate): its second result is
+    -- false when the code after Receive failed.
+    local _, ok, err = coroutine.resume(waiting, msg)
+    if not ok then rethrow(RECEIVE_AT, err) end
   end)
   return coroutine.yield(pattern)
 end
 
 local function decide(result)
   local t = type(result)
-  if t == "number" then return result end
   if t == "boolean" then return result and -1 or 0 end
   if t == "string" then
     if result == "continue" then return 1 end
     if result == "break" then return -1 end
     return 0
   end
-  error("Pattern result is not valid, it MUST be string, number, or boolean", 0)
+  if t == "number" then return result end
+  error(PATTERN_AT .. "Pattern result is not valid, it MUST be string, number, or boolean", 0)
 end
 
-local function match(pattern, msg)
-  local t = type(pattern)
-  if t == "function" then return pattern(msg) end
-  if t == "string" then return msg.Action == pattern end
-  return utils.matchesSpec(msg, pattern)
-end
+local matches_spec = utils.matchesSpec
 
-local function run(h, msg, env)
-  if type(h.handle) == "table" then
-    return handlers.generateResolver(h.handle)(msg, env)
+-- utils.matchesSpec(msg, pattern), with its two common cases inline (it is called for
+-- every handler of every message). A process that replaced Utils.matchesSpec gets its own.
+local function match(msg, pattern)
+  if utils.matchesSpec == matches_spec then
+    local tp = type(pattern)
+    if tp == "function" then return pattern(msg) end
+    if tp == "string" then
+      local action = msg.Action
+      return action ~= nil and action == pattern
+    end
   end
-  return h.handle(msg, env)
+  return utils.matchesSpec(msg, pattern)
 end
 
 --- Run msg through the list; `_default` only when nothing handled it.
 function handlers.evaluate(msg, env)
   local handled = false
-  local default
-  local snapshot = {}
-  local list = handlers.list
-  for i = 1, #list do snapshot[i] = list[i] end
-  for i = 1, #snapshot do
-    local h = snapshot[i]
-    if h.name == "_default" then
-      default = h
-    else
-      local d = decide(match(h.pattern, msg))
+  assert(type(msg) == "table", "msg is not valid")
+  assert(type(env) == "table", "env is not valid")
+  for _, h in ipairs(handlers.list) do
+    if h.name ~= "_default" then
+      local d = decide(match(msg, h.pattern))
       if d ~= 0 then
         if d < 0 then handled = true end
+        local ok, err = pcall(h.handle, msg, env)
+        if not ok then rethrow(HANDLE_AT, err) end
         if h.maxRuns ~= nil and h.maxRuns ~= "inf" then
           h.maxRuns = h.maxRuns - 1
-          if h.maxRuns <= 0 then
-            local at = find(h.name)
-            if at and handlers.list[at] == h then table.remove(handlers.list, at) end
-          end
+          if h.maxRuns == 0 then handlers.remove(h.name) end
         end
-        local ok, err = pcall(run, h, msg, env)
-        if not ok then error(err, 1) end
-        if d < 0 then break end
       end
+      if d < 0 then return handled end
     end
   end
   if not handled then
-    default = default or handlers.list[find("_default") or 0]
-    if default then run(default, msg, env) end
+    handlers.list[find("_default")].handle(msg, env)
   end
 end
 

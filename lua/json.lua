@@ -1,363 +1,260 @@
---- json: JSON encode/decode for ao processes (required as `json` and `.json`).
---
--- encode(value) -> string
---   * Object keys are sorted (byte order), so the same table always gives the same text;
---     a process's results must not depend on the order `pairs` happens to walk a table.
---   * A table whose keys are exactly the integers 1..n is an array. A table with only
---     string keys is an object. The EMPTY table encodes as `[]` (there is no way to tell
---     an empty object from an empty array in Lua; `[]` is what aos users get from rxi json).
---   * Errors (never a partial result): NaN or infinite numbers, sparse arrays, tables
---     that mix key kinds, non-string/non-integer keys, cycles, functions, userdata, threads.
--- decode(text) -> value
---   * Full JSON (RFC 8259): \uXXXX escapes including surrogate pairs become UTF-8;
---     `null` becomes nil; integers that fit in 64 bits become Lua integers, other numbers
---     floats. Errors name what was expected and where ("at line L col C").
+--[[ json.lua (`json`, `.json`): JSON encode/decode for ao processes.
 
-local json = { _version = "1.0.0" }
+It behaves as the json module of aos 2.0.6 (rxi's json.lua 0.2.0, which processes and
+their clients depend on), because what it writes ends up in messages:
+
+encode(value) -> string
+  * A table is an array when t[1] is set or it is empty (so `{}` is `[]`): all its keys
+    must be numbers and there must be no hole. Otherwise it is an object: all keys must be
+    strings; fields holding a function are left out. Keys come in `pairs` order.
+  * Every number is written with %.14g (2^53 → 9.007199254741e+15); NaN and infinities
+    are errors, so are cycles and values of other types.
+decode(text) -> value
+  * `null` becomes nil; a number is what `tonumber` makes of its text (so `12` is an
+    integer and `1e3` a float); \uXXXX escapes, surrogate pairs included, become UTF-8;
+    a comma before `]` or `}` is accepted.
+Errors read as aos's do, position included: `[string "json"]:261: expected string for
+key at line 1 col 2` (the lines are those of aos's module, which users see).
+]]
+
+local json = { _version = "0.2.0" }
+
+local type, pairs, rawget, next, tostring, tonumber = type, pairs, rawget, next, tostring,
+  tonumber
+local format, concat, char, floor = string.format, table.concat, string.char, math.floor
+
+-- aos raises each error from a line of its json chunk; the text carries that position.
+local function fail(line, text)
+  error('[string "json"]:' .. line .. ": " .. text, 0)
+end
 
 -------------------------------------------------------------------------------
 -- Encode
 -------------------------------------------------------------------------------
 
-local escape_map = {
-  ['"'] = '\\"', ["\\"] = "\\\\", ["\b"] = "\\b", ["\f"] = "\\f",
-  ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t",
+local escapes = {
+  ["\\"] = "\\\\", ['"'] = '\\"', ["\b"] = "\\b", ["\f"] = "\\f", ["\n"] = "\\n",
+  ["\r"] = "\\r", ["\t"] = "\\t",
 }
-
-local function escape_char(c)
-  return escape_map[c] or string.format("\\u%04x", c:byte())
+for i = 0, 31 do
+  local c = char(i)
+  if not escapes[c] then escapes[c] = format("\\u%04x", i) end
 end
 
+local encode
+
 local function encode_string(s)
-  -- Control characters (and DEL) are escaped; other bytes, UTF-8 included, pass through.
-  if not s:find('[%c"\\]') then return '"' .. s .. '"' end
-  return '"' .. s:gsub('[%c"\\]', escape_char) .. '"'
+  return '"' .. s:gsub('[%z\1-\31\\"]', escapes) .. '"'
 end
 
 local function encode_number(n)
-  if math.type(n) == "integer" then
-    return string.format("%d", n)
+  if n ~= n or n <= -math.huge or n >= math.huge then
+    fail(149, "unexpected number value '" .. tostring(n) .. "'")
   end
-  if n ~= n or n == math.huge or n == -math.huge then
-    local what = n ~= n and "NaN" or (n > 0 and "inf" or "-inf")
-    error("json.encode: cannot encode the number " .. what .. " (JSON has no NaN or infinity)", 0)
-  end
-  -- The shortest of the usual precisions that reads back as the same float.
-  local s = string.format("%.14g", n)
-  if tonumber(s) ~= n then
-    s = string.format("%.17g", n)
-  end
-  return s
+  return format("%.14g", n)
 end
 
--- "$.a[2].b": where in the value being encoded an error happened, built only for errors.
-local function where(path, depth)
-  local out = { "$" }
-  for i = 1, depth do
-    local k = path[i]
-    out[#out + 1] = type(k) == "number" and "[" .. k .. "]" or "." .. tostring(k)
+local function encode_table(t, stack)
+  if stack[t] then fail(65, "circular reference") end
+  stack[t] = true
+  local out = {}
+  if rawget(t, 1) ~= nil or next(t) == nil then
+    local n = 0
+    for k in pairs(t) do
+      if type(k) ~= "number" then fail(83, "invalid table: mixed or invalid key types") end
+      n = n + 1
+    end
+    if n ~= #t then fail(91, "invalid table: sparse array") end
+    for i = 1, n do out[i] = encode(t[i], stack) end
+    stack[t] = nil
+    return "[" .. concat(out, ",") .. "]"
   end
-  return table.concat(out)
+  local i = 0
+  for k, v in pairs(t) do
+    if type(k) ~= "string" then fail(111, "invalid table: mixed or invalid key types") end
+    if type(v) ~= "function" then
+      i = i + 1
+      out[i] = encode_string(k) .. ":" .. encode(v, stack)
+    end
+  end
+  stack[t] = nil
+  return "{" .. concat(out, ",") .. "}"
 end
 
--- Classifies a table as "array" (keys exactly 1..n) or "object" (string keys only).
-local function table_kind(t, path, depth)
-  local count, max_index, has_string = 0, 0, false
-  for k in pairs(t) do
-    count = count + 1
-    local kt = type(k)
-    if kt == "string" then
-      has_string = true
-    elseif math.type(k) == "integer" and k >= 1 then
-      if k > max_index then max_index = k end
-    else
-      error(string.format("json.encode: invalid key %s (a %s) in the table at %s; "
-        .. "keys must be strings or array indexes 1..n", tostring(k), kt, where(path, depth)), 0)
-    end
-  end
-  if has_string then
-    if max_index > 0 then
-      error("json.encode: the table at " .. where(path, depth) .. " mixes string keys and array indexes", 0)
-    end
-    return "object", count
-  end
-  if max_index ~= count then
-    error("json.encode: the table at " .. where(path, depth) .. " is a sparse array ("
-      .. count .. " values, highest index " .. max_index .. ")", 0)
-  end
-  return "array", count
+encode = function(v, stack)
+  local t = type(v)
+  if t == "string" then return encode_string(v) end
+  if t == "number" then return encode_number(v) end
+  if t == "table" then return encode_table(v, stack) end
+  if t == "boolean" then return tostring(v) end
+  if t == "nil" then return "null" end
+  fail(183, "unexpected type '" .. t .. "'")
 end
 
--- Appends the JSON text of v to buf. `stack` holds the tables on the current path (cycle
--- check) and `path` the keys leading to v, for error messages.
-local function encode_into(v, buf, stack, path, depth)
-  local ty = type(v)
-  if ty == "string" then
-    buf[#buf + 1] = encode_string(v)
-  elseif ty == "number" then
-    buf[#buf + 1] = encode_number(v)
-  elseif ty == "boolean" then
-    buf[#buf + 1] = v and "true" or "false"
-  elseif ty == "nil" then
-    buf[#buf + 1] = "null"
-  elseif ty == "table" then
-    if stack[v] then
-      error("json.encode: circular reference at " .. where(path, depth), 0)
-    end
-    stack[v] = true
-    local kind, count = table_kind(v, path, depth)
-    if kind == "array" then
-      buf[#buf + 1] = "["
-      for i = 1, count do
-        if i > 1 then buf[#buf + 1] = "," end
-        path[depth + 1] = i
-        encode_into(v[i], buf, stack, path, depth + 1)
-      end
-      buf[#buf + 1] = "]"
-    else
-      local keys = {}
-      for k in pairs(v) do keys[#keys + 1] = k end
-      table.sort(keys)
-      buf[#buf + 1] = "{"
-      for i = 1, #keys do
-        local k = keys[i]
-        buf[#buf + 1] = (i > 1 and "," or "") .. encode_string(k) .. ":"
-        path[depth + 1] = k
-        encode_into(v[k], buf, stack, path, depth + 1)
-      end
-      buf[#buf + 1] = "}"
-    end
-    path[depth + 1] = nil
-    stack[v] = nil
-  else
-    error("json.encode: cannot encode a value of type " .. ty .. " at " .. where(path, depth), 0)
-  end
-end
-
---- Encodes a Lua value as JSON text (object keys sorted).
+--- Encodes a Lua value as JSON text.
 function json.encode(value)
-  local buf = {}
-  encode_into(value, buf, {}, {}, 0)
-  return table.concat(buf)
+  return (encode(value, {}))
 end
 
 -------------------------------------------------------------------------------
 -- Decode
 -------------------------------------------------------------------------------
 
--- Raises an error naming the position of byte `pos` in `text` as line and column.
+-- Raises the error naming byte `pos` of `text` as line and column.
 local function decode_error(text, pos, what)
   local line, col = 1, 1
-  for i = 1, math.min(pos - 1, #text) do
+  for i = 1, pos - 1 do
     col = col + 1
-    if text:byte(i) == 10 then
-      line, col = line + 1, 1
-    end
+    if text:byte(i) == 10 then line, col = line + 1, 1 end
   end
-  error(string.format("json.decode: %s at line %d col %d", what, line, col), 0)
+  fail(261, format("%s at line %d col %d", what, line, col))
 end
 
+-- The first byte at or after `pos` that is not white space (#text + 1 if none).
 local function skip_space(text, pos)
   return text:find("[^ \t\r\n]", pos) or #text + 1
 end
 
-local function codepoint_to_utf8(n)
-  if n < 0x80 then
-    return string.char(n)
-  elseif n < 0x800 then
-    return string.char(0xC0 | (n >> 6), 0x80 | (n & 0x3F))
-  elseif n < 0x10000 then
-    return string.char(0xE0 | (n >> 12), 0x80 | ((n >> 6) & 0x3F), 0x80 | (n & 0x3F))
-  end
-  return string.char(0xF0 | (n >> 18), 0x80 | ((n >> 12) & 0x3F), 0x80 | ((n >> 6) & 0x3F), 0x80 | (n & 0x3F))
+-- The end (exclusive) of a number or literal: the next delimiter.
+local function token_end(text, pos)
+  return text:find("[ \t\r\n%]},]", pos) or #text + 1
 end
 
-local simple_escapes = {
-  ['"'] = '"', ["\\"] = "\\", ["/"] = "/", b = "\b", f = "\f", n = "\n", r = "\r", t = "\t",
-}
-
-local function read_hex4(text, pos)
-  local hex = text:match("^%x%x%x%x", pos)
-  if not hex then
-    decode_error(text, pos, "expected 4 hex digits after \\u")
+local function utf8_of(n)
+  if n <= 0x7f then return char(n) end
+  if n <= 0x7ff then return char(floor(n / 64) + 192, n % 64 + 128) end
+  if n <= 0xffff then
+    return char(floor(n / 4096) + 224, floor(n % 4096 / 64) + 128, n % 64 + 128)
   end
-  return tonumber(hex, 16)
+  if n <= 0x10ffff then
+    return char(floor(n / 262144) + 240, floor(n % 262144 / 4096) + 128,
+      floor(n % 4096 / 64) + 128, n % 64 + 128)
+  end
+  fail(293, format("invalid unicode codepoint '%x'", n))
 end
+
+local unescape = { ["\\"] = "\\", ['"'] = '"', ["/"] = "/", b = "\b", f = "\f", n = "\n",
+  r = "\r", t = "\t" }
 
 local function decode_string(text, pos)
-  -- pos is at the opening quote
-  local parts = {}
+  local parts, n = {}, 0
   local i = pos + 1
   while true do
-    local j = text:find('["\\%c]', i)
-    if not j then
-      decode_error(text, pos, "unterminated string")
-    end
-    parts[#parts + 1] = text:sub(i, j - 1)
-    local c = text:sub(j, j)
-    if c == '"' then
-      return table.concat(parts), j + 1
-    elseif c == "\\" then
-      local e = text:sub(j + 1, j + 1)
-      if simple_escapes[e] then
-        parts[#parts + 1] = simple_escapes[e]
-        i = j + 2
-      elseif e == "u" then
-        local n = read_hex4(text, j + 2)
-        i = j + 6
-        if n >= 0xD800 and n <= 0xDBFF then
-          -- a high surrogate must be followed by \u and a low surrogate
-          local low = text:match("^\\u(%x%x%x%x)", i)
-          local lo = low and tonumber(low, 16)
-          if not lo or lo < 0xDC00 or lo > 0xDFFF then
-            decode_error(text, j, "expected a low surrogate \\uDC00-\\uDFFF after a high surrogate")
-          end
-          n = 0x10000 + ((n - 0xD800) << 10) + (lo - 0xDC00)
-          i = i + 6
-        elseif n >= 0xDC00 and n <= 0xDFFF then
-          decode_error(text, j, "unexpected low surrogate without a high surrogate")
-        end
-        parts[#parts + 1] = codepoint_to_utf8(n)
+    local j = text:find('[%z\1-\31\\"]', i)
+    if not j then decode_error(text, pos, "expected closing quote for string") end
+    local b = text:byte(j)
+    if b == 34 then -- "
+      n = n + 1
+      parts[n] = text:sub(i, j - 1)
+      return concat(parts), j + 1
+    elseif b == 92 then -- \
+      n = n + 1
+      parts[n] = text:sub(i, j - 1)
+      local c = text:sub(j + 1, j + 1)
+      if c == "u" then
+        local hex = text:match("^[dD][89aAbB]%x%x\\u%x%x%x%x", j + 2) or
+          text:match("^%x%x%x%x", j + 2) or
+          decode_error(text, j, "invalid unicode escape in string")
+        local hi, lo = tonumber(hex:sub(1, 4), 16), tonumber(hex:sub(7, 10), 16)
+        n = n + 1
+        parts[n] = lo and utf8_of((hi - 0xd800) * 0x400 + (lo - 0xdc00) + 0x10000) or
+          utf8_of(hi)
+        i = j + 2 + #hex
       else
-        decode_error(text, j, "invalid escape '\\" .. e .. "' in string")
+        if not unescape[c] then
+          decode_error(text, j, "invalid escape char '" .. c .. "' in string")
+        end
+        n = n + 1
+        parts[n] = unescape[c]
+        i = j + 2
       end
     else
-      decode_error(text, j, string.format("control character 0x%02x in string (escape it)", c:byte()))
+      decode_error(text, j, "control character in string")
     end
   end
 end
 
 local function decode_number(text, pos)
-  -- JSON grammar: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
-  local i = pos
-  if text:sub(i, i) == "-" then i = i + 1 end
-  local int = text:match("^0", i) or text:match("^[1-9]%d*", i)
-  if not int then
-    decode_error(text, pos, "invalid number (expected a digit)")
-  end
-  i = i + #int
-  local is_float = false
-  if text:sub(i, i) == "." then
-    local frac = text:match("^%d+", i + 1)
-    if not frac then
-      decode_error(text, i + 1, "invalid number (expected a digit after '.')")
-    end
-    i, is_float = i + 1 + #frac, true
-  end
-  if text:match("^[eE]", i) then
-    local exp = text:match("^[-+]?%d+", i + 1)
-    if not exp then
-      decode_error(text, i + 1, "invalid number (expected digits in the exponent)")
-    end
-    i, is_float = i + 1 + #exp, true
-  end
-  local s = text:sub(pos, i - 1)
-  local n = tonumber(s)
-  if not is_float then
-    -- tonumber wraps nothing: a decimal integer too large for 64 bits comes back as a float
-    n = math.tointeger(n) or n
-    if math.type(n) == "integer" and string.format("%d", n) ~= s:gsub("^%-0$", "0") then
-      n = tonumber(s .. ".0")
-    end
-  end
-  return n, i
+  local stop = token_end(text, pos)
+  local s = text:sub(pos, stop - 1)
+  local v = tonumber(s)
+  if not v then decode_error(text, pos, "invalid number '" .. s .. "'") end
+  return v, stop
 end
 
-local decode_value -- forward declaration: containers recurse
-
-local function decode_array(text, pos, depth)
-  local result, n = {}, 0
-  pos = skip_space(text, pos + 1)
-  if text:byte(pos) == 93 then -- ]
-    return result, pos + 1
-  end
-  while true do
-    local v
-    v, pos = decode_value(text, pos, depth)
-    n = n + 1
-    result[n] = v
-    pos = skip_space(text, pos)
-    local c = text:byte(pos)
-    if c == 93 then -- ]
-      return result, pos + 1
-    elseif c ~= 44 then -- ,
-      decode_error(text, pos, "expected ',' or ']' in array")
-    end
-    pos = skip_space(text, pos + 1)
-  end
-end
-
-local function decode_object(text, pos, depth)
-  local result = {}
-  pos = skip_space(text, pos + 1)
-  if text:byte(pos) == 125 then -- }
-    return result, pos + 1
-  end
-  while true do
-    if text:byte(pos) ~= 34 then -- "
-      decode_error(text, pos, "expected a string key in object")
-    end
-    local key
-    key, pos = decode_string(text, pos)
-    pos = skip_space(text, pos)
-    if text:byte(pos) ~= 58 then -- :
-      decode_error(text, pos, "expected ':' after object key")
-    end
-    local v
-    v, pos = decode_value(text, skip_space(text, pos + 1), depth)
-    result[key] = v
-    pos = skip_space(text, pos)
-    local c = text:byte(pos)
-    if c == 125 then -- }
-      return result, pos + 1
-    elseif c ~= 44 then -- ,
-      decode_error(text, pos, "expected ',' or '}' in object")
-    end
-    pos = skip_space(text, pos + 1)
-  end
-end
-
-local literals = { ["true"] = true, ["false"] = false } -- null decodes to nil
+local literals = { ["true"] = true, ["false"] = false }
 
 local function decode_literal(text, pos)
-  local word = text:match("^%a+", pos)
-  if word == nil or literals[word] == nil and word ~= "null" then
-    decode_error(text, pos, "unexpected '" .. (word or text:sub(pos, pos)) .. "'")
+  local stop = token_end(text, pos)
+  local word = text:sub(pos, stop - 1)
+  if literals[word] == nil and word ~= "null" then
+    decode_error(text, pos, "invalid literal '" .. word .. "'")
   end
-  return literals[word], pos + #word
+  return literals[word], stop
 end
 
--- first byte of a value -> its decoder
-local value_decoders = {
-  [34] = decode_string, [123] = decode_object, [91] = decode_array, [45] = decode_number,
-  [116] = decode_literal, [102] = decode_literal, [110] = decode_literal,
-}
-for b = 48, 57 do value_decoders[b] = decode_number end
+local decode_value
 
-local MAX_DEPTH = 1000 -- nesting limit: a clear error instead of a Lua stack overflow
+local function decode_array(text, pos)
+  local out, n = {}, 0
+  pos = pos + 1
+  while true do
+    pos = skip_space(text, pos)
+    if text:byte(pos) == 93 then return out, pos + 1 end -- ]
+    local v
+    v, pos = decode_value(text, pos)
+    n = n + 1
+    out[n] = v
+    pos = skip_space(text, pos)
+    local c = text:byte(pos)
+    pos = pos + 1
+    if c == 93 then return out, pos end
+    if c ~= 44 then decode_error(text, pos, "expected ']' or ','") end
+  end
+end
 
-decode_value = function(text, pos, depth)
-  local f = value_decoders[text:byte(pos) or -1]
-  if not f then
-    local c = text:sub(pos, pos)
-    decode_error(text, pos, c == "" and "unexpected end of input" or "unexpected character '" .. c .. "'")
+local function decode_object(text, pos)
+  local out = {}
+  pos = pos + 1
+  while true do
+    pos = skip_space(text, pos)
+    local c = text:byte(pos)
+    if c == 125 then return out, pos + 1 end -- }
+    if c ~= 34 then decode_error(text, pos, "expected string for key") end
+    local key, v
+    key, pos = decode_string(text, pos)
+    pos = skip_space(text, pos)
+    if text:byte(pos) ~= 58 then decode_error(text, pos, "expected ':' after key") end
+    v, pos = decode_value(text, skip_space(text, pos + 1))
+    out[key] = v
+    pos = skip_space(text, pos)
+    c = text:byte(pos)
+    pos = pos + 1
+    if c == 125 then return out, pos end
+    if c ~= 44 then decode_error(text, pos, "expected '}' or ','") end
   end
-  if depth >= MAX_DEPTH and (f == decode_array or f == decode_object) then
-    decode_error(text, pos, "arrays and objects nested deeper than " .. MAX_DEPTH)
-  end
-  return f(text, pos, depth + 1)
+end
+
+-- The first byte of a value -> its decoder.
+local decoders = { [34] = decode_string, [91] = decode_array, [123] = decode_object,
+  [45] = decode_number, [116] = decode_literal, [102] = decode_literal,
+  [110] = decode_literal }
+for b = 48, 57 do decoders[b] = decode_number end
+
+decode_value = function(text, pos)
+  local f = decoders[text:byte(pos) or -1]
+  if f then return f(text, pos) end
+  decode_error(text, pos, "unexpected character '" .. text:sub(pos, pos) .. "'")
 end
 
 --- Decodes JSON text into a Lua value (`null` → nil).
 function json.decode(text)
   if type(text) ~= "string" then
-    error("json.decode: expected a string, got a " .. type(text), 0)
+    fail(597, "expected argument of type string, got " .. type(text))
   end
-  local value, pos = decode_value(text, skip_space(text, 1), 0)
+  local value, pos = decode_value(text, skip_space(text, 1))
   pos = skip_space(text, pos)
-  if pos <= #text then
-    decode_error(text, pos, "trailing garbage")
-  end
+  if pos <= #text then decode_error(text, pos, "trailing garbage") end
   return value
 end
 

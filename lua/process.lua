@@ -20,6 +20,27 @@ local process = { _version = "2.0.4" }
 local colors = stringify.colors
 local MAX_INBOX = 10000
 
+-- A value that cannot be indexed fails, in aos, with Lua's own "attempt to index" error at
+-- a line of its bundled process module (its ao.send/ao.spawn wrappers, Send, msg.reply).
+-- Users see that text inside the handler error, so these checks raise it as written.
+local function indexable(v, line, name, writes)
+  local t = type(v)
+  if t ~= "table" and (writes or t ~= "string") then
+    error(string.format("[string \".process\"]:%d: attempt to index a %s value (local '%s')",
+      line, t, name), 0)
+  end
+end
+
+local raw_send, raw_spawn = ao.send, ao.spawn
+function ao.send(msg)
+  indexable(msg, 103, "msg")
+  return raw_send(msg)
+end
+function ao.spawn(module, msg)
+  indexable(msg, 117, "msg")
+  return raw_spawn(module, msg)
+end
+
 -- Globals every aos process has.
 _G.ao = ao
 _G.Handlers = handlers
@@ -46,21 +67,36 @@ local function render(v)
   return tostring(v)
 end
 
---- print: coloured like aos, captured into the message's Output.
-function print(...)
-  local n = select("#", ...)
-  local text
-  if n <= 1 then
-    text = render((...))
-  else
-    local parts = { ... }
-    for i = 1, n do parts[i] = render(parts[i]) end
-    text = table.concat(parts, "\t")
-  end
-  logs[#logs + 1] = text
+--- print: coloured like aos, captured into the message's Output. Like aos's, it shows
+--- only its first argument (`print("a", "b")` prints `a`).
+function print(a)
+  logs[#logs + 1] = render(a)
 end
 
-function Dump(value) return require(".dump")(value) end
+local dump
+local function our_dump(...)
+  dump = dump or require(".dump")
+  return dump(...)
+end
+Dump = our_dump
+
+-- Output.test of an Eval is Dump(HANDLER_PRINT_LOGS), as in aos. With our Dump and a log
+-- of strings (print only ever appends strings) the layout is written here directly: it is
+-- on every Eval's path, and walking the log with the deterministic `pairs` costs more
+-- than the rest of a small Eval. (A process that writes keys other than 1..n into
+-- HANDLER_PRINT_LOGS itself would not see them in `test`.)
+local function dump_log(list)
+  if Dump ~= our_dump or type(list) ~= "table" then return Dump(list) end
+  local n = #list
+  if n == 0 then return Dump(list) end
+  local lines = {}
+  for i = 1, n do
+    local v = list[i]
+    if type(v) ~= "string" then return Dump(list) end
+    lines[i] = "    [" .. i .. "] = " .. string.format("%q", v)
+  end
+  return "{\n" .. table.concat(lines, ",\n") .. "\n}"
+end
 
 function Prompt()
   return Colors.green .. tostring(Name) .. Colors.gray .. "@" .. Colors.blue .. "aos-" ..
@@ -83,9 +119,7 @@ function Tab(msg)
 end
 
 function Send(msg)
-  if type(msg) ~= "table" then
-    error("Send: expected a message table, got " .. type(msg), 2)
-  end
+  indexable(msg, 409, "msg")
   if msg.Target == nil then
     print("WARN: No target specified for message. Data will be stored, but no process " ..
       "will receive it.")
@@ -100,15 +134,17 @@ end
 
 function Spawn(...)
   local module, msg
-  if select("#", ...) >= 2 then module, msg = ... else msg = ... end
-  module = module or ao._module
-  if msg == nil then msg = {} end
+  if select("#", ...) == 1 then
+    module, msg = ao._module, ...
+  else
+    module, msg = ...
+  end
+  if not msg then msg = {} end
   local spawned = ao.spawn(module, msg)
   return {
     output = "Spawn process request added to outbox",
-    after = nil,
+    after = spawned.after,
     receive = spawned.receive,
-    onReply = spawned.onReply,
   }
 end
 
@@ -168,7 +204,6 @@ local function seed(msg)
     if b == nil then return chance.integer(1, a) end
     return chance.integer(a, b)
   end
-  math.randomseed = function(s) chance.seed(s) end
   Seeded = true
 end
 
@@ -218,81 +253,84 @@ function process.normalize(raw)
   return msg
 end
 
+-- Neither checks its arguments, as in aos: a bad one fails with Lua's own message
+-- (e.g. "attempt to index a string value (local 'replyMsg')").
 local function attach_reply(msg)
-  function msg.reply(r)
-    if type(r) ~= "table" then
-      error("msg.reply: expected a message table, got " .. type(r), 2)
-    end
-    r.Target = msg["Reply-To"] or r.Target or msg.From
-    r["X-Reference"] = msg["X-Reference"] or msg.Reference
-    r["X-Origin"] = msg["X-Origin"]
-    return ao.send(r)
+  function msg.reply(replyMsg)
+    indexable(replyMsg, 847, "replyMsg", true)
+    replyMsg.Target = msg["Reply-To"] or (replyMsg.Target or msg.From)
+    replyMsg["X-Reference"] = msg["X-Reference"] or msg.Reference
+    replyMsg["X-Origin"] = msg["X-Origin"] or nil
+    return ao.send(replyMsg)
   end
-  function msg.forward(target, extra)
-    if type(target) ~= "string" then
-      error("msg.forward: target must be a process id string, got " .. type(target), 2)
-    end
+  function msg.forward(target, forwardMsg)
     local fwd = ao.sanitize(msg)
-    fwd.reply, fwd.forward = nil, nil
-    if type(extra) == "table" then
-      for k, v in pairs(extra) do fwd[k] = v end
-    end
+    forwardMsg = forwardMsg or {}
+    for k, v in pairs(forwardMsg) do fwd[k] = v end
     fwd.Target = target
     fwd["Reply-To"] = msg["Reply-To"] or msg.From
     fwd["X-Reference"] = msg["X-Reference"] or msg.Reference
     fwd["X-Origin"] = msg["X-Origin"] or msg.From
-    return ao.send(fwd)
+    fwd.reply, fwd.forward = nil, nil
+    ao.send(fwd)
   end
 end
 
 local function output(msg, data)
   if msg.Action == "Eval" then
     local out = { data = data, prompt = Prompt() }
-    local ok, dumped = pcall(Dump, logs)
+    local ok, dumped = pcall(dump_log, logs)
     if ok then out.test = dumped end
     return out
   end
   return { data = data, prompt = Prompt(), print = true }
 end
 
-local function error_text(e)
-  if type(e) == "string" then return e end
-  local ok, s = pcall(tostring, e)
-  if ok and type(s) == "string" then return s end
-  return "(error object is a " .. type(e) .. " value)"
-end
-
-local function prune_coroutines()
-  local live = {}
-  for _, co in ipairs(handlers.coroutines) do
-    if coroutine.status(co) ~= "dead" then live[#live + 1] = co end
-  end
-  handlers.coroutines = live
-end
-
-local traceback = debug.traceback
-local function on_error(e)
-  return { err = e, trace = traceback("", 2) }
-end
+-- aos runs the handlers as pcall(Handlers.evaluate) inside a coroutine, so a waiting
+-- Receive leaves a suspended coroutine that a later message resumes.
 local function run_handlers(msg, env)
-  return xpcall(handlers.evaluate, on_error, msg, env)
+  return pcall(handlers.evaluate, msg, env)
 end
 
---- True when the handler list already holds exactly the entry that re-adding `name`
---- would write (same pattern and handle, no maxRuns, no metatable): then adding it again
---- on every message (as aos does) changes nothing and can be skipped. (A field a process
---- added to that entry itself would survive, where aos drops it with the entry.)
-local function in_place(name, pattern, handle)
+-- The list of coroutines, kept as aos keeps it: every message's coroutine goes in, then
+-- one pass removes dead ones (an ipairs pass with table.remove, which skips the entry
+-- after each removal, so `#Handlers.coroutines` counts what aos counts).
+local function keep_coroutine(co)
+  local list = handlers.coroutines
+  list[#list + 1] = co
+  for i, x in ipairs(list) do
+    if coroutine.status(x) == "dead" then table.remove(list, i) end
+  end
+end
+
+-- What aos prints as the stack of a handler error: debug.traceback() taken in its
+-- process.handle, less the loader's own frames. It is the same for every error.
+local TRACEBACK = "stack traceback:\n\t[string \".process\"]:967: in function '.process.handle'"
+
+-- aos adds `_eval` and appends `_default` again on every message. When the list still
+-- holds exactly the entry we put there last time (same pattern, the handle wrapper that
+-- add made, no maxRuns, no metatable), adding again changes nothing a process can see
+-- but the wrapper's identity, so it is skipped: it is on every message's path.
+local installed = {}
+local function ensure(name, pattern, handle, put)
   local list = handlers.list
-  if type(list) ~= "table" then return false end
+  if type(list) ~= "table" then return put(name, pattern, handle) end
   for i = 1, #list do
     local h = list[i]
     if type(h) == "table" and rawget(h, "name") == name then
-      return getmetatable(h) == nil and rawget(h, "pattern") == pattern
-        and rawget(h, "handle") == handle and rawget(h, "maxRuns") == nil
+      if getmetatable(h) == nil and rawget(h, "pattern") == pattern
+          and rawget(h, "maxRuns") == nil and installed[name] ~= nil
+          and rawget(h, "handle") == installed[name] then
+        return
+      end
+      break
     end
   end
-  return false
+  put(name, pattern, handle)
+  list = handlers.list
+  for i = 1, #list do
+    if list[i].name == name then installed[name] = list[i].handle end
+  end
 end
 
 --- Handle one message whose keys and tag names are already normalised.
@@ -307,8 +345,8 @@ function process.run(msg, env)
 
   local content_type = msg.Tags["Content-Type"]
   if content_type == "application/json" and type(msg.Data) == "string" then
-    local ok, decoded = pcall(function() return require("json").decode(msg.Data) end)
-    if ok then msg.Data = decoded end
+    -- Not protected, as in aos: a body that is not JSON fails the message.
+    msg.Data = require("json").decode(msg.Data or "{}")
   end
 
   if msg.From ~= msg.Owner and not ao.isTrusted(msg) then
@@ -326,49 +364,46 @@ function process.run(msg, env)
     return ao.result({ Output = output({}, table.concat(logs, "\n")) })
   end
 
-  if not in_place("_eval", is_eval, eval_handler) then
-    handlers.add("_eval", is_eval, eval_handler)
-  end
+  ensure("_eval", is_eval, eval_handler, handlers.add)
   if env.Process and msg.Id == env.Process.Id then
     handlers.once("_boot", is_boot, boot_handler)
   end
-  if not in_place("_default", always, default_handler) then
-    handlers.append("_default", always, default_handler)
-  end
+  ensure("_default", always, default_handler, handlers.append)
 
   attach_reply(msg)
 
   local co = coroutine.create(run_handlers)
-  local resumed, ok, failure = coroutine.resume(co, msg, env)
-  -- Keep the coroutine only while it waits for a reply (Receive / .receive()).
-  local waiting = handlers.coroutines
-  if coroutine.status(co) == "suspended" then waiting[#waiting + 1] = co end
-  if #waiting > 0 then prune_coroutines() end
-  if not resumed then ok, failure = false, { err = ok, trace = "" } end
+  local _, ok, err = coroutine.resume(co, msg, env)
+  keep_coroutine(co)
 
-  local printed = table.concat(logs, "\n")
-  if ok == false then
-    local err = error_text(type(failure) == "table" and failure.err or failure)
-    Errors[#Errors + 1] = err
-    local text
-    if msg.Action == "Eval" then
-      text = printed .. "\n\n" .. colors.red .. "error:\n" .. colors.reset .. err
-    else
-      text = printed .. "\n\n" .. colors.red .. "Error" .. colors.gray ..
-        " handling message with Action = " .. tostring(msg.Action) .. colors.reset .. "\n" ..
-        colors.green .. "From: " .. tostring(msg.From) .. ", Id: " .. tostring(msg.Id) ..
-        colors.reset .. "\n" .. colors.gray ..
-        (type(failure) == "table" and tostring(failure.trace) or "") .. colors.reset ..
-        "\n\n" .. colors.red .. "error:\n" .. colors.reset .. err
+  if not ok then
+    -- aos concatenates the error value into its text: a table, nil or boolean error fails
+    -- the message there with Lua's own concatenation error, from that line of its
+    -- process.handle. That text is what the user sees, so it is raised here as written.
+    local te = type(err)
+    if te ~= "string" and te ~= "number" then
+      error(string.format("[string \".process\"]:%d: attempt to concatenate a %s value " ..
+        "(local 'result')", msg.Action == "Eval" and 947 or 965, te), 0)
     end
-    return { Error = text }
+    if msg.Action == "Eval" then
+      Errors[#Errors + 1] = err
+      return { Error = table.concat(logs, "\n") .. "\n\n" .. colors.red .. "error:\n" ..
+        colors.reset .. err }
+    end
+    if msg.Action then
+      print(colors.red .. "Error" .. colors.gray .. " handling message with Action = " ..
+        msg.Action .. colors.reset)
+    else
+      print(colors.red .. "Error" .. colors.gray .. " handling message " .. colors.reset)
+    end
+    print(colors.green .. err .. colors.reset)
+    print("\n" .. colors.gray .. TRACEBACK .. colors.reset)
+    return { Error = table.concat(logs, "\n") .. "\n\n" .. colors.red .. "error:\n" ..
+      colors.reset .. err }
   end
-  local e = ao.outbox.Error
-  if e ~= nil then
-    if type(e) ~= "string" and type(e) ~= "number" then e = error_text(e) end
-    return { Error = e }
-  end
-  return ao.result({ Output = output(msg, printed) })
+  -- An Eval's compile error (or truthy second value) is in ao.outbox.Error: ao.result
+  -- answers with it alone.
+  return ao.result({ Output = output(msg, table.concat(logs, "\n")) })
 end
 
 function process.handle(msg, env)

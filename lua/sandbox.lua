@@ -44,6 +44,14 @@ do
   local tsort, tunpack, c_concat = table.sort, table.unpack, table.concat
   local math_floor, math_type = math.floor, math.type
   local getinfo = debug.getinfo
+  -- For snapshots (lua/snapshot.lua), the runtime's own use only: never given to a process.
+  local snapshot_raw = {
+    dump = string.dump, getupvalue = debug.getupvalue, setupvalue = debug.setupvalue,
+    upvalueid = debug.upvalueid, upvaluejoin = debug.upvaluejoin, getinfo = debug.getinfo,
+    getmetatable = debug.getmetatable, setmetatable = debug.setmetatable, load = load,
+    next = next, co_status = coroutine.status, co_create = coroutine.create,
+    co_resume = coroutine.resume,
+  }
 
   -- The instruction budget. `step` instructions pass between two hook calls; `used` is
   -- what the current message has counted so far.
@@ -93,6 +101,21 @@ do
     if co then sethook(co, hook, "", step) else sethook(hook, "", step) end
   end
 
+  -- Line coverage (`aos test --cov`): a state installed with opts.cover also takes line
+  -- events and records the lines run of the chunks named there. Only such a state runs
+  -- this (install replaces its `arm`), because the line events run Lua code that the count
+  -- hook counts: its GasUsed is not a process's, so aos test replays processes in it for
+  -- their lines and never reports its results.
+  local covered = nil   -- {[chunk name] = {[line] = true}}
+  local function cover_hook(event, line)
+    if event ~= "line" then return hook() end
+    local lines = covered[getinfo(2, "S").source]
+    if lines then lines[line] = true end
+  end
+  local function cover_arm(co)
+    if co then sethook(co, cover_hook, "l", step) else sethook(cover_hook, "l", step) end
+  end
+
   -- A limit error must not be swallowed by the process's own protected calls.
   -- Memory errors arrive as "not enough memory" (LUA_ERRMEM) or as a runtime error that
   -- mentions it (lauxlib buffers); either way the cap was hit.
@@ -106,14 +129,46 @@ do
     return ok, ...
   end
 
+  -- A standard function the runtime wraps (meter.lua, pattern.lua, the functions below)
+  -- calls the C original last, so an argument error names the public function (the
+  -- registry's _LOADED, see meter.lua); but C puts the position of its caller in front
+  -- of the message, and that caller is the wrapper: a stripped chunk (no position) or
+  -- lupa's "<python>" chunk (this one). aos gives the position of the code that called the standard
+  -- function ("[string "aos"]:1: bad argument #1 to 'rep' ..."). So the process's protected
+  -- calls run with a message handler that, when a C function called from a runtime frame
+  -- raised, puts the position of the first frame up the stack that is not the runtime's.
+  -- It runs where the error was raised, before the stack unwinds, and only on an error.
+  -- (A stripped chunk's functions have the source "=?".)
+  local function runtime_source(source)
+    return source == "=?" or source == "<python>"
+  end
+  local function place(e)
+    if exceeded or raw_type(e) ~= "string" then return e end
+    local raiser = getinfo(2, "Sf")
+    if raiser == nil or raiser.what ~= "C" or raiser.func == raw_error then return e end
+    local wrapper = getinfo(3, "S")
+    if wrapper == nil or not runtime_source(wrapper.source) then return e end
+    -- The first frame above the runtime's is what C would have named (a C function there,
+    -- such as pcall(string.rep), has no position, in aos too).
+    local level = 4
+    local info = getinfo(level, "Sl")
+    while info ~= nil and runtime_source(info.source) do
+      level = level + 1
+      info = getinfo(level, "Sl")
+    end
+    if info == nil or info.currentline <= 0 then return e end
+    local bare = str_gsub(e, '^%[string "<python>"%]:%d+: ', "", 1)
+    return str_format("%s:%d: %s", info.short_src, info.currentline, bare)
+  end
+
   local function safe_pcall(f, ...)
-    return check_limits(raw_pcall(f, ...))
+    return check_limits(raw_xpcall(f, place, ...))
   end
 
   local function safe_xpcall(f, handler, ...)
     return check_limits(raw_xpcall(f, function(e)
       if exceeded then return exceeded end
-      return handler(e)
+      return handler(place(e))
     end, ...))
   end
 
@@ -163,9 +218,11 @@ do
     local co = safe_co_create(f)
     return function(...)
       local function unwrap(ok, ...)
+        -- As the C coroutine.wrap: a string error gets the caller's position.
         if not ok then
           local e = ...
-          raw_error(e, 0)
+          if exceeded or raw_type(e) ~= "string" then raw_error(e, 0) end
+          raw_error(e, 2)
         end
         return ...
       end
@@ -511,7 +568,7 @@ do
     return private
   end
 
-  install = function(sources, opts, parts)
+  install = function(sources, opts, parts, snapshots)
     limit = opts.instruction_limit or limit
     step = opts.step or step
     limit_text = str_format("instruction limit exceeded (%d instructions)", limit)
@@ -519,6 +576,7 @@ do
     memory_limit = opts.memory_limit or memory_limit
     watchdog = opts.watchdog or 0
     watchdog_text = opts.watchdog_text or watchdog_text
+    if opts.cover then covered, arm = opts.cover, cover_arm end
     local G = _G
     local clock_now = 0   -- msg.Timestamp (ms) of the message being handled
     local private = private_globals(G)
@@ -684,12 +742,31 @@ do
     end
     function control.collect() raw_collect("collect") end
     control.pcall = raw_pcall
+    -- The process's `load` (text only, the process's globals), for a host chunk of aos
+    -- itself (aos.runtime.script): the registry's `load` would give it the private globals.
+    control.load = safe_load
     control.require = require
     control.raw_next = raw_next
     control.concat = c_concat
     -- The originals, for the bridge's own encoding (no cost estimate, no address hiding).
     control.strings = { find = raw_str_find, gsub = str_gsub, format = str_format, sub = str_sub }
     control.sorted_keys = sorted_keys
+    if snapshots then
+      -- Built now, before the library loads, so that it names the runtime's functions.
+      local tools = {}
+      for k, v in raw_next, snapshot_raw do tools[k] = v end
+      tools.ids = ids
+      tools.get_next_id = function() return next_id end
+      tools.set_next_id = function(n) next_id = n end
+      tools.forget_order = function(t) order_cache[t] = nil end
+      tools.anchors = { G = G, loaded = loaded, preload = preload, string = smt.__index,
+        decoy = smt.__metatable }
+      tools.probes = {
+        ["ipairs()"] = function() return (ipairs({})) end,
+        ["utf8.codes()"] = function() return (utf8.codes("")) end,
+      }
+      control.snapshot = snapshots(tools)
+    end
     return control
   end
 end

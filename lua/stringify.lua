@@ -1,8 +1,15 @@
 --[[ stringify.lua (`.stringify`): the coloured table rendering that `print` and Eval use.
 
-  format({1, 2, "a"})  → { 1, 2, "a" }  numbers blue, strings green and quoted
-  format({a = 1})      → {\n  a = 1\n}  one `key = value` per line, keys red
-A table met again while it is being rendered prints as <circular reference>.
+The layout is aos's, quirks included, because it is what a user reads at the prompt:
+
+  format({})           → {  }
+  format({1, "a"})     → { 1, "a" }            numbers blue, strings green and quoted
+  format({{1}, {2}})   → {\n  { 1 },\n  { 2 }\n }   arrays of tables: one item per line
+  format({a = 1})      → {\n   a = 1\n}         keys red, one `key = value` per line
+  format({1, 2, a = 3})→ {\n   a = 3\n}         once a key breaks the sequence, only the
+                                                  keys from there on are shown
+A table met a second time among key = value fields makes the whole table it sits in
+print as <circular reference>.
 ]]
 
 local stringify = { _version = "0.0.1" }
@@ -16,16 +23,13 @@ local colors = {
 }
 stringify.colors = colors
 
---- A sequence 1..n whose values are all scalars (rendered on one line).
+--- A sequence 1..n (in traversal order) whose values are all numbers or strings.
 function stringify.isSimpleArray(t)
-  if type(t) ~= "table" then return false end
-  local n = 0
-  for _, v in pairs(t) do
-    n = n + 1
-    if type(v) == "table" then return false end
-  end
-  for i = 1, n do
-    if t[i] == nil then return false end
+  local expected = 1
+  for k, v in pairs(t) do
+    local tv = type(v)
+    if k ~= expected or (tv ~= "number" and tv ~= "string") then return false end
+    expected = expected + 1
   end
   return true
 end
@@ -40,28 +44,42 @@ end
 function stringify.format(t, indent, visited)
   if type(t) ~= "table" then return tostring(t) end
   indent = indent or 0
-  visited = visited or {}
-  if visited[t] then return "<circular reference>" end
-  visited[t] = true
+  local pad = string.rep(" ", indent)
+  local child = string.rep(" ", indent + 2)
   local parts = {}
   if stringify.isSimpleArray(t) then
-    for i = 1, #t do parts[i] = scalar(t[i]) end
-    visited[t] = nil
-    if #parts == 0 then return "{}" end
+    for i, v in ipairs(t) do parts[i] = scalar(v) end
     return "{ " .. table.concat(parts, ", ") .. " }"
   end
-  local pad = string.rep(" ", indent + 2)
+  local is_array, expected = true, 1
   for k, v in pairs(t) do
-    local rendered
-    if type(v) == "table" then
-      rendered = stringify.format(v, indent + 2, visited)
-    else
-      rendered = scalar(v)
+    if is_array then
+      if k == expected then
+        expected = expected + 1
+        parts[#parts + 1] = child ..
+          (type(v) == "table" and stringify.format(v, indent + 2) or scalar(v))
+      else
+        -- The sequence ends here: what was collected is dropped, as aos does.
+        is_array, parts = false, {}
+      end
     end
-    parts[#parts + 1] = pad .. colors.red .. tostring(k) .. colors.reset .. " = " .. rendered
+    if not is_array then
+      local rendered
+      if type(v) == "table" then
+        visited = visited or {}
+        if visited[v] then return "<circular reference>" end
+        visited[v] = true
+        rendered = stringify.format(v, indent + 2, visited)
+      else
+        rendered = scalar(v)
+      end
+      parts[#parts + 1] = child .. colors.red .. k .. colors.reset .. " = " .. rendered
+    end
   end
-  visited[t] = nil
-  return "{\n" .. table.concat(parts, ",\n") .. "\n" .. string.rep(" ", indent) .. "}"
+  if is_array then
+    return "{\n" .. table.concat(parts, ",\n") .. "\n" .. pad .. " }"
+  end
+  return "{\n " .. table.concat(parts, ",\n ") .. "\n" .. pad .. "}"
 end
 
 return stringify

@@ -30,105 +30,129 @@ function utils.curry(fn, arity)
   end
 end
 
---- true when `t` is a sequence 1..n with no other keys (an empty table counts).
-function utils.isArray(t)
+-- A table whose keys are all positive integers, the largest being its length.
+local function is_array(t)
   if type(t) ~= "table" then return false end
-  local n = 0
-  for _ in pairs(t) do n = n + 1 end
-  for i = 1, n do
-    if t[i] == nil then return false end
+  local max = 0
+  for k in pairs(t) do
+    if type(k) ~= "number" or k < 1 or math.floor(k) ~= k then return false end
+    if k > max then max = k end
   end
-  return true
+  return max == #t
 end
 
-local function check_table(name, t)
-  if type(t) ~= "table" then
-    error("utils." .. name .. ": expected a table, got " .. type(t), 3)
-  end
+-- The argument checks are aos's asserts; their text carries the line of aos's bundled
+-- utils module, which users see, so it is written as aos writes it.
+local function check(ok, line, text)
+  if not ok then error('[string ".utils"]:' .. line .. ": " .. text, 0) end
 end
 
 utils.concat = utils.curry(function(a, b)
-  check_table("concat", a); check_table("concat", b)
+  check(type(a) == "table", 395, "first argument should be a table that is an array")
+  check(type(b) == "table", 397, "second argument should be a table that is an array")
+  check(is_array(a), 399, "first argument should be a table")
+  check(is_array(b), 401, "second argument should be a table")
   local out = {}
   for i = 1, #a do out[#out + 1] = a[i] end
   for i = 1, #b do out[#out + 1] = b[i] end
   return out
 end, 2)
 
+--- reduce(fn, initial, t): folds t in `pairs` order; with a nil initial the first value
+--- starts the fold.
 utils.reduce = utils.curry(function(fn, initial, t)
-  check_table("reduce", t)
+  check(type(fn) == "function", 443,
+    "first argument should be a function that accepts (result, value, key)")
+  check(type(t) == "table" and is_array(t), 445,
+    "third argument should be a table that is an array")
   local acc = initial
-  for i = 1, #t do
-    if acc == nil and i == 1 then acc = t[1] else acc = fn(acc, t[i], i) end
+  for k, v in pairs(t) do
+    if acc == nil then acc = v else acc = fn(acc, v, k) end
   end
   return acc
 end, 3)
 
 utils.map = utils.curry(function(fn, t)
-  check_table("map", t)
+  check(type(fn) == "function", 485, "first argument should be a unary function")
+  check(type(t) == "table" and is_array(t), 487, "second argument should be an Array")
   local out = {}
-  for i = 1, #t do out[i] = fn(t[i], i) end
+  for k, v in pairs(t) do out[k] = fn(v, k) end
   return out
 end, 2)
 
 utils.filter = utils.curry(function(fn, t)
-  check_table("filter", t)
+  check(type(fn) == "function", 523, "first argument should be a unary function")
+  check(type(t) == "table" and is_array(t), 525, "second argument should be an Array")
   local out = {}
-  for i = 1, #t do
-    if fn(t[i]) then out[#out + 1] = t[i] end
+  for _, v in pairs(t) do
+    if fn(v) then out[#out + 1] = v end
   end
   return out
 end, 2)
 
 utils.find = utils.curry(function(fn, t)
-  check_table("find", t)
-  for i = 1, #t do
-    if fn(t[i]) then return t[i] end
+  check(type(fn) == "function", 565, "first argument should be a unary function")
+  check(type(t) == "table", 567, "second argument should be a table that is an array")
+  for _, v in pairs(t) do
+    if fn(v) then return v end
   end
-  return nil
 end, 2)
 
+utils.propEq = utils.curry(function(name, value, t)
+  check(type(name) == "string", 601, "first argument should be a string")
+  check(type(value) == "string", 603, "second argument should be a string")
+  check(type(t) == "table", 605, "third argument should be a table<object>")
+  return t[name] == value
+end, 3)
+
 utils.reverse = function(t)
-  check_table("reverse", t)
+  check(type(t) == "table", 629, "argument needs to be a table that is an array")
   local out, n = {}, #t
-  for i = n, 1, -1 do out[#out + 1] = t[i] end
+  for i, v in pairs(t) do out[n - i + 1] = v end
   return out
 end
 
-utils.includes = utils.curry(function(v, t)
-  check_table("includes", t)
-  for i = 1, #t do
-    if t[i] == v then return true end
+--- compose(f, g, h)(x) == f(g(h(x))) (one value passes from function to function).
+utils.compose = utils.curry(function(...)
+  local fns = { ... }
+  return function(v)
+    for i = #fns, 1, -1 do
+      check(type(fns[i]) == "function", 675, "each argument needs to be a function")
+      v = fns[i](v)
+    end
+    return v
   end
-  return false
 end, 2)
 
 utils.prop = utils.curry(function(name, t) return t[name] end, 2)
 
-utils.propEq = utils.curry(function(name, value, t) return t[name] == value end, 3)
-
---- compose(f, g, h)(x) == f(g(h(x)))
-function utils.compose(...)
-  local fns = { ... }
-  return function(...)
-    local result = table.pack(...)
-    for i = #fns, 1, -1 do result = table.pack(fns[i](table.unpack(result, 1, result.n))) end
-    return table.unpack(result, 1, result.n)
+utils.includes = utils.curry(function(v, t)
+  check(type(t) == "table", 727, "argument needs to be a table")
+  check(is_array(t), 729, "argument should be a table that is an array")
+  for _, x in pairs(t) do
+    if x == v then return true end
   end
-end
+  return false
+end, 2)
 
 function utils.keys(t)
-  check_table("keys", t)
+  check(type(t) == "table", 749, "argument needs to be a table")
   local out = {}
   for k in pairs(t) do out[#out + 1] = k end
   return out
 end
 
 function utils.values(t)
-  check_table("values", t)
+  check(type(t) == "table", 777, "argument needs to be a table")
   local out = {}
   for _, v in pairs(t) do out[#out + 1] = v end
   return out
+end
+
+--- "hELLO" → "Hello".
+function utils.capitalize(s)
+  if type(s) ~= "string" or s == "" then return s end
+  return s:sub(1, 1):upper() .. s:sub(2):lower()
 end
 
 --- Title-Case a tag or key name: "_" → "-", lowercase, capital after start and "-".

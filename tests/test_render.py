@@ -60,8 +60,9 @@ def test_the_print_log_is_split_from_the_error() -> None:
     raw = 'one\ntwo\n\n\x1b[31merror:\n\x1b[0m[string ".handlers"]:209: [string "aos"]:2: boom'
     parsed = parse_error(raw)
     assert (parsed.log, parsed.message, parsed.line) == ("one\ntwo", "boom", 2)
+    # The shell shows it as the aos console does: the print log is part of the message.
     text = shown(Result(error=raw), locate=lines_locator("print(1)\nerror('boom')"))
-    assert text.splitlines()[:4] == ["one", "two", "boom", " 2 | error('boom')"]
+    assert text.splitlines()[:6] == ["", "one", "two", "", "error:", "boom"]
 
 
 def test_a_syntax_error_is_one_line_with_its_line_number() -> None:
@@ -76,21 +77,38 @@ def test_one_line_error_names_the_file_when_located() -> None:
     assert one_line_error('[string "aos"]:19: boom\nmore', locate) == "lib/util.lua:4: boom more"
 
 
-def test_errors_get_a_gutter_with_the_source_line_and_no_chunk_prefix() -> None:
+def test_errors_are_laid_out_as_the_aos_console_prints_them() -> None:
+    # aos's src/services/errors.js: "\n" + message + gutter with the line + the note.
+    code = "x = nil + 1"
+    raw = (
+        "\n\n\x1b[31merror:\n\x1b[0m"
+        '[string ".handlers"]:723: [string "aos"]:1: attempt to perform arithmetic on a nil value'
+    )
+    assert shown(Result(error=raw), locate=lines_locator(code)) == (
+        "\n\n\nerror:\nattempt to perform arithmetic on a nil value\n"
+        "   |\n 1 |    x = nil + 1\n   |\n" + ERROR_NOTE + "\n"
+    )
+
+
+def test_the_line_is_the_last_position_and_a_missing_one_is_undefined() -> None:
     code = "local a = 1\nreturn a < nil"
     result = Result(error='[string "aos"]:2: attempt to compare nil with number')
-    text = shown(result, locate=lines_locator(code))
-    assert text.splitlines() == [
-        "attempt to compare nil with number",
-        " 2 | return a < nil",
-        ERROR_NOTE,
-    ]
+    lines = shown(result, locate=lines_locator(code)).splitlines()
+    assert lines[1:4] == ["attempt to compare nil with number", "   |", " 1 |    local a = 1"]
+    # one position: aos takes "at line N" from the message, else line 1
+    lines = shown(
+        Result(error='[string "json"]:261: trailing garbage at line 2 col 1'),
+        locate=lines_locator("a\nb"),
+    ).splitlines()
+    assert lines[3] == " 2 |    b"
+    raw = '[string ".handlers"]:723: [string ".ao"]:367: msg should be a table'
+    assert " 367 |    undefined" in shown(Result(error=raw), locate=lines_locator("ao.send(1)"))
 
 
 def test_errors_in_loaded_files_name_the_file() -> None:
-    result = Result(error='[string "aos"]:9: oops')
+    result = Result(error='[string ".handlers"]:723: [string "aos"]:9: oops')
     text = shown(result, locate=lambda line: SourceLocation(2, "error('oops')", "lib/a.lua"))
-    assert "  in lib/a.lua" in text and " 2 | error('oops')" in text
+    assert "  in lib/a.lua" in text and " 2 |    error('oops')" in text
 
 
 def test_an_error_without_position_is_shown_as_is() -> None:

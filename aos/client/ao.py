@@ -11,9 +11,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
 import time
-from collections.abc import Iterator, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
@@ -26,6 +27,7 @@ from aos.errors import ClientError, NodeRejected, NodeUnreachable
 from aos.protocol import AOS_LEGACY_SCHEDULER, ao_tags
 
 Tags = Sequence[tuple[str, str]]
+T = TypeVar("T")
 
 
 class Signer(dataitem.Signer, Protocol):
@@ -115,6 +117,19 @@ class AoClient:
         address = info.get("address") if isinstance(info, dict) else None
         return address if isinstance(address, str) else None
 
+    def process_known(self, process: str) -> bool | None:
+        """Whether the units hold `process`: asked of the SU when its URL is known, else
+        None (the caller falls back on the gateway)."""
+        if self.su_url is None:
+            return None
+        try:
+            self.request("GET", f"{self.su_url}/processes/{process}")
+        except NodeRejected as err:
+            if err.status in (400, 404):
+                return False
+            raise
+        return True
+
     def scheduler_address(self) -> str:
         """The SU's address (`GET /`), or aos's legacy scheduler when no SU URL is known."""
         if self.su_url is None:
@@ -128,27 +143,41 @@ class AoClient:
     def _sign(
         self, *, data: str | bytes, tags: Tags, target: str | None = None
     ) -> dataitem.DataItem:
+        # A fresh anchor on every item, as aoconnect sets one: Ed25519 signatures are
+        # deterministic, so two equal messages (the same line typed twice) would otherwise
+        # be one item, and the node would take the second for a retry of the first.
         return dataitem.create(
-            signer=self.wallet, data=data, target=target or None, tags=list(tags)
+            signer=self.wallet,
+            data=data,
+            target=target or None,
+            anchor=os.urandom(16).hex(),  # 32 characters of text, as aoconnect writes
+            tags=list(tags),
         )
 
-    def _post_item(self, item: dataitem.DataItem) -> str:
-        # aos retries sends (21 × 500 ms); a signed item has a fixed id, so sending the same
-        # bytes again cannot create a second message. Only connection failures are retried.
-        body = item.to_bytes()
-        for attempt in range(self.send_tries):
+    def _retrying(self, send: Callable[[], T]) -> T:
+        """`send()`, again after a pause while the unit cannot be reached. aos retries sends
+        (21 × 500 ms); a signed item has a fixed id, so sending the same bytes again cannot
+        create a second message. Only connection failures are retried."""
+        for _ in range(self.send_tries - 1):
             try:
-                self._json(
-                    "POST",
-                    f"{self.mu_url}/",
-                    content=body,
-                    headers={"Content-Type": "application/octet-stream"},
-                )
-                break
+                return send()
             except NodeUnreachable:
-                if attempt + 1 >= self.send_tries:
-                    raise
-                time.sleep(self.retry_delay)
+                self._pause()
+        return send()
+
+    def _pause(self) -> None:
+        time.sleep(self.retry_delay)
+
+    def _post_item(self, item: dataitem.DataItem) -> str:
+        body = item.to_bytes()
+        self._retrying(
+            lambda: self._json(
+                "POST",
+                f"{self.mu_url}/",
+                content=body,
+                headers={"Content-Type": "application/octet-stream"},
+            )
+        )
         return str(item.id)
 
     def spawn(self, *, module: str, scheduler: str, tags: Tags, data: str | bytes = "") -> str:
@@ -201,7 +230,7 @@ class AoClient:
             if not result.empty:
                 return result
             if attempt + 1 < self.result_tries:
-                time.sleep(self.retry_delay)
+                self._pause()
         return result
 
     def eval(self, process: str, code: str) -> tuple[str, Result]:

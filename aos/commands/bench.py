@@ -12,7 +12,10 @@ TARGETS = {
     "dataitem": "ANS-104 sign+serialize, parse and verify of a 1 KiB item",
     "runtime": "Lua process throughput (Eval and a user handler) and idle memory",
     "node": "signed messages per second through `aos serve`, embedded Eval latency",
+    "served": "Eval round trip through `aos serve`: legacy units against --url (HyperBEAM)",
     "verify": "replay speed and time to attach to a long process",
+    "states": "snapshots on a long process: attach, dry-run, replay, memory",
+    "test": "aos test: seconds per 1,000 test messages in a suite, and start-up",
 }
 
 

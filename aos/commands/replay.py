@@ -1,6 +1,7 @@
 """`aos replay PROCESS --to NONCE [--expr LUA] [--data-dir DIR]`: look into the past.
 
-Replays the process's log up to message NONCE in a fresh runtime and evaluates a Lua
+Replays the process's log up to message NONCE in a fresh runtime (from the newest good
+snapshot at or before it, see docs/snapshots.md, else from nothing) and evaluates a Lua
 expression on that state as a read-only Eval from the process owner, then prints its
 output. Nothing is stored and the node's own state is not touched (the log is read from a
 read-only connection). Without --expr it prints a summary of the state.
@@ -11,14 +12,16 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from pathlib import Path
 from typing import Any
 
 from aos.config import load_settings
-from aos.errors import ProcessError, VerifyError
+from aos.errors import ProcessError, SnapshotRefused, VerifyError
 from aos.log.reader import LogReader
+from aos.log.snapshots import problem, snapshot_key
 from aos.verify.cliargs import ids_as_positionals
 from aos.verify.replay import Replayer
-from aos.verify.source import find_process, read_log, read_records
+from aos.verify.source import find_process, read_log
 
 # What `aos replay` shows when no expression is given: who the process is and what it holds.
 SUMMARY = """\
@@ -66,6 +69,25 @@ def output_text(result: dict[str, Any]) -> str:
     return output if isinstance(output, str) else str(output)
 
 
+def _nearest_snapshot(
+    reader: LogReader, data_dir: Path, pid: str, nonce: int, replayer: Replayer
+) -> int:
+    """Start `replayer` from the newest good snapshot at or before `nonce`; the nonce it
+    starts after (-1: from nothing)."""
+    key = snapshot_key(data_dir, create=False)
+    row = reader.latest_snapshot(pid, at_most=nonce)
+    spawn = reader.records(pid, to_nonce=0)
+    while row is not None and spawn:
+        if problem(key, row) is None:
+            try:
+                replayer.start_from(spawn[0], row)
+                return row.nonce
+            except (SnapshotRefused, ValueError):
+                pass
+        row = reader.latest_snapshot(pid, at_most=row.nonce - 1)
+    return -1
+
+
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(ids_as_positionals(argv))
     if args.to < 0:
@@ -74,11 +96,13 @@ def main(argv: list[str]) -> int:
     pid = find_process(data_dir, args.process)
     # What the compute unit evaluates (the store's columns); `aos verify` checks them.
     process = read_log(data_dir, pid, to_nonce=0, check_columns=False).process
-    records = read_records(data_dir, pid, to_nonce=args.to)
-    last = records[-1][0].nonce if records else -1
+    reader = LogReader(data_dir)
+    replayer = Replayer(process, quarantined=reader.quarantined(pid))
+    start = _nearest_snapshot(reader, data_dir, pid, args.to, replayer)
+    records = reader.records(pid, to_nonce=args.to, after_nonce=start)
+    last = records[-1][0].nonce if records else start
     if last < args.to:
         raise VerifyError(f"--to {args.to}: process {pid} has messages up to nonce {last} only")
-    replayer = Replayer(process, quarantined=LogReader(data_dir).quarantined(pid))
     for _ in replayer.evaluate_records(records):
         pass
     result = replayer.evaluate_read_only(args.expr if args.expr is not None else SUMMARY)

@@ -1,6 +1,7 @@
 """`aos serve`: run the local ao node over HTTP with uvicorn, for other terminals and tools.
 
-Prints the URLs to give to clients (MU, CU, SU, gateway) and the aos console command line.
+Prints the URLs to give to clients (MU, CU, SU, gateway) and the aos console command lines,
+legacy and HyperBEAM (the node answers both protocols at once, docs/hyperbeam.md).
 The data directory defaults to platformdirs' user data dir (`…/aos/node`), or AOS_DATA_DIR.
 
 By default the node runs as three kinds of process: this one writes every admitted item
@@ -93,6 +94,7 @@ def main(argv: list[str]) -> int:
         f"--mu-url {u['mu']} --scheduler {node.su.address} "
         f"--tag-name Authority --tag-value {node.wallet.address}"
     )
+    print(f"  aos NAME --url {base}   (its default HyperBEAM mode; this shell's --url too)")
     sys.stdout.flush()
     server = {
         "host": args.host,

@@ -1,8 +1,10 @@
 """`aos [NAME|PROCESS_ID] [flags]`: the shell, its one-shot modes, and how it is wired up.
 
-This is the only place that joins the shell to a node: the embedded node (default) or the ao units
-named by --mu-url/--cu-url/--gateway-url. Local inputs (--load files, --data, --cron, tag pairs) are
-checked before any node work, so a typo never costs a spawn (docs/compat.md §5 item 4).
+This is the only place that joins the shell to a node: the embedded node (default), the ao units
+named by --mu-url/--cu-url/--gateway-url (the legacy protocol), or a HyperBEAM node named by --url
+(the mainnet protocol, docs/hyperbeam.md); the shell behind it does not know which. Local inputs
+(--load files, --data, --cron, tag pairs) are checked before any node work, so a typo never costs a
+spawn (docs/compat.md §5 item 4).
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ import httpx
 from rich.text import Text
 
 from aos import __version__
-from aos.client import AoClient, Result, TxInfo
+from aos.client import AoClient, HyperBeamClient, Result, TxInfo
 from aos.config import Settings, load_settings
 from aos.errors import AosError
+from aos.ids import is_id
 from aos.protocol import CU_PATH, EMBEDDED_BASE_URL, GATEWAY_PATH, MU_PATH, SU_PATH
 from aos.render import (
     Locate,
@@ -74,6 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
     add("--cu-url", metavar="URL", help="Compute unit of remote ao units.")
     add("--mu-url", metavar="URL", help="Messenger unit of remote ao units.")
     add("--su-url", metavar="URL", help="Scheduler unit of remote ao units, when known.")
+    add(
+        "--url",
+        "--mainnet",
+        dest="url",
+        metavar="URL",
+        help="A HyperBEAM node (aos serve, or any mainnet node): speak the mainnet protocol.",
+    )
+    add("--authority", metavar="ADDR", help="With --url: the spawn's Authority (default: node).")
+    add("--scheduler", metavar="ADDR", help="With --url: the spawn's Scheduler (default: node).")
     add("--data-dir", metavar="DIR", help="The embedded node's data directory.")
     add("--no-live", action="store_true", help="Start with the live feed paused.")
     add("--debug", action="store_true", help="Show tracebacks and HTTP traces.")
@@ -92,11 +104,17 @@ class Units:
     cu: str
     gateway: str
     su: str | None
+    hyperbeam: bool = False  # `mu` is then the HyperBEAM node's URL
 
 
 @contextlib.contextmanager
 def open_units(settings: Settings) -> Iterator[tuple[httpx.Client, Units]]:
     """An HTTP client and the unit URLs: remote units if named, else the embedded node."""
+    if settings.url:
+        with httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0)) as http:
+            gateway = settings.gateway_url or settings.url
+            yield http, Units(settings.url, settings.url, gateway, None, hyperbeam=True)
+        return
     if settings.remote:
         with httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0)) as http:
             yield (
@@ -162,7 +180,51 @@ def dash_ids_as_values(argv: list[str]) -> list[str]:
     return [*out, "--", *loose] if loose else out
 
 
-_VALUED = {"--watch", "--module", "--tag-value", "--tag-name", "--wallet", "--run", "--data"}
+_VALUED = {
+    "--watch", "--module", "--tag-value", "--tag-name", "--wallet", "--run", "--data",
+    "--authority", "--scheduler",
+}  # fmt: skip
+
+
+def check_hyperbeam_flags(args: argparse.Namespace, url: str | None) -> None:
+    """--url speaks HyperBEAM, --mu-url/--cu-url/--su-url name legacy units: one or the other;
+    --authority and --scheduler belong to a HyperBEAM node (`url`, from the flag, AOS_URL or
+    the config file) and must be addresses."""
+    if args.url is not None and (args.mu_url or args.cu_url or args.su_url):
+        raise AosError(
+            "--url names a HyperBEAM node; --mu-url, --cu-url and --su-url name legacy units: "
+            "give one or the other"
+        )
+    for flag, value in (("--authority", args.authority), ("--scheduler", args.scheduler)):
+        if value is None:
+            continue
+        if url is None:
+            raise AosError(f"{flag} sets the spawn of a HyperBEAM process: use it with --url")
+        parts = value.split(",") if flag == "--authority" else [value]
+        for part in parts:
+            if not is_id(part):
+                raise AosError(
+                    f"{flag} {part!r} is not an address (43 characters of A-Z a-z 0-9 _ -)"
+                )
+
+
+def make_client(
+    http: httpx.Client, units: Units, wallet: Wallet, args: argparse.Namespace
+) -> AoClient:
+    """The client for the protocol the units speak; the shell gets the same interface."""
+    if units.hyperbeam:
+        return HyperBeamClient(
+            http,
+            url=units.mu,
+            gateway_url=units.gateway,
+            wallet=wallet,
+            authority=args.authority,
+            scheduler=args.scheduler,
+        )
+    return AoClient(
+        http, mu_url=units.mu, cu_url=units.cu, gateway_url=units.gateway, su_url=units.su,
+        wallet=wallet,
+    )  # fmt: skip
 
 
 def route_node_logs(data_dir: Path, *, debug: bool) -> None:
@@ -209,9 +271,11 @@ def main(argv: list[str]) -> int:
         cu_url=args.cu_url,
         gateway_url=args.gateway_url,
         su_url=args.su_url,
+        url=args.url,
         debug=args.debug,
         isatty=sys.stdout.isatty(),
     )
+    check_hyperbeam_flags(args, settings.url)
     # A wallet the user named must exist; only the default one is created when missing.
     if settings.wallet_explicit:
         wallet = Wallet.load(settings.wallet_path)
@@ -220,10 +284,7 @@ def main(argv: list[str]) -> int:
     with open_units(settings) as (http, units):
         if settings.debug:
             _trace_http(http)
-        client = AoClient(
-            http, mu_url=units.mu, cu_url=units.cu, gateway_url=units.gateway, su_url=units.su,
-            wallet=wallet,
-        )  # fmt: skip
+        client = make_client(http, units, wallet, args)
         return Shell(client, settings, args, spawn, loads).run()
 
 

@@ -1,10 +1,12 @@
 """`aos verify PROCESS [--data-dir DIR]` and `aos verify --bundle FILE`.
 
 Checks a process's signed log (signatures, gap-free nonces, the hash chain), the stored
-results, and replays the whole log in a fresh runtime in a separate OS process, comparing
-every result hash. Prints `verified` and the final chain hash (exit 0), or the first bad
-entry with the stored and replayed results side by side (exit 1). The progress bar goes to
-stderr, and only on a terminal.
+results, and replays the whole log in a fresh runtime, comparing every result hash; on a
+long log all of it runs in worker processes on every core, a range at a time. With
+--snapshots the replay starts from the stored snapshots too (each checked, and each
+segment must end at the next one's state). Prints `verified` and the final chain hash (exit 0), or
+the first bad entry with the stored and replayed results side by side (exit 1). The progress bar
+goes to stderr, and only on a terminal.
 """
 
 from __future__ import annotations
@@ -45,6 +47,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="verify an exported bundle file instead (no node needed).",
     )
+    parser.add_argument(
+        "--snapshots",
+        action="store_true",
+        help="also cut the replay at the node's stored snapshots, so that it runs on every "
+        "core; each segment must end at the next snapshot's state (default: one replay from "
+        "nothing; snapshots are never trusted, only checked).",
+    )
     return parser
 
 
@@ -70,7 +79,7 @@ def _run(args: argparse.Namespace, err: Console) -> Report:
             return verify_bundle(args.bundle, progress=progress)
         data_dir = load_settings(data_dir=args.data_dir).data_dir
         pid = find_process(data_dir, args.process)
-        return verify_store(data_dir, pid, progress=progress)
+        return verify_store(data_dir, pid, progress=progress, snapshots=args.snapshots)
 
 
 def print_report(report: Report, out: Console) -> None:

@@ -13,4 +13,7 @@ through the runtime factory.
     resulthash  result hashes and their per-process chain
     runtimes    the runtime interface and the factory, with the node's limits
     evaluator   the fold of a process over its log; read-only messages
+    keeper      rollback on Error: a checkpoint inside the VM, the messages since it
+    snapshots   stored snapshots sealed with the data directory's key, and checked
+    outbox      the messenger's rules for the items it pushes from a result's outbox
 """

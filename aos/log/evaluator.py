@@ -10,22 +10,24 @@ become [], an Errored result keeps no outbox) and chains the result hashes (aos.
 
 Quarantine: an evaluation the runtime's watchdog stopped (aos.errors.MessageStopped), or one that
 killed the OS process evaluating it, is recorded as the fixed QUARANTINED Error. Its state
-changes (if any) depended on timing, so the evaluator that saw it is `stale` and must be rebuilt
-from the log; the rebuilt one, and every replay, skips that position (`quarantined`), which they
-learn from the stored results (the result hash is the constant QUARANTINE_HASH): the log alone
-cannot say that an evaluation ran too long.
+changes (if any) depended on timing, so they are rolled back (aos.log.keeper, as for an Error);
+an evaluator that cannot roll back is `stale` and must be rebuilt from the log. Every rebuild
+and every replay skips that position (`quarantined`), which they learn from the stored results
+(the result hash is the constant QUARANTINE_HASH): the log alone cannot say that an evaluation
+ran too long.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from aos.cron import CronDef, parse_crons
 from aos.dataitem import b64url_decode, b64url_encode
-from aos.errors import MessageStopped, NodeError
+from aos.errors import MessageStopped, NodeError, SnapshotRefused
+from aos.log.keeper import RollbackFailed, StateKeeper
 from aos.log.records import Entry, Item
 from aos.log.resulthash import GENESIS_CHAIN, chain_hash, result_hash
 from aos.log.runtimes import Runtime
@@ -153,10 +155,15 @@ QUARANTINE_HASH = result_hash(quarantine_result())
 class Evaluator:
     """Folds a process's log through one runtime. Call in log order only.
 
+    Every message goes through a StateKeeper (aos.log.keeper): a result with Error leaves
+    the state as it was before that message, as on the reference CU. `rebuild` makes the
+    fresh runtime a rollback starts from when there is no checkpoint yet.
+
     `quarantined`: the positions to record as quarantined without evaluating them (read
-    from the stored results). `stale` turns True when the watchdog stopped an evaluation:
-    from then on the runtime's state is not a function of the log, so the caller must
-    drop this evaluator and build a new one (which skips the quarantined position).
+    from the stored results). When the watchdog stops an evaluation, the keeper rolls the
+    state back to before it; if it cannot, `stale` turns True: the runtime's state is then
+    not a function of the log, so the caller must drop this evaluator and build a new one
+    (which skips the quarantined position).
     """
 
     process: ProcessInfo
@@ -170,13 +177,20 @@ class Evaluator:
     chain: str = GENESIS_CHAIN
     crons: list[CronDef] = field(default_factory=list)
     _cron_next: list[int] = field(default_factory=list)
+    rebuild: Callable[[], Runtime] | None = None
+    restored: bool = False  # the runtime was restored from a snapshot (its checkpoint)
 
     def __post_init__(self) -> None:
+        self.keeper = StateKeeper(self.runtime, self.rebuild, restored=self.restored)
+        # True while the last evaluation was a scheduled message's (not a cron tick after
+        # it): only then is the state "right after message last_nonce", as snapshots are.
+        self.after_message = True
         # A runtime that takes the message flattened (aos.runtime.LuaProcess) skips
         # building the dict on the replay's hot path.
-        self._handle_flat: Any = getattr(self.runtime, "handle_flat", None)
+        self._handle_flat: Any = self.keeper.handle_flat if self.keeper.takes_flat else None
         self.crons = parse_crons(self.process.tags)
-        self._cron_next = [1 for _ in self.crons]
+        if not self._cron_next:
+            self._cron_next = [1 for _ in self.crons]
         self.env: dict[str, Any] = {
             "Process": {
                 "Id": self.process.id,
@@ -316,13 +330,21 @@ class Evaluator:
             raw = quarantine_result()
         else:
             try:
-                raw = self.runtime.handle(self.cron_message(cron, t), self.env)
+                raw = self.keeper.handle(self.cron_message(cron, t), self.env)
             except MessageStopped:
                 raw = self._stopped()
         return self._record(self.last_nonce, cron.key_suffix, "", raw, t)
 
     def _stopped(self) -> dict[str, Any]:
-        self.stale = True
+        """The watchdog stopped the message being evaluated: back to the state before it
+        (exact, aos.log.keeper), or, if that fails, mark this evaluator stale."""
+        if self.keeper.supports_rollback:
+            try:
+                self.keeper.roll_back()
+            except (RollbackFailed, MessageStopped):
+                self.stale = True
+        else:
+            self.stale = True
         return quarantine_result()
 
     def step(self, entry: Entry, item: Item) -> list[Evaluated]:
@@ -343,7 +365,7 @@ class Evaluator:
                 if args is not None and flat is not None:
                     raw = flat(args, self.env)
                 else:
-                    raw = self.runtime.handle(self.message(entry, item), self.env)
+                    raw = self.keeper.handle(self.message(entry, item), self.env)
             except MessageStopped:
                 raw = self._stopped()
         self.last_nonce = entry.nonce
@@ -351,11 +373,15 @@ class Evaluator:
         self.last_block_height = entry.block_height
         message_id = entry.message_id if entry.assigned else item.id
         out.append(self._record(entry.nonce, "", message_id, raw, entry.timestamp))
+        self.after_message = True
         return out
 
     def crons_until(self, horizon: int) -> list[Evaluated]:
         """Cron ticks with timestamp <= horizon after the last message (monitor / /cron)."""
-        return [self._run_cron(t, c) for t, c in self.due_crons(horizon + 1)]
+        done = [self._run_cron(t, c) for t, c in self.due_crons(horizon + 1)]
+        if done:
+            self.after_message = False
+        return done
 
     def read_only_message(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """The `msg` of a read-only message (a dry-run's JSON body, or an expression that
@@ -393,13 +419,71 @@ class Evaluator:
         msg.setdefault("Nonce", self.last_nonce)
         return msg
 
+    @property
+    def isolates(self) -> bool:
+        """Whether `dry_run` leaves the state as it was (else discard the evaluator after)."""
+        return self.keeper.supports_rollback
+
     def dry_run(self, msg: dict[str, Any]) -> dict[str, Any]:
-        """Evaluate a read-only message; the caller must discard this runtime afterwards."""
-        try:
-            return normalise(self.runtime.handle(msg, self.env))
-        except MessageStopped as stop:
-            self.stale = True
-            return normalise({"Output": "", "Error": str(stop)})
+        """Evaluate a read-only message. With a runtime that has checkpoints the state is
+        then exactly as before it; otherwise the caller must discard this evaluator."""
+        keeper = self.keeper
+
+        def run() -> dict[str, Any]:
+            try:
+                return normalise(keeper.runtime.handle(msg, self.env))
+            except MessageStopped as stop:
+                # Without a rollback the caller discards this evaluator anyway.
+                return normalise({"Output": "", "Error": str(stop)})
+
+        if not keeper.supports_rollback:
+            return run()
+        return keeper.isolated(run)
+
+    # -- snapshots -------------------------------------------------------------------------
+    def snapshot(self) -> tuple[bytes, dict[str, Any]]:
+        """(the runtime's snapshot, the evaluator's own position) right after message
+        `last_nonce`: `Evaluator.restore` continues from them exactly. SnapshotRefused if
+        it cannot be (a Receive waits, or cron ticks ran after that message)."""
+        if not self.after_message:
+            raise SnapshotRefused("cron ticks ran after the last message")
+        data = self.keeper.snapshot()
+        return data, {
+            "position": self.position,
+            "last_nonce": self.last_nonce,
+            "last_timestamp": self.last_timestamp,
+            "last_block_height": self.last_block_height,
+            "chain": self.chain,
+            "cron_next": list(self._cron_next),
+        }
+
+    @classmethod
+    def restore(
+        cls,
+        process: ProcessInfo,
+        runtime: Runtime,
+        state: Mapping[str, Any],
+        rebuild: Callable[[], Runtime] | None = None,
+        quarantined: frozenset[int] = frozenset(),
+    ) -> Evaluator:
+        """The evaluator of `snapshot()` again, over `runtime` restored from its bytes."""
+        assume = getattr(runtime, "assume_env", None)
+        evaluator = cls(
+            process,
+            runtime,
+            position=int(state["position"]),
+            last_nonce=int(state["last_nonce"]),
+            last_timestamp=int(state["last_timestamp"]),
+            last_block_height=int(state["last_block_height"]),
+            chain=str(state["chain"]),
+            _cron_next=[int(n) for n in state["cron_next"]],
+            rebuild=rebuild,
+            restored=True,
+            quarantined=quarantined,
+        )
+        if assume is not None:
+            assume(evaluator.env)
+        return evaluator
 
     def evaluate_all(
         self, entries: Iterable[tuple[Entry, Item]], horizon: int | None = None

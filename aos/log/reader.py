@@ -17,8 +17,15 @@ from pathlib import Path
 
 from aos.errors import VerifyError
 from aos.log.evaluator import QUARANTINE_HASH
-from aos.log.records import Entry, Item, entry_from_row, item_from_row
-from aos.log.schema import DB_NAME, ENTRY_COLS, ITEM_COLS
+from aos.log.records import (
+    Entry,
+    Item,
+    SnapshotRow,
+    entry_from_row,
+    item_from_row,
+    snapshot_from_row,
+)
+from aos.log.schema import DB_NAME, ENTRY_COLS, ITEM_COLS, SNAPSHOT_READ
 
 # One schedule row joined with its item: every column the column checks compare.
 _SLOT_SQL = (
@@ -27,19 +34,26 @@ _SLOT_SQL = (
     " s.assigned, i.signature_type, i.signature, i.owner, i.owner_key, i.target,"
     " i.anchor, i.tags, i.data"
     " FROM schedule s LEFT JOIN items i ON i.id = s.message_id"
-    " WHERE s.process = ? AND s.nonce <= ? ORDER BY s.nonce"
+    " WHERE s.process = ? AND s.nonce >= ? AND s.nonce <= ? ORDER BY s.nonce"
 )
+_RESULT_COLS = "position, ordinate, cron, message_id, timestamp, result, result_hash, chain_hash"
 _RESULT_SQL = (
-    "SELECT position, ordinate, cron, message_id, timestamp, result, result_hash, chain_hash"
-    " FROM results WHERE process = ? AND ordinate <= ? ORDER BY position"
+    f"SELECT {_RESULT_COLS} FROM results WHERE process = ? AND ordinate <= ? ORDER BY position"
 )
 _ENTRY = ", ".join(f"s.{c.strip()}" for c in ENTRY_COLS.split(","))
 _ITEM = ", ".join(f"i.{c.strip()}" for c in ITEM_COLS.split(","))
 _RECORDS_SQL = (
     f"SELECT {_ENTRY}, {_ITEM} FROM schedule s LEFT JOIN items i ON i.id = s.message_id"
-    " WHERE s.process = ? AND s.nonce <= ? ORDER BY s.nonce"
+    " WHERE s.process = ? AND s.nonce > ? AND s.nonce <= ? ORDER BY s.nonce"
 )
 _NO_UPPER = 1 << 62
+
+
+def _has_snapshots(conn: sqlite3.Connection) -> bool:
+    """Whether the database has a snapshots table (a directory of an older build, read
+    but never upgraded here, has none)."""
+    row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'snapshots'")
+    return row.fetchone() is not None
 
 
 class LogReader:
@@ -85,9 +99,42 @@ class LogReader:
         return None if row is None or row[0] is None else bytes(row[0])
 
     @staticmethod
-    def slots(conn: sqlite3.Connection, process_id: str, upper: int) -> list[sqlite3.Row]:
-        """Schedule rows up to nonce `upper`, each joined with its item (NULLs if missing)."""
-        return conn.execute(_SLOT_SQL, (process_id, upper)).fetchall()
+    def slots(
+        conn: sqlite3.Connection, process_id: str, upper: int, lower: int = 0
+    ) -> list[sqlite3.Row]:
+        """Schedule rows from nonce `lower` to `upper`, each joined with its item (NULLs
+        where it is missing)."""
+        return conn.execute(_SLOT_SQL, (process_id, lower, upper)).fetchall()
+
+    @staticmethod
+    def results_between(
+        conn: sqlite3.Connection, process_id: str, first: int, last: int
+    ) -> list[sqlite3.Row]:
+        """Stored results at positions `first`..`last`, in order."""
+        return conn.execute(
+            f"SELECT {_RESULT_COLS} FROM results WHERE process = ? AND position >= ?"
+            " AND position <= ? ORDER BY position",
+            (process_id, first, last),
+        ).fetchall()
+
+    @staticmethod
+    def results_of_nonces(
+        conn: sqlite3.Connection, process_id: str, first: int, last: int
+    ) -> list[sqlite3.Row]:
+        """Stored results whose ordinate is `first`..`last`, in position order."""
+        return conn.execute(
+            f"SELECT {_RESULT_COLS} FROM results WHERE process = ? AND ordinate >= ?"
+            " AND ordinate <= ? ORDER BY position",
+            (process_id, first, last),
+        ).fetchall()
+
+    @staticmethod
+    def result_at(conn: sqlite3.Connection, process_id: str, position: int) -> sqlite3.Row | None:
+        found: sqlite3.Row | None = conn.execute(
+            f"SELECT {_RESULT_COLS} FROM results WHERE process = ? AND position = ?",
+            (process_id, position),
+        ).fetchone()
+        return found
 
     @staticmethod
     def results(conn: sqlite3.Connection, process_id: str, upper: int) -> list[sqlite3.Row]:
@@ -123,13 +170,16 @@ class LogReader:
             ).fetchall()
         return frozenset(int(r[0]) for r in rows)
 
-    def records(self, process_id: str, to_nonce: int | None = None) -> list[tuple[Entry, Item]]:
+    def records(
+        self, process_id: str, to_nonce: int | None = None, after_nonce: int = -1
+    ) -> list[tuple[Entry, Item]]:
         """The schedule as the compute unit reads it (the store's columns, not the signed
-        bytes), up to `to_nonce`; it stops before the first slot whose item is missing."""
+        bytes), after `after_nonce` up to `to_nonce`; it stops before the first slot whose
+        item is missing."""
         upper = _NO_UPPER if to_nonce is None else to_nonce
         with self.snapshot() as conn:
             conn.row_factory = None
-            rows = conn.execute(_RECORDS_SQL, (process_id, upper)).fetchall()
+            rows = conn.execute(_RECORDS_SQL, (process_id, after_nonce, upper)).fetchall()
         width = len(ENTRY_COLS.split(","))
         records: list[tuple[Entry, Item]] = []
         for row in rows:
@@ -137,6 +187,30 @@ class LogReader:
                 break
             records.append((entry_from_row(row[:width]), item_from_row(row[width:])))
         return records
+
+    # -- snapshots ------------------------------------------------------------------------
+    def latest_snapshot(self, process_id: str, at_most: int | None = None) -> SnapshotRow | None:
+        """The stored snapshot with the highest nonce (≤ `at_most`), unchecked: see
+        aos.log.snapshots.problem before using it."""
+        with self.snapshot() as conn:
+            if not _has_snapshots(conn):
+                return None
+            conn.row_factory = None
+            row = conn.execute(
+                f"SELECT {SNAPSHOT_READ} FROM snapshots WHERE process = ? AND nonce <= ?"
+                " ORDER BY nonce DESC LIMIT 1",
+                (process_id, _NO_UPPER if at_most is None else at_most),
+            ).fetchone()
+        return None if row is None else snapshot_from_row(row)
+
+    def snapshot_nonces(self, process_id: str) -> list[int]:
+        with self.snapshot() as conn:
+            if not _has_snapshots(conn):
+                return []
+            rows = conn.execute(
+                "SELECT nonce FROM snapshots WHERE process = ? ORDER BY nonce", (process_id,)
+            ).fetchall()
+        return [int(r[0]) for r in rows]
 
     # -- finding a process ----------------------------------------------------------------
     def find_process(self, name_or_id: str) -> str | None:

@@ -126,6 +126,26 @@ class NewResult:
     chain_hash: str
 
 
+@dataclass(frozen=True, slots=True)
+class SnapshotRow:
+    """A process state at a message boundary (docs/snapshots.md): after the result at
+    `position` (that of nonce `nonce`, and the crons before it), whose chain hash it
+    repeats. `mac` authenticates it with the data directory's snapshot key."""
+
+    process: str
+    nonce: int
+    position: int
+    chain_hash: str
+    state_hash: str
+    evaluator: str  # JSON of the evaluator's own position (aos.log.evaluator)
+    data: bytes
+    mac: str
+
+
+def snapshot_from_row(row: Sequence[Any]) -> SnapshotRow:
+    return SnapshotRow(row[0], row[1], row[2], row[3], row[4], row[5], bytes(row[6]), row[7])
+
+
 # Most messages of a process repeat the same tags text (Action=Eval, the ao block …); decoding
 # each distinct text once takes 15-25% off a cold replay. The lists are shared between Items,
 # so nothing may mutate an Item's tags (nothing does: readers copy what they filter).
@@ -163,7 +183,9 @@ def result_from_row(row: Sequence[Any]) -> ResultRow:
         row[5],
         row[6],
         bool(row[7]),
-        _decode_tags(row[8]),
+        # Not the tags' cache: every result is different, and cached ones (text and
+        # decoded value) would stay in memory for the life of the process.
+        json.loads(row[8]),
         row[9],
         row[10],
     )

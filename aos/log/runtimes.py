@@ -47,3 +47,15 @@ def default_runtime(info: ProcessInfo) -> Runtime:
 
     runtime: Runtime = LuaProcess(memory_limit=memory_limit_of(info), watchdog=watchdog_seconds())
     return runtime
+
+
+RuntimeRestorer = Callable[["ProcessInfo", bytes], Runtime]
+
+
+def restore_runtime(info: ProcessInfo, data: bytes) -> Runtime:
+    """The process of `default_runtime`, in the state of a snapshot (SnapshotRefused for
+    another build's, ValueError for bytes that are not a snapshot)."""
+    from aos.runtime import LuaProcess
+
+    runtime: Runtime = LuaProcess(memory_limit=memory_limit_of(info), restore=data)
+    return runtime

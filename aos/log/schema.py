@@ -5,12 +5,16 @@ target in item_refs, for GraphQL: filled at once for spawns and uploads, in batc
 messages, see Store.index_pending), meta (the batch indexer's mark), processes (one row
 each, with the head of its schedule), schedule (one row per nonce: the assignment and the
 message it orders), results (one row per evaluation, with its result hash and chain
-hash), claims (exactly-once pushes by the crank), monitors.
+hash), claims (exactly-once pushes by the crank), monitors, snapshots (process states at
+message boundaries, see docs/snapshots.md: an optimisation, never a source of truth).
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+# Version 3 added the snapshots table and an index on results' ordinates (the result of a
+# nonce was found by scanning a process's results); both are created on open, so a version
+# 2 directory needs nothing else.
 # Version 2 dropped four indexes that every message paid for in its transaction (~30% of
 # the pages a message writes): owner and target moved to item_refs (filled lazily, like
 # the tags), the pending-tags index gave way to the mark in meta, and time lookups in a
@@ -105,6 +109,19 @@ CREATE TABLE IF NOT EXISTS claims (
     item_id TEXT NOT NULL,
     created_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS results_ordinate ON results(process, ordinate);
+CREATE TABLE IF NOT EXISTS snapshots (
+    process TEXT NOT NULL,
+    nonce INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    chain_hash TEXT NOT NULL,
+    state_hash TEXT NOT NULL,
+    evaluator TEXT NOT NULL,
+    data BLOB NOT NULL,
+    mac TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS snapshots_at ON snapshots(process, nonce);
 CREATE TABLE IF NOT EXISTS monitors (
     process TEXT PRIMARY KEY,
     created_at INTEGER NOT NULL
@@ -128,4 +145,9 @@ HEAD_SQL = (
 RESULT_COLS = (
     "process, position, ordinate, cron, message_id, timestamp, block_height, error, result, "
     "result_hash, chain_hash"
+)
+SNAPSHOT_COLS = "process, nonce, position, chain_hash, state_hash, evaluator, data, mac"
+# What a SELECT reads: the bytes as a BLOB even if a damaged row holds them as text.
+SNAPSHOT_READ = (
+    "process, nonce, position, chain_hash, state_hash, evaluator, CAST(data AS BLOB), mac"
 )

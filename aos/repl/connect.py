@@ -16,7 +16,7 @@ from pathlib import Path
 from aos import __version__
 from aos.client import AoClient, TxInfo
 from aos.cron import parse_interval
-from aos.errors import AosError, ClientError, NodeRejected
+from aos.errors import AosError, ClientError
 from aos.ids import is_id
 from aos.protocol import AOS_LEGACY_AUTHORITY, AOS_MODULE_ID
 from aos.repl.state import NameRegistry
@@ -114,14 +114,9 @@ def spawn_process(client: AoClient, name: str, options: SpawnOptions) -> str:
 
 
 def _registry_hit_valid(client: AoClient, process: str, saved: float) -> bool:
-    if client.su_url is not None:
-        try:
-            client.request("GET", f"{client.su_url}/processes/{process}")
-            return True
-        except NodeRejected as err:
-            if err.status in (400, 404):
-                return False
-            raise
+    known = client.process_known(process)
+    if known is not None:
+        return known
     found = [tx for tx in client.transactions([process]) if tx.id == process]
     if found:
         return found[0].owner in ("", client.wallet.address)

@@ -12,19 +12,23 @@ releases references outside its lua_pcall. So the memory cap is in force only wh
 bridge's `run` executes, which lupa calls with no argument (nothing to push) and which
 allocates only inside lua_pcall; every other entry into Lua (setting up the state, pushing
 a message, converting env, recovering after an error, closing) runs with the cap lifted,
-bounded by what Python hands in rather than by what a process does.
+bounded by what Python hands in rather than by what a process does. Checkpoints, rollbacks
+and snapshots (issue 13) run with the cap lifted too: a copy of a state near its cap
+then still succeeds, and for a moment the state holds up to twice the cap.
 """
 
 from __future__ import annotations
 
 import _locale
 import copy
+import hashlib
+from collections.abc import Collection
 from functools import cache
 from typing import Any
 
 import lupa.lua53 as lua53
 
-from aos.errors import MessageStopped
+from aos.errors import MessageStopped, SnapshotRefused
 from aos.limits import DEFAULT_MEMORY, INSTRUCTION_LIMIT, WATCHDOG_SECONDS
 from aos.luafiles import lua_dir
 from aos.runtime.convert import decode_result, flatten_message
@@ -32,9 +36,14 @@ from aos.runtime.limits import RuntimeLimits
 from aos.runtime.watchdog import Watchdog
 
 # Files executed by the runtime itself, never reachable through `require`.
-_PRIVATE = {"sandbox", "bridge", "pattern", "meter"}
+_PRIVATE = {"sandbox", "bridge", "pattern", "meter", "snapshot"}
 _NO_LIMIT = 0  # lupa's set_max_memory(0): no cap
 _STOPPED = "stopped"  # what the bridge's `run` returns when the watchdog stopped a message
+# The bytes a snapshot starts with (then the library fingerprint, then lua/snapshot.lua's).
+SNAPSHOT_MAGIC = b"AOSSNAP\x01"
+# Folders of lua/ that hold no module of the process library: blueprints are sent as Eval
+# code, testing/ is `aos test`'s runner (aos.runtime.script), never a process's.
+_NOT_MODULES = {"blueprints", "testing"}
 # Instructions between two calls of the count hook: the budget's granularity.
 _HOOK_STEP = 1000
 
@@ -67,12 +76,12 @@ def _refuse(obj: object, name: object, is_setting: bool) -> object:
 @cache
 def _sources() -> tuple[str, str, dict[str, str], dict[str, str]]:
     """(sandbox, bridge, {pattern, meter sources}, {module key: source}) of the library,
-    read once."""
+    read once. (lua/snapshot.lua is read by `_snapshot_source`.)"""
     root = lua_dir()
     modules: dict[str, str] = {}
     for path in sorted(root.rglob("*.lua")):
         rel = path.relative_to(root)
-        if rel.parts[0] == "blueprints":
+        if rel.parts[0] in _NOT_MODULES:
             continue
         key = rel.with_suffix("").as_posix()
         if key in _PRIVATE:
@@ -97,6 +106,112 @@ def _empty_error(text: str) -> dict[str, Any]:
     }
 
 
+@cache
+def _snapshot_source() -> str:
+    return (lua_dir() / "snapshot.lua").read_text(encoding="utf-8")
+
+
+@cache
+def library_fingerprint() -> str:
+    """What a snapshot's library prototypes depend on: every Lua source of the runtime.
+    A snapshot made by another build is refused (and the log replayed instead)."""
+    digest = hashlib.sha256()
+    sandbox, bridge, parts, modules = _sources()
+    for name, text in [("sandbox", sandbox), ("bridge", bridge), *sorted(parts.items()),
+                       ("snapshot", _snapshot_source()), *sorted(modules.items())]:  # fmt: skip
+        digest.update(name.encode() + b"\0" + text.encode() + b"\0")
+    return digest.hexdigest()
+
+
+# Messages a reference process runs before its closures are listed: they make the
+# closures every process soon has (an Inbox entry's reply and forward, the Eval handler's
+# wrappers), so that those, too, go into a snapshot by name rather than as bytecode.
+_WARM_UP: tuple[dict[str, Any], ...] = (
+    {"Id": "W" * 43, "Owner": "O" * 43, "From": "O" * 43, "Target": "W" * 43,
+     "Tags": [{"name": "Type", "value": "Process"}], "Data": "", "Module": "M" * 43,
+     "Timestamp": 0, "Block-Height": 0, "Nonce": 0},
+    {"Id": "E" * 43, "Owner": "O" * 43, "From": "O" * 43, "Target": "W" * 43,
+     "Tags": [{"name": "Action", "value": "Eval"}], "Data": "return 1",
+     "Timestamp": 1, "Block-Height": 0, "Nonce": 1},
+    {"Id": "P" * 43, "Owner": "X" * 43, "From": "X" * 43, "Target": "W" * 43,
+     "Tags": [{"name": "Action", "value": "Note"}], "Data": "x",
+     "Timestamp": 2, "Block-Height": 0, "Nonce": 2},
+)  # fmt: skip
+
+
+@cache
+def _library_protos() -> dict[str, bytes]:
+    """{name: bytecode} of the closures a fresh, warmed-up process holds: the same for every
+    state of this build (names are paths of sorted keys from the snapshot roots)."""
+    reference = LuaProcess()
+    env = {"Process": {"Id": "W" * 43, "Owner": "O" * 43, "Tags": []},
+           "Module": {"Id": "M" * 43, "Owner": "O" * 43, "Tags": []}}  # fmt: skip
+    for msg in _WARM_UP:
+        reference.handle(msg, env)
+    found = reference._snapshots.list_library()
+    protos = {str(name): _from_lua_text(text) for name, text in found.items()}
+    reference.close()
+    return protos
+
+
+def _from_lua_text(text: str) -> bytes:
+    """The bytes of a Lua string that lua/snapshot.lua's `as_text` made valid UTF-8."""
+    return text.encode("latin-1")
+
+
+def library_sources() -> dict[str, str]:
+    """{module key: source} of the process library, what `require` finds in every state."""
+    return dict(_sources()[3])
+
+
+def sandboxed_state(
+    limits: RuntimeLimits,
+    modules: dict[str, str],
+    cover: Collection[str] = (),
+    snapshots: bool = False,
+) -> tuple[Any, Any, Any]:
+    """A fresh Lua state hardened by lua/sandbox.lua, `modules` requirable: (runtime, control
+    table, cover table). `cover` names chunks whose lines the state records as they run
+    (`aos test --cov`; see sandbox.lua: such a state's GasUsed is not a process's).
+    With `snapshots` the control table carries lua/snapshot.lua's tools (`control.snapshot`).
+    It is built with the memory cap lifted and returned with the cap set (a LuaProcess
+    lifts it again around everything but a message's `run`)."""
+    bytewise_collation()  # the library sorts while it loads
+    # lupa is untyped: its objects stay behind Any. max_memory installs lupa's counting
+    # allocator; the cap itself is set below.
+    rt: Any = lua53.LuaRuntime(
+        register_eval=False,
+        register_builtins=False,
+        unpack_returned_tuples=True,
+        attribute_filter=_refuse,
+        max_memory=limits.memory_limit,
+    )
+    rt.set_max_memory(_NO_LIMIT)
+    rt.globals().python = None
+    sandbox_src, _, parts, _ = _sources()
+    install = rt.execute(sandbox_src)
+    opts = rt.table_from(
+        {
+            "instruction_limit": limits.instruction_limit,
+            "step": _HOOK_STEP,
+            "memory_text": limits.memory_text(),
+            "memory_limit": limits.memory_limit,
+            "watchdog": limits.watchdog,
+        }
+    )
+    covered = None
+    if cover:
+        covered = rt.table_from({name: rt.table() for name in sorted(cover)})
+        opts.cover = covered
+    tools = rt.execute(_snapshot_source()) if snapshots else None
+    control = install(rt.table_from(modules), opts, rt.table_from(parts), tools)
+    # Release one reference now, so that the registry's free list exists: lupa releases
+    # references of collected Python wrappers outside lua_pcall too.
+    rt.table_from({})
+    rt.set_max_memory(limits.memory_limit)
+    return rt, control, covered
+
+
 class LuaProcess:
     """A process: its Lua state, the library loaded, and the limits of every message."""
 
@@ -106,45 +221,50 @@ class LuaProcess:
         memory_limit: int = DEFAULT_MEMORY,
         instruction_limit: int = INSTRUCTION_LIMIT,
         watchdog: int = WATCHDOG_SECONDS,
+        restore: bytes | None = None,
+    ) -> None:
+        """A fresh process, or with `restore` one whose state is a `snapshot()` of
+        another (SnapshotRefused, or ValueError for bytes that are not one). `watchdog`:
+        the wall-clock seconds a message may run (0: no watchdog; aos.runtime.watchdog)."""
+        self._start(memory_limit, instruction_limit, watchdog, (), restore)
+
+    @classmethod
+    def covering(
+        cls,
+        chunks: Collection[str],
+        *,
+        memory_limit: int = DEFAULT_MEMORY,
+        instruction_limit: int = INSTRUCTION_LIMIT,
+    ) -> LuaProcess:
+        """A process that records the lines run of the chunks named `chunks` (`lines_run`).
+        Its GasUsed is not a process's (lua/sandbox.lua says why): replay in it, for lines."""
+        proc = cls.__new__(cls)
+        # No watchdog: a covering state takes line events itself (sandbox.lua).
+        proc._start(memory_limit, instruction_limit, 0, chunks, None)
+        return proc
+
+    def _start(
+        self,
+        memory_limit: int,
+        instruction_limit: int,
+        watchdog: int,
+        cover: Collection[str],
+        restore: bytes | None,
     ) -> None:
         self.limits = RuntimeLimits(
             memory_limit=memory_limit, instruction_limit=instruction_limit, watchdog=watchdog
         )
-        bytewise_collation()  # the library sorts while it loads
-        # lupa is untyped: its objects stay behind these Any-typed attributes. max_memory
-        # installs lupa's counting allocator; the cap itself is set per `run` (see above).
-        self._runtime: Any = lua53.LuaRuntime(
-            register_eval=False,
-            register_builtins=False,
-            unpack_returned_tuples=True,
-            attribute_filter=_refuse,
-            max_memory=memory_limit,
-        )
         self._env: dict[str, Any] | None = None
         self._env_seen: object = None  # the env object last passed in (identity only)
         self._closed = False
-        rt = self._runtime
-        rt.set_max_memory(_NO_LIMIT)
-        rt.globals().python = None
-        sandbox_src, bridge_src, parts, modules = _sources()
-        install = rt.execute(sandbox_src)
-        control = install(
-            rt.table_from(modules),
-            rt.table_from(
-                {
-                    "instruction_limit": instruction_limit,
-                    "step": _HOOK_STEP,
-                    "memory_text": self.limits.memory_text(),
-                    "memory_limit": memory_limit,
-                    "watchdog": watchdog,
-                }
-            ),
-            rt.table_from(parts),
-        )
-        self._prepare: Any
-        self._run: Any
-        self._discard: Any
-        self._prepare, self._run, self._discard = rt.execute(bridge_src)(control)
+        self._kept_env: tuple[dict[str, Any] | None, object] = (None, None)
+        self._library_set = False
+        self._cap = memory_limit
+        _, bridge_src, _, modules = _sources()
+        rt, control, self._covered = sandboxed_state(self.limits, modules, cover, snapshots=True)
+        self._runtime: Any = rt
+        self._control: Any = control
+        self._snapshots: Any = control.snapshot
         self._finish: Any = control.finish
         self._collect: Any = control.collect
         # For the watchdog: the main thread's "thread: 0x…", and the spare thread `prepare`
@@ -155,11 +275,87 @@ class LuaProcess:
         self._dog = _watchdog(watchdog) if watchdog else _NO_WATCHDOG
         self._watch = self._dog.watch() if watchdog else None
         self._seq = 0
-        self._cap = memory_limit
-        # Release one reference now, so that the registry's free list exists: lupa releases
-        # references of collected Python wrappers outside lua_pcall too.
-        rt.table_from({})
-        rt.set_max_memory(memory_limit)
+        self._prepare: Any
+        self._run: Any
+        self._discard: Any
+        self._bridge_state: Any
+        rt.set_max_memory(_NO_LIMIT)
+        try:
+            # Executed with the registry's (private) globals, as sandbox.lua's own chunks.
+            self._bridge: Any = rt.execute(bridge_src)
+            restored_env: Any = None
+            if restore is not None:
+                restored_env = self._restore(restore)
+            self._new_bridge()
+            if restore is not None:
+                self._bridge_state.set_env(restored_env)
+        finally:
+            rt.set_max_memory(memory_limit)
+
+    def _new_bridge(self) -> None:
+        """The bridge's functions over the current state (the caller lifted the cap)."""
+        self._prepare, self._run, self._discard, self._bridge_state = self._bridge(self._control)
+
+    # -- snapshots -----------------------------------------------------------------------
+    def _use_library(self) -> None:
+        """Hand the state the library's prototypes (the caller lifted the cap)."""
+        if not self._library_set:
+            self._snapshots.set_library(self._runtime.table_from(_library_protos()))
+            self._library_set = True
+
+    def _uncapped(self) -> Any:
+        """A context in which the memory cap is lifted (see the module docstring)."""
+        return _Uncapped(self._runtime, self._cap)
+
+    def checkpoint(self) -> None:
+        """Keep the current state inside the Lua state: `rollback` returns to it exactly.
+        Only at a message boundary; SnapshotRefused says why the state cannot be kept."""
+        with self._uncapped():
+            self._use_library()
+            ok, why = self._snapshots.keep(self._bridge_state.get_env())
+        if not ok:
+            raise SnapshotRefused(str(why))
+        # Which env the checkpointed state holds: a rollback must hand the next message the
+        # env again exactly when the state it returns to had not been given it yet.
+        self._kept_env = (self._env, self._env_seen)
+
+    def rollback(self) -> None:
+        """Return to the last checkpoint, in place: every value is rebuilt from it, so what
+        the messages since then did (globals, tables, ids, the random generator) is gone."""
+        with self._uncapped():
+            env = self._snapshots.restore_kept()
+            self._new_bridge()
+            self._bridge_state.set_env(env)
+        self._env, self._env_seen = self._kept_env
+
+    def snapshot(self) -> bytes:
+        """The state as bytes (it also becomes the checkpoint): `LuaProcess(restore=…)`
+        gives a process whose next message has a byte-identical result. Same state, same
+        bytes, in any OS process of this build."""
+        self.checkpoint()
+        with self._uncapped():
+            blob = _from_lua_text(self._snapshots.kept_text())
+        return SNAPSHOT_MAGIC + bytes.fromhex(library_fingerprint()) + blob
+
+    def assume_env(self, env: dict[str, Any]) -> None:
+        """Tell the runtime that its (restored) state already holds `env`, so that the next
+        message with an equal env does not hand the state a new table."""
+        self._env = copy.deepcopy(env)
+        self._env_seen = None
+        self._kept_env = (self._env, self._env_seen)
+
+    def _restore(self, data: bytes) -> Any:
+        """The caller lifted the cap."""
+        head = len(SNAPSHOT_MAGIC)
+        if data[:head] != SNAPSHOT_MAGIC:
+            raise ValueError("not a process snapshot")
+        if data[head : head + 32] != bytes.fromhex(library_fingerprint()):
+            raise SnapshotRefused("the snapshot was made by another build of the process library")
+        self._use_library()
+        try:
+            return self._snapshots.restore_bytes(data[head + 32 :])
+        except lua53.LuaError as err:
+            raise ValueError(f"the snapshot cannot be restored: {err}") from None
 
     def handle(self, msg: dict[str, Any], env: dict[str, Any]) -> dict[str, Any]:
         """Evaluate one message; the result dict is deterministic for a given log.
@@ -274,12 +470,36 @@ class LuaProcess:
             finally:
                 self._runtime.set_max_memory(self.limits.memory_limit)
 
+    def lines_run(self) -> dict[str, set[int]]:
+        """{chunk name: lines run so far} of a `covering` process (empty for any other)."""
+        if self._covered is None or self._closed:
+            return {}
+        return {name: set(lines.keys()) for name, lines in self._covered.items()}
+
     def close(self) -> None:
         """Drop the Lua state; the object cannot handle messages afterwards."""
         if self._closed:
             return
         self._closed = True
         self._runtime.set_max_memory(_NO_LIMIT)
-        self._prepare = self._run = self._discard = None
+        self._prepare = self._run = self._discard = self._bridge_state = None
         self._finish = self._collect = None
+        self._control = self._snapshots = self._bridge = None
+        self._covered = None
         self._runtime = None
+
+
+class _Uncapped:
+    """`with`: the memory cap lifted, then set again (a small class: this is on the path of
+    every checkpoint)."""
+
+    __slots__ = ("_runtime", "_cap")
+
+    def __init__(self, runtime: Any, cap: int) -> None:
+        self._runtime, self._cap = runtime, cap
+
+    def __enter__(self) -> None:
+        self._runtime.set_max_memory(_NO_LIMIT)
+
+    def __exit__(self, *exc: object) -> None:
+        self._runtime.set_max_memory(self._cap)

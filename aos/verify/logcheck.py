@@ -62,7 +62,7 @@ class Problem:
         return f"{', '.join(where)}: {self.what}" if where else self.what
 
 
-def _int_tag(item: DataItem, name: str) -> int | None:
+def int_tag(item: DataItem, name: str) -> int | None:
     value = item.tag(name)
     if value is None:
         return None
@@ -72,7 +72,7 @@ def _int_tag(item: DataItem, name: str) -> int | None:
         return None
 
 
-def _check_entry(
+def check_entry(
     process_id: str, position: int, entry: LogEntry, expected_chain: str, previous_ts: int
 ) -> str | None:
     """What is wrong with one entry, signatures aside (None if nothing)."""
@@ -85,13 +85,13 @@ def _check_entry(
         return f"the scheduled entry is not an assignment (Type={assignment.tag('Type')!r})"
     if assignment.tag("Process") != process_id:
         return f"the assignment is for process {assignment.tag('Process')!r}, not this one"
-    nonce = _int_tag(assignment, "Nonce")
+    nonce = int_tag(assignment, "Nonce")
     if nonce != position:
         return (
             f"the assignment carries Nonce {assignment.tag('Nonce')!r} at log position "
             f"{position}: entries are missing, duplicated or out of order"
         )
-    timestamp = _int_tag(assignment, "Timestamp")
+    timestamp = int_tag(assignment, "Timestamp")
     if timestamp is None:
         return f"the assignment's Timestamp {assignment.tag('Timestamp')!r} is not a number"
     if timestamp < previous_ts:
@@ -137,12 +137,12 @@ def check_log(
     previous_ts = 0
     structural: Problem | None = None
     for position, entry in enumerate(entries):
-        what = _check_entry(process_id, position, entry, chain, previous_ts)
+        what = check_entry(process_id, position, entry, chain, previous_ts)
         if what is not None:
             structural = Problem(position, entry.message_id, what)
             break
-        assert entry.assignment is not None  # _check_entry refused a missing one
-        previous_ts = _int_tag(entry.assignment, "Timestamp") or 0
+        assert entry.assignment is not None  # check_entry refused a missing one
+        previous_ts = int_tag(entry.assignment, "Timestamp") or 0
         chain = next_hash_chain(entry.assignment.id, chain)
     limit = len(entries) if structural is None else structural.nonce or 0
     bad = first_bad_signature(

@@ -17,8 +17,9 @@ from typing import Any
 from aos.dataitem import DataItem, b64url_encode
 from aos.errors import VerifyError
 from aos.log.evaluator import Evaluated, Evaluator, ProcessInfo
-from aos.log.records import Entry, Item, entry_of, item_of
-from aos.log.runtimes import Runtime, default_runtime
+from aos.log.records import Entry, Item, SnapshotRow, entry_of, item_of
+from aos.log.runtimes import Runtime, default_runtime, restore_runtime
+from aos.log.snapshots import evaluator_state
 from aos.protocol import ao_tags
 from aos.verify.logcheck import LogEntry
 
@@ -61,6 +62,21 @@ class Replayer:
         for log_entry in entries:
             yield entry_record(self.process.id, log_entry)
 
+    def start_from(self, spawn: tuple[Entry, Item], row: SnapshotRow) -> None:
+        """Start from a stored snapshot (checked by the caller, aos.log.snapshots.problem)
+        instead of nothing; SnapshotRefused or ValueError when it cannot be restored."""
+        entry, item = spawn
+        info = ProcessInfo.from_spawn(item, entry)
+        factory = self.runtime_factory
+        runtime = restore_runtime(info, row.data)
+        self._evaluator = Evaluator.restore(
+            info,
+            runtime,
+            evaluator_state(row),
+            rebuild=lambda: factory(info),
+            quarantined=self.quarantined,
+        )
+
     def _start(self, entry: Entry, item: Item) -> Evaluator:
         if entry.nonce != 0 or item.id != self.process.id:
             raise VerifyError(
@@ -68,7 +84,10 @@ class Replayer:
                 f"nonce 0, found {item.id} at nonce {entry.nonce}"
             )
         info = ProcessInfo.from_spawn(item, entry)
-        return Evaluator(info, self.runtime_factory(info), quarantined=self.quarantined)
+        factory = self.runtime_factory
+        return Evaluator(
+            info, factory(info), rebuild=lambda: factory(info), quarantined=self.quarantined
+        )
 
     def evaluate_records(
         self, records: Iterable[tuple[Entry, Item]], horizon: int | None = None
@@ -93,6 +112,12 @@ class Replayer:
         """(ordinate, cron key or None, message id, result) for every evaluation."""
         for ev in self.evaluations(entries, horizon):
             yield ev.ordinate, ev.cron or None, ev.message_id, ev.result
+
+    def snapshot(self) -> bytes:
+        """The replayed state as snapshot bytes (SnapshotRefused when it cannot be)."""
+        if self._evaluator is None:
+            raise VerifyError("nothing replayed yet: the log has no entries")
+        return self._evaluator.snapshot()[0]
 
     def evaluate_read_only(self, expression: str) -> dict[str, Any]:
         """Evaluate `expression` as an Eval from the process owner, on the current state.

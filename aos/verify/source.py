@@ -54,7 +54,7 @@ class StoredLog:
     head_nonce: int  # the last nonce the store's process row claims
 
 
-def _parse(raw: bytes | None, what: str) -> DataItem | str:
+def parse_stored(raw: bytes | None, what: str) -> DataItem | str:
     if raw is None:
         return f"the {what} has no stored bytes"
     try:
@@ -106,14 +106,14 @@ def _entry_columns_defect(assignment: DataItem, row: sqlite3.Row) -> str | None:
     return None
 
 
-def _entry(row: sqlite3.Row, check_columns: bool) -> LogEntry:
+def log_entry(row: sqlite3.Row, check_columns: bool) -> LogEntry:
     nonce = int(row["nonce"])
-    assignment = _parse(row["assignment_raw"], f"assignment of nonce {nonce}")
+    assignment = parse_stored(row["assignment_raw"], f"assignment of nonce {nonce}")
     if isinstance(assignment, str):
         return LogEntry(nonce, None, None, defect=assignment)
     if row["item_id"] is None:
         return LogEntry(nonce, assignment, None)
-    item = _parse(row["raw"], f"message {row['message_id']}")
+    item = parse_stored(row["raw"], f"message {row['message_id']}")
     if isinstance(item, str):
         return LogEntry(nonce, assignment, None, defect=item)
     if not check_columns:
@@ -144,10 +144,10 @@ def read_log(
         upper = head if to_nonce is None else min(to_nonce, head)
         slots = reader.slots(conn, process_id, upper)
         results = [StoredResult(*r) for r in reader.results(conn, process_id, upper)]
-    process = _parse(raw, f"process item {process_id}")
+    process = parse_stored(raw, f"process item {process_id}")
     if isinstance(process, str):
         raise VerifyError(f"process {process_id}: {process}")
-    entries = [_entry(row, check_columns) for row in slots]
+    entries = [log_entry(row, check_columns) for row in slots]
     return StoredLog(process, entries, results, head)
 
 

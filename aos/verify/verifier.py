@@ -15,6 +15,7 @@ can show the stored and the replayed result side by side.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,12 +23,14 @@ from typing import Any
 
 from aos.errors import VerifyError
 from aos.log.evaluator import QUARANTINE_HASH
+from aos.log.reader import LogReader
+from aos.verify import segments
 from aos.verify.bundlefile import read_bundle
 from aos.verify.logcheck import Problem, check_log
 from aos.verify.protocol import Done, Failed, Payload, Replayed
 from aos.verify.resultcheck import check_results
 from aos.verify.runner import Worker, source_args
-from aos.verify.source import StoredResult, log_bounds, read_log
+from aos.verify.source import StoredResult, log_bounds
 
 # Progress callback: (phase, done, total); phases are "log" and "replay".
 Progress = Callable[[str, int, int], None]
@@ -173,60 +176,80 @@ def verify_log(
     return report
 
 
-def _store_args(data_dir: Path, process_id: str, last: int, horizon: int | None) -> list[str]:
-    args = [*source_args(data_dir=data_dir, process_id=process_id), f"--to-nonce={last}"]
-    if horizon is not None:
-        args.append(f"--horizon={horizon}")
-    return args
-
-
-def verify_store(data_dir: Path, process_id: str, *, progress: Progress = _no_progress) -> Report:
-    """Verify a process in a node data directory (read-only)."""
-    # The worker replays while this process reads and parses the log (the larger part of
-    # its work): it needs only the bounds, which cost one query.
-    worker = None
+def verify_store(
+    data_dir: Path,
+    process_id: str,
+    *,
+    progress: Progress = _no_progress,
+    snapshots: bool = False,
+) -> Report:
+    """Verify a process in a node data directory (read-only), in units of work on every
+    core (aos.verify.segments); with `snapshots`, the replay too starts from snapshots."""
+    reader = LogReader(data_dir)
+    with reader.snapshot() as conn:
+        head = reader.head_nonce(conn, process_id)
     bounds = log_bounds(data_dir, process_id)
-    if bounds is not None:
-        worker = Worker(_store_args(data_dir, process_id, *bounds))
-    try:
-        log = read_log(data_dir, process_id)
-    except BaseException:
-        if worker is not None:
-            worker.stop()
-        raise
-    last = log.entries[-1].nonce if log.entries else -1
-    # Cron ticks the node evaluated after the last message are replayed up to the last one.
-    trailing = [r.timestamp for r in log.results if r.cron and r.ordinate == last]
-    horizon = max(trailing) if trailing else None
-    args = _store_args(data_dir, process_id, last, horizon)
-    if worker is not None and (last, horizon) != bounds:
-        # The node appended between the two reads: replay exactly the log that was read.
-        worker.stop()
-        worker = None
+    if head is None or bounds is None:
+        raise VerifyError(
+            f"no process {process_id} in the node at {data_dir}; check the id and --data-dir"
+        )
+    last, horizon = bounds
+    total = last + 1
+    cuts = segments.usable_snapshots(data_dir, process_id, last) if snapshots else []
+    units = segments.plan(last, horizon, cuts, segments.cores())
+    report = Report(process_id)
+    counted = {"check": 0, "replay": 0}
 
-    def check(callback: Callable[[int], None]) -> tuple[int, Problem | None]:
-        checked, problem = check_log(log.process, log.entries, progress=callback)
-        if problem is None and last != log.head_nonce:
-            problem = Problem(
-                last + 1,
-                None,
-                f"the log ends at nonce {last}, but the process's head is nonce "
-                f"{log.head_nonce}: entries are missing",
-            )
-        return checked, problem
+    def done(outcome: segments.Outcome) -> None:
+        kind = outcome.unit.kind
+        counted[kind] += outcome.unit.last - outcome.unit.first + 1
+        progress("log" if kind == "check" else "replay", min(counted[kind], total), total)
 
-    report = verify_log(
-        process_id,
-        len(log.entries),
-        check,
-        args,
-        log.results,
-        progress,
-        worker,
-    )
-    evaluated = {r.ordinate for r in log.results if not r.cron}
-    report.unevaluated = sum(1 for e in log.entries if e.nonce not in evaluated)
-    report.quarantined = sum(1 for r in log.results if r.result_hash == QUARANTINE_HASH)
+    outcomes = segments.run_units(data_dir, process_id, units, total, segments.cores(), done)
+    problems = [o.problem for o in outcomes if o.problem is not None]
+    report.entries = sum(o.entries for o in outcomes if o.unit.kind == "check")
+    report.replayed = sum(o.replayed for o in outcomes if o.unit.kind == "replay")
+    report.compared = sum(o.compared for o in outcomes if o.unit.kind == "replay")
+    final = next(o for o in outcomes if o.unit.kind == "replay" and o.unit.last == last)
+    report.final_hash = final.final_hash
+    if last != head:
+        missing = f"the log ends at nonce {last}, but the process's head is nonce {head}"
+        problems.append(Problem(last + 1, None, missing + ": entries are missing"))
+    with reader.snapshot() as conn:
+        stored_last = conn.execute(
+            "SELECT position, ordinate, message_id, chain_hash FROM results WHERE process = ?"
+            " ORDER BY position DESC LIMIT 1",
+            (process_id,),
+        ).fetchone()
+        report.unevaluated = conn.execute(
+            "SELECT count(*) FROM schedule s WHERE s.process = ? AND s.nonce <= ? AND NOT EXISTS"
+            " (SELECT 1 FROM results r WHERE r.process = s.process AND r.ordinate = s.nonce"
+            " AND r.cron = '')",
+            (process_id, last),
+        ).fetchone()[0]
+        if stored_last is not None and stored_last["position"] > final.last_position >= -1:
+            extra = reader.result_at(conn, process_id, final.last_position + 1)
+            if extra is not None and final.problem is None:
+                # Results the log cannot produce: their entries were removed from the log.
+                problems.append(Problem(
+                    extra["ordinate"], extra["message_id"] or None,
+                    "the node stored this result, but the log does not schedule what produces it "
+                    "(its entry is missing)",
+                ))  # fmt: skip
+        report.quarantined = conn.execute(
+            "SELECT count(*) FROM results WHERE process = ? AND result_hash = ?",
+            (process_id, QUARANTINE_HASH),
+        ).fetchone()[0]
+        report.stored_final_hash = None if stored_last is None else stored_last["chain_hash"]
+        report.problem = _earliest(*problems)
+        mismatched = next(
+            (o for o in outcomes if o.problem is report.problem and o.mismatch is not None), None
+        )
+        if mismatched is not None and mismatched.mismatch is not None:
+            position, replayed = mismatched.mismatch
+            row = reader.result_at(conn, process_id, position)
+            report.stored_result = None if row is None else json.loads(row["result"])
+            report.replayed_result = replayed
     return report
 
 

@@ -1,50 +1,48 @@
---[[ chatroom: a members list and a broadcast to all of them.
+--[[ chatroom: a room that relays every broadcast to its members (aos's chatroom blueprint).
 
-Load with `.load-blueprint chatroom`. State (global): Members, a list of process ids in
-the order they registered (kept when the blueprint is loaded again).
-
-Actions (Action tag):
-  Register    add the sender; reply "Registered." or "Already registered."
-  Unregister  remove the sender; reply "Unregistered" or "Not registered"
-  Broadcast   send Action = Broadcast-Notice, Broadcaster = sender, Data = msg.Data to every
-              member; reply "Broadcasted."
+State: Members, the list of registered process ids (kept when loaded again).
+Actions (Action tag), each answered with a reply:
+  Register    join ("Registered." / "Already registered.")
+  Unregister  leave ("Unregistered" / "Not registered")
+  Broadcast   send the Data to every member as Broadcast-Notice ("Broadcasted.")
 ]]
 
 Members = Members or {}
+
+local reply = Handlers.utils.reply
 
 local function member_index(id)
   for i, member in ipairs(Members) do
     if member == id then return i end
   end
-  return nil
 end
 
-Handlers.add("Register", "Register", function(msg)
+Handlers.add("register", "Register", function(msg)
   if member_index(msg.From) then
-    msg.reply({ Data = "Already registered." })
-    return
+    reply("Already registered.")(msg)
+  else
+    table.insert(Members, msg.From)
+    reply("Registered.")(msg)
   end
-  table.insert(Members, msg.From)
-  msg.reply({ Data = "Registered." })
 end)
 
-Handlers.add("Unregister", "Unregister", function(msg)
+Handlers.add("unregister", "Unregister", function(msg)
   local i = member_index(msg.From)
-  if not i then
-    msg.reply({ Data = "Not registered" })
-    return
+  if i then
+    table.remove(Members, i)
+    reply("Unregistered")(msg)
+  else
+    reply("Not registered")(msg)
   end
-  table.remove(Members, i)
-  msg.reply({ Data = "Unregistered" })
 end)
 
-Handlers.add("Broadcast", "Broadcast", function(msg)
-  local data = msg.Data
-  if type(data) ~= "string" then
-    error("Broadcast: the message Data must be text, got a " .. type(data), 0)
-  end
+Handlers.add("broadcast", "Broadcast", function(msg)
+  local sent = {} -- a member listed twice gets one notice
   for _, member in ipairs(Members) do
-    ao.send({ Target = member, Action = "Broadcast-Notice", Broadcaster = msg.From, Data = data })
+    if not sent[member] then
+      ao.send({ Target = member, Action = "Broadcast-Notice", Data = msg.Data })
+      sent[member] = true
+    end
   end
-  msg.reply({ Data = "Broadcasted." })
+  reply("Broadcasted.")(msg)
 end)

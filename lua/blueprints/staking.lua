@@ -1,92 +1,83 @@
---[[ staking: lock token balances for a while (builds on the token blueprint's Balances).
+--[[ staking: lock token balances for a while (aos's staking blueprint, Variant 0.0.4).
 
-Load with `.load-blueprint staking` (after `token`, whose Balances it spends from).
-State (globals): Stakers (account -> { amount = "<units>" }), Unstaking (account ->
-{ amount = "<units>", release_at = <block height> }), UnstakeDelay (670 blocks).
+Load after `token`, whose Balances it spends from. State (globals, kept when loaded
+again): Stakers (account -> { amount, unstake_at }), Unstaking (account -> { amount,
+release_at }), UnstakeDelay (670 blocks).
 
-Actions (Action tag), each replies and then lets later handlers see the message too:
-  Stake     Quantity: moves units from Balances to Stakers; reply "Successfully Staked N"
-  Unstake   Quantity: moves staked units to Unstaking, released UnstakeDelay blocks after
-            this message's Block-Height; reply "Successfully unstaked N"
+Actions (Action tag); Stake and Unstake let later handlers see the message too:
+  Stake     Quantity: moves units from Balances to Stakers; unstakable UnstakeDelay blocks
+            after this message; reply "Successfully Staked N" (and printed)
+  Unstake   Quantity: queues staked units, released at the stake's unstake height;
+            reply "Successfully unstaked N"
   Stakers   reply Data = JSON of Stakers
-A handler at the front of the list runs on every message: it pays back every unstake whose
-release height has been reached (by the message's Block-Height) into Balances.
+A handler at the front of the list runs on every message and pays every released unstake
+back into Balances.
 ]]
 
-local bint = require(".bint")(256)
-local json = require("json")
-
-Balances = Balances or {}
+Variant = "0.0.4"
 Stakers = Stakers or {}
 Unstaking = Unstaking or {}
 UnstakeDelay = UnstakeDelay or 670
 
-local function quantity_of(msg, action)
-  local q = msg.Quantity
-  if type(q) ~= "string" or not q:match("^%d+$") or not bint.__lt(0, bint(q)) then
-    error(action .. ": the Quantity tag must be a positive whole number of units as a string, got "
-      .. (q == nil and "nothing" or string.format("%q", tostring(q))), 0)
+local bint = require(".bint")(256)
+
+local function add(a, b) return tostring(bint(a) + bint(b)) end
+local function subtract(a, b) return tostring(bint(a) - bint(b)) end
+
+local function answer(msg, data)
+  if msg.reply then
+    msg.reply({ Data = data })
+  else
+    Send({ Target = msg.From, Data = data })
   end
-  return bint(q)
 end
 
-local function height_of(msg)
-  local h = tonumber(msg["Block-Height"])
-  if h == nil then
-    error("staking: the message has no numeric Block-Height (got " .. tostring(msg["Block-Height"]) .. ")", 0)
-  end
-  return h
-end
-
-local function sorted_keys(t)
-  local keys = {}
-  for k in pairs(t) do keys[#keys + 1] = k end
-  table.sort(keys)
-  return keys
-end
-
-Handlers.add("staking.stake", Handlers.utils.continue({ Action = "Stake" }), function(msg)
-  local qty = quantity_of(msg, "Stake")
-  local bal = bint(Balances[msg.From] or "0")
-  if qty > bal then
-    error("Stake: insufficient balance (have " .. tostring(bal) .. ", asked to stake " .. msg.Quantity .. ")", 0)
-  end
-  Balances[msg.From] = tostring(bal - qty)
-  local staker = Stakers[msg.From] or { amount = "0" }
-  staker.amount = tostring(bint(staker.amount) + qty)
-  Stakers[msg.From] = staker
-  msg.reply({ Data = "Successfully Staked " .. msg.Quantity })
-end)
-
-Handlers.add("staking.unstake", Handlers.utils.continue({ Action = "Unstake" }), function(msg)
-  local qty = quantity_of(msg, "Unstake")
-  local staker = Stakers[msg.From]
-  local staked = bint(staker and staker.amount or "0")
-  if qty > staked then
-    error("Unstake: insufficient staked amount (have " .. tostring(staked) .. ", asked for " .. msg.Quantity .. ")", 0)
-  end
-  local left = staked - qty
-  Stakers[msg.From] = not bint.iszero(left) and { amount = tostring(left) } or nil
-  local pending = Unstaking[msg.From] or { amount = "0", release_at = 0 }
-  pending.amount = tostring(bint(pending.amount) + qty)
-  pending.release_at = height_of(msg) + UnstakeDelay
-  Unstaking[msg.From] = pending
-  msg.reply({ Data = "Successfully unstaked " .. msg.Quantity })
-end)
-
-Handlers.add("staking.stakers", Handlers.utils.continue({ Action = "Stakers" }), function(msg)
-  msg.reply({ Data = json.encode(Stakers) })
-end)
-
--- Releases matured unstakes; always continues so the message reaches the other handlers.
-Handlers.prepend("staking.finalize", function() return "continue" end, function(msg)
+function Handlers.stake(msg)
+  local qty = msg.Tags.Quantity
   local height = tonumber(msg["Block-Height"])
-  if height == nil then return end
-  for _, account in ipairs(sorted_keys(Unstaking)) do
-    local pending = Unstaking[account]
-    if height >= pending.release_at then
-      Balances[account] = tostring(bint(Balances[account] or "0") + bint(pending.amount))
+  assert(Balances[msg.From] and bint(Balances[msg.From]) >= bint(qty),
+    "Insufficient balance to stake")
+  Balances[msg.From] = subtract(Balances[msg.From], qty)
+  local staker = Stakers[msg.From] or { amount = "0" }
+  Stakers[msg.From] = staker
+  staker.amount = add(staker.amount, qty)
+  staker.unstake_at = height + UnstakeDelay
+  print("Successfully Staked " .. qty)
+  answer(msg, "Successfully Staked " .. qty)
+end
+
+function Handlers.unstake(msg)
+  local staker, qty = Stakers[msg.From], msg.Tags.Quantity
+  assert(staker and bint(staker.amount) >= bint(qty), "Insufficient staked amount")
+  staker.amount = subtract(staker.amount, qty)
+  Unstaking[msg.From] = { amount = qty, release_at = staker.unstake_at }
+  answer(msg, "Successfully unstaked " .. qty)
+end
+
+local function release(msg)
+  local height = tonumber(msg["Block-Height"])
+  for account, pending in pairs(Unstaking) do
+    if pending.release_at == nil or height >= pending.release_at then
+      Balances[account] = add(Balances[account] or "0", pending.amount)
       Unstaking[account] = nil
     end
   end
+end
+
+-- A pattern that matches as "continue" where the given one would break.
+local function continuing(pattern)
+  return function(msg)
+    local result = pattern(msg)
+    if result == -1 then return "continue" end
+    return result
+  end
+end
+
+local action = Handlers.utils.hasMatchingTag
+
+Handlers.add("staking.balances", action("Action", "Stakers"), function(msg)
+  answer(msg, require("json").encode(Stakers))
 end)
+Handlers.add("staking.stake", continuing(action("Action", "Stake")), Handlers.stake)
+Handlers.add("staking.unstake", continuing(action("Action", "Unstake")), Handlers.unstake)
+Handlers.prepend("staking.finalize", function() return "continue" end, release)

@@ -1,164 +1,121 @@
---[[ token: an ao Standard Token (Variant 0.0.3) for this process.
+--[[ token: the ao Standard Token, as aos's token blueprint (Variant 0.0.3) implements it.
 
-Load with `.load-blueprint token`. Loading again keeps the state (every global is
-`X = X or default`) and replaces the handlers in place.
+State (globals, kept when loaded again): Denomination (12), Balances (the process starts
+with 10000 whole tokens), TotalSupply, Name ("Points Coin"), Ticker ("PNTS"), Logo.
+Amounts are decimal strings of the smallest unit, computed with bint (256 bits).
 
-State (globals): Balances (account -> balance as a decimal string, 256-bit integers),
-TotalSupply, Name (the process Name if set, else 'Points Coin'), Ticker, Logo, Denomination
-(12), Variant. On first load 10000 whole tokens (10000 * 10^Denomination units) belong to
-the process itself.
-
-Actions (Action tag):
-  Info          reply with tags name, ticker, logo, denomination, supply
-  Balance       reply Balance, Ticker, Account, Data = balance of the Recipient tag, else
-                the Target tag, else the sender
-  Balances      reply Data = JSON object of all balances
-  Transfer      Recipient, Quantity (> 0), optional Cast, X-* tags. Debit-Notice to the
-                sender (by msg.reply) and Credit-Notice to the recipient, both carrying the
-                X-* tags; without the funds: Transfer-Error, Message-Id, Error =
-                "Insufficient Balance!". With Cast set no notices are sent.
-  Mint          Quantity (> 0), credited to the sender; only the process itself or its
-                Owner may mint (aos allows only the process); others get Mint-Error
-  Total-Supply  reply Action = Total-Supply, Data = TotalSupply, Ticker
-  Burn          Quantity (> 0) from the sender's balance; reply "Successfully burned N"
-Bad input (missing Recipient, a Quantity that is not a positive whole number) ends the
-message in an Error that says which tag is wrong; balances are unchanged.
+Actions (Action tag); every answer is a reply to the sender:
+  Info          Name, Ticker, Logo, Denomination
+  Balance       Balance/Account/Ticker tags and Data = the balance of the Recipient tag,
+                else of the Target tag (when it has one), else of the sender
+  Balances      Data = JSON of Balances
+  Transfer      Recipient, Quantity: moves units; the sender gets a Debit-Notice, the
+                recipient a Credit-Notice (none with a Cast tag); X-* tags are forwarded;
+                Transfer-Error "Insufficient Balance!" when the sender has too little
+  Mint          Quantity: only the process itself may mint (else Mint-Error)
+  Total-Supply  Data = TotalSupply (not from the process itself)
+  Burn          Quantity: removes units from the sender and from TotalSupply
+Bad arguments fail the message with the assert texts aos uses ("Quantity is required!").
 ]]
 
 local bint = require(".bint")(256)
 local json = require("json")
 
+local function add(a, b) return tostring(bint(a) + bint(b)) end
+local function subtract(a, b) return tostring(bint(a) - bint(b)) end
+
 Variant = "0.0.3"
 Denomination = Denomination or 12
-Balances = Balances or { [ao.id] = tostring(bint(10000) * bint.ipow(10, Denomination)) }
-TotalSupply = TotalSupply or tostring(bint(10000) * bint.ipow(10, Denomination))
-Name = Name or "Points Coin" -- a process always has a Name, so the token inherits it
+Balances = Balances or { [ao.id] = tostring(bint(10000 * 10 ^ Denomination)) }
+TotalSupply = TotalSupply or tostring(bint(10000 * 10 ^ Denomination))
+Name = Name or "Points Coin"
 Ticker = Ticker or "PNTS"
 Logo = Logo or "SBCCXwwecBlDqRLUjb8dYABExTJXLieawf7m2aBJ-KY"
 
--- A Quantity tag as a bint, or an error naming the action and the bad value.
-local function quantity_of(msg, action)
-  local q = msg.Quantity
-  if type(q) ~= "string" or not q:match("^%d+$") then
-    error(action .. ": the Quantity tag must be a whole number of units as a string, got "
-      .. (q == nil and "nothing" or string.format("%q", tostring(q))), 0)
-  end
-  local n = bint(q)
-  if not bint.__lt(0, n) then
-    error(action .. ": the Quantity tag must be greater than 0, got " .. q, 0)
-  end
-  return n
+local gray, blue, green, reset = Colors.gray, Colors.blue, Colors.green, Colors.reset
+
+-- Answer the sender: a reply when the message can be replied to, else a plain Send.
+local function answer(msg, fields)
+  if msg.reply then return msg.reply(fields) end
+  fields.Target = msg.From
+  return Send(fields)
 end
 
-local function balance_of(account)
-  return bint(Balances[account] or "0")
-end
+local function action(name) return Handlers.utils.hasMatchingTag("Action", name) end
 
--- The X-* tags of msg, so notices can carry a sender's own bookkeeping along. X-Reference
--- and X-Origin are left out: they are reply bookkeeping that msg.reply sets itself.
-local function x_tags(msg)
-  local names = {}
+Handlers.add("info", action("Info"), function(msg)
+  answer(msg, { Name = Name, Ticker = Ticker, Logo = Logo,
+    Denomination = tostring(Denomination) })
+end)
+
+Handlers.add("balance", action("Balance"), function(msg)
+  local tags, balance = msg.Tags, "0"
+  if tags.Recipient then
+    balance = Balances[tags.Recipient] or "0"
+  elseif tags.Target and Balances[tags.Target] then
+    balance = Balances[tags.Target]
+  elseif Balances[msg.From] then
+    balance = Balances[msg.From]
+  end
+  answer(msg, { Balance = balance, Ticker = Ticker, Account = tags.Recipient or msg.From,
+    Data = balance })
+end)
+
+Handlers.add("balances", action("Balances"), function(msg)
+  answer(msg, { Data = json.encode(Balances) })
+end)
+
+Handlers.add("transfer", action("Transfer"), function(msg)
+  assert(type(msg.Recipient) == "string", "Recipient is required!")
+  assert(type(msg.Quantity) == "string", "Quantity is required!")
+  assert(bint.__lt(0, bint(msg.Quantity)), "Quantity must be greater than 0")
+  local from, to, qty = msg.From, msg.Recipient, msg.Quantity
+  Balances[from] = Balances[from] or "0"
+  Balances[to] = Balances[to] or "0"
+  if bint(qty) > bint(Balances[from]) then
+    answer(msg, { Action = "Transfer-Error", ["Message-Id"] = msg.Id,
+      Error = "Insufficient Balance!" })
+    return
+  end
+  Balances[from] = subtract(Balances[from], qty)
+  Balances[to] = add(Balances[to], qty)
+  if msg.Cast then return end -- a cast transfer sends no notices
+  local debit = { Action = "Debit-Notice", Recipient = to, Quantity = qty,
+    Data = gray .. "You transferred " .. blue .. qty .. gray .. " to " .. green .. to .. reset }
+  local credit = { Target = to, Action = "Credit-Notice", Sender = from, Quantity = qty,
+    Data = gray .. "You received " .. blue .. qty .. gray .. " from " .. green .. from .. reset }
   for name, value in pairs(msg) do
-    if type(name) == "string" and name:sub(1, 2) == "X-" and type(value) == "string"
-        and name ~= "X-Reference" and name ~= "X-Origin" then
-      names[#names + 1] = name
-    end
+    if string.sub(name, 1, 2) == "X-" then debit[name], credit[name] = value, value end
   end
-  table.sort(names)
-  return names
-end
-
-Handlers.add("info", "Info", function(msg)
-  msg.reply({
-    name = Name,
-    ticker = Ticker,
-    logo = Logo,
-    denomination = tostring(Denomination),
-    supply = TotalSupply,
-  })
+  answer(msg, debit)
+  Send(credit)
 end)
 
-Handlers.add("balance", "Balance", function(msg)
-  local account = msg.Tags.Recipient or msg.Tags.Target or msg.From
-  local bal = tostring(balance_of(account))
-  msg.reply({ Balance = bal, Ticker = Ticker, Account = account, Data = bal })
-end)
-
-Handlers.add("balances", "Balances", function(msg)
-  msg.reply({ Data = json.encode(Balances) })
-end)
-
-Handlers.add("transfer", "Transfer", function(msg)
-  if type(msg.Recipient) ~= "string" or msg.Recipient == "" then
-    error("Transfer: the Recipient tag is required (the account to credit)", 0)
-  end
-  local qty = quantity_of(msg, "Transfer")
-  local from_balance = balance_of(msg.From)
-  if qty > from_balance then
-    msg.reply({
-      Action = "Transfer-Error",
-      ["Message-Id"] = msg.Id,
-      Error = "Insufficient Balance!",
-    })
+Handlers.add("mint", action("Mint"), function(msg)
+  assert(type(msg.Quantity) == "string", "Quantity is required!")
+  assert(bint(0) < bint(msg.Quantity), "Quantity must be greater than zero!")
+  Balances[ao.id] = Balances[ao.id] or "0"
+  if msg.From ~= ao.id then
+    answer(msg, { Action = "Mint-Error", ["Message-Id"] = msg.Id,
+      Error = "Only the Process Id can mint new " .. Ticker .. " tokens!" })
     return
   end
-  Balances[msg.From] = tostring(from_balance - qty)
-  Balances[msg.Recipient] = tostring(balance_of(msg.Recipient) + qty)
-  if msg.Cast then return end
-
-  local debit = {
-    Action = "Debit-Notice",
-    Recipient = msg.Recipient,
-    Quantity = msg.Quantity,
-    Data = Colors.gray .. "You transferred " .. Colors.blue .. msg.Quantity .. Colors.gray
-      .. " to " .. Colors.green .. msg.Recipient .. Colors.reset,
-  }
-  local credit = {
-    Target = msg.Recipient,
-    Action = "Credit-Notice",
-    Sender = msg.From,
-    Quantity = msg.Quantity,
-    Data = Colors.gray .. "You received " .. Colors.blue .. msg.Quantity .. Colors.gray
-      .. " from " .. Colors.green .. msg.From .. Colors.reset,
-  }
-  for _, name in ipairs(x_tags(msg)) do
-    debit[name] = msg[name]
-    credit[name] = msg[name]
-  end
-  msg.reply(debit)
-  ao.send(credit)
+  Balances[msg.From] = add(Balances[msg.From], msg.Quantity)
+  TotalSupply = add(TotalSupply, msg.Quantity)
+  answer(msg, { Data = gray .. "Successfully minted " .. blue .. msg.Quantity .. reset })
 end)
 
-Handlers.add("mint", "Mint", function(msg)
-  local qty = quantity_of(msg, "Mint")
-  if msg.From ~= ao.id and msg.From ~= Owner then
-    msg.reply({
-      Action = "Mint-Error",
-      ["Message-Id"] = msg.Id,
-      Error = "Only the Process Id can mint new " .. Ticker .. " tokens!",
-    })
-    return
-  end
-  Balances[msg.From] = tostring(balance_of(msg.From) + qty)
-  TotalSupply = tostring(bint(TotalSupply) + qty)
-  msg.reply({ Data = Colors.gray .. "Successfully minted " .. Colors.blue .. msg.Quantity .. Colors.reset })
+Handlers.add("totalSupply", action("Total-Supply"), function(msg)
+  assert(msg.From ~= ao.id, "Cannot call Total-Supply from the same process!")
+  answer(msg, { Action = "Total-Supply", Data = TotalSupply, Ticker = Ticker })
 end)
 
-Handlers.add("totalSupply", "Total-Supply", function(msg)
-  if msg.From == ao.id then
-    error("Total-Supply: cannot be asked by the token process itself", 0)
-  end
-  msg.reply({ Action = "Total-Supply", Data = TotalSupply, Ticker = Ticker })
-end)
-
-Handlers.add("burn", "Burn", function(msg)
-  local qty = quantity_of(msg, "Burn")
-  local bal = balance_of(msg.From)
-  if qty > bal then
-    msg.reply({ Action = "Burn-Error", ["Message-Id"] = msg.Id, Error = "Insufficient Balance!" })
-    return
-  end
-  Balances[msg.From] = tostring(bal - qty)
-  TotalSupply = tostring(bint(TotalSupply) - qty)
-  msg.reply({ Data = Colors.gray .. "Successfully burned " .. Colors.blue .. msg.Quantity .. Colors.reset })
+Handlers.add("burn", action("Burn"), function(msg)
+  local qty = msg.Tags.Quantity
+  assert(type(qty) == "string", "Quantity is required!")
+  assert(bint(qty) <= bint(Balances[msg.From]),
+    "Quantity must be less than or equal to the current balance!")
+  Balances[msg.From] = subtract(Balances[msg.From], qty)
+  TotalSupply = subtract(TotalSupply, qty)
+  answer(msg, { Data = gray .. "Successfully burned " .. blue .. qty .. reset })
 end)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -277,3 +278,24 @@ def test_assign_and_monitor_requests(wallet: Wallet) -> None:
     ]
     item = dataitem.parse(seen[1].content)
     assert item.verify() and item.target_id == PID and item.data == b" " and not item.tags
+
+
+def test_identical_ed25519_messages_are_distinct_items_and_all_evaluated(tmp_path: Path) -> None:
+    """Ed25519 signatures are deterministic: without a fresh anchor per item, the same line
+    sent twice was one item, and the second was taken for a retry and never evaluated."""
+    from aos.node.http.embedded import open_embedded
+    from aos.protocol import AOS_MODULE_ID, CU_PATH, EMBEDDED_BASE_URL, MU_PATH, SU_PATH
+    from aos.wallet import Ed25519Signer
+
+    base = EMBEDDED_BASE_URL
+    with open_embedded(tmp_path) as http:
+        client = AoClient(http, mu_url=base + MU_PATH, cu_url=base + CU_PATH,
+                          su_url=base + SU_PATH, gateway_url=base,
+                          wallet=Ed25519Signer.generate(), result_tries=5)  # fmt: skip
+        pid = client.spawn(module=AOS_MODULE_ID, scheduler=client.scheduler_address(), tags=[])
+        client.eval(pid, "Count = 0; Handlers.add('inc', 'Inc', function() Count = Count + 1 end)")
+        ids = {client.message(pid, tags=[("Action", "Inc")]) for _ in range(20)}
+        assert len(ids) == 20
+        for mid in ids:
+            client.result(mid, pid)
+        assert client.eval(pid, "return Count")[1].data == "20"

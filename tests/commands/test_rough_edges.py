@@ -1,17 +1,22 @@
-"""One test per rough edge of the aos console that we fix (docs/compat.md §2.2 and §5)."""
+"""One test per rough edge of the aos console that we fix (docs/compat.md §2.2 and §5), on the
+embedded node and through --url (HyperBEAM)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.cli import run_aos
+from tests.support.cli import MODES, run_aos, shell_home
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("home")
+@pytest.fixture(scope="module", params=MODES)
+def home(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    with shell_home(tmp_path_factory.mktemp(f"home-{request.param}"), request.param) as home:
+        yield home
 
 
 def _project(root: Path) -> Path:

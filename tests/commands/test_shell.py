@@ -1,4 +1,6 @@
-"""`aos` end to end on the embedded node, in a fresh HOME (issue 2's commands and the modes)."""
+"""`aos` end to end in a fresh HOME (issue 2's commands and the modes): every test runs on the
+embedded node and again against `aos serve` through `--url` (HyperBEAM), set by the
+config file in that HOME so that each command line is the same."""
 
 from __future__ import annotations
 
@@ -9,16 +11,24 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.cli import run_aos
+from tests.support.cli import MODES, run_aos, shell_home
+
+
+@pytest.fixture(scope="module", params=MODES)
+def mode(request: pytest.FixtureRequest) -> str:
+    mode: str = request.param
+    return mode
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("home")
+def home(mode: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    with shell_home(tmp_path_factory.mktemp(f"home-{mode}"), mode) as home:
+        yield home
 
 
 def test_state_is_rebuilt_from_the_log_across_runs(home: Path) -> None:
@@ -159,11 +169,15 @@ def _watch_env(home: Path) -> dict[str, str]:
     return env
 
 
-def test_debug_traces_every_http_request(home: Path) -> None:
+def test_debug_traces_every_http_request(home: Path, mode: str) -> None:
     result = run_aos("demo", "--run", "1", "--debug", home=home)
     assert result.returncode == 0
-    assert "[http] POST http://aos.local/mu/ -> 202" in result.stderr
-    assert "[http] GET http://aos.local/cu/result/" in result.stderr
+    if mode == "embedded":
+        assert "[http] POST http://aos.local/mu/ -> 202" in result.stderr
+        assert "[http] GET http://aos.local/cu/result/" in result.stderr
+    else:
+        assert "~process@1.0/push -> 200" in result.stderr
+        assert "~process@1.0/compute/results=" in result.stderr
 
 
 def test_a_node_failure_is_one_line_and_its_log_stays_in_the_data_dir(tmp_path: Path) -> None:
@@ -182,8 +196,9 @@ def test_a_node_failure_is_one_line_and_its_log_stays_in_the_data_dir(tmp_path: 
     assert len(lines) == 1 and "incompatible build" in lines[0] and "--data-dir" in lines[0]
 
 
-def test_the_embedded_node_logs_to_its_data_dir_not_the_terminal(home: Path) -> None:
+def test_the_embedded_node_logs_to_its_data_dir_not_the_terminal(home: Path, mode: str) -> None:
     ok = run_aos("demo", "--run", "return 1", home=home)
     assert ok.returncode == 0, ok.stderr
-    assert (home / "node" / "node.log").exists()
+    # with --url no embedded node is opened at all
+    assert (home / "node" / "node.log").exists() == (mode == "embedded")
     assert "Traceback" not in ok.stderr

@@ -1,8 +1,9 @@
 """The shell in a real pty against `aos serve` on a loopback port (pexpect).
 
-One `aos serve` per module on a free port; each test starts `aos` as a user would, with HOME
-and the data directories in tmp_path. On a timeout the failure shows what was expected, what
-came last and the whole terminal log.
+One `aos serve` per module and protocol on a free port; each test runs twice, once with the
+legacy unit flags and once with `--url` (HyperBEAM), starting `aos` as a user would, with
+HOME and the data directories in tmp_path. On a timeout the failure shows what was
+expected, what came last and the whole terminal log.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pexpect
@@ -43,8 +45,16 @@ def _env(home: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@dataclass(frozen=True)
+class Server:
+    base: str
+    protocol: str  # "legacy": the MU/CU/gateway flags; "url": --url, HyperBEAM
+
+
+@pytest.fixture(scope="module", params=["legacy", "url"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("server")
     port = _free_port()
     proc = subprocess.Popen(
@@ -66,7 +76,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 proc.kill()
                 pytest.fail(f"aos serve did not start on {base}:\n{out}")
             time.sleep(0.1)
-    yield base
+    yield Server(base, request.param)
     proc.terminate()
     try:
         proc.wait(timeout=10)
@@ -74,7 +84,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.kill()
 
 
-def _unit_flags(base: str) -> list[str]:
+def _unit_flags(server: Server) -> list[str]:
+    if server.protocol == "url":
+        return ["--url", server.base]
+    base = server.base
     return ["--mu-url", f"{base}/mu", "--cu-url", f"{base}/cu", "--gateway-url", base]
 
 
@@ -101,9 +114,9 @@ class Terminal:
         )
         self.child.logfile_read = self.log
 
-    def expect(self, pattern: str) -> str:
+    def expect(self, pattern: str, timeout: float = -1) -> str:
         try:
-            self.child.expect(pattern)
+            self.child.expect(pattern, timeout=timeout)
         except (pexpect.TIMEOUT, pexpect.EOF) as err:
             raise AssertionError(
                 f"Expected: {pattern!r}\nActual: {self.child.before!r}\n"
@@ -123,7 +136,7 @@ class Terminal:
 
 
 def test_a_pty_session_evaluates_and_shows_live_messages_without_eating_the_typed_line(
-    server: str, tmp_path: Path
+    server: Server, tmp_path: Path
 ) -> None:
     term = Terminal(["demo", *_unit_flags(server)], tmp_path)
     try:
@@ -161,7 +174,7 @@ def test_a_pty_session_evaluates_and_shows_live_messages_without_eating_the_type
     assert term.child.exitstatus == 0
 
 
-def test_exit_with_ctrl_d_saves_history(server: str, tmp_path: Path) -> None:
+def test_exit_with_ctrl_d_saves_history(server: Server, tmp_path: Path) -> None:
     term = Terminal(["keep", *_unit_flags(server)], tmp_path)
     term.expect(r"Inbox")
     term.child.send("return 'remember' .. ' me'\r")
@@ -176,7 +189,7 @@ def test_exit_with_ctrl_d_saves_history(server: str, tmp_path: Path) -> None:
     assert re.search(r"\S", term.log.getvalue())
 
 
-def test_ctrl_c_cancels_the_wait_and_the_shell_goes_on(server: str, tmp_path: Path) -> None:
+def test_ctrl_c_cancels_the_wait_and_the_shell_goes_on(server: Server, tmp_path: Path) -> None:
     term = Terminal(["busy", *_unit_flags(server)], tmp_path)
     try:
         term.expect(r"Inbox")
@@ -191,7 +204,7 @@ def test_ctrl_c_cancels_the_wait_and_the_shell_goes_on(server: str, tmp_path: Pa
     assert term.child.exitstatus == 0
 
 
-def test_no_color_output_has_no_colour_escapes(server: str, tmp_path: Path) -> None:
+def test_no_color_output_has_no_colour_escapes(server: Server, tmp_path: Path) -> None:
     term = Terminal(["plain", *_unit_flags(server)], tmp_path, extra_env={"NO_COLOR": "1"})
     try:
         term.expect(r"plain@aos-\S+\[Inbox:1\]>")  # the process's prompt, its colours removed
@@ -218,3 +231,62 @@ def test_plain_aos_on_a_fresh_home_gives_a_prompt_that_evaluates(tmp_path: Path)
         term.close()
     assert term.child.exitstatus == 0
     assert (tmp_path / ".aos.json").stat().st_mode & 0o777 == 0o600
+
+
+def _aos_run(server: Server, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "aos", *args, *_unit_flags(server)],
+        env=_env(home),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_burst_of_50_messages_is_all_shown_in_the_live_feed(
+    server: Server, tmp_path: Path
+) -> None:
+    term = Terminal(["burst", *_unit_flags(server)], tmp_path)
+    try:
+        ours = term.expect(r"Your process 'burst': [A-Za-z0-9_-]{43}")[-43:]
+        term.expect(r"Inbox")
+        burst = f'for i = 1, 50 do Send({{Target = "{ours}", Data = "burst-" .. i}}) end'
+        sender = _aos_run(server, tmp_path, "bursty", "--run", burst)
+        assert sender.returncode == 0, sender.stderr
+        term.expect(loose("Data = burst-50"), timeout=60)
+        term.expect(r"Inbox")
+    finally:
+        term.close()
+    shown = re.findall(
+        r"Data = burst-(\d+)", re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", term.log.getvalue())
+    )
+    assert shown == [str(i) for i in range(1, 51)]  # every one, once, in order
+
+
+TICK = 'Handlers.add("tick", "Cron", function() Send({Target = ao.id, Action = "Tock"}) end)'
+
+
+def test_dryrun_changes_nothing_and_monitor_runs_the_crons(server: Server, tmp_path: Path) -> None:
+    term = Terminal(["ticking", "--cron", "1-second", *_unit_flags(server)], tmp_path)
+    try:
+        term.expect(r"Inbox")
+        term.child.send("x = 1\r")
+        term.expect(r"Inbox")
+        term.child.send(".dryrun\r")
+        term.expect(r"Dryrun mode engaged")
+        term.child.send("x = 99; return 'dry ' .. x\r")
+        term.expect(r"dry 99")
+        term.child.send(".dryrun\r")
+        term.expect(r"Dryrun mode disengaged")
+        term.child.send("return 'x is ' .. x\r")
+        term.expect(r"x is 1")
+        term.child.send(TICK + "\r")
+        term.expect(r"Inbox")
+        term.child.send(".monitor\r")
+        term.expect(r"monitoring")
+        term.expect(loose("Action = Tock"), timeout=30)  # a cron tick's Send, pushed by the node
+        term.child.send(".unmonitor\r")
+        term.expect(r"monitoring stopped")
+    finally:
+        term.close()
+    assert term.child.exitstatus == 0

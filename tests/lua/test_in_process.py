@@ -61,5 +61,7 @@ def test_libraries_load_by_name_in_the_sandbox() -> None:
     assert evaluate(proc, 'return tostring(require(".bint")(256)("7") * 6)', 3) == "42"
     assert evaluate(proc, 'return require("json").encode({b = 1, a = {2}})', 4) == '{"a":[2],"b":1}'
     assert evaluate(proc, 'return require(".base64").encode("ao")', 5) == "YW8="
-    assert evaluate(proc, 'return require(".dump")({1, x = "y"})', 6) == '{ 1, x = "y" }'
+    assert evaluate(proc, 'return require(".dump")({1, x = "y"})', 6) == (
+        '{\n    [1] = 1,\n    x = "y"\n}'
+    )
     assert evaluate(proc, 'return require(".pretty").tprint({a = 1})', 7) == "a: 1\n"

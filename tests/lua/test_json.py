@@ -1,4 +1,4 @@
-"""lua/json.lua: deterministic encoding, strict decoding, errors that say where."""
+"""lua/json.lua: aos's json (rxi json 0.2.0 behaviour), its errors and round trips."""
 
 from __future__ import annotations
 
@@ -27,21 +27,22 @@ def lua_error(code: str) -> str:
     return str(err)
 
 
-def test_object_keys_are_sorted_whatever_the_insertion_order() -> None:
-    a = lua_encode("(function() local t = {} t.zeta=1 t.alpha=2 t.Mid=3 return t end)()")
-    b = lua_encode("(function() local t = {} t.Mid=3 t.alpha=2 t.zeta=1 return t end)()")
-    assert a == b == '{"Mid":3,"alpha":2,"zeta":1}'
+def test_object_keys_follow_pairs() -> None:
+    # The encoder writes pairs() order, as aos's does; in a process pairs is sorted.
+    assert lua_encode("{a = 1}") == '{"a":1}'
+    text = lua_encode("(function() local t = {} t.zeta=1 t.alpha=2 t.Mid=3 return t end)()")
+    assert pyjson.loads(text) == {"zeta": 1, "alpha": 2, "Mid": 3}
 
 
 def test_nested_values_and_scalars() -> None:
-    assert lua_encode('{a={1,2,{b=false}}, s="x", n=-3, f=1.5, t=true}') == (
-        '{"a":[1,2,{"b":false}],"f":1.5,"n":-3,"s":"x","t":true}'
-    )
+    assert lua_encode("{a={1,2,{b=false}}}") == '{"a":[1,2,{"b":false}]}'
     assert lua_encode("nil") == "null"
-    assert lua_encode("2^53") == "9007199254740992"  # shortest exact text
+    # Every number with %.14g, as aos's rxi json writes them.
+    assert lua_encode("2^53") == "9.007199254741e+15"
+    assert lua_encode("123456789012345") == "1.2345678901234e+14"
     assert lua_encode("1e300") == "1e+300"
     assert lua_encode("0.1") == "0.1"
-    assert lua_encode("math.maxinteger") == "9223372036854775807"
+    assert lua_encode("-3") == "-3"
 
 
 def test_empty_table_is_an_empty_array() -> None:
@@ -49,26 +50,32 @@ def test_empty_table_is_an_empty_array() -> None:
     assert lua_encode("{list={}}") == '{"list":[]}'
 
 
+def test_functions_in_objects_are_left_out() -> None:
+    assert lua_encode("{a = 1, f = print}") == '{"a":1}'
+
+
 def test_strings_escape_quotes_backslashes_and_control_characters() -> None:
-    assert lua_encode('"a\\"b\\\\c\\n\\t\\1\\127"') == '"a\\"b\\\\c\\n\\t\\u0001\\u007f"'
+    assert lua_encode('"a\\"b\\\\c\\n\\t\\1\\127"') == '"a\\"b\\\\c\\n\\t\\u0001\x7f"'
     assert lua_encode('"h\\u{e9}llo"') == '"h\u00e9llo"'
 
 
 @pytest.mark.parametrize(
-    ("code", "fragment"),
+    ("code", "message"),
     [
-        ("0/0", "NaN"),
-        ("math.huge", "inf"),
-        ("{1, nil, 3}", "sparse array"),
-        ("{1, 2, x = 3}", "mixes string keys and array indexes"),
-        ("{[1.5] = 1}", "invalid key 1.5"),
-        ("{[true] = 1}", "invalid key true"),
-        ("{f = print}", "type function at $.f"),
-        ("(function() local t = {} t.me = t return t end)()", "circular reference at $.me"),
+        ("0/0", "[string \"json\"]:149: unexpected number value '-nan'"),
+        ("math.huge", "[string \"json\"]:149: unexpected number value 'inf'"),
+        ("{1, nil, 3}", '[string "json"]:91: invalid table: sparse array'),
+        ("{1, 2, x = 3}", '[string "json"]:83: invalid table: mixed or invalid key types'),
+        ("{[true] = 1}", '[string "json"]:111: invalid table: mixed or invalid key types'),
+        ("print", "[string \"json\"]:183: unexpected type 'function'"),
+        (
+            "(function() local t = {} t.me = t return t end)()",
+            '[string "json"]:65: circular reference',
+        ),
     ],
 )
-def test_encode_rejects_what_json_cannot_hold(code: str, fragment: str) -> None:
-    assert fragment in lua_error(f'require("json").encode({code})')
+def test_encode_rejects_what_json_cannot_hold(code: str, message: str) -> None:
+    assert lua_error(f'require("json").encode({code})') == message
 
 
 def test_decode_covers_the_grammar() -> None:
@@ -76,50 +83,50 @@ def test_decode_covers_the_grammar() -> None:
     assert pyjson.loads(DECODE_ENCODE(text)) == pyjson.loads(text.replace("\\/", "/"))
     assert RT.execute('return require("json").decode("null")') is None
     assert RT.execute('return require("json").decode(" [1] ")[1]') == 1
+    assert RT.execute('return require("json").decode("[1, 2,]")[2]') == 2  # as rxi's
 
 
 def test_decode_number_types() -> None:
     types = RT.execute(
-        'local j = require("json").decode('
-        '"[1, 1.0, 9223372036854775807, 9223372036854775808, -0]")\n'
+        'local j = require("json").decode("[1, 1.0, 9223372036854775807, 1e3, -0]")\n'
         "return math.type(j[1]), math.type(j[2]), math.type(j[3]), math.type(j[4]), j[5]"
     )
     assert types == ("integer", "float", "integer", "float", 0)
 
 
 @pytest.mark.parametrize(
-    ("text", "fragment"),
+    ("text", "message"),
     [
-        ('{"a":1,}', "expected a string key in object at line 1 col 8"),
-        ("[1 2]", "expected ',' or ']' in array at line 1 col 4"),
-        ('"abc', "unterminated string at line 1 col 1"),
-        ("01", "trailing garbage at line 1 col 2"),
-        ("1.", "expected a digit after '.'"),
-        ("1e", "expected digits in the exponent"),
-        ("nul", "unexpected 'nul'"),
+        ('{"a":1,', "expected string for key at line 1 col 8"),
+        ("[1 2]", "expected ']' or ',' at line 1 col 5"),
+        ('"abc', "expected closing quote for string at line 1 col 1"),
+        ("01x", "invalid number '01x' at line 1 col 1"),
+        ("nul", "invalid literal 'nul' at line 1 col 1"),
         ('{"a"\n:\n x}', "unexpected character 'x' at line 3 col 2"),
-        ('"\\ud800"', "low surrogate"),
-        ('"\\x"', "invalid escape"),
-        ('"a\tb"', "control character 0x09"),
-        ("", "unexpected end of input"),
+        ('"\\x"', "invalid escape char 'x' in string at line 1 col 2"),
+        ('"a\tb"', "control character in string at line 1 col 3"),
+        ("", "unexpected character '' at line 1 col 1"),
         ("[1] [2]", "trailing garbage at line 1 col 5"),
     ],
 )
-def test_decode_errors_name_the_position(text: str, fragment: str) -> None:
+def test_decode_errors_read_as_in_aos(text: str, message: str) -> None:
     ok, err = PCALL_DECODE(text)
     assert ok is False
-    assert fragment in err
+    assert err == '[string "json"]:261: ' + message
 
 
 def test_decode_requires_a_string() -> None:
-    assert "expected a string, got a number" in lua_error('require("json").decode(5)')
+    assert lua_error('require("json").decode(5)') == (
+        '[string "json"]:597: expected argument of type string, got number'
+    )
 
 
 json_values = st.recursive(
     st.none()
     | st.booleans()
-    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
-    | st.floats(allow_nan=False, allow_infinity=False)
+    # Numbers that %.14g writes exactly: the encoder's precision, as in aos.
+    | st.integers(min_value=-(10**13), max_value=10**13)
+    | st.floats(min_value=-1e6, max_value=1e6).map(lambda f: float(f"{f:.10g}"))
     | st.text(),
     lambda children: (
         st.lists(children, min_size=1, max_size=4)
@@ -168,22 +175,19 @@ def test_round_trip_through_lua_matches_python(value: Any) -> None:
         return v
 
     assert norm(back) == norm(expected)
-    if isinstance(back, dict):
-        assert list(back) == sorted(back, key=lambda k: k.encode())
 
 
-def test_deep_nesting_is_a_clear_error_not_a_crash() -> None:
-    ok, err = PCALL_DECODE("[" * 5000 + "]" * 5000)
-    assert ok is False and "nested deeper than 1000 at line 1 col 1001" in err
+def test_deep_nesting_decodes() -> None:
+    # No nesting limit, as in aos; the process's budget bounds the work.
     assert (
-        RT.execute('return #require("json").decode(string.rep("[", 999) .. string.rep("]", 999))')
+        RT.execute('return #require("json").decode(string.rep("[", 5000) .. string.rep("]", 5000))')
         == 1
     )
 
 
 dump_values = st.recursive(
     st.booleans()
-    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+    | st.integers(min_value=-(2**63) + 1, max_value=2**63 - 1)  # -2^63 reads back as a float
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(),
     lambda children: (
@@ -198,12 +202,13 @@ DUMP_ROUND_TRIP = RT.eval(
   local v = j.decode(text)
   local s = dump(v)
   local back = load("return " .. s)()
-  return dump(back) == s and j.encode(back) == j.encode(v)
+  return dump(back) == s
 end"""
 )
 
 
 @settings(max_examples=100, deadline=None)
-@given(dump_values)
+@given(st.lists(dump_values, min_size=1, max_size=3))
 def test_dump_output_loads_back_to_an_equal_value(value: Any) -> None:
+    # A table: Dump writes a scalar as the %q of its tostring, as aos's does.
     assert DUMP_ROUND_TRIP(pyjson.dumps(value)) is True

@@ -61,9 +61,10 @@ def test_dump_writes_lua_that_reads_back() -> None:
     text = rt.execute(
         'return require(".dump")({1, "a\\nb", {y = 0.1}, x = 1.5, ["end"] = true, [10] = 2^53})'
     )
+    # aos's Dump (lua-dump): four spaces, every key written, numeric keys first, %q.
     assert text == (
-        '{\n  1,\n  "a\\nb",\n  { y = 0.1 },\n  [10] = 9007199254740992.0,\n'
-        '  ["end"] = true,\n  x = 1.5\n}'
+        '{\n    [1] = 1,\n    [2] = "a\\\nb",\n    [3] = {\n        y = 0.1\n    },\n'
+        '    [10] = 9.007199254741e+15,\n    ["end"] = true,\n    x = 1.5\n}'
     )
     same = rt.execute(
         'local d = require(".dump") local v = {1, {2, "q\\0"}, k = {z = -0.25}}\n'
@@ -73,8 +74,9 @@ def test_dump_writes_lua_that_reads_back() -> None:
     assert same is True
 
 
-def test_dump_shows_no_addresses() -> None:
+def test_dump_marks_cycles_and_quotes_scalars() -> None:
     rt = new_lua()
-    text = rt.execute("local t = {f = print} t.me = t return require('.dump').dump(t)")
-    assert text == "{\n  f = nil --[[function]],\n  me = nil --[[circular]]\n}"
-    assert rt.execute("return require('.dump')(nil), require('.dump')('x')") == ("nil", '"x"')
+    text = rt.execute("local t = {f = 1} t.me = t return (require('.dump')(t):gsub('0x%x+', 'A'))")
+    assert text == '{\n    f = 1,\n    me = "<Circular table: A>"\n}'
+    assert rt.execute("return require('.dump')(nil), require('.dump')('x')") == ('"nil"', '"x"')
+    assert rt.execute("return require('.dump')({a = {}}, 0)") == "{ a = {} }"

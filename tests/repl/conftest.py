@@ -1,5 +1,6 @@
-"""Fixtures for the shell tests: a real embedded node per test module, a wallet, and a
-driver that types into a real Repl (tests.support.repl.Driver)."""
+"""Fixtures for the shell tests: a real embedded node per test module and protocol (legacy
+and HyperBEAM), a wallet, and a driver that types into a real Repl
+(tests.support.repl.Driver)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from aos.client import AoClient
+from aos.client import AoClient, HyperBeamClient
 from aos.node.http.embedded import open_embedded
 from aos.protocol import EMBEDDED_BASE_URL
 from aos.wallet import Wallet
@@ -24,9 +25,16 @@ def wallet() -> Wallet:
     return Wallet.generate()
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory, wallet: Wallet) -> Iterator[AoClient]:
+@pytest.fixture(scope="module", params=["legacy", "hyperbeam"])
+def client(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, wallet: Wallet
+) -> Iterator[AoClient]:
+    """The shell's client in either protocol, over the same embedded node: the REPL must
+    not be able to tell them apart."""
     with open_embedded(tmp_path_factory.mktemp("node")) as http:
+        if request.param == "hyperbeam":
+            yield HyperBeamClient(http, url=BASE, wallet=wallet, retry_delay=0.05)
+            return
         yield AoClient(
             http,
             mu_url=f"{BASE}/mu",

@@ -51,13 +51,13 @@ def test_replay_shows_an_earlier_state_and_writes_nothing(
     assert "20" in lines  # the live process still had x = 2 after the replay
     summary = next(line for line in lines if line.startswith("Inbox:"))
     assert "_eval" in summary and "Handlers" in summary
-    bad = [line for line in lines if line.startswith("error:")]
+    bad = [line for line in lines if line.startswith("error: ")]
     assert len(bad) == 2, lines  # one line each, and the loop went on
     assert "whole number" in bad[0]
     assert "9999" in bad[1] and "last nonce is" in bad[1]  # the node names the log head
     # a Lua error at the old state renders like any Eval's (message, then the source line)
     at = lines.index("old 1")
-    assert lines[at + 1] == "1 | error('old ' .. x)"
+    assert lines[at + 2] == "1 |    error('old ' .. x)"
     assert lines[-1] == "2"  # and the replay changed nothing
 
 

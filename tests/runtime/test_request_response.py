@@ -44,8 +44,9 @@ def test_a_prints_the_data_of_b_reply_while_evaluating_the_reply() -> None:
 
     resumed = deliver(a, "PROCESS-B", reply)
     assert data_of(resumed) == "pong from B"
-    # The one-shot handler is gone and nothing waits any more.
-    assert a.value("#Handlers.coroutines") == "0"
+    # The one-shot handler is gone and nothing waits any more; as in aos, the list keeps
+    # one finished coroutine until a later message prunes it.
+    assert a.value("#Handlers.coroutines") == "1"
     assert a.value("#Inbox") == "1"
 
 
@@ -79,4 +80,4 @@ def test_an_error_after_the_reply_is_the_error_of_the_reply_message() -> None:
     a.eval('local r = Receive({Action = "Go"}) error("failed with " .. r.Data)')
     result = a.send({"Action": "Go"}, "this")
     assert "failed with this" in result["Error"]
-    assert a.value("#Handlers.coroutines") == "0"
+    assert a.value("#Handlers.coroutines") == "1"  # aos's count: see above

@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import httpx
+
+
+@functools.cache
+def _session_keys() -> Path:
+    from aos.node.units.keys import load_node_keys
+
+    keys = Path(tempfile.mkdtemp(prefix="aos-test-keys-"))
+    atexit.register(shutil.rmtree, keys, ignore_errors=True)
+    load_node_keys(keys)
+    return keys
+
+
+def with_node_keys(data_dir: Path) -> Path:
+    """`data_dir`, created holding this test session's node keys: a fresh node otherwise
+    spends seconds generating its RSA-4096 wallet on a busy machine."""
+    from aos.node.units.keys import SCHEDULER_FILE, WALLET_FILE
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    for name in (WALLET_FILE, SCHEDULER_FILE):
+        if not (data_dir / name).exists():
+            shutil.copy(_session_keys() / name, data_dir / name)
+    return data_dir
 
 
 def free_port() -> int:

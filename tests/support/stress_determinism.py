@@ -13,7 +13,7 @@ collections, and creates and drops lupa objects at random points between and aro
 messages. Every child must reproduce the node's final chain hash. Exit status 1 on any
 difference, naming the variant.
 
-Children run `python -m tests.support.stress_determinism --child DIR PID MODE SEED`.
+Children run `python -m tests.support.stress_determinism --child DIR id=PID MODE SEED`.
 """
 
 from __future__ import annotations
@@ -182,7 +182,8 @@ def run_child(data_dir: Path, pid: str, mode: str, seed: int, extra: dict[str, s
     env.update({k: v for k, v in extra.items() if v})
     done = subprocess.run(
         [sys.executable, "-m", "tests.support.stress_determinism", "--child", str(data_dir),
-         pid, mode, str(seed)],
+         "id=" + pid, mode, str(seed)],  # an id may start with "-", which argparse would take
+                                           # for an option
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     if done.returncode != 0:
@@ -199,7 +200,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.child:
         d, pid, mode, seed = args.child
-        print(child(Path(d), pid, mode, int(seed)))
+        print(child(Path(d), pid.removeprefix("id="), mode, int(seed)))
         return 0
     hog = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if args.hog else None
     try:

@@ -1,4 +1,5 @@
-"""The node as one ASGI app: gateway at the root, MU/SU/CU under their URL prefixes.
+"""The node as one ASGI app: gateway at the root, MU/SU/CU under their URL prefixes, and
+the HyperBEAM paths (`/push`, `/~meta@1.0/…`, `/<pid>~process@1.0/…`) beside them.
 
 Prefix routing is done here rather than with Starlette's Mount so that a POST to the bare
 prefix (`/mu`, as aoconnect sends when MU_URL has no trailing slash) reaches the unit's
@@ -22,6 +23,8 @@ from aos.node.http import cu as cu_routes
 from aos.node.http import gateway
 from aos.node.http import mu as mu_routes
 from aos.node.http import su as su_routes
+from aos.node.http.hbpath import claims
+from aos.node.http.hyperbeam import HyperBeamApp
 from aos.node.http.web import EXCEPTION_HANDLERS, Admitter
 from aos.node.units.node import Node, NodeSettings
 from aos.protocol import CU_PATH, MU_PATH, SU_PATH
@@ -55,13 +58,17 @@ class NodeApp(Starlette):
 
 
 class PrefixRouter:
-    """Middleware sending `/mu…`, `/su…`, `/cu…` to their units (prefix stripped); the rest
-    (and the lifespan) goes on to the gateway app it wraps."""
+    """Middleware sending `/mu…`, `/su…`, `/cu…` to their units (prefix stripped), the
+    HyperBEAM paths to their app (path unchanged); the rest (and the lifespan) goes on to
+    the gateway app it wraps."""
 
-    def __init__(self, app: ASGIApp, units: dict[str, ASGIApp], node: Node) -> None:
+    def __init__(
+        self, app: ASGIApp, units: dict[str, ASGIApp], node: Node, hyperbeam: ASGIApp
+    ) -> None:
         self.units = units
         self.fallback = app
         self.node = node
+        self.hyperbeam = hyperbeam
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
@@ -75,6 +82,9 @@ class PrefixRouter:
                     child["root_path"] = scope.get("root_path", "") + prefix
                     await app(child, receive, send)
                     return
+            if scope["type"] == "http" and claims(path):
+                await self.hyperbeam(scope, receive, send)
+                return
         await self.fallback(scope, receive, send)
 
 
@@ -95,6 +105,10 @@ def create_app(data_dir: Path, **settings: Any) -> NodeApp:
         SU_PATH: _unit(su_routes.routes, node),
         CU_PATH: _unit(cu_routes.routes, node),
     }
+    # The worker of a multi-process `aos serve` sets app.sequencer after this returns, so
+    # the HyperBEAM app asks for it at each push.
+    holder: list[NodeApp] = []
+    hyperbeam = HyperBeamApp(node, lambda: holder[0].sequencer if holder else None)
     app = NodeApp(
         routes=gateway.routes,
         lifespan=lifespan,
@@ -107,9 +121,10 @@ def create_app(data_dir: Path, **settings: Any) -> NodeApp:
                 allow_headers=["*"],
                 expose_headers=["*"],
             ),
-            Middleware(PrefixRouter, units=units, node=node),
+            Middleware(PrefixRouter, units=units, node=node, hyperbeam=hyperbeam),
         ],
     )
+    holder.append(app)
     app.node = node
     app.state.node = node
     app.state.max_body = node.settings.max_body

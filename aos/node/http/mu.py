@@ -18,6 +18,7 @@ from aos.node.http.web import (
     error_body,
     error_status,
     read_body,
+    receive_body,
 )
 from aos.node.units.node import Node
 
@@ -70,28 +71,11 @@ async def fast_post(
     take ~0.3 ms, less than handing the work to a thread and back). In an `aos serve`
     worker the item is checked here and scheduled by the supervising process
     (aos.node.serve.sequencer). Errors are the same JSON as the routed path."""
-    limit = node.settings.max_body
     status, payload = 202, b""
     try:
-        for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > limit:
-                raise NodeError(
-                    f"the body is {int(value)} bytes, over the limit of {limit}", status=413
-                )
-        chunks: list[bytes] = []
-        total = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            total += len(chunk)
-            if total > limit:
-                raise NodeError(f"the body is over the limit of {limit} bytes", status=413)
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
+        body = await receive_body(scope, receive, node.settings.max_body)
+        if body is None:
+            return
         if not body:
             raise NodeError("the body must be a signed ANS-104 data item (it is empty)")
         item = node.mu.check(body)

@@ -7,7 +7,10 @@ per message. Several OS processes may open the same file: every write is one
 global order. Inside one OS process a lock serialises writers first (datasette's
 single-writer idea), so threads never spin in SQLite's busy handler against each other.
 
-Reads use one connection per thread. Everything returned is a dataclass, never a row.
+Reads borrow a connection from a small pool and give it back after the statement, so the
+number of connections is bounded by how many reads run at once, never by how many threads
+ever read (a server's thread pool replaces its threads over time: one connection per
+thread grew without end). Everything returned is a dataclass, never a row.
 The statements of a write transaction are in aos.node.store.tx, the schema in aos.log.schema and
 its upgrades in aos.node.store.migrate.
 """
@@ -32,15 +35,27 @@ from aos.log.records import (
     NewResult,
     ProcessRow,
     ResultRow,
+    SnapshotRow,
     entry_from_row,
     item_from_row,
     result_from_row,
+    snapshot_from_row,
 )
-from aos.log.schema import DB_NAME, ENTRY_COLS, HEAD_SQL, ITEM_COLS, RESULT_COLS
+from aos.log.schema import (
+    DB_NAME,
+    ENTRY_COLS,
+    HEAD_SQL,
+    ITEM_COLS,
+    RESULT_COLS,
+    SNAPSHOT_COLS,
+    SNAPSHOT_READ,
+)
 from aos.node.store.migrate import migrate
 from aos.node.store.tx import Tx
 
 AUTOCHECKPOINT_PAGES = 4000
+# Read connections kept open for the next reads (more only while more reads run at once).
+IDLE_READERS = 4
 WAL_SIZE_LIMIT = 64 * 2**20
 _MARK = "indexed_seq"  # meta key: items up to this seq are in item_tags and item_refs
 
@@ -52,7 +67,7 @@ class Store:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.data_dir / DB_NAME
-        self._local = threading.local()
+        self._idle: list[sqlite3.Connection] = []  # read connections not in use
         self._write_lock = threading.Lock()
         self._writer: sqlite3.Connection | None = None
         self._all: list[sqlite3.Connection] = []
@@ -92,29 +107,50 @@ class Store:
             for conn in self._all:
                 conn.execute("PRAGMA wal_autocheckpoint=0")
 
-    def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """A read connection for one statement (from the pool, or a new one)."""
+        with self._all_lock:
+            conn = self._idle.pop() if self._idle else None
         if conn is None:
             conn = self._connect()
-            self._local.conn = conn
-        return conn
+        try:
+            yield conn
+        finally:
+            with self._all_lock:
+                if len(self._idle) < IDLE_READERS and conn in self._all:
+                    self._idle.append(conn)
+                    conn = None
+            if conn is not None:
+                self._forget(conn)
+
+    def _forget(self, conn: sqlite3.Connection) -> None:
+        with self._all_lock:
+            if conn in self._all:
+                self._all.remove(conn)
+        try:
+            conn.close()
+        except sqlite3.Error:
+            pass
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """Rows of a read. The cursor is closed at once: a cursor left open (half read, or
         kept alive by a traceback) holds a WAL read snapshot, and every later read on
-        this thread's connection would see the log as it was then."""
-        cur = self._conn().execute(sql, params)
-        try:
-            return cur.fetchall()
-        finally:
-            cur.close()
+        that connection would see the log as it was then."""
+        with self._reading() as conn:
+            cur = conn.execute(sql, params)
+            try:
+                return cur.fetchall()
+            finally:
+                cur.close()
 
     def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        cur = self._conn().execute(sql, params)
-        try:
-            return cur.fetchone()
-        finally:
-            cur.close()
+        with self._reading() as conn:
+            cur = conn.execute(sql, params)
+            try:
+                return cur.fetchone()
+            finally:
+                cur.close()
 
     def _migrate(self) -> None:
         with self.write() as tx:
@@ -128,7 +164,7 @@ class Store:
                 except sqlite3.Error:
                     pass
             self._all.clear()
-        self._local = threading.local()
+            self._idle.clear()
         self._writer = None
 
     def _begin(self, conn: sqlite3.Connection) -> None:
@@ -337,8 +373,10 @@ class Store:
 
     def result_at_nonce(self, process: str, nonce: int) -> ResultRow | None:
         row = self._one(
-            f"SELECT {RESULT_COLS} FROM results WHERE process = ? AND ordinate = ?"
-            " AND cron = '' LIMIT 1",
+            # Without statistics the planner takes the primary key and scans every result
+            # of the process: the cost of a read would grow with the log.
+            f"SELECT {RESULT_COLS} FROM results INDEXED BY results_ordinate"
+            " WHERE process = ? AND ordinate = ? AND cron = '' LIMIT 1",
             (process, nonce),
         )
         return None if row is None else result_from_row(row)
@@ -435,6 +473,40 @@ class Store:
         """The id of the item scheduled under claim `key`, if it was taken."""
         row = self._one("SELECT item_id FROM claims WHERE key = ?", (key,))
         return None if row is None else str(row[0])
+
+    # -- snapshots -----------------------------------------------------------------------
+    def put_snapshot(self, snap: SnapshotRow) -> None:
+        """Store a snapshot; one at the same nonce is replaced (a later one at that nonce
+        has the crons evaluated after it too)."""
+        with self.write() as tx:
+            tx.conn.execute(
+                f"INSERT OR REPLACE INTO snapshots ({SNAPSHOT_COLS}, created_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                (snap.process, snap.nonce, snap.position, snap.chain_hash, snap.state_hash,
+                 snap.evaluator, snap.data, snap.mac, now_ms()),
+            )  # fmt: skip
+
+    def latest_snapshot(self, process: str, at_most: int | None = None) -> SnapshotRow | None:
+        """The snapshot with the highest nonce (≤ `at_most` if given)."""
+        row = self._one(
+            f"SELECT {SNAPSHOT_READ} FROM snapshots WHERE process = ? AND nonce <= ?"
+            " ORDER BY nonce DESC LIMIT 1",
+            (process, (1 << 62) if at_most is None else at_most),
+        )
+        return None if row is None else snapshot_from_row(row)
+
+    def snapshot_nonces(self, process: str) -> list[int]:
+        return [int(r[0]) for r in self._rows(
+            "SELECT nonce FROM snapshots WHERE process = ? ORDER BY nonce", (process,)
+        )]  # fmt: skip
+
+    def delete_snapshots(self, process: str, nonces: Sequence[int]) -> None:
+        if nonces:
+            with self.write() as tx:
+                tx.conn.executemany(
+                    "DELETE FROM snapshots WHERE process = ? AND nonce = ?",
+                    [(process, n) for n in nonces],
+                )
 
     # -- monitors ------------------------------------------------------------------------
     def set_monitor(self, process: str, on: bool) -> None:

@@ -9,6 +9,8 @@ all of them to check items and answer reads).
     mu     the messenger: admits signed items, pushes every result's outbox
     su     the scheduler: nonces, timestamps, hash chain, signed assignments
     cu     the compute unit: evaluates logs in order, stores results, dry-runs
+    states the compute unit's live process states: a memory budget, snapshots saved and
+           restored
     crank  the one worker per data directory that evaluates eagerly and pushes
     keys   the node wallet and the scheduler key, created once per directory
 """

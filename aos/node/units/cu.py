@@ -1,20 +1,22 @@
 """The compute unit: evaluates process logs in order, stores results, answers reads.
 
-One runtime per process is kept in memory (an LRU of Evaluators); a process missing from
-the cache is rebuilt by replaying its log from nonce 0. A rebuild does not write results
-the store already holds: it compares its hashes with the stored ones (a mismatch is logged
-as an error) and writes only what is new, which keeps attaching to a long process cheap.
-`dry_run_at` answers a read-only message against the state after a given nonce, on a
-throw-away evaluator that never touches the cache or the store. Results go to the store with
-INSERT OR IGNORE, so two OS processes that evaluate the same log (two terminals on one
-data directory) agree on one set of rows. One lock per process makes evaluation
-thread-safe; different processes evaluate in parallel as far as the GIL lets them.
+Live process states are aos.node.units.states.ProcessStates: bounded by memory, made live
+from the latest snapshot (then the log after it), saved as snapshots now and then. A state
+made live does not write results the store already holds: it compares its hashes with the
+stored ones (a mismatch is logged as an error) and writes only what is new. A result with
+Error leaves the state as before it (aos.log.keeper). Dry-runs run on the live state and
+then return it to where it was (an exact restore), so they cost no replay; `dry_run_at`
+starts from the nearest snapshot at or before the nonce it reads, on a throw-away state.
+Results go to the store with INSERT OR IGNORE, so two OS processes that evaluate the same
+log (two terminals on one data directory) agree on one set of rows. One lock per process
+makes evaluation thread-safe; different processes evaluate in parallel as far as the GIL
+lets them.
 
-Quarantine (aos.log.evaluator): an evaluator whose evaluation the watchdog stopped is stale;
-its results so far are stored (the stopped one as QUARANTINED), it is dropped, and a new one
-replays the log skipping the quarantined positions, which it reads from the stored result
-hashes. `quarantine_next` records the next unevaluated position as quarantined without running
-it, for an evaluation that kills the OS process evaluating it.
+Quarantine (aos.log.evaluator): an evaluation the watchdog stopped is stored as QUARANTINED
+and rolled back like an Error; an evaluator that could not roll back is stale: it is dropped,
+and a new one replays the log skipping the quarantined positions, which every evaluator reads
+from the stored result hashes. `quarantine_next` records the next unevaluated position as
+quarantined without running it, for an evaluation that kills the OS process evaluating it.
 """
 
 from __future__ import annotations
@@ -23,16 +25,16 @@ import json
 import logging
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from aos.clock import now_ms
 from aos.errors import NodeError, NotFound, StoreError
-from aos.log.evaluator import QUARANTINE_HASH, Evaluated, Evaluator, ProcessInfo
+from aos.log.evaluator import Evaluated, Evaluator, ProcessInfo
 from aos.log.records import NewResult, ResultRow
-from aos.log.runtimes import RuntimeFactory
+from aos.log.runtimes import RuntimeFactory, RuntimeRestorer
 from aos.node.store import Store
+from aos.node.units.states import DEFAULT_MEMORY_BUDGET, ProcessStates
 
 log = logging.getLogger("aos.node.units.cu")
 # Crons after the last message are evaluated only up to this long ago, so that a message
@@ -68,57 +70,39 @@ class ComputeUnit:
         self,
         store: Store,
         runtime_factory: RuntimeFactory,
-        cache_size: int = 64,
         on_outbox: Callable[[str], None] | None = None,
+        *,
+        restorer: RuntimeRestorer | None = None,
+        snapshot_key: bytes | None = None,
+        memory_budget: int = DEFAULT_MEMORY_BUDGET,
     ) -> None:
         self.store = store
         self.runtime_factory = runtime_factory
-        self.cache_size = cache_size
         self.on_outbox = on_outbox
+        self.states = ProcessStates(store, runtime_factory, restorer, snapshot_key, memory_budget)
         # Set by the node: whether this OS process holds the directory's crank (which then
         # evaluates everything eagerly); a follower waits for its results before working.
         self.is_leader: Callable[[], bool] = lambda: True
         self.follower_wait = 10.0
-        self._cache: OrderedDict[str, Evaluator] = OrderedDict()
-        self._locks: dict[str, threading.Lock] = {}
-        self._meta = threading.Lock()
 
     def lock(self, pid: str) -> threading.Lock:
-        with self._meta:
-            lock = self._locks.get(pid)
-            if lock is None:
-                lock = self._locks[pid] = threading.Lock()
-            return lock
+        return self.states.lock(pid)
 
-    def _evaluator(self, pid: str, also_quarantine: frozenset[int] = frozenset()) -> Evaluator:
-        """The cached evaluator of `pid` (caller holds the process lock)."""
-        with self._meta:
-            ev = self._cache.get(pid)
-            if ev is not None and not also_quarantine:
-                self._cache.move_to_end(pid)
-                return ev
+    def _info(self, pid: str) -> ProcessInfo:
         spawn = self.store.item(pid)
         first = self.store.entries(pid, -1, 0, 1)
         if spawn is None or not first:
             raise NotFound(f"process {pid} is not on this node")
-        info = ProcessInfo.from_spawn(spawn, first[0])
-        ev = Evaluator(
-            info, self.runtime_factory(info), quarantined=self._quarantined(pid) | also_quarantine
-        )
-        with self._meta:
-            self._cache[pid] = ev
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
+        return ProcessInfo.from_spawn(spawn, first[0])
+
+    def _evaluator(self, pid: str, also_quarantine: frozenset[int] = frozenset()) -> Evaluator:
+        """The live evaluator of `pid` (caller holds the process lock); `also_quarantine`
+        makes a new one that skips those positions too."""
+        ev: Evaluator = self.states.get(pid, lambda: self._info(pid), also_quarantine)
         return ev
 
-    def _quarantined(self, pid: str) -> frozenset[int]:
-        """Positions whose stored result is the quarantine (only the hashes are read)."""
-        hashes = self.store.result_hashes(pid, -1, 1 << 62)
-        return frozenset(pos for pos, h in hashes.items() if h == QUARANTINE_HASH)
-
     def drop(self, pid: str) -> None:
-        with self._meta:
-            self._cache.pop(pid, None)
+        self.states.drop(pid)
 
     def _store(self, pid: str, done: Sequence[Evaluated], stored_top: int = -1) -> None:
         """Write `done`; results at positions <= `stored_top` (already in the store, e.g.
@@ -165,10 +149,10 @@ class ComputeUnit:
         hashes: parsing every result's JSON would cost a tenth of a cold rebuild)."""
         return self.store.result_hashes(pid, after, limit)
 
-    def _stored_top(self, pid: str, ev: Evaluator) -> int:
-        """The last stored position when `ev` was just rebuilt (position 0), else -1: a warm
+    def _stored_top(self, pid: str) -> int:
+        """The last stored position when the state was just made live, else -1: a warm
         evaluator is ahead of the store and needs no extra query on the hot path."""
-        if ev.position != 0:
+        if not self.states.was_cold(pid):
             return -1
         last = self.store.last_result(pid)
         return -1 if last is None else last.position
@@ -178,9 +162,14 @@ class ComputeUnit:
         """Evaluate `pid` up to `nonce` (default: everything scheduled); returns how many
         evaluations ran."""
         with self.lock(pid):
-            if pid not in self._cache and self._already_stored(pid, nonce):
+            if self.states.live(pid) is None and self._already_stored(pid, nonce):
                 return 0  # stored by an earlier run or another OS process: no cold replay
-            return self._evaluate_locked(pid, nonce)
+            count = self._evaluate_locked(pid, nonce)
+            if nonce is None:  # the crank: the process is at its head, idle for now
+                live = self.states.live(pid)
+                if live is not None:
+                    self.states.idle(pid, live)
+            return count
 
     def _already_stored(self, pid: str, nonce: int | None) -> bool:
         if nonce is None:
@@ -192,13 +181,14 @@ class ComputeUnit:
 
     def _evaluate_locked(self, pid: str, nonce: int | None) -> int:
         ev = self._evaluator(pid)
-        stored_top = self._stored_top(pid, ev)
+        stored_top = self._stored_top(pid)
         count = 0
         while nonce is None or ev.last_nonce < nonce:
             batch = self.store.entries_with_items(pid, ev.last_nonce, nonce, _PAGE)
             if not batch:
                 break
             done: list[Evaluated] = []
+            start = time.perf_counter()
             try:
                 for entry, item in batch:
                     done.extend(ev.step(entry, item))
@@ -209,11 +199,14 @@ class ComputeUnit:
                 self.drop(pid)
                 self._store(pid, done, stored_top)
                 raise
+            work = time.perf_counter() - start
             self._store(pid, done, stored_top)
             count += len(done)
             if ev.stale:
+                # Never saved as a snapshot: its state is not a function of the log.
                 ev, stored_top = self._rebuild_stale(pid, ev)
                 continue
+            self.states.worked(pid, ev, len(batch), work)
             if len(batch) < _PAGE:
                 break
         return count
@@ -230,7 +223,7 @@ class ComputeUnit:
         )
         self.drop(pid)
         fresh = self._evaluator(pid)
-        return fresh, self._stored_top(pid, fresh)
+        return fresh, self._stored_top(pid)
 
     def quarantine_next(self, pid: str) -> int:
         """Record the first evaluation of `pid` that has no stored result as quarantined,
@@ -273,19 +266,28 @@ class ComputeUnit:
 
     def result(self, pid: str, some_id: str) -> dict[str, Any]:
         """The result of message (or assignment) `some_id` of `pid`, evaluating if needed."""
-        entry = self.store.entry_by_id(pid, some_id)
-        if entry is None:
-            if self.store.process(pid) is None:
+        return self.result_at(pid, self.nonce_of(pid, some_id))
+
+    def result_at(self, pid: str, nonce: int) -> dict[str, Any]:
+        """The result of the message in slot `nonce` of `pid`, evaluating if needed (the
+        HyperBEAM routes name messages by slot, the legacy ones by id)."""
+        stored = self.store.result_at_nonce(pid, nonce)
+        if stored is None:
+            row = self.store.process(pid)
+            if row is None:
                 raise NotFound(f"process {pid} is not on this node")
-            raise NotFound(f"message {some_id} is not scheduled on process {pid}")
-        stored = self.store.result_at_nonce(pid, entry.nonce)
-        if stored is None and not self.is_leader() and pid not in self._cache:
-            stored = self._wait_for_leader(pid, entry.nonce)
+            if nonce < 0 or nonce > row.head.nonce:
+                raise NotFound(
+                    f"slot {nonce} is not scheduled on process {pid} (its last slot is "
+                    f"{row.head.nonce})"
+                )
+        if stored is None and not self.is_leader() and self.states.live(pid) is None:
+            stored = self._wait_for_leader(pid, nonce)
         if stored is None:
-            self.evaluate_to(pid, entry.nonce)
-            stored = self.store.result_at_nonce(pid, entry.nonce)
+            self.evaluate_to(pid, nonce)
+            stored = self.store.result_at_nonce(pid, nonce)
         if stored is None:
-            raise NodeError(f"message {some_id} of {pid} could not be evaluated", status=500)
+            raise NodeError(f"slot {nonce} of {pid} could not be evaluated", status=500)
         return stored.result
 
     def _wait_for_leader(self, pid: str, nonce: int) -> ResultRow | None:
@@ -303,7 +305,7 @@ class ComputeUnit:
         return None
 
     def dry_run(self, pid: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Evaluate a read-only message on the latest state, then forget that state."""
+        """Evaluate a read-only message on the latest state; the state is then as before."""
         row = self.store.process(pid)
         if row is None:
             raise NotFound(f"process {pid} is not on this node")
@@ -324,8 +326,10 @@ class ComputeUnit:
                 if ev.last_nonce < row.head.nonce:
                     raise StoreError(f"the log of {pid} could not be read up to {row.head.nonce}")
             msg = ev.read_only_message(body)
-            # The runtime keeps state changes of the message it ran; the cached runtime is
-            # dropped so the next read rebuilds it from the log, untouched by this message.
+            if ev.isolates:
+                return ev.dry_run(msg)
+            # A runtime without checkpoints keeps what the message did: forget it, so the
+            # next read rebuilds the state from the log.
             self.drop(pid)
             return ev.dry_run(msg)
 
@@ -341,8 +345,9 @@ class ComputeUnit:
     def dry_run_at(self, pid: str, body: dict[str, Any], nonce: int) -> dict[str, Any]:
         """Evaluate a read-only message on the state of `pid` right after message `nonce`.
 
-        A throw-away evaluator replays the log up to `nonce`: the cached runtime, the store
-        and the process lock are never touched, so this cannot disturb live evaluation.
+        On the live state when it is at that nonce; otherwise a throw-away evaluator
+        starts from the nearest snapshot at or before `nonce` (else from nothing) and
+        replays the rest, never touching the live state or the store.
         """
         row = self.store.process(pid)
         if row is None:
@@ -353,14 +358,13 @@ class ComputeUnit:
             raise NodeError(
                 f"to-nonce {nonce} is beyond the log of {pid}, whose last nonce is {row.head.nonce}"
             )
-        spawn = self.store.item(pid)
-        first = self.store.entries(pid, -1, 0, 1)
-        if spawn is None or not first:
-            raise NotFound(f"process {pid} is not on this node")
-        info = ProcessInfo.from_spawn(spawn, first[0])
-        runtime = self.runtime_factory(info)
+        with self.lock(pid):
+            live = self.states.live(pid)
+            if live is not None and live.last_nonce == nonce and live.isolates:
+                return live.dry_run(live.read_only_message(body))
+        info = self._info(pid)
+        ev = self.states.from_snapshot(info, at_most=nonce) or self.states.fresh(info)
         try:
-            ev = Evaluator(info, runtime, quarantined=self._quarantined(pid))
             while ev.last_nonce < nonce:
                 batch = self.store.entries_with_items(pid, ev.last_nonce, nonce, _PAGE)
                 if not batch:
@@ -371,6 +375,6 @@ class ComputeUnit:
                 raise StoreError(f"the log of {pid} could not be read up to nonce {nonce}")
             return ev.dry_run(ev.read_only_message(body))
         finally:
-            close = getattr(runtime, "close", None)
+            close = getattr(ev.keeper.runtime, "close", None)
             if callable(close):
                 close()  # a Lua state holds memory until collected; free it now

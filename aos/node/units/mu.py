@@ -3,15 +3,16 @@
 `accept` verifies an item, applies the MU and SU tag rules (docs/protocol.md §1.7) and schedules it;
 it returns only after the scheduler's transaction committed, so an acknowledged id is never lost.
 `push` turns one stored result into new items signed by the node wallet (docs/protocol.md §2.3,
-docs/protocol.md §2.4, the Spawned notice) and assignments. Each push takes a claim keyed by
+docs/protocol.md §2.4, the Spawned notice; the tag rules themselves are aos.log.outbox's, shared
+with `aos test`) and assignments. Each push takes a claim keyed by
 (result, kind, index) in the same transaction that schedules the pushed item, so every outbox entry
 is delivered exactly once even when several OS processes crank the same data directory.
 """
 
 from __future__ import annotations
 
-import json
 import logging
+import os
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,17 +21,14 @@ from typing import Any
 
 from aos.dataitem import DataItem, create
 from aos.errors import NodeError, StoreError
+from aos.log.outbox import assignments, pushed_message, pushed_spawn, spawned_notice
 from aos.log.records import Entry, ResultRow
 from aos.node.store import Store
 from aos.node.units.su import Duplicate, Scheduler, check_schedulable, parse_signed
-from aos.protocol import DATA_PROTOCOL, VARIANT
+from aos.protocol import DATA_PROTOCOL
 from aos.wallet import Wallet
 
 log = logging.getLogger("aos.node.units.mu")
-
-_PUSH_DROP = {"Data-Protocol", "Type", "From-Process", "From-Module", "Assignments"}
-_SPAWN_DROP = {"Data-Protocol", "Type"}
-_NOTICE_DROP = {"Data-Protocol", "Variant", "Type"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,26 +39,10 @@ class Accepted:
     duplicate: bool
 
 
-def _str_tags(raw: Any) -> list[tuple[str, str]] | None:
-    if not isinstance(raw, list):
-        return None
-    tags: list[tuple[str, str]] = []
-    for t in raw:
-        if not isinstance(t, dict) or "name" not in t or "value" not in t:
-            return None
-        value = t["value"]
-        tags.append((str(t["name"]), value if isinstance(value, str) else json.dumps(value)))
-    return tags
-
-
-def _data(raw: Any, default: str) -> str:
-    if raw is None or raw == "":
-        return default
-    return raw if isinstance(raw, str) else json.dumps(raw)
-
-
-def _anchor(raw: Any) -> str | None:
-    return raw if isinstance(raw, str) and len(raw.encode()) == 32 else None
+def _anchor(given: str | None) -> str:
+    """The outbox entry's own Anchor when it gave one, else a fresh one: every item the node
+    signs carries an anchor, so no two are ever the same item."""
+    return given if given is not None else os.urandom(16).hex()
 
 
 class Messenger:
@@ -144,14 +126,9 @@ class Messenger:
                 origin=origin,
             )
             self._guard(f"{key}:spawn:{i}", push)
-        for i, assignment in enumerate(result.get("Assignments") or []):
-            if not isinstance(assignment, dict):
-                continue
-            message = assignment.get("Message")
-            for j, pid in enumerate(assignment.get("Processes") or []):
-                if isinstance(pid, str) and isinstance(message, str):
-                    push = partial(self._assign, pid=pid, message=message)
-                    self._guard(f"{key}:assign:{i}:{j}", push)
+        for i, j, pid, message in assignments(result):
+            push = partial(self._assign, pid=pid, message=message)
+            self._guard(f"{key}:assign:{i}:{j}", push)
         self.store.mark_cranked(row.process, row.position)
 
     def _guard(self, claim: str, push: Callable[[str], None]) -> None:
@@ -178,54 +155,27 @@ class Messenger:
             self.su.store_only(item, raw, claim=claim)
 
     def _push_message(self, claim: str, msg: Any, sender: str, module: str, origin: str) -> None:
-        tags = _str_tags(msg.get("Tags")) if isinstance(msg, dict) else None
-        target = msg.get("Target") if isinstance(msg, dict) else None
-        if tags is None or not isinstance(target, str):
-            raise NodeError(f"outbox message without Target or Tags: {str(msg)[:200]}")
-        tags = [t for t in tags if t[0] not in _PUSH_DROP]
-        tags += [
-            ("Data-Protocol", DATA_PROTOCOL),
-            ("Type", "Message"),
-            ("From-Process", sender),
-            ("From-Module", module),
-            ("Pushed-For", origin),
-        ]
+        pushed = pushed_message(msg, sender, module, origin)
         item = create(
             signer=self.wallet,
-            data=_data(msg.get("Data"), " "),
-            target=target,
-            anchor=_anchor(msg.get("Anchor")),
-            tags=tags,
+            data=pushed.data,
+            target=pushed.target,
+            anchor=_anchor(pushed.anchor),
+            tags=pushed.tags,
         )
         self._deliver(claim, item)
 
     def _push_spawn(
         self, claim: str, spawn: Any, parent: str, module: str, scheduler: str, origin: str
     ) -> None:
-        original = _str_tags(spawn.get("Tags")) if isinstance(spawn, dict) else None
-        if original is None:
-            raise NodeError(f"outbox spawn without Tags: {str(spawn)[:200]}")
-        tags = [t for t in original if t[0] not in _SPAWN_DROP]
-        names = {n for n, _ in tags}
-        if "Variant" not in names:
-            tags.append(("Variant", VARIANT))
-        if "Module" not in names:
-            tags.append(("Module", module))
-        if "Scheduler" not in names:
-            tags.append(("Scheduler", scheduler))
-        tags += [
-            ("Data-Protocol", DATA_PROTOCOL),
-            ("Type", "Process"),
-            ("From-Process", parent),
-            ("Pushed-For", origin),
-        ]
+        pushed = pushed_spawn(spawn, parent, module, scheduler, origin)
         child_id: str | None = None
         if not self.store.claim_exists(claim):
             item = create(
                 signer=self.wallet,
-                data=_data(spawn.get("Data"), "NODATA"),
-                anchor=_anchor(spawn.get("Anchor")),
-                tags=tags,
+                data=pushed.data,
+                anchor=_anchor(pushed.anchor),
+                tags=pushed.tags,
             )
             if self.su.spawn(item, item.to_bytes(), claim=claim) is not None:
                 child_id = item.id
@@ -234,19 +184,18 @@ class Messenger:
             child_id = self.store.claimed_item(claim)
         if child_id is None:
             return
-        notice_tags = [t for t in original if t[0] not in _NOTICE_DROP]
-        notice_tags += [
-            ("Data-Protocol", DATA_PROTOCOL),
-            ("Type", "Message"),
-            ("Process", child_id),
-            ("Action", "Spawned"),
-            ("Variant", VARIANT),
-        ]
         notice_claim = claim + ":spawned"
         if self.store.claim_exists(notice_claim):
             return
-        notice = create(signer=self.wallet, data=" ", target=parent, tags=notice_tags)
-        self._deliver(notice_claim, notice)
+        notice = spawned_notice(spawn, child_id)
+        item = create(
+            signer=self.wallet,
+            data=notice.data,
+            target=parent,
+            anchor=_anchor(notice.anchor),
+            tags=notice.tags,
+        )
+        self._deliver(notice_claim, item)
 
     def _assign(self, claim: str, pid: str, message: str) -> None:
         if self.su.assign(pid, message, claim=claim) is not None:

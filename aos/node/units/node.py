@@ -8,6 +8,7 @@ over this object; tests may use it directly.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,13 +17,15 @@ from aos.dataitem import create
 from aos.limits import MAX_ITEM_BYTES
 from aos.log.evaluator import MODULE_OWNER
 from aos.log.records import NewItem, new_item
-from aos.log.runtimes import RuntimeFactory, default_runtime
+from aos.log.runtimes import RuntimeFactory, default_runtime, restore_runtime
 from aos.log.schema import ROLE_OWNER
+from aos.log.snapshots import snapshot_key
 from aos.node.store import Store
 from aos.node.units.crank import Crank
 from aos.node.units.cu import ComputeUnit
 from aos.node.units.keys import load_node_keys
 from aos.node.units.mu import Messenger
+from aos.node.units.states import DEFAULT_MEMORY_BUDGET
 from aos.node.units.su import Scheduler
 from aos.protocol import AOS_MODULE_ID, EMBEDDED_BASE_URL, MODULE_TAGS, SU_PATH, ao_tags
 
@@ -36,9 +39,12 @@ LOCATION_TTL = "86400000"
 class NodeSettings:
     public_url: str = DEFAULT_PUBLIC_URL
     max_body: int = MAX_ITEM_BYTES
-    cache_size: int = 64
+    # Bytes of Lua memory the compute unit's live process states may hold together.
+    memory_budget: int = DEFAULT_MEMORY_BUDGET
     scan_interval: float = 1.0
     runtime_factory: RuntimeFactory = field(default=default_runtime)
+    # Snapshots restore with the node's own runtime only (a custom factory replays).
+    snapshots: bool = True
 
 
 class Node:
@@ -48,7 +54,14 @@ class Node:
         self.store = Store(self.data_dir)
         self.wallet, self.signer = load_node_keys(self.data_dir)
         self.su = Scheduler(self.store, self.signer)
-        self.cu = ComputeUnit(self.store, self.settings.runtime_factory, self.settings.cache_size)
+        own_runtime = self.settings.runtime_factory is default_runtime
+        self.cu = ComputeUnit(
+            self.store,
+            self.settings.runtime_factory,
+            restorer=restore_runtime if self.settings.snapshots and own_runtime else None,
+            snapshot_key=snapshot_key(self.data_dir, create=True),
+            memory_budget=self.settings.memory_budget,
+        )
         self.crank = Crank(self.store, self.cu, scan_interval=self.settings.scan_interval)
         self.mu = Messenger(self.store, self.su, self.wallet, self.crank.wake)
         self.crank.mu = self.mu
@@ -92,6 +105,7 @@ class Node:
         location = create(
             signer=self.signer,
             data=" ",
+            anchor=os.urandom(16).hex(),
             tags=[*ao_tags("Scheduler-Location"), ("Url", url), ("Time-To-Live", LOCATION_TTL)],
         )
         with self.store.write() as tx:

@@ -16,6 +16,7 @@ import pytest
 
 from aos.commands.serve import urls
 from tests.support.ao import Ao
+from tests.support.hyperbeam import Hb
 from tests.support.serving import free_port
 
 
@@ -35,11 +36,12 @@ def test_serve_prints_client_urls_and_serves_with_two_workers(node_dir: Path) ->
     )  # fmt: skip
     try:
         assert proc.stdout is not None
-        banner = [proc.stdout.readline() for _ in range(8)]
+        banner = [proc.stdout.readline() for _ in range(9)]
         text = "".join(banner)
         base = f"http://127.0.0.1:{port}"
         assert f"MU       {base}/mu" in text and f"CU       {base}/cu" in text
         assert f"--mu-url {base}/mu" in text and "--legacy" in text
+        assert f"aos NAME --url {base}" in text
         for _ in range(400):
             try:
                 httpx.get(base + "/info", timeout=1)
@@ -52,6 +54,11 @@ def test_serve_prints_client_urls_and_serves_with_two_workers(node_dir: Path) ->
             # requests land on either worker; only one evaluates, the other waits for it
             for i in range(10):
                 assert ao.value(pid, f"n = (n or 0) + {i} return n") == str(sum(range(i + 1)))
+            # and through the HyperBEAM routes, on whichever worker, into the same log
+            hb = Hb(http, ao.signer)
+            for i in range(10, 14):
+                assert hb.push(pid, f"n = n + {i} return n") == i + 1
+                assert hb.compute(pid, i + 1)["Output"]["data"] == str(sum(range(i + 1)))
             loc = http.post(
                 "/graphql",
                 json={

@@ -92,7 +92,7 @@ def test_su_tag_rules() -> None:
 
 def test_schema_version_and_newer_database_refused(tmp_path: Path) -> None:
     store = Store(tmp_path)
-    version = store._conn().execute("PRAGMA user_version").fetchone()[0]
+    version = store._one("PRAGMA user_version")[0]
     assert version == SCHEMA_VERSION
     store.close()
     conn = sqlite3.connect(tmp_path / "node.sqlite3")

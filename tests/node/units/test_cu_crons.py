@@ -35,3 +35,25 @@ def test_cron_endpoint_and_monitor_tick_crons_up_to_now(ao: Ao) -> None:
     results = ao.http.get(f"/cu/results/{pid}", params={"limit": 100}).json()["edges"]
     stamps = [json.loads(base64.b64decode(e["cursor"]))["timestamp"] for e in results]
     assert stamps == sorted(stamps)
+
+
+def test_what_a_cron_handler_sends_is_delivered(ao: Ao) -> None:
+    # A tick's outbox descends from no user message, so it has no Pushed-For; it used to be
+    # dropped for the empty tag (docs/compat.md §5 item 13, the cron Send that "stays silent").
+    pid = ao.spawn(
+        data="Handlers.add('tick', 'Tick', function() Send({Target = ao.id, Action = 'Tock'}) end)",
+        tags=[("On-Boot", "Data"), ("Cron-Interval", "1-second"), ("Cron-Tag-Action", "Tick")],
+    )
+    ao.result(pid, pid)
+    ao.http.post(f"/mu/monitor/{pid}", content=b"monitor")
+    count = "local n = 0; for _, m in ipairs(Inbox) do if m.Action == 'Tock' then n = n + 1 end end"
+    deadline = time.monotonic() + 20
+    tocks = 0
+    while time.monotonic() < deadline and not tocks:
+        time.sleep(0.5)
+        tocks = int(ao.peek(pid, count + " return n"))
+    assert tocks >= 1
+    tock = ao.peek(
+        pid, "local m = Inbox[#Inbox]; return m.Action .. ' ' .. tostring(m['Pushed-For'])"
+    )
+    assert tock == "Tock nil"

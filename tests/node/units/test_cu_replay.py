@@ -57,7 +57,7 @@ def read_at(ao: Ao, pid: str, code: str, **params: str) -> httpx.Response:
 def test_dry_run_at_a_nonce_sees_the_state_after_that_message(ao: Ao) -> None:
     pid, ids = counter(ao)
     node = node_of(ao)
-    cached = node.cu._cache.get(pid)
+    cached = node.cu.states.live(pid)
     assert cached is not None
     stored = len(node.store.results(pid))
 
@@ -76,7 +76,7 @@ def test_dry_run_at_a_nonce_sees_the_state_after_that_message(ao: Ao) -> None:
     assert r.json()["Output"]["data"] == "100"
 
     assert len(node.store.results(pid)) == stored  # nothing stored
-    assert node.cu._cache.get(pid) is cached  # the live runtime was not touched
+    assert node.cu.states.live(pid) is cached  # the live runtime was not touched
     assert ao.value(pid, "return n") == "3"  # a later Eval sees the latest state
 
 

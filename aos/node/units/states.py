@@ -1,0 +1,270 @@
+"""The compute unit's live process states: kept within a memory budget, saved as snapshots,
+restored from them.
+
+A live state is an Evaluator over a Lua VM. A process that is not live is made live from
+its latest good snapshot in the store (aos.log.snapshots checks it: the data directory's
+MAC, the hash, the evaluator state; anything wrong falls back to an older one, then to a
+fresh VM), and the compute unit replays the log after it. So attaching to a long process
+costs a restore and the tail since the snapshot, not the whole log.
+
+When a state is saved (docs/snapshots.md has the measured costs):
+  * while a process streams, once its evaluation time since the last save reaches
+    SAVE_RATIO times what that save cost (at most ~1/SAVE_RATIO of the work);
+  * when the crank has evaluated a process to its head (it is idle), if at least
+    IDLE_MESSAGES messages or IDLE_WORK seconds of work came since the last save;
+  * when it is evicted, if anything came since.
+At most KEEP snapshots stay per process: the newest KEEP_NEWEST, and older ones thinned to
+spread over the log (what `aos verify --snapshots` cuts into segments).
+
+Live states are bounded by the bytes their VMs hold (`memory_budget`), not by a count:
+past it the least recently used are saved if needed and closed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aos.errors import SnapshotRefused
+from aos.log.evaluator import QUARANTINE_HASH, Evaluator, ProcessInfo
+from aos.log.runtimes import RuntimeFactory, RuntimeRestorer
+from aos.log.snapshots import evaluator_state, problem, seal
+from aos.node.store.store import Store
+
+log = logging.getLogger("aos.node.units.states")
+
+SAVE_RATIO = 30.0
+IDLE_MESSAGES = 500
+IDLE_WORK = 0.2
+KEEP = 16
+KEEP_NEWEST = 4
+DEFAULT_MEMORY_BUDGET = 192 * 2**20
+
+
+@dataclass
+class _Saved:
+    """What is known about a live state's saves."""
+
+    nonce: int  # the last saved nonce (-1: never)
+    work: float = 0.0  # evaluation seconds since
+    messages: int = 0  # messages since
+    cost: float = 0.01  # what the last save took (seconds)
+
+
+class ProcessStates:
+    """The live evaluators of one compute unit. The caller holds a process's lock (from
+    `lock`) around everything it does with that process's evaluator."""
+
+    def __init__(
+        self,
+        store: Store,
+        runtime_factory: RuntimeFactory,
+        restorer: RuntimeRestorer | None,
+        key: bytes | None,
+        memory_budget: int = DEFAULT_MEMORY_BUDGET,
+        max_live: int = 4096,
+    ) -> None:
+        self.store = store
+        self.runtime_factory = runtime_factory
+        self.restorer = restorer
+        self.key = key
+        self.memory_budget = memory_budget
+        self.max_live = max_live
+        self._live: OrderedDict[str, Evaluator] = OrderedDict()
+        self._saved: dict[str, _Saved] = {}
+        self._cold: set[str] = set()  # made live and not yet evaluated further
+        self._locks: dict[str, threading.Lock] = {}
+        self._meta = threading.Lock()
+        self.restores = 0
+        self.saves = 0
+        self.evictions = 0
+
+    def lock(self, pid: str) -> threading.Lock:
+        with self._meta:
+            lock = self._locks.get(pid)
+            if lock is None:
+                lock = self._locks[pid] = threading.Lock()
+            return lock
+
+    # -- live states -------------------------------------------------------------------
+    def get(
+        self,
+        pid: str,
+        info: Callable[[], ProcessInfo],
+        also_quarantine: frozenset[int] = frozenset(),
+    ) -> Evaluator:
+        """The live evaluator of `pid`, made live if needed (the caller holds its lock).
+        `also_quarantine`: positions to skip beyond the stored quarantines (always makes a
+        new one)."""
+        with self._meta:
+            ev = self._live.get(pid)
+            if ev is not None and not also_quarantine:
+                self._live.move_to_end(pid)
+                return ev
+        process = info()
+        skip = self.quarantined(pid) | also_quarantine
+        ev = self.from_snapshot(process, skip=skip) or self.fresh(process, skip=skip)
+        with self._meta:
+            self._live[pid] = ev
+            self._cold.add(pid)
+        self._saved[pid] = _Saved(ev.last_nonce if ev.restored else -1)
+        self._fit(keep=pid)
+        return ev
+
+    def quarantined(self, pid: str) -> frozenset[int]:
+        """Positions whose stored result is the quarantine (aos.log.evaluator), which every
+        evaluator skips (only the hashes are read)."""
+        hashes = self.store.result_hashes(pid, -1, 1 << 62)
+        return frozenset(pos for pos, h in hashes.items() if h == QUARANTINE_HASH)
+
+    def fresh(self, process: ProcessInfo, skip: frozenset[int] | None = None) -> Evaluator:
+        """A new evaluator at the spawn; `skip`: the quarantined positions (None: read)."""
+        factory = self.runtime_factory
+        if skip is None:
+            skip = self.quarantined(process.id)
+        return Evaluator(
+            process, factory(process), rebuild=lambda: factory(process), quarantined=skip
+        )
+
+    def from_snapshot(
+        self,
+        process: ProcessInfo,
+        at_most: int | None = None,
+        skip: frozenset[int] | None = None,
+    ) -> Evaluator | None:
+        """An evaluator restored from the newest usable snapshot (≤ `at_most`), or None;
+        `skip`: the quarantined positions (None: read them)."""
+        if self.restorer is None:
+            return None
+        factory = self.runtime_factory
+        row = self.store.latest_snapshot(process.id, at_most)
+        while row is not None:
+            why = problem(self.key, row)
+            if why is None:
+                try:
+                    runtime = self.restorer(process, row.data)
+                except (SnapshotRefused, ValueError) as err:
+                    why = str(err)
+                else:
+                    self.restores += 1
+                    return Evaluator.restore(
+                        process,
+                        runtime,
+                        evaluator_state(row),
+                        rebuild=lambda: factory(process),
+                        quarantined=self.quarantined(process.id) if skip is None else skip,
+                    )
+            log.warning("snapshot of %s at nonce %d not used: %s", process.id, row.nonce, why)
+            row = self.store.latest_snapshot(process.id, row.nonce - 1)
+        return None
+
+    def was_cold(self, pid: str) -> bool:
+        """Whether `pid` was made live since the last call (once per making live)."""
+        with self._meta:
+            if pid in self._cold:
+                self._cold.discard(pid)
+                return True
+        return False
+
+    def drop(self, pid: str) -> None:
+        """Forget the live state (its VM is closed); the next use makes it live again."""
+        with self._meta:
+            ev = self._live.pop(pid, None)
+            self._cold.discard(pid)
+        if ev is not None:
+            _close(ev)
+
+    def live(self, pid: str) -> Evaluator | None:
+        with self._meta:
+            return self._live.get(pid)
+
+    # -- saving ------------------------------------------------------------------------
+    def worked(self, pid: str, ev: Evaluator, messages: int, seconds: float) -> None:
+        """Account evaluation work; saves when the stream has done enough since."""
+        saved = self._saved.setdefault(pid, _Saved(-1))
+        saved.messages += messages
+        saved.work += seconds
+        if saved.work >= SAVE_RATIO * saved.cost:
+            self.save(pid, ev)
+
+    def idle(self, pid: str, ev: Evaluator) -> None:
+        """The crank has evaluated `pid` to its head: save if enough came since."""
+        saved = self._saved.get(pid)
+        if saved is not None and (saved.messages >= IDLE_MESSAGES or saved.work >= IDLE_WORK):
+            self.save(pid, ev)
+
+    def save(self, pid: str, ev: Evaluator) -> bool:
+        """Store a snapshot of `ev` now; False when the state cannot be snapshotted."""
+        saved = self._saved.setdefault(pid, _Saved(-1))
+        if self.key is None or self.restorer is None or ev.last_nonce < 0:
+            return False
+        start = time.perf_counter()
+        try:
+            data, state = ev.snapshot()
+        except SnapshotRefused:
+            saved.work = 0.0  # try again after as much work again
+            saved.messages = 0
+            return False
+        row = seal(self.key, pid, ev.last_nonce, ev.chain, state, data)
+        self.store.put_snapshot(row)
+        self._prune(pid)
+        saved.nonce, saved.work, saved.messages = ev.last_nonce, 0.0, 0
+        saved.cost = max(time.perf_counter() - start, 1e-4)
+        self.saves += 1
+        return True
+
+    def _prune(self, pid: str) -> None:
+        nonces = self.store.snapshot_nonces(pid)
+        if len(nonces) <= KEEP:
+            return
+        older = nonces[:-KEEP_NEWEST]
+        # Thin the older ones to every other: they stay spread over the log.
+        drop = older[1::2]
+        self.store.delete_snapshots(pid, drop)
+
+    # -- the budget --------------------------------------------------------------------
+    def _fit(self, keep: str) -> None:
+        """Close least recently used states until the live ones fit the budget."""
+        with self._meta:
+            order = list(self._live.items())
+        total = sum(_memory(ev) for _, ev in order)
+        for pid, ev in order:
+            if total <= self.memory_budget and len(order) <= self.max_live:
+                return
+            if pid == keep:
+                continue
+            lock = self.lock(pid)
+            if not lock.acquire(blocking=False):
+                continue  # in use: try the next one
+            try:
+                with self._meta:
+                    if self._live.get(pid) is not ev:
+                        continue
+                saved = self._saved.get(pid)
+                if saved is not None and ev.last_nonce > saved.nonce:
+                    self.save(pid, ev)
+                total -= _memory(ev)
+                self.drop(pid)
+                self.evictions += 1
+            finally:
+                lock.release()
+
+    def memory_used(self) -> int:
+        with self._meta:
+            evs = list(self._live.values())
+        return sum(_memory(ev) for ev in evs)
+
+
+def _memory(ev: Evaluator) -> int:
+    used = getattr(ev.keeper.runtime, "memory_used", None)
+    return int(used()) if callable(used) else 0
+
+
+def _close(ev: Evaluator) -> None:
+    close = getattr(ev.keeper.runtime, "close", None)
+    if callable(close):
+        close()

@@ -1,0 +1,846 @@
+"""The in-memory ao of `aos test`: processes, a test clock, and the messenger's crank.
+
+A `Net` holds throw-away processes, each a real `aos.runtime.LuaProcess` folded by the
+node's own `aos.log.evaluator.Evaluator`, so `msg`, `env`, cron ticks and results are built
+exactly as the compute unit builds them. What a process sends becomes an item by the
+messenger's rules (aos.log.outbox) and waits in the net's queue until `deliver` hands it to
+its target, the way the crank pushes outboxes; messages to anything that is not a process
+of the net (a wallet) are only recorded. Nothing touches a disk or the wall clock: ids,
+signatures and timestamps come from counters and the test clock, so the same test gives
+the same results, byte for byte, in every run.
+
+A dry-run runs in the process's runtime, which is then rebuilt from the log before its next
+message, as the compute unit does. Coverage and handler tracebacks need a process's state at
+some point without touching it: a new runtime replays the log up to there, runs what is
+asked and is thrown away.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aos.clock import block_height_at
+from aos.cron import parse_interval
+from aos.dataitem import b64url_encode
+from aos.errors import AosError, NodeError
+from aos.log.evaluator import Evaluated, Evaluator, ProcessInfo
+from aos.log.hashchain import first_hash_chain, next_hash_chain
+from aos.log.outbox import Pushed, assignments, pushed_message, pushed_spawn, spawned_notice
+from aos.log.records import Entry, Item
+from aos.log.runtimes import memory_limit_of
+from aos.luafiles import blueprint_dir
+from aos.protocol import AOS_LEGACY_AUTHORITY, AOS_MODULE_ID, ao_tags
+from aos.repl.chunk import find_requires
+from aos.runtime import LuaProcess
+
+
+def address(seed: str) -> str:
+    """A deterministic 43-character id (an address or an item id) for `seed`."""
+    return b64url_encode(hashlib.sha256(seed.encode()).digest())
+
+
+# Who signs what the messenger pushes, and the scheduler every process names: fixed, so
+# processes trust the net's messages (spawns carry Authority=MU) and ids never vary.
+MU = address("aos test messenger")
+SU = address("aos test scheduler")
+# 2023-11-14T22:13:20Z: where every test's clock starts.
+START_MS = 1_700_000_000_000
+# `deliver()` without a limit stops here: processes that keep messaging each other.
+MAX_DELIVERIES = 10_000
+DEFAULT_OWNER = "owner"
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+_ERROR_MARK = re.compile(r"(?:\x1b\[31m)?error:\n(?:\x1b\[0m)?")
+# The runtime's positions in front of a handler error (`[string ".handlers"]:723: `).
+_LIBRARY_POS = re.compile(r'\[string "\.[^"]*"\]:\d+: ')
+# Message fields that are not tags when a test sends a message.
+_FIELDS = {"From", "Owner", "Data", "Anchor", "Target", "Tags"}
+
+
+class TestNetError(AosError):
+    """A test asked the net for something it cannot do: a file or blueprint that is not
+    there, an Eval that failed, messages that never stop. The text says what and where."""
+
+    __test__ = False  # not a pytest test class
+
+
+def strip_ansi(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+def error_message(raw: str) -> str:
+    """The error of an Error result without what was printed before it, its colours, or
+    the runtime's own position: `examples/token/token.lua:42: attempt to …`."""
+    marks = list(_ERROR_MARK.finditer(raw))
+    body = raw[marks[-1].end() :] if marks else raw
+    return _LIBRARY_POS.sub("", strip_ansi(body)).strip()
+
+
+def tag_value(value: Any) -> str:
+    """A tag value as it travels: strings as they are, numbers and booleans as Lua prints
+    them, anything else as JSON (docs/compat.md's `tag-values` rule)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def tags_of(tags: Any) -> list[dict[str, str]]:
+    """{name = value} (sorted by name) or a list of {name, value} as tag dicts."""
+    if tags is None:
+        return []
+    if isinstance(tags, Mapping):
+        return [{"name": str(k), "value": tag_value(tags[k])} for k in sorted(tags)]
+    out = []
+    for t in tags:
+        if not isinstance(t, Mapping) or "name" not in t or "value" not in t:
+            raise TestNetError(f"Tags must be {{name = value}} or a list of {{name, value}}: {t!r}")
+        out.append({"name": str(t["name"]), "value": tag_value(t["value"])})
+    return out
+
+
+def lifted(message: dict[str, Any]) -> dict[str, Any]:
+    """A message with its tags also as fields (`m.Action`), as a process sees one."""
+    out = dict(message)
+    for t in message.get("Tags") or []:
+        if isinstance(t, dict) and isinstance(t.get("name"), str) and t["name"] not in out:
+            out[t["name"]] = t.get("value")
+    return out
+
+
+def display_path(path: Path) -> str:
+    """A file as the reports show it: relative to the working directory when inside it."""
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _long_string(text: str) -> str:
+    """`text` as a Lua long string literal that reproduces it exactly."""
+    level = 0
+    # Neither inside the text nor where its end meets the closing bracket (`…]` + `]]`).
+    while f"]{'=' * level}]" in text or text.endswith(f"]{'=' * level}"):
+        level += 1
+    eq = "=" * level
+    # A newline right after the opening bracket is skipped by Lua: give it one to skip.
+    return f"[{eq}[\n{text}]{eq}]"
+
+
+def _lua_string(text: str) -> str:
+    """`text` as a short Lua string literal (json.dumps would write \\u escapes, which
+    Lua 5.3 does not read)."""
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ord(ch) < 32 or ord(ch) == 127:
+            out.append(f"\\{ord(ch):03d}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+@dataclass(frozen=True)
+class HandlerError:
+    """A message that ended in an Error, with where it happened in its process's log."""
+
+    process: Process
+    event: int  # index in the process's log
+    summary: str  # `Action = Transfer from alice`
+    error: str  # the Error text as the result has it
+
+    @property
+    def message(self) -> str:
+        return error_message(self.error)
+
+
+@dataclass
+class _Queued:
+    kind: str  # "message", "spawn", "assign"
+    item: Item | None = None
+    parent: str = ""
+    spawn: Any = None
+    process: str = ""
+    message: str = ""
+
+
+@dataclass
+class Process:
+    """A process of the net; send it messages, read its state."""
+
+    net: Net
+    id: str
+    name: str
+    owner: str  # its Owner: the process that spawned it, else the wallet that signed the spawn
+    info: ProcessInfo
+    runtime: LuaProcess
+    evaluator: Evaluator
+    # ("step", entry, item) | ("crons", horizon) | ("dryrun", body): what replays repeat.
+    log: list[tuple[Any, ...]] = field(default_factory=list)
+    chunks: dict[str, Path] = field(default_factory=dict)  # chunk name -> file, as loaded
+    head: tuple[int, str, str] = (-1, "", "")  # nonce, assignment id, hash chain
+    # A dry-run ran in `runtime`, whose state may have changed: rebuild before using it.
+    dirty: bool = False
+
+    def send(self, message: Mapping[str, Any] | None = None, /, **fields: Any) -> dict[str, Any]:
+        """Send a message (`From` a wallet or a process of the net, any tags, `Data`) and
+        evaluate it now; its result. Messages it sends wait for `net.deliver()`."""
+        return self.net.send(self, {**(message or {}), **fields})
+
+    def eval(self, code: str) -> str:
+        """Evaluate `code` as the owner's Eval (a message in the log, as at the prompt);
+        what it returned, as the prompt shows it, without colours. TestNetError if it
+        failed."""
+        result = self.send(From=self.owner, Action="Eval", Data=code)
+        if "Error" in result:
+            raise TestNetError(f"Eval in {self.name} failed: {error_message(result['Error'])}")
+        out = result.get("Output")
+        data = out.get("data", "") if isinstance(out, dict) else out
+        return strip_ansi(str(data or ""))
+
+    def dryrun(self, message: Mapping[str, Any] | None = None, /, **fields: Any) -> dict[str, Any]:
+        """A read-only message on the current state; the state stays as it was."""
+        return self.net.dryrun(self, {**(message or {}), **fields})
+
+    def get(self, expression: str) -> Any:
+        """The value of a Lua expression in the process (through json.encode in a dry-run
+        Eval, so no state changes); TestNetError if it fails or cannot be encoded."""
+        code = f"return require('json').encode({expression})"
+        result = self.dryrun(From=self.owner, Action="Eval", Data=code)
+        if "Error" in result:
+            raise TestNetError(
+                f"reading {expression} in {self.name} failed: {error_message(result['Error'])}"
+            )
+        out = result.get("Output")
+        text = strip_ansi(str(out.get("data", "") if isinstance(out, dict) else out))
+        try:
+            return json.loads(text) if text else None
+        except ValueError:
+            raise TestNetError(f"reading {expression} in {self.name}: not JSON: {text}") from None
+
+    # -- the log ---------------------------------------------------------------------------
+    def next_entry(self, item: Item, assigned: bool = False) -> Entry:
+        nonce, prev_assignment, prev_chain = self.head
+        nonce += 1
+        chain = (
+            first_hash_chain(self.id)
+            if nonce == 0
+            else next_hash_chain(prev_assignment, prev_chain)
+        )
+        assignment = self.net.new_id()
+        self.head = (nonce, assignment, chain)
+        return Entry(
+            process=self.id,
+            nonce=nonce,
+            timestamp=self.net.now,
+            block_height=self.net.height,
+            epoch=0,
+            hash_chain=chain,
+            assignment_id=assignment,
+            message_id=item.id,
+            assigned=assigned,
+        )
+
+    def replay(
+        self,
+        upto: int,
+        runtime: LuaProcess,
+        after_spawn: str | None = None,
+        keep_last: bool = False,
+    ) -> Evaluator:
+        """A new evaluator over `runtime`, with the first `upto` events of the log replayed
+        (dry-runs skipped). `after_spawn`: Eval code run right after the process message.
+        `keep_last`: the last event's state stays even if it fails (a diagnostic replay
+        reads what the failing message left; every earlier failure is rolled back)."""
+        ev = Evaluator(self.info, runtime)
+        for index, event in enumerate(self.log[:upto]):
+            if keep_last and index == upto - 1:
+                ev.keeper.supports_rollback = False
+            if event[0] == "step":
+                ev.step(event[1], event[2])
+                if after_spawn is not None and event[1].nonce == 0:
+                    runtime.handle(self.injected_eval(ev, after_spawn), ev.env)
+            elif event[0] == "crons":
+                ev.crons_until(event[1])
+        return ev
+
+    def injected_eval(self, ev: Evaluator, code: str) -> dict[str, Any]:
+        """An Eval from the owner that is in no log (for diagnostic replays only)."""
+        return {
+            "Id": address(f"aos test injected {code}"),
+            "Owner": self.owner,
+            "From": self.owner,
+            "Target": self.id,
+            "Data": code,
+            "Tags": [{"name": "Action", "value": "Eval"}],
+            "Timestamp": ev.last_timestamp,
+            "Block-Height": ev.last_block_height,
+            "Nonce": ev.last_nonce,
+            "Epoch": 0,
+            "Cron": False,
+            "Read-Only": False,
+        }
+
+    def clean(self) -> Evaluator:
+        """The evaluator, its runtime rebuilt from the log first if a dry-run ran in it
+        (what the compute unit does after a dry-run: drop the runtime, replay the log)."""
+        if self.dirty:
+            self.runtime.close()
+            self.runtime = self.new_runtime()
+            self.evaluator = self.replay(len(self.log), self.runtime)
+            self.dirty = False
+        return self.evaluator
+
+    def new_runtime(self, cover: Iterable[str] = ()) -> LuaProcess:
+        limit = memory_limit_of(self.info)
+        chunks = tuple(cover)
+        if chunks:
+            return LuaProcess.covering(chunks, memory_limit=limit)
+        return LuaProcess(memory_limit=limit)
+
+    def close(self) -> None:
+        self.runtime.close()
+
+
+# Installed in a diagnostic replay only: every handler added from then on runs under an
+# xpcall that keeps the traceback of an error escaping it (the error itself passes on
+# unchanged), so the report can show the stack inside the process.
+_TRACE = r"""
+local traceback, resolve = debug.traceback, Handlers.generateResolver
+AOS_TEST_TRACEBACKS = {}
+Handlers.generateResolver = function(spec)
+  local handle = resolve(spec)
+  return function(msg)
+    local function keep(e)
+      local list = AOS_TEST_TRACEBACKS
+      list[#list + 1] = { error = tostring(e), traceback = traceback("", 2) }
+      return e
+    end
+    local result = table.pack(xpcall(handle, keep, msg))
+    if not result[1] then error(result[2], 0) end
+    return table.unpack(result, 2, result.n)
+  end
+end
+"""
+_TRACE_CODE = f"assert(load({_long_string(_TRACE)}, '=aos-test', 't'))()"
+_READ_TRACES = "return require('json').encode(AOS_TEST_TRACEBACKS or {})"
+
+
+class Net:
+    """Processes, their messages and the clock, all in memory."""
+
+    def __init__(self, *, search: Sequence[Path] = (), start_ms: int = START_MS) -> None:
+        self.search = [Path(p) for p in search]
+        self.now = start_ms
+        self._pinned_height: int | None = None
+        self.processes: dict[str, Process] = {}
+        self.queue: deque[_Queued] = deque()
+        self.sent: list[dict[str, Any]] = []
+        self.errors: list[HandlerError] = []
+        self._items: dict[str, Item] = {}
+        self._ids = 0
+        self._dryruns = 0
+        self.evaluations = 0  # messages and cron ticks evaluated, process messages included
+
+    # -- ids and time ----------------------------------------------------------------------
+    def new_id(self) -> str:
+        self._ids += 1
+        return address(f"aos test item {self._ids}")
+
+    @property
+    def height(self) -> int:
+        """The block height of new messages: pinned by `set_height`, else the clock's."""
+        if self._pinned_height is not None:
+            return self._pinned_height
+        return block_height_at(self.now)
+
+    def set_height(self, height: int) -> None:
+        self._pinned_height = height
+
+    def set_clock(self, ms: int) -> list[dict[str, Any]]:
+        """Move the clock to `ms` (never back); the cron ticks that fall due run, in time
+        order across processes. Their results; what they sent waits for `deliver`."""
+        if ms < self.now:
+            raise TestNetError(f"the clock only moves forward: it is {self.now}, not {ms}")
+        self.now = ms
+        due: list[tuple[int, int, Process]] = []
+        for order, p in enumerate(self.processes.values()):
+            for t, _ in p.evaluator.due_crons(ms + 1):
+                due.append((t, order, p))
+        results: list[dict[str, Any]] = []
+        seen: set[tuple[int, str]] = set()
+        for t, _, p in sorted(due, key=lambda d: (d[0], d[1])):
+            if (t, p.id) in seen:
+                continue
+            seen.add((t, p.id))
+            evaluator = p.clean()  # before the log grows: a rebuild replays the log
+            p.log.append(("crons", t))
+            for ev in evaluator.crons_until(t):
+                self._after(p, ev, None, "a cron tick")
+                results.append(ev.result)
+        return results
+
+    def advance(self, by: int | str) -> list[dict[str, Any]]:
+        """`set_clock(now + by)`; `by` in ms or as a Cron-Interval (`10-minutes`)."""
+        if isinstance(by, str):
+            try:
+                ms = parse_interval(by)
+            except ValueError as err:
+                raise TestNetError(str(err)) from None
+        else:
+            ms = by
+        if ms < 0:
+            raise TestNetError(f"advance needs a duration of 0 or more, got {ms}")
+        return self.set_clock(self.now + ms)
+
+    # -- names -----------------------------------------------------------------------------
+    def name_of(self, some_id: str) -> str:
+        p = self.processes.get(some_id)
+        return p.name if p else some_id
+
+    def _process(self, ref: Any) -> Process | None:
+        if isinstance(ref, Process):
+            return ref
+        return self.processes.get(ref) if isinstance(ref, str) else None
+
+    # -- spawning --------------------------------------------------------------------------
+    def resolve(self, file: str) -> Path:
+        path = Path(file)
+        if path.is_absolute():
+            candidates = [path]
+        else:
+            bases = [*self.search, Path.cwd()]
+            candidates = list(dict.fromkeys(b / path for b in bases))
+        for c in candidates:
+            if c.is_file():
+                return c.resolve()
+        where = ", ".join(display_path(c.parent) or "." for c in candidates)
+        raise TestNetError(f"spawn: no file {file} (looked in {where})")
+
+    def spawn(
+        self,
+        *,
+        files: Sequence[str] = (),
+        blueprints: Sequence[str] = (),
+        tags: Any = None,
+        owner: Any = DEFAULT_OWNER,
+        module: str = AOS_MODULE_ID,
+        data: str = "",
+        name: str | None = None,
+    ) -> Process:
+        """Spawn a process owned by `owner` (a wallet, or a process of the net), then load
+        the blueprints and files into it as the prompt's `.load-blueprint` and `.load` do:
+        one Eval from the owner each. Files keep their own chunk names, so errors and
+        tracebacks point into them."""
+        known = sorted(p.stem for p in blueprint_dir().glob("*.lua"))
+        for bp in blueprints:
+            if bp not in known:
+                raise TestNetError(f"spawn: no blueprint named {bp!r} (known: {', '.join(known)})")
+        paths = [self.resolve(f) for f in files]
+        label = self._unique(
+            name or (paths[0].stem if paths else blueprints[0] if blueprints else "process")
+        )
+
+        user_tags = [(t["name"], t["value"]) for t in tags_of(tags)]
+        all_tags = [("App-Name", "aos"), *user_tags, ("Authority", MU)]
+        all_tags.append(("Authority", AOS_LEGACY_AUTHORITY))
+        # As the shell's client sends a spawn (aos.client.ao.AoClient.spawn).
+        if not data:
+            data = " "
+            all_tags.append(("Content-Type", "text/plain"))
+        all_tags += [*ao_tags("Process"), ("Module", module), ("Scheduler", SU)]
+        all_tags.append(("Timestamp", str(self.now)))
+        parent = self._process(owner)
+        if parent is not None:
+            all_tags.append(("From-Process", parent.id))
+            signer = MU
+        else:
+            signer = str(owner)
+        item = self._item(signer, None, all_tags, data)
+        p = self._new_process(item, label)
+        for bp in blueprints:
+            source = (blueprint_dir() / f"{bp}.lua").read_text(encoding="utf-8")
+            self._load(p, source, f"blueprint {bp}")
+        for path in paths:
+            self._load(p, self._loader(path, p), display_path(path))
+        return p
+
+    def _new_process(self, item: Item, name: str) -> Process:
+        tags = item.tags
+        module = next((t["value"] for t in tags if t["name"] == "Module"), AOS_MODULE_ID)
+        info = ProcessInfo(item.id, item.owner, module, tags, self.now, self.height)
+        owner = next((t["value"] for t in tags if t["name"] == "From-Process"), item.owner)
+        runtime = LuaProcess(memory_limit=memory_limit_of(info))
+        p = Process(self, item.id, name, owner, info, runtime, Evaluator(info, runtime))
+        self.processes[p.id] = p
+        self._step(p, item, "the process message")
+        return p
+
+    def _load(self, p: Process, code: str, what: str) -> None:
+        result = p.send(From=p.owner, Action="Eval", Data=code)
+        if "Error" in result:
+            raise TestNetError(f"spawn: loading {what} failed: {error_message(result['Error'])}")
+
+    def _loader(self, main: Path, p: Process) -> str:
+        """Eval code that loads `main` under its own chunk name, its local `require`s
+        (resolved next to the file that requires them, as `.load` does) preloaded."""
+        modules: dict[str, Path] = {}
+
+        def visit(path: Path) -> None:
+            for name in find_requires(_read(path)):
+                if name in modules or name.startswith(".") or "/" in name or "\\" in name:
+                    continue
+                rel = Path(*name.split("."))
+                for candidate in (path.parent / f"{rel}.lua", path.parent / rel / "init.lua"):
+                    if candidate.is_file():
+                        modules[name] = candidate.resolve()
+                        visit(modules[name])
+                        break
+
+        visit(main)
+        lines = [
+            "local function chunk(src, name)",
+            "  local f, err = load(src, name, 't')",
+            "  if not f then error(err, 0) end",
+            "  return f",
+            "end",
+        ]
+        for name, path in modules.items():
+            chunk = "@" + display_path(path)
+            p.chunks[chunk] = path
+            lines.append(
+                f"package.preload[{_lua_string(name)}] = chunk({_long_string(_read(path))},"
+                f" {_lua_string(chunk)})"
+            )
+        chunk = "@" + display_path(main)
+        p.chunks[chunk] = main
+        lines.append(f"chunk({_long_string(_read(main))}, {_lua_string(chunk)})()")
+        return "\n".join(lines)
+
+    # -- messages --------------------------------------------------------------------------
+    def _item(
+        self,
+        owner: str,
+        target: str | None,
+        tags: list[tuple[str, str]],
+        data: str,
+        anchor: str | None = None,
+        item_id: str | None = None,
+    ) -> Item:
+        item_id = item_id or self.new_id()
+        item = Item(
+            seq=len(self._items),
+            id=item_id,
+            signature_type=1,
+            signature=item_id,  # nothing checks it; a second hash per item would cost
+            owner=owner,
+            owner_key="",
+            target=target,
+            anchor=anchor,
+            tags=[{"name": n, "value": v} for n, v in tags],
+            data=data.encode(),
+            created_at=self.now,
+            block_height=self.height,
+        )
+        self._items[item_id] = item
+        return item
+
+    def _message_item(self, p: Process, fields: Mapping[str, Any]) -> Item:
+        """The item of a message a test sends to `p` (from a wallet or a process)."""
+        target = fields.get("Target")
+        if target is not None and self._ref_id(target) != p.id:
+            raise TestNetError(
+                f"send: Target {self._ref_id(target)} is not {p.name}: a message goes to the "
+                "process it is sent to"
+            )
+        sender_ref = fields.get("From", self._process(p.owner) or p.owner)
+        tags = tags_of(fields.get("Tags"))
+        tags += tags_of({k: v for k, v in fields.items() if k not in _FIELDS and v is not None})
+        raw_data = fields.get("Data")
+        data = raw_data if isinstance(raw_data, str) else tag_value(raw_data) if raw_data else ""
+        anchor = fields.get("Anchor")
+        sender = self._process(sender_ref)
+        if sender is not None:
+            outbox = {"Target": p.id, "Tags": tags, "Data": data, "Anchor": anchor}
+            pushed = pushed_message(outbox, sender.id, sender.info.module, "")
+            return self._item(MU, p.id, pushed.tags, pushed.data, pushed.anchor)
+        # As the shell's client sends a message (aos.client.ao.AoClient.message).
+        pairs = [(t["name"], t["value"]) for t in tags]
+        if not data:
+            data = " "
+            pairs.append(("Content-Type", "text/plain"))
+        pairs += ao_tags("Message")
+        owner = tag_value(fields.get("Owner", sender_ref))
+        return self._item(owner, p.id, pairs, data, anchor if isinstance(anchor, str) else None)
+
+    def _summary(self, item: Item) -> str:
+        """`Action = Transfer from alice`: a message as a failure report names it."""
+        if item.tag("Type") == "Process":
+            return "the process message"
+        action = item.tag("Action")
+        sender = self.name_of(item.tag("From-Process") or item.owner)
+        return f"Action = {action} from {sender}" if action else f"a message from {sender}"
+
+    def _ref_id(self, ref: Any) -> str:
+        p = self._process(ref)
+        return p.id if p else tag_value(ref)
+
+    def send(self, p: Process, fields: Mapping[str, Any]) -> dict[str, Any]:
+        item = self._message_item(p, fields)
+        return self._step(p, item, self._summary(item))
+
+    def _step(self, p: Process, item: Item, summary: str, assigned: bool = False) -> dict[str, Any]:
+        evaluator = p.clean()  # before the log grows: a rebuild replays the log
+        entry = p.next_entry(item, assigned)
+        p.log.append(("step", entry, item))
+        results = evaluator.step(entry, item)
+        for ev in results[:-1]:
+            self._after(p, ev, None, "a cron tick")
+        self._after(p, results[-1], item, summary)
+        return results[-1].result
+
+    def _after(self, p: Process, ev: Evaluated, item: Item | None, summary: str) -> None:
+        """Record an evaluation: its Error, or its outbox into the queue and the sent log."""
+        self.evaluations += 1
+        result = ev.result
+        if "Error" in result:
+            self.errors.append(HandlerError(p, len(p.log) - 1, summary, str(result["Error"])))
+            return
+        origin = ev.message_id
+        if item is not None:
+            origin = next((t["value"] for t in item.tags if t["name"] == "Pushed-For"), item.id)
+        for msg in result.get("Messages") or []:
+            try:
+                pushed = pushed_message(msg, p.id, p.info.module, origin)
+            except NodeError:
+                continue  # the messenger skips a malformed entry too
+            out = self._item(MU, pushed.target, pushed.tags, pushed.data, pushed.anchor)
+            self.sent.append(_sent_record(out, p.id))
+            self.queue.append(_Queued("message", item=out))
+        for spawn in result.get("Spawns") or []:
+            try:
+                pushed = pushed_spawn(spawn, p.id, p.info.module, SU, origin)
+            except NodeError:
+                continue
+            out = self._item(MU, None, pushed.tags, pushed.data, pushed.anchor)
+            self.queue.append(_Queued("spawn", item=out, parent=p.id, spawn=spawn))
+        for _, _, pid, message in assignments(result):
+            self.queue.append(_Queued("assign", process=pid, message=message))
+
+    # -- the crank -------------------------------------------------------------------------
+    def deliver(self, limit: int | None = None) -> int:
+        """Deliver queued messages, spawns and assignments in the order they were sent,
+        with what they cause, until the queue is empty or `limit` were evaluated; how many
+        were. Without a limit, TestNetError after MAX_DELIVERIES (a messaging loop)."""
+        done = 0
+        while self.queue and (limit is None or done < limit):
+            if limit is None and done >= MAX_DELIVERIES:
+                raise TestNetError(
+                    f"deliver: still delivering after {MAX_DELIVERIES} messages; the processes "
+                    "keep messaging each other (use deliver(n) to step through a loop)"
+                )
+            if self._deliver_one(self.queue.popleft()):
+                done += 1
+        return done
+
+    def _deliver_one(self, q: _Queued) -> bool:
+        if q.kind == "message" and q.item is not None:
+            target = self.processes.get(q.item.target or "")
+            if target is None:
+                return False  # a wallet, or no process of this net: only recorded
+            self._step(target, q.item, self._summary(q.item))
+            return True
+        if q.kind == "spawn" and q.item is not None:
+            parent = self.processes[q.parent]
+            child_name = next((t["value"] for t in q.item.tags if t["name"] == "Name"), None)
+            self._new_process(q.item, self._unique(child_name or f"{parent.name}-child"))
+            notice: Pushed = spawned_notice(q.spawn, q.item.id)
+            out = self._item(MU, q.parent, notice.tags, notice.data)
+            self.sent.append(_sent_record(out, q.parent))
+            self.queue.append(_Queued("message", item=out))
+            return True
+        if q.kind == "assign":
+            target = self.processes.get(q.process)
+            item = self._items.get(q.message)
+            if target is None or item is None:
+                return False
+            self._step(target, item, self._summary(item), assigned=item.target != target.id)
+            return True
+        return False
+
+    def _unique(self, name: str) -> str:
+        taken = {p.name for p in self.processes.values()}
+        if name not in taken:
+            return name
+        n = 2
+        while f"{name}-{n}" in taken:
+            n += 1
+        return f"{name}-{n}"
+
+    # -- reading state without changing it ------------------------------------------------
+    def dryrun(self, p: Process, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """As the compute unit answers one: in the process's runtime, which is then rebuilt
+        from the log before it is used again (so reads at the end of a test cost nothing)."""
+        body = self._dryrun_body(p, fields)
+        ev = p.clean()
+        p.dirty = True
+        result = ev.dry_run(ev.read_only_message(body))
+        p.log.append(("dryrun", body))
+        return result
+
+    def _dryrun_body(self, p: Process, fields: Mapping[str, Any]) -> dict[str, Any]:
+        sender_ref = fields.get("From", self._process(p.owner) or p.owner)
+        tags = tags_of(fields.get("Tags"))
+        tags += tags_of({k: v for k, v in fields.items() if k not in _FIELDS and v is not None})
+        sender = self._process(sender_ref)
+        if sender is not None:
+            tags.append({"name": "From-Process", "value": sender.id})
+        raw = fields.get("Data")
+        # Dry-runs count apart, so reading state never changes the ids of what follows.
+        self._dryruns += 1
+        body: dict[str, Any] = {
+            "Id": address(f"aos test dry-run {self._dryruns}"),
+            "Owner": MU if sender is not None else tag_value(fields.get("Owner", sender_ref)),
+            "Target": p.id,
+            "Tags": tags,
+            "Data": raw if isinstance(raw, str) else tag_value(raw) if raw else "",
+        }
+        return body
+
+    def lines_run(self, p: Process) -> dict[str, set[int]]:
+        """The lines of `p`'s files that its log ran, dry-runs included, from replays in a
+        covering runtime (never from `p.runtime`, whose results must stay a process's)."""
+        if not p.chunks:
+            return {}
+        lines: dict[str, set[int]] = {c: set() for c in p.chunks}
+
+        def collect(runtime: LuaProcess) -> None:
+            for chunk, run in runtime.lines_run().items():
+                lines[chunk] |= run
+            runtime.close()
+
+        runtime = p.new_runtime(p.chunks)
+        p.replay(len(p.log), runtime)
+        collect(runtime)
+        for i, event in enumerate(p.log):
+            if event[0] == "dryrun":
+                runtime = p.new_runtime(p.chunks)
+                ev = p.replay(i, runtime)
+                ev.dry_run(ev.read_only_message(event[1]))
+                collect(runtime)
+        return lines
+
+    def traceback(self, err: HandlerError) -> list[str]:
+        """The frames of the user's code on the stack when `err` was raised (innermost
+        first), from a replay that keeps tracebacks; [] when none is known."""
+        p = err.process
+        runtime = p.new_runtime()
+        try:
+            ev = p.replay(err.event + 1, runtime, after_spawn=_TRACE_CODE, keep_last=True)
+            out = runtime.handle(p.injected_eval(ev, _READ_TRACES), ev.env).get("Output")
+            text = strip_ansi(str(out.get("data", "") if isinstance(out, dict) else ""))
+            kept = json.loads(text) if text else []
+        except (ValueError, TypeError):
+            return []
+        finally:
+            runtime.close()
+        message = error_message(err.error)
+        for entry in reversed(kept if isinstance(kept, list) else []):
+            if isinstance(entry, dict) and message.endswith(str(entry.get("error", ""))):
+                return _user_frames(str(entry.get("traceback", "")))
+        return []
+
+    # -- what was sent ---------------------------------------------------------------------
+    def matching(self, spec: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The sent messages whose fields and tags equal every value of `spec`."""
+        want = {k: (self._ref_id(v) if k in ("From", "Target") else tag_value(v)) for k, v in
+                spec.items()}  # fmt: skip
+        return [m for m in self.sent if all(str(m.get(k)) == v for k, v in want.items())]
+
+    def describe_sent(self, spec: Mapping[str, Any], limit: int = 20) -> str:
+        """The messages sent so far, one a line, showing the fields `spec` asks about."""
+        keys = ["Action", *sorted(k for k in spec if k not in ("From", "Target", "Action"))]
+        lines = []
+        for m in self.sent[:limit]:
+            shown = ", ".join(f"{k} = {json.dumps(m[k])}" for k in keys if k in m)
+            route = f"{self.name_of(str(m['From']))} → {self.name_of(str(m['Target']))}"
+            lines.append(f"  {route}: {shown}" if shown else f"  {route}")
+        if len(self.sent) > limit:
+            lines.append(f"  … and {len(self.sent) - limit} more")
+        return "\n".join(lines)
+
+    def expect_sent(
+        self, spec: Mapping[str, Any] | None = None, /, **fields: Any
+    ) -> dict[str, Any]:
+        """The first sent message matching; AssertionError listing what was sent if none."""
+        want = {**(spec or {}), **fields}
+        found = self.matching(want)
+        if found:
+            return found[0]
+        raise AssertionError(self.no_match_text(want))
+
+    def no_match_text(self, spec: Mapping[str, Any]) -> str:
+        shown = ", ".join(f"{k} = {json.dumps(self._ref_id(spec[k]))}" for k in sorted(spec))
+        if not self.sent:
+            return f"no message matches {{{shown}}}: nothing was sent"
+        return f"no message matches {{{shown}}}; sent ({len(self.sent)}):\n" + self.describe_sent(
+            spec
+        )
+
+    def close(self) -> None:
+        """Drop every process's Lua state."""
+        for p in self.processes.values():
+            p.close()
+        self.processes.clear()
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise TestNetError(f"spawn: cannot read {display_path(path)}: {err}") from None
+
+
+def _sent_record(item: Item, sender: str) -> dict[str, Any]:
+    return lifted(
+        {
+            "Id": item.id,
+            "From": sender,
+            "Target": item.target or "",
+            "Anchor": item.anchor or "",
+            "Data": item.data.decode("utf-8", errors="replace"),
+            "Tags": item.tags,
+        }
+    )
+
+
+_FRAME = re.compile(r"^\s*(.+?):(\d+): in (.*)$")
+
+
+def _user_frames(traceback: str) -> list[str]:
+    """Frames of a Lua traceback in the user's code (`path:line: in …`, or an Eval's
+    `[string "aos"]`), not in the runtime's chunks (`[string ".handlers"]`, the sandbox's
+    `[string "<python>"]`), C, or the tracer itself."""
+    frames = []
+    for line in traceback.splitlines():
+        m = _FRAME.match(line)
+        if m is None:
+            continue
+        where = m.group(1)
+        if where in ("[C]", "aos-test") or where.startswith(('[string ".', '[string "<')):
+            continue
+        frames.append(f"{where}:{m.group(2)}: in {m.group(3)}")
+    return frames

@@ -1,0 +1,83 @@
+"""Odd inputs: untrusted senders, assignments, JSON bodies, odd tag names and data."""
+
+from __future__ import annotations
+
+from tests.differential.harness import AUTHORITY, PROCESS_ID, Scenario
+
+STRANGER = "STRANGER" + "z" * 35
+OTHER = "SENDER" + "q" * 37
+
+
+def _trust() -> Scenario:
+    s = Scenario("odd-trust")
+    s.send({"Action": "Hi"}, "from a stranger", owner=STRANGER, frm=OTHER)
+    s.send({"Action": "Eval"}, "return 1", owner=STRANGER)
+    s.eval("return #Inbox")
+    s.from_process(OTHER, {"Action": "Pushed"}, "via authority")
+    s.send({"Action": "Hi"}, "", owner=AUTHORITY, frm=OTHER)
+    s.send({"Action": "Eval"}, "return 'owner eval'")
+    s.send({"Action": "Eval"}, "return 'stranger eval'", owner=STRANGER, frm=STRANGER)
+    s.eval("return #Inbox")
+    return s
+
+
+def _assign() -> Scenario:
+    s = Scenario("odd-assignment")
+    s.send({"Action": "Assigned"}, "for someone else", target="ELSEWHERE" + "e" * 34)
+    s.eval("ao.addAssignable('mine', {Action = 'Assigned'})")
+    s.send({"Action": "Assigned"}, "now allowed", target="ELSEWHERE" + "e" * 34)
+    s.send({"Action": "Other"}, "not allowed", target="ELSEWHERE" + "e" * 34)
+    s.eval("return #Inbox")
+    s.send({"Action": "Plain"}, "to us", target=PROCESS_ID)
+    return s
+
+
+def _json_body() -> Scenario:
+    s = Scenario("odd-json-body")
+    s.eval("Handlers.add('j', 'J', function(m) print(type(m.Data)) print(m.Data.k or 'none') end)")
+    s.send({"Action": "J", "Content-Type": "application/json"}, '{"k": "v"}')
+    s.send({"Action": "J", "Content-Type": "application/json"}, "not json at all")
+    s.send({"Action": "J", "Content-Type": "application/json"}, "")
+    s.send({"Action": "J", "Content-Type": "text/plain"}, '{"k": "v"}')
+    s.send({"Action": "J", "Content-Type": "application/json"}, "[1, 2]")
+    s.eval("return #Inbox")
+    return s
+
+
+def _odd_tags() -> Scenario:
+    s = Scenario("odd-tags")
+    s.eval(
+        "Handlers.add('t', 'T', function(m) print(m['X-Custom'] or 'nil') "
+        "print(m.Tags['x-lower'] or 'nil') end)"
+    )
+    s.send({"Action": "T", "x-custom": "lower case name"})
+    s.send([("Action", "T"), ("X-Custom", "first"), ("X-Custom", "second")])
+    s.send({"action": "T"})
+    s.send({"Action": "T", "Data": "tag named data"}, "real data")
+    s.send({"Action": "T", "Owner": "fake owner"})
+    s.eval("return Inbox[#Inbox].Owner")
+    s.send({"Action": "T"}, "é ☃ \u0000 nul")
+    s.eval("return #Inbox[#Inbox].Data")
+    s.send({"Action": "T", "Empty": ""})
+    s.eval("return Inbox[#Inbox].Empty")
+    return s
+
+
+def _msg_fields() -> Scenario:
+    s = Scenario("odd-msg-fields")
+    s.eval(
+        "Handlers.add('f', 'F', function(m) print(m.Timestamp) "
+        "print(m['Block-Height']) print(m.Id) end)"
+    )
+    s.send({"Action": "F"}, timestamp=1_800_000_000_123, height=7)
+    s.send({"Action": "F"}, id="CUSTOMID" + "c" * 35)
+    s.eval("return os.time()")
+    s.eval("return type(os.time())")
+    s.eval("return Inbox[1].Module")
+    s.eval("return math.type(Inbox[1].Timestamp)")
+    s.eval("return Inbox[#Inbox].Nonce")
+    s.eval("return Inbox[#Inbox].Epoch")
+    return s
+
+
+SCENARIOS: list[Scenario] = [_trust(), _assign(), _json_body(), _odd_tags(), _msg_fields()]
