@@ -142,22 +142,33 @@ do
   local function runtime_source(source)
     return source == "=?" or source == "<python>"
   end
+  -- The same holds for an error Lua raises inside a runtime frame (a stack overflow in a
+  -- wrapper reads "?:-1: stack overflow"). An error the runtime raises on purpose goes
+  -- through `error` with a level, which already names the caller: left alone.
   local function place(e)
     if exceeded or raw_type(e) ~= "string" then return e end
     local raiser = getinfo(2, "Sf")
-    if raiser == nil or raiser.what ~= "C" or raiser.func == raw_error then return e end
-    local wrapper = getinfo(3, "S")
-    if wrapper == nil or not runtime_source(wrapper.source) then return e end
+    if raiser == nil or raiser.func == raw_error then return e end
+    local level
+    if raiser.what == "C" then
+      local wrapper = getinfo(3, "S")
+      if wrapper == nil or not runtime_source(wrapper.source) then return e end
+      level = 4
+    elseif runtime_source(raiser.source) then
+      level = 3
+    else
+      return e
+    end
     -- The first frame above the runtime's is what C would have named (a C function there,
     -- such as pcall(string.rep), has no position, in aos too).
-    local level = 4
     local info = getinfo(level, "Sl")
     while info ~= nil and runtime_source(info.source) do
       level = level + 1
       info = getinfo(level, "Sl")
     end
     if info == nil or info.currentline <= 0 then return e end
-    local bare = str_gsub(e, '^%[string "<python>"%]:%d+: ', "", 1)
+    local bare, n = str_gsub(e, '^%[string "<python>"%]:%d+: ', "", 1)
+    if n == 0 then bare = str_gsub(e, "^%?:%-1: ", "", 1) end
     return str_format("%s:%d: %s", info.short_src, info.currentline, bare)
   end
 
