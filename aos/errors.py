@@ -7,6 +7,7 @@
     │   ├── NodeUnreachable       no connection (carries the URL)
     │   └── NodeRejected          the unit answered 4xx/5xx (carries status and body)
     ├── ProcessError              the Lua process returned an Error
+    ├── MessageStopped            the watchdog stopped a message (wall clock, not counted)
     ├── SnapshotRefused           a process state cannot be snapshotted at this point
     ├── NodeError                 the local node refused a request (carries an HTTP status)
     │   ├── NotFound              a process, message or page does not exist (404)
@@ -70,6 +71,21 @@ class NodeRejected(ClientError):
 
 class ProcessError(AosError):
     """The Lua process answered with an Error; the text is what the process produced."""
+
+
+class MessageStopped(AosError):
+    """The runtime's watchdog stopped a message that ran longer than `seconds` of wall clock.
+
+    Unlike the counted limits this depends on timing, so the state the message left behind
+    is not a function of the log: whoever evaluates must drop that runtime, record the
+    message as quarantined and rebuild without it (aos.log.evaluator).
+    """
+
+    def __init__(self, seconds: int):
+        super().__init__(
+            f"the message ran for more than {seconds} s of wall-clock time and was stopped"
+        )
+        self.seconds = seconds
 
 
 class SnapshotRefused(AosError):

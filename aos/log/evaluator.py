@@ -16,6 +16,14 @@ messenger appends its own after the outbox's tags), every other spelling of them
 copies (aos.node.units.authority), so this changes nothing for a log written since; an older log
 replays differently exactly where a message, or the spawn seen in `env.Process.Tags`, carried such
 a copy (the shadowing of issue 12), and `aos verify` reports those positions.
+
+Quarantine (aos.log.verdicts, the one record of it): where the store holds a verdict for an
+evaluation, the evaluator does not call the runtime and the verdict's Error is the result. An
+evaluation the runtime's wall-clock watchdog stopped (aos.errors.MessageStopped) is rolled back
+(aos.log.keeper, as for an Error) and becomes such a verdict itself (STOPPED_ERROR, in
+`decided`, for the compute unit to record before its result): where it stopped depended on
+timing, so no replay may run it again. An evaluator that cannot roll back is `stale` and must
+be rebuilt from the log (which then skips that evaluation).
 """
 
 from __future__ import annotations
@@ -28,12 +36,12 @@ from typing import Any, Protocol
 
 from aos.cron import CronDef, parse_crons
 from aos.dataitem import b64url_decode, b64url_encode
-from aos.errors import NodeError, SnapshotRefused
-from aos.log.keeper import StateKeeper
+from aos.errors import MessageStopped, NodeError, SnapshotRefused
+from aos.log.keeper import RollbackFailed, StateKeeper
 from aos.log.records import Entry, Item
 from aos.log.resulthash import GENESIS_CHAIN, chain_hash, result_hash
 from aos.log.runtimes import Runtime
-from aos.log.verdicts import VerdictKey
+from aos.log.verdicts import STOPPED_ERROR, VerdictKey, verdict_result
 from aos.protocol import AOS_MODULE_ID, MODULE_TAGS, NODE_TAGS, tag_key
 from aos.signers import eth_address
 
@@ -189,12 +197,18 @@ class Evaluator:
     `verdicts` maps result keys to an Error the node decided (aos.log.verdicts): there the
     runtime is not called and the Error is the result (the state stays as it was, as for
     any Error). `watcher`, if set, is told around every runtime call.
+    `decided` lists the verdicts this evaluator reached itself (a watchdog stop), for the
+    caller to record in the store before their results; if the stopped evaluation cannot be
+    rolled back, `stale` turns True: the runtime's state is then not a function of the log,
+    so the caller must drop this evaluator and build a new one (which adopts the verdict).
     """
 
     process: ProcessInfo
     runtime: Runtime
     verdicts: dict[VerdictKey, str] = field(default_factory=dict)
     watcher: Watcher | None = None
+    stale: bool = False
+    decided: list[tuple[VerdictKey, str]] = field(default_factory=list)
     position: int = 0
     last_nonce: int = -1
     last_timestamp: int = 0
@@ -350,20 +364,41 @@ class Evaluator:
     def _run_cron(self, t: int, cron: CronDef) -> Evaluated:
         self._cron_next[cron.index] += 1
         key = (t, self.last_nonce, cron.key_suffix)
-        verdict = self.verdicts.get(key) if self.verdicts else None
-        watcher = self.watcher
-        raw: Mapping[str, Any]
-        if verdict is not None:
-            raw = {"Error": verdict}
-        elif watcher is None:
-            raw = self.keeper.handle(self.cron_message(cron, t), self.env)
-        else:
-            watcher.begin(key)
-            try:
-                raw = self.keeper.handle(self.cron_message(cron, t), self.env)
-            finally:
-                watcher.end()
+        msg = self.cron_message(cron, t)
+        raw = self._evaluate(key, lambda: self.keeper.handle(msg, self.env))
         return self._record(self.last_nonce, cron.key_suffix, "", raw, t)
+
+    def _evaluate(self, key: VerdictKey, run: Callable[[], Mapping[str, Any]]) -> Mapping[str, Any]:
+        """`run()` (one runtime call) unless a verdict decides the result; told to the
+        watcher; a watchdog stop becomes a verdict (see the class docstring)."""
+        verdict = self.verdicts.get(key) if self.verdicts else None
+        if verdict is not None:
+            return verdict_result(verdict)
+        watcher = self.watcher
+        if watcher is not None:
+            watcher.begin(key)
+        try:
+            return run()
+        except MessageStopped:
+            return self._stopped(key)
+        finally:
+            if watcher is not None:
+                watcher.end()
+
+    def _stopped(self, key: VerdictKey) -> dict[str, Any]:
+        """The watchdog stopped the evaluation at `key`: back to the state before it (exact,
+        aos.log.keeper), or, if that fails, mark this evaluator stale; either way it is
+        quarantined from now on."""
+        if self.keeper.supports_rollback:
+            try:
+                self.keeper.roll_back()
+            except (RollbackFailed, MessageStopped):
+                self.stale = True
+        else:
+            self.stale = True
+        self.verdicts[key] = STOPPED_ERROR
+        self.decided.append((key, STOPPED_ERROR))
+        return verdict_result(STOPPED_ERROR)
 
     def _run(self, entry: Entry, item: Item) -> Mapping[str, Any]:
         flat = self._handle_flat
@@ -380,19 +415,7 @@ class Evaluator:
                 f" got {entry.nonce}"
             )
         out = [self._run_cron(t, c) for t, c in self.due_crons(entry.timestamp)]
-        verdict = self.verdicts.get((entry.timestamp, entry.nonce, "")) if self.verdicts else None
-        watcher = self.watcher
-        raw: Mapping[str, Any]
-        if verdict is not None:
-            raw = {"Error": verdict}
-        elif watcher is None:
-            raw = self._run(entry, item)
-        else:
-            watcher.begin((entry.timestamp, entry.nonce, ""))
-            try:
-                raw = self._run(entry, item)
-            finally:
-                watcher.end()
+        raw = self._evaluate((entry.timestamp, entry.nonce, ""), lambda: self._run(entry, item))
         self.last_nonce = entry.nonce
         self.last_timestamp = entry.timestamp
         self.last_block_height = entry.block_height
@@ -460,9 +483,17 @@ class Evaluator:
         """Evaluate a read-only message. With a runtime that has checkpoints the state is
         then exactly as before it; otherwise the caller must discard this evaluator."""
         keeper = self.keeper
+
+        def run() -> dict[str, Any]:
+            try:
+                return normalise(keeper.runtime.handle(msg, self.env))
+            except MessageStopped as stop:
+                # Without a rollback the caller discards this evaluator anyway.
+                return normalise({"Output": "", "Error": str(stop)})
+
         if not keeper.supports_rollback:
-            return normalise(keeper.runtime.handle(msg, self.env))
-        return keeper.isolated(lambda: normalise(keeper.runtime.handle(msg, self.env)))
+            return run()
+        return keeper.isolated(run)
 
     # -- snapshots -------------------------------------------------------------------------
     def snapshot(self) -> tuple[bytes, dict[str, Any]]:

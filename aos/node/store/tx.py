@@ -152,9 +152,10 @@ class Tx:
         return (-1 if last is None else int(last[0])), 0
 
     def pending_bytes(self, process: str, after: int) -> int:
-        """Bytes of data and tags of the process's slots after nonce `after`."""
+        """Bytes of the process's messages after nonce `after` (their signed bodies: data
+        and tags, and a few hundred bytes of signature and header)."""
         row = self.one(
-            "SELECT total(length(i.data) + length(i.tags)) FROM schedule s"
+            "SELECT total(length(i.body)) FROM schedule s"
             " JOIN items i ON i.id = s.message_id WHERE s.process = ? AND s.nonce > ?",
             (process, after),
         )

@@ -20,6 +20,13 @@ Results go to the store with INSERT OR IGNORE, so two OS processes that evaluate
 log (two terminals on one data directory) agree on one set of rows. One lock per process
 makes evaluation thread-safe; different processes evaluate in parallel as far as the GIL
 lets them.
+
+Quarantine (aos.log.verdicts, one record for both causes): an evaluation the watchdog stopped
+is rolled back like an Error and its verdict is written before its result; an evaluation
+that ended the OS process evaluating it too often gets its verdict from the next crank
+holder (aos.node.units.quarantine). Every evaluator adopts the stored verdicts. An evaluator
+that could not roll back a stopped evaluation is stale: it is dropped, and a new one replays
+the log (adopting the new verdict there).
 """
 
 from __future__ import annotations
@@ -142,6 +149,8 @@ class ComputeUnit:
         """Write `done`; results at positions <= `stored_top` (already in the store, e.g.
         during a cold rebuild) are compared with the stored hashes instead of written.
         With `evaluator`, its nonce and Lua memory go with them (the admission quota's figures)."""
+        if evaluator is not None:
+            self._record_decided(pid, evaluator)
         if not done:
             return
         if done[0].position <= stored_top:
@@ -155,6 +164,14 @@ class ComputeUnit:
             for ev in done
         ):
             self.on_outbox(pid)
+
+    def _record_decided(self, pid: str, ev: Evaluator) -> None:
+        """The verdicts `ev` reached itself (a watchdog stop), written before their results:
+        a replay that finds such a result must find its verdict too, or it would run the
+        message again."""
+        for key, error in ev.decided:
+            self.store.add_verdict(pid, key, error)
+        ev.decided.clear()
 
     def _check_stored(self, pid: str, done: Sequence[Evaluated]) -> list[Evaluated]:
         """Compare `done` with the stored rows at the same positions; return the new ones."""
@@ -230,18 +247,40 @@ class ComputeUnit:
             try:
                 for entry, item in batch:
                     done.extend(ev.step(entry, item))
+                    if ev.stale:
+                        break
             except BaseException:
                 # A runtime that failed half-way cannot be trusted: rebuild it next time.
                 self.drop(pid)
+                self._record_decided(pid, ev)
                 self._store(pid, done, stored_top)
                 raise
             work = time.perf_counter() - start
             self._store(pid, done, stored_top, ev)
             count += len(done)
+            if ev.stale:
+                # Never saved as a snapshot: its state is not a function of the log.
+                ev, stored_top = self._rebuild_stale(pid, ev)
+                continue
             self.states.worked(pid, ev, len(batch), work)
             if len(batch) < _PAGE:
                 break
         return count
+
+    def _rebuild_stale(self, pid: str, ev: Evaluator) -> tuple[Evaluator, int]:
+        """After the watchdog stopped an evaluation that could not be rolled back (its
+        verdict is stored): a new evaluator, which replays the log adopting the verdict, and
+        the stored top it compares against."""
+        log.warning(
+            "process %s: the watchdog stopped the evaluation at position %d (nonce %d); "
+            "it is quarantined, and the process is rebuilt from its log without it",
+            pid,
+            ev.position - 1,
+            ev.last_nonce,
+        )
+        self.drop(pid)
+        fresh = self._evaluator(pid)
+        return fresh, self._stored_top(pid)
 
     def tick(self, pid: str, horizon: int | None = None) -> int:
         """Evaluate everything scheduled, then the cron ticks up to `horizon` (ms)."""
@@ -253,6 +292,8 @@ class ComputeUnit:
                 return count
             done = ev.crons_until(max(limit, ev.last_timestamp))
             self._store(pid, done, evaluator=ev)
+            if ev.stale:
+                self._rebuild_stale(pid, ev)
             return count + len(done)
 
     def result(self, pid: str, some_id: str) -> dict[str, Any]:

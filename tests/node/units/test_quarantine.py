@@ -1,23 +1,28 @@
 """Quarantine (aos.node.units.quarantine, aos.log.verdicts): a message that keeps ending its
-evaluating OS process is recorded with an Error instead of being retried for ever."""
+evaluating OS process, or that the watchdog stops, is recorded as a verdict with an Error
+instead of being retried for ever; every replay adopts it."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from aos.commands.verify import main as verify_main
 from aos.dataitem import create
 from aos.log.evaluator import Evaluator, ProcessInfo
 from aos.log.records import Entry, Item
-from aos.log.verdicts import QUARANTINE_DEATHS, quarantine_error
+from aos.log.verdicts import QUARANTINE_DEATHS, STOPPED_ERROR, quarantine_error
 from aos.node.units.node import Node
 from aos.node.units.quarantine import FlightRecorder, count_deaths
 from aos.protocol import AOS_MODULE_ID
+from aos.verify.verifier import verify_store
 from aos.wallet import Ed25519Signer
-from tests.support.ao import ao_tags
+from tests.support.ao import Ao, ao_tags
 
 PID = "P" * 43
 
@@ -133,3 +138,42 @@ def test_a_stored_result_is_never_quarantined(node_dir: Path) -> None:
         assert "Error" not in node.cu.result(pid, mid)
     finally:
         node.stop()
+
+
+# -- the watchdog's stop, recorded as the same verdict (from branch i12r) ----------------------
+# A loop of `..` on a growing string: one VM instruction per step, each copying the whole
+# string, which no instruction count can weigh; only the watchdog stops it.
+GROWTH = "Marked = true local s = '' for i = 1, 1e9 do s = s .. 'x' end"
+
+
+@pytest.fixture
+def short_watchdog(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AOS_WATCHDOG", "1")
+
+
+def test_a_message_the_watchdog_stops_is_a_verdict_and_rolled_back(
+    short_watchdog: None, ao: Ao, node_dir: Path
+) -> None:
+    pid = ao.spawn()
+    assert ao.value(pid, "Before = 41 return Before + 1") == "42"
+    start = time.monotonic()
+    mid = ao.send(pid, GROWTH)
+    result = ao.result(pid, mid)
+    assert time.monotonic() - start < 10
+    assert result["Error"] == STOPPED_ERROR and result["Messages"] == []
+    # What it did before the watchdog fired (a timing-dependent point) is gone.
+    assert ao.value(pid, "return tostring(Marked)") == "nil"
+    assert ao.value(pid, "return Before") == "41"
+    assert ao.value(pid, "return 1 + 1") == "2"
+    # One record for every quarantine: the verdict is in the store, keyed like the result.
+    node: Node = ao.http.app.node  # type: ignore[attr-defined]
+    entry = node.store.entry_by_id(pid, mid)
+    assert entry is not None
+    assert node.store.verdicts(pid) == {(entry.timestamp, entry.nonce, ""): STOPPED_ERROR}
+    # A state made live again (from the log) adopts it instead of running the loop again.
+    node.cu.drop(pid)
+    assert ao.value(pid, "return tostring(Marked) .. Before") == "nil41"
+
+    report = verify_store(node_dir, pid)
+    assert report.ok, report.problem
+    assert list(report.verdicts.values()) == [STOPPED_ERROR]
