@@ -14,7 +14,8 @@ allocates only inside lua_pcall; every other entry into Lua (setting up the stat
 a message, converting env, recovering after an error, closing) runs with the cap lifted,
 bounded by what Python hands in rather than by what a process does. Checkpoints, rollbacks
 and snapshots (issue 13) run with the cap lifted too: a copy of a state near its cap
-then still succeeds, and for a moment the state holds up to twice the cap.
+then still succeeds (for a moment the state holds up to twice the cap), and the
+checkpoint's bytes are held in Python, so they never count against the process's cap.
 """
 
 from __future__ import annotations
@@ -258,6 +259,7 @@ class LuaProcess:
         self._env_seen: object = None  # the env object last passed in (identity only)
         self._closed = False
         self._kept_env: tuple[dict[str, Any] | None, object] = (None, None)
+        self._kept: bytes | None = None  # the checkpoint's bytes (lua/snapshot.lua)
         self._library_set = False
         self._cap = memory_limit
         _, bridge_src, _, modules = _sources()
@@ -313,6 +315,9 @@ class LuaProcess:
         with self._uncapped():
             self._use_library()
             ok, why = self._snapshots.keep(self._bridge_state.get_env())
+            if ok:
+                # Its bytes are held here, outside the state and its cap (snapshot.lua).
+                self._kept = _from_lua_text(self._snapshots.take_kept())
         if not ok:
             raise SnapshotRefused(str(why))
         # Which env the checkpointed state holds: a rollback must hand the next message the
@@ -322,8 +327,10 @@ class LuaProcess:
     def rollback(self) -> None:
         """Return to the last checkpoint, in place: every value is rebuilt from it, so what
         the messages since then did (globals, tables, ids, the random generator) is gone."""
+        if self._kept is None:
+            raise SnapshotRefused("there is no checkpoint to roll back to")
         with self._uncapped():
-            env = self._snapshots.restore_kept()
+            env = self._snapshots.restore_kept(self._kept)
             self._new_bridge()
             self._bridge_state.set_env(env)
         self._env, self._env_seen = self._kept_env
@@ -333,9 +340,8 @@ class LuaProcess:
         gives a process whose next message has a byte-identical result. Same state, same
         bytes, in any OS process of this build."""
         self.checkpoint()
-        with self._uncapped():
-            blob = _from_lua_text(self._snapshots.kept_text())
-        return SNAPSHOT_MAGIC + bytes.fromhex(library_fingerprint()) + blob
+        assert self._kept is not None
+        return SNAPSHOT_MAGIC + bytes.fromhex(library_fingerprint()) + self._kept
 
     def assume_env(self, env: dict[str, Any]) -> None:
         """Tell the runtime that its (restored) state already holds `env`, so that the next
@@ -353,7 +359,9 @@ class LuaProcess:
             raise SnapshotRefused("the snapshot was made by another build of the process library")
         self._use_library()
         try:
-            return self._snapshots.restore_bytes(data[head + 32 :])
+            env = self._snapshots.restore_bytes(data[head + 32 :])
+            self._kept = data[head + 32 :]
+            return env
         except lua53.LuaError as err:
             raise ValueError(f"the snapshot cannot be restored: {err}") from None
 
@@ -485,7 +493,7 @@ class LuaProcess:
         self._prepare = self._run = self._discard = self._bridge_state = None
         self._finish = self._collect = None
         self._control = self._snapshots = self._bridge = None
-        self._covered = None
+        self._covered = self._kept = None
         self._runtime = None
 
 
