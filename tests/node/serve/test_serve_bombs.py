@@ -15,10 +15,10 @@ import pytest
 from aos.log.evaluator import QUARANTINED
 from aos.verify.verifier import verify_store
 from aos.wallet import Ed25519Signer
-from tests.runtime.test_bombs import BOMBS, UNCOUNTABLE
-from tests.runtime.test_bombs import LIMIT as EMBEDDED_LIMIT
-from tests.runtime.test_bombs import MEMORY as EMBEDDED_MEMORY
 from tests.support.ao import Ao
+from tests.support.bombs import BOMBS, UNCOUNTABLE
+from tests.support.bombs import LIMIT as EMBEDDED_LIMIT
+from tests.support.bombs import MEMORY as EMBEDDED_MEMORY
 from tests.support.serving import Served
 
 LIMIT = r"instruction limit exceeded \(100000000 instructions\)"
