@@ -145,17 +145,20 @@ do
   -- The same holds for an error Lua raises inside a runtime frame (a stack overflow in a
   -- wrapper reads "?:-1: stack overflow"). An error the runtime raises on purpose goes
   -- through `error` with a level, which already names the caller: left alone.
-  local function place(e)
+  -- `up` is how many frames sit between the error and this function beyond a message
+  -- handler's own (1 when a wrapper calls it, as safe_xpcall's does).
+  local function place(e, up)
     if exceeded or raw_type(e) ~= "string" then return e end
-    local raiser = getinfo(2, "Sf")
+    up = up or 0
+    local raiser = getinfo(2 + up, "Sf")
     if raiser == nil or raiser.func == raw_error then return e end
     local level
     if raiser.what == "C" then
-      local wrapper = getinfo(3, "S")
+      local wrapper = getinfo(3 + up, "S")
       if wrapper == nil or not runtime_source(wrapper.source) then return e end
-      level = 4
+      level = 4 + up
     elseif runtime_source(raiser.source) then
-      level = 3
+      level = 3 + up
     else
       return e
     end
@@ -179,7 +182,7 @@ do
   local function safe_xpcall(f, handler, ...)
     return check_limits(raw_xpcall(f, function(e)
       if exceeded then return exceeded end
-      return handler(place(e))
+      return handler(place(e, 1))
     end, ...))
   end
 

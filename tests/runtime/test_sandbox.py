@@ -429,3 +429,18 @@ def test_a_handler_waiting_in_receive_keeps_its_thread() -> None:
     assert "Error" not in answered, answered.get("Error")
     assert "got 42" in str(answered["Output"])
     assert proc.value("1 + 1") == "2"
+
+
+def test_an_xpcall_handler_gets_the_error_with_one_position(proc: Proc) -> None:
+    # The sandbox's xpcall puts the caller's position on errors raised inside runtime
+    # wrappers; an error of the user's own line already has one and must keep just that
+    # one (it was doubled, "[string "aos"]:1: [string "aos"]:1: ...", which also lost the
+    # tracebacks `aos test` matches by error text).
+    out = proc.value(
+        "local _, e = xpcall(function() return {} + 1 end, function(e) return e end) return e"
+    )
+    assert re.fullmatch(
+        r'\[string "aos"\]:1: attempt to perform arithmetic on a table value', out
+    ), out
+    plain = proc.value("local _, e = pcall(function() return {} + 1 end) return e")
+    assert plain == out
