@@ -124,7 +124,7 @@ rss_touched = rss_mb()
 start = time.perf_counter()
 answers = 0
 for pid in pids:
-    out = node.cu.dry_run(pid, {"Owner": "x", "Data": "return Count",
+    out = node.cu.dry_run(pid, {"Owner": signer.address, "Data": "return Count",
                                 "Tags": [{"name": "Action", "value": "Eval"}]})
     answers += out["Output"]["data"] == "98"
 dry = time.perf_counter() - start
