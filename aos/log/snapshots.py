@@ -16,10 +16,13 @@ import hashlib
 import hmac
 import json
 import os
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+import aos.runtime
 from aos.log.records import SnapshotRow
+from aos.luafiles import lua_dir
 
 KEY_FILE = "snapshot.key"
 
@@ -49,6 +52,28 @@ def snapshot_key(data_dir: Path, *, create: bool) -> bytes | None:
     return key if len(key) == 32 else None
 
 
+@cache
+def runtime_build() -> str:
+    """A fingerprint of the code that makes and reads process states: the runtime's Lua
+    modules and its Python side. A snapshot holds the runtime's own tables too, so one made
+    by another build is not the state this build would reach from the same log: it is
+    never restored, and `aos verify --snapshots` neither cuts at it nor compares with it
+    (it is not taken for tampering either)."""
+    digest = hashlib.sha256()
+    runtime = Path(aos.runtime.__file__).parent
+    for path in [*sorted(lua_dir().glob("*.lua")), *sorted(runtime.glob("*.py"))]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def from_this_build(row: SnapshotRow) -> bool:
+    """Whether `row` was made by this build of the runtime (see runtime_build)."""
+    try:
+        return bool(json.loads(row.evaluator).get("runtime") == runtime_build())
+    except (ValueError, AttributeError):
+        return False
+
+
 def _mac(key: bytes, process: str, nonce: int, position: int, chain_hash: str,
          state_hash: str, evaluator: str) -> str:  # fmt: skip
     fields = json.dumps([process, nonce, position, chain_hash, state_hash, evaluator])
@@ -64,6 +89,7 @@ def seal(
     data: bytes,
 ) -> SnapshotRow:
     """A snapshot row for the store from an evaluator's `snapshot()`."""
+    state = {**state, "runtime": runtime_build()}
     evaluator = json.dumps(state, sort_keys=True, separators=(",", ":"))
     position = int(state["position"]) - 1  # the result the state follows
     state_hash = hashlib.sha256(data).hexdigest()
@@ -73,7 +99,21 @@ def seal(
 
 def problem(key: bytes | None, row: SnapshotRow) -> str | None:
     """Why `row` must not be used (None when it may): no key, a MAC that does not verify,
-    bytes that do not hash to `state_hash`, an evaluator state that is not one."""
+    bytes that do not hash to `state_hash`, an evaluator state that is not one, or a state
+    made by another build of the runtime."""
+    why = _sealing_problem(key, row)
+    if why is None and not from_this_build(row):
+        return f"the snapshot at nonce {row.nonce} was made by another build of the runtime"
+    return why
+
+
+def of_another_build(key: bytes | None, row: SnapshotRow) -> bool:
+    """Whether `row` is a sound snapshot (its MAC and hashes check) of another build: to
+    be left aside, not reported as tampered."""
+    return _sealing_problem(key, row) is None and not from_this_build(row)
+
+
+def _sealing_problem(key: bytes | None, row: SnapshotRow) -> str | None:
     if key is None:
         return "there is no snapshot key in the data directory"
     expected = _mac(key, row.process, row.nonce, row.position, row.chain_hash,

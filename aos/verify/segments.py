@@ -37,8 +37,8 @@ from aos.log.evaluator import Evaluated
 from aos.log.hashchain import first_hash_chain, next_hash_chain
 from aos.log.reader import LogReader
 from aos.log.resulthash import GENESIS_CHAIN, chain_hash, result_hash
+from aos.log.snapshots import of_another_build, snapshot_key
 from aos.log.snapshots import problem as snapshot_problem
-from aos.log.snapshots import snapshot_key
 from aos.verify.logcheck import LogEntry, Problem, check_entry, int_tag
 from aos.verify.replay import Replayer
 from aos.verify.signatures import signature_defect
@@ -266,6 +266,8 @@ def _end_state(reader: LogReader, pid: str, unit: Unit, replayer: Replayer) -> P
     row = reader.latest_snapshot(pid, at_most=unit.last)
     if row is None or row.nonce != unit.last:
         return None
+    if of_another_build(snapshot_key(reader.data_dir, create=False), row):
+        return None  # another runtime's tables: not comparable
     try:
         data = replayer.snapshot()
     except SnapshotRefused:
@@ -286,9 +288,17 @@ def run_unit(data_dir: Path, pid: str, unit: Unit) -> Outcome:
 
 # -- planning and running -----------------------------------------------------------------
 def usable_snapshots(data_dir: Path, pid: str, last: int) -> list[int]:
-    """Nonces (< last) of stored snapshots this build can start a segment from."""
+    """Nonces (< last) of stored snapshots this build can start a segment from: all but
+    sound ones of another build of the runtime (a tampered one stays, to be named)."""
     reader = LogReader(data_dir)
-    return [n for n in reader.snapshot_nonces(pid) if 0 <= n < last]
+    key = snapshot_key(data_dir, create=False)
+    usable = []
+    for n in reader.snapshot_nonces(pid):
+        if 0 <= n < last:
+            row = reader.latest_snapshot(pid, at_most=n)
+            if row is not None and not of_another_build(key, row):
+                usable.append(n)
+    return usable
 
 
 def plan(last: int, horizon: int | None, snapshots: list[int], cores: int) -> list[Unit]:

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from aos.log import snapshots
 from aos.log.evaluator import ProcessInfo
+from aos.log.reader import LogReader
 from aos.log.snapshots import seal, snapshot_key
 from aos.node.units.node import Node
 from aos.verify import segments
@@ -122,3 +124,33 @@ def test_a_snapshot_resealed_with_the_key_but_wrong_is_caught_by_the_segment_bef
     assert not report.ok and report.problem is not None
     assert report.problem.nonce == at
     assert "not the state the log gives" in report.problem.what
+
+
+def test_a_snapshot_of_another_runtime_build_is_left_aside_not_called_tampered(
+    copy: tuple[Path, str, list[int]],
+) -> None:
+    # A snapshot holds the runtime's own tables, so one stored by an older aos is not the
+    # state this build reaches from the same log; sound (MAC and hashes check), it must be
+    # neither restored nor compared, nor reported as tampering (it was, after an upgrade).
+    data_dir, pid, saved = copy
+    key = snapshot_key(data_dir, create=False)
+    assert key is not None
+    conn = sqlite3.connect(data_dir / "node.sqlite3")
+    for nonce, chain, position, state_hash, evaluator in conn.execute(
+        "SELECT nonce, chain_hash, position, state_hash, evaluator FROM snapshots"
+        " WHERE process = ?",
+        (pid,),
+    ).fetchall():
+        old = json.dumps({**json.loads(evaluator), "runtime": "an older build"},
+                         sort_keys=True, separators=(",", ":"))  # fmt: skip
+        mac = snapshots._mac(key, pid, nonce, position, chain, state_hash, old)
+        conn.execute("UPDATE snapshots SET evaluator = ?, mac = ? WHERE process = ? AND nonce = ?",
+                     (old, mac, pid, nonce))  # fmt: skip
+    conn.commit()
+    conn.close()
+    row = LogReader(data_dir).latest_snapshot(pid)
+    assert row is not None and snapshots.of_another_build(key, row)
+    assert "another build of the runtime" in (snapshots.problem(key, row) or "")
+    assert segments.usable_snapshots(data_dir, pid, MESSAGES) == []
+    report = verify_store(data_dir, pid, snapshots=True)
+    assert report.ok, report.problem
