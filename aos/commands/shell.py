@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from rich.console import Console
 from rich.text import Text
 
 from aos import __version__
@@ -440,23 +441,30 @@ def main(argv: list[str]) -> int:
     check_hyperbeam_flags(args, settings.url)
     check_units(settings)
     err = make_console(sys.stderr, color=settings.color and sys.stderr.isatty())
-    # A wallet the user named must exist; only the default one is created when missing.
-    if settings.wallet_explicit:
-        wallet = Wallet.load(settings.wallet_path)
-    else:
-        created = not settings.wallet_path.exists()
-        wallet = Wallet.load_or_create(settings.wallet_path)
-        if created:
-            err.print(
-                f"created your wallet {tilde(settings.wallet_path)} (address {wallet.address}); "
-                "keep a copy",
-                style="dim",
-            )
+    # The units first: a node that refuses its data directory (a damaged database) ends
+    # the command before anything is written, the user's wallet included.
     with open_units(settings) as (http, units):
+        wallet = _wallet(settings, err)
         if settings.debug:
             _trace_http(http)
         client = make_client(http, units, wallet, args)
         return Shell(client, settings, args, spawn, loads).run()
+
+
+def _wallet(settings: Settings, err: Console) -> Wallet:
+    """The user's wallet: one they named must exist; only the default one is created when
+    missing (and the creation said, with its address)."""
+    if settings.wallet_explicit:
+        return Wallet.load(settings.wallet_path)
+    created = not settings.wallet_path.exists()
+    wallet = Wallet.load_or_create(settings.wallet_path)
+    if created:
+        err.print(
+            f"created your wallet {tilde(settings.wallet_path)} (address {wallet.address}); "
+            "keep a copy",
+            style="dim",
+        )
+    return wallet
 
 
 def tilde(path: Path) -> str:
