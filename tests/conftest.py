@@ -15,7 +15,6 @@ import pytest
 _CLEARED = (
     "AOS_DATA_DIR",
     "AOS_DEBUG",
-    "AOS_WATCHDOG",
     "NO_COLOR",
     "FORCE_COLOR",
     "EDITOR",
