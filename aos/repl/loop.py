@@ -435,8 +435,12 @@ class Repl:
                         break
                 except KeyboardInterrupt:
                     # A Ctrl-C between two prompts (a result shown, the next prompt not yet
-                    # reading keys) is a SIGINT outside any wait: the prompt's interrupt.
-                    if self._leave_on_interrupt():
+                    # reading keys) is a SIGINT outside any wait: it cancels what is
+                    # queued if anything is, and is the prompt's interrupt otherwise.
+                    if self.pending or self.pending_rest.strip():
+                        self.warn("cancelled")
+                        self._drop_pending()
+                    elif self._leave_on_interrupt():
                         break
         finally:
             self.close()
@@ -458,8 +462,12 @@ class Repl:
         except EOFError:
             return False
         self._interrupted_at = None
+        # what came queued behind this chunk runs under the same hold: no moment between
+        # the two where a Ctrl-C would reach the prompt instead of cancelling the queue
         with self.keys.hold():
             self._step(lambda text=text: text)  # type: ignore[misc]
+            while self.pending and not self._exit:
+                self._step(self.take_pending)
         return True
 
     def _step(self, take: Callable[[], str]) -> None:

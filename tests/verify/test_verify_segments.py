@@ -106,10 +106,14 @@ def test_a_snapshot_resealed_with_the_key_but_wrong_is_caught_by_the_segment_bef
 ) -> None:
     data_dir, pid, saved = copy
     at = _cuts(data_dir, pid)[-1]
-    before = saved[saved.index(at) - 1]
     # Someone with the key stores the state of another nonce under this one: the MAC
-    # verifies, but the segment before it does not end in that state.
+    # verifies, but the segment before it does not end in that state. The node may have
+    # stored snapshots of its own while the log was built (they are timed), so the other
+    # nonce is the stored snapshot just before, whoever made it.
     conn = sqlite3.connect(data_dir / "node.sqlite3")
+    stored = [n for (n,) in conn.execute(
+        "SELECT nonce FROM snapshots WHERE process = ? ORDER BY nonce", (pid,))]
+    before = stored[stored.index(at) - 1]
     other = conn.execute("SELECT data FROM snapshots WHERE nonce = ?", (before,)).fetchone()[0]
     row = conn.execute(
         "SELECT chain_hash, evaluator FROM snapshots WHERE nonce = ?", (at,)
