@@ -111,8 +111,12 @@ def test_a_snapshot_resealed_with_the_key_but_wrong_is_caught_by_the_segment_bef
     # stored snapshots of its own while the log was built (they are timed), so the other
     # nonce is the stored snapshot just before, whoever made it.
     conn = sqlite3.connect(data_dir / "node.sqlite3")
-    stored = [n for (n,) in conn.execute(
-        "SELECT nonce FROM snapshots WHERE process = ? ORDER BY nonce", (pid,))]
+    stored = [
+        n
+        for (n,) in conn.execute(
+            "SELECT nonce FROM snapshots WHERE process = ? ORDER BY nonce", (pid,)
+        )
+    ]
     before = stored[stored.index(at) - 1]
     other = conn.execute("SELECT data FROM snapshots WHERE nonce = ?", (before,)).fetchone()[0]
     row = conn.execute(
