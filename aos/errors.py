@@ -7,9 +7,11 @@
     │   ├── NodeUnreachable       no connection (carries the URL)
     │   └── NodeRejected          the unit answered 4xx/5xx (carries status and body)
     ├── ProcessError              the Lua process returned an Error
+    ├── MessageStopped            the watchdog stopped a message (wall clock, not counted)
     ├── SnapshotRefused           a process state cannot be snapshotted at this point
     ├── NodeError                 the local node refused a request (carries an HTTP status)
-    │   └── NotFound              a process, message or page does not exist (404)
+    │   ├── NotFound              a process, message or page does not exist (404)
+    │   └── Busy                  the node cannot take this now; retry after a moment (503)
     ├── StoreError                the SQLite log is unreadable or inconsistent
     └── VerifyError               a replay does not match what was stored or signed
 
@@ -71,6 +73,21 @@ class ProcessError(AosError):
     """The Lua process answered with an Error; the text is what the process produced."""
 
 
+class MessageStopped(AosError):
+    """The runtime's watchdog stopped a message that ran longer than `seconds` of wall clock.
+
+    Unlike the counted limits this depends on timing, so the state the message left behind
+    is not a function of the log: whoever evaluates must drop that runtime, record the
+    message as quarantined and rebuild without it (aos.log.evaluator).
+    """
+
+    def __init__(self, seconds: int):
+        super().__init__(
+            f"the message ran for more than {seconds} s of wall-clock time and was stopped"
+        )
+        self.seconds = seconds
+
+
 class SnapshotRefused(AosError):
     """A process state holds what a snapshot cannot carry (a Receive that waits, a C
     iterator); the message says what. The caller keeps its older snapshot."""
@@ -91,6 +108,14 @@ class NotFound(NodeError):
     """A process, message or page that was asked for does not exist."""
 
     status = 404
+
+
+class Busy(NodeError):
+    """Too much of this kind of work is running, or it is not ready yet: 503, and the
+    answer says `Retry-After: retry_after` (seconds)."""
+
+    status = 503
+    retry_after = 1
 
 
 class StoreError(AosError):

@@ -22,8 +22,25 @@ def ao_tags(kind: str) -> list[tuple[str, str]]:
 AOS_MODULE_ID = "ISShJH1ij-hPPt9St5UFFr_8Ys3Kj5cyg7zrMGt7H9s"
 # The scheduler address aos uses by default in legacy mode; our MU routes it to the local SU.
 AOS_LEGACY_SCHEDULER = "_GQ33BkPtZrqxA84vM8Zk-N2aO0toNNu_C-l-rawrBA"
+# The scheduler the aos console names by default in its HyperBEAM (mainnet) mode
+# (docs/compat.md): a spawn pushed here with it is scheduled here, as the legacy one is.
+AOS_MAINNET_SCHEDULER = "n_XZJhUnmldNFo4dhajoPZWhBXuJk-OcQr5JQ49c4Zo"
 # The authority aos legacy hard-codes on spawn.
 AOS_LEGACY_AUTHORITY = "fcoN_xJeisVsPXA-trzVAuIiqO3ydLQxM-L4XbrQKzY"
+
+# Tags whose value the messenger decides when it pushes a process's outbox (docs/protocol.md
+# §2.3, §2.4; `Forwarded-By` is the compute unit's msg field of §4.1, never a tag). No sender
+# may set them: a copy in any letter case would reach a process as the node's own value, since
+# the process library compares tag names as `tag_key` does.
+NODE_TAGS = ("From-Process", "From-Module", "Pushed-For", "Forwarded-By")
+
+
+def tag_key(name: str) -> str:
+    """A tag name as the process library compares it: its `utils.normalize` Title-Cases a
+    name after mapping `_` to `-`, so `from_process`, `FROM-PROCESS` and `From-Process` are
+    one name to a process."""
+    return name.replace("_", "-").lower()
+
 
 MODULE_TAGS: list[tuple[str, str]] = [
     ("Data-Protocol", DATA_PROTOCOL),

@@ -1,26 +1,41 @@
 --[[ bridge.lua: the Python ↔ Lua boundary of a process (see README.md, "Contract").
 
-Executed once by aos.runtime with the sandbox control table; returns `entry`, which the
-runtime calls per message with a flat argument list (cheaper than converting a dict):
+Executed once by aos.runtime with the sandbox control table; returns three functions the
+runtime calls per message, in two steps:
 
-  entry(env_or_nil, nroot, key1, value1, …, keyN, valueN, tagname1, tagvalue1, …)
+  prepare(env_or_nil, nroot, key1, value1, …, keyN, valueN, tagname1, tagvalue1, …)
+    → "thread: 0x…", the thread the message's first coroutine will be (for the watchdog)
+  run() → the result as one JSON text with sorted keys
+  discard()  (after a failed run: forget the prepared message)
 
-`env` is a Lua table, passed only when it changed. The answer is the result as a JSON
-text with sorted keys, built here so the Python side needs one json.loads. This chunk is
-not reachable with `require`, so no process code can call the control functions.
+`prepare` takes the message as a flat argument list (cheaper than converting a dict) and
+builds `msg`; `env` is a Lua table, passed only when it changed. The runtime calls it with
+the memory cap lifted, because lupa pushes those arguments outside any protected call, where
+running out of memory would abort the OS process. `run` takes no argument, so lupa pushes
+nothing under the cap, and everything it allocates is inside lupa's lua_pcall. This chunk
+runs with the runtime's private globals and is not reachable with `require`, so no process
+code can call the control functions.
 ]]
 
 return function(control)
-  local process = require(".process")
-  local utils = require(".utils")
-  local normalize = utils.normalize
-  local raw_pcall = control.pcall
+  local require = control.require
+  -- Captured once: a process that assigns require(".process").run changes nothing here.
+  local process_run = require(".process").run
+  local raw_pcall, spare = control.pcall, control.spare
   local sorted_keys = control.sorted_keys
   local non_extractable = {}
   for _, k in ipairs(require(".ao").nonExtractableTags) do non_extractable[k] = true end
 
-  -- Everything below runs after the budget is disarmed, so it touches process values
-  -- only through captured originals and raw access: no metamethod, no global lookup.
+  -- The result is encoded inside the budget (still armed; the count hook is cleared, it
+  -- would put every instruction on the VM's slow path), so an outbox that shares one large
+  -- table many times, or a huge Output, ends with the instruction limit instead of running
+  -- unbounded. The encoder charges its work itself: ENTRY per table entry (its Lua code and
+  -- the C calls it makes per entry, measured), a unit per 8 bytes scanned, per 2 bytes of
+  -- new string and 2 per byte escaped, and the key sort. With no hook set, the watchdog
+  -- cannot poke the encoding either: these charges alone bound it. It touches process
+  -- values only through captured originals and raw access: no metamethod, no global lookup.
+  local charge = control.charge
+  local ENTRY = 48
   local raw = control.strings
   local str_format, str_gsub, str_find, str_sub = raw.format, raw.gsub, raw.find, raw.sub
   local utf8_len, tconcat, mtype, mfloor = utf8.len, control.concat, math.type, math.floor
@@ -58,9 +73,12 @@ return function(control)
   -- The prompt repeats on every result: remember the last long string encoded.
   local last_in, last_out = nil, nil
   local function encode_string(s)
+    local n = #s
+    if n > 128 then charge(n // 8 + n // 2) end
     if not str_find(s, '[%c"\\\128-\255]') then return '"' .. s .. '"' end
     if s == last_in then return last_out end
     local raw = s
+    if n > 128 then charge(n // 2) end
     if not utf8_len(s) or str_find(s, "\237[\160-\191]") then s = valid_utf8(s) end
     s = '"' .. str_gsub(s, '[%c"\\]', escapes) .. '"'
     if #raw > 32 then last_in, last_out = raw, s end
@@ -84,7 +102,21 @@ return function(control)
         parts[#parts + 1] = encode_string(k) .. ":" .. encode(v, depth + 1)
       end
     end
-    return "{" .. tconcat(parts, ",") .. "}"
+    local out = "{" .. tconcat(parts, ",") .. "}"
+    charge(#out)
+    return out
+  end
+
+  local LOG2 = {}   -- 1 + floor(log2(n)) for n < 256, then 8 bits at a time
+  for n = 0, 255 do
+    local k, m = 1, n
+    while m > 1 do m = m >> 1; k = k + 1 end
+    LOG2[n] = k
+  end
+  local function log2(n)
+    local k = 0
+    while n >= 256 do n = n >> 8; k = k + 8 end
+    return k + LOG2[n]
   end
 
   local function encode_table(t, depth)
@@ -99,17 +131,23 @@ return function(control)
       if type(k) ~= "string" then all_strings = false end
       k = raw_next(t, k)
     end
+    -- Per entry the encoder also calls into C (a find, a format or two, new strings) for
+    -- about what its own instructions take.
+    charge(count * ENTRY)
     local parts = {}
     if not all_strings then
       local n = rawlen(t)
       if count == n then
         -- A sequence 1..n (count == border means there is no hole and no other key).
         for i = 1, n do parts[i] = encode(rawget(t, i), depth + 1) end
-        return "[" .. tconcat(parts, ",") .. "]"
+        local out = "[" .. tconcat(parts, ",") .. "]"
+        charge(#out)
+        return out
       end
       return encode_object(t, depth)
     end
     -- Only string keys: one C sort, no grouping.
+    if count > 16 then charge(count * log2(count) * 12) end
     tsort(keys)
     local np = 0
     for i = 1, count do
@@ -121,7 +159,9 @@ return function(control)
         parts[np] = encode_string(key) .. ":" .. encode(v, depth + 1)
       end
     end
-    return "{" .. tconcat(parts, ",") .. "}"
+    local out = "{" .. tconcat(parts, ",") .. "}"
+    charge(#out)
+    return out
   end
 
   encode = function(v, depth)
@@ -138,6 +178,28 @@ return function(control)
     return "null"
   end
 
+  -- Key and tag names are normalised before the budget is armed, so nothing a process can
+  -- reach may run here: utils.normalize looks up string.lower and friends when it is
+  -- called, and a process can replace those (or `string`, or `type`). This copy gives the
+  -- same names (a test holds the two equal) with the private originals: this chunk's
+  -- globals are the runtime's private table.
+  local lower, upper, gsub = string.lower, string.upper, string.gsub
+  local normalized, cached = {}, 0
+  local function normalize(name)
+    if type(name) ~= "string" then return name end
+    local hit = normalized[name]
+    if hit then return hit end
+    local out = lower((gsub(name, "_", "-")))
+    out = gsub(out, "^%l", upper)
+    out = gsub(out, "%-%l", upper)
+    -- A bounded memo: the same few tag names arrive on nearly every message.
+    if cached < 512 then
+      cached = cached + 1
+      normalized[name] = out
+    end
+    return out
+  end
+
   -- Names that are already Title-Case map to themselves without a call.
   local names = {}
   for _, n in ipairs({ "Id", "Signature", "Owner", "From", "Forwarded-By", "Target", "Anchor",
@@ -149,8 +211,19 @@ return function(control)
 
   local env_cache = {}
   local empty = {}
+  -- What `run` returns when the watchdog stopped the message: not JSON, so no result a
+  -- process produces can look like it (aos.runtime raises MessageStopped on it).
+  local STOPPED = "stopped"
 
-  local function entry(env, nroot, ...)
+  local function encode_parts(result)
+    return encode(rawget(result, "Assignments") or empty, 0),
+      encode(rawget(result, "Messages") or empty, 0),
+      encode(rawget(result, "Output") or "", 0),
+      encode(rawget(result, "Spawns") or empty, 0)
+  end
+  local pending = nil   -- the msg `prepare` built, until `run` takes it
+
+  local function prepare(env, nroot, ...)
     if env ~= nil then env_cache = env end
     local args = { ... }
     -- Sized for a typical message up front (the constructor's 20 record fields make room
@@ -175,29 +248,48 @@ return function(control)
     end
     msg.TagArray = tags
     msg.Tags = map
+    pending = msg
+    return spare()
+  end
 
-    control.begin(msg.Timestamp)
-    local ok, res = raw_pcall(process.run, msg, env_cache)
-    local used, limit = control.finish(not ok and res or nil)
-    local result
-    if limit then
-      result = { Error = limit }
-    elseif not ok then
-      result = { Error = type(res) == "string" and res or
-        ("the process failed with a " .. type(res) .. " error value") }
-    elseif type(res) ~= "table" then
-      result = { Error = "the process returned a " .. type(res) .. " instead of a result" }
-    else
-      result = res
+  local function discard() pending = nil end
+
+  local function run()
+    local msg = pending
+    pending = nil
+    if msg == nil then
+      return '{"Assignments":[],"Error":"no message was prepared","GasUsed":0,' ..
+        '"Messages":[],"Output":"","Spawns":[]}'
     end
-    local err = rawget(result, "Error")
+    control.begin(msg.Timestamp)
+    local ok, res = raw_pcall(process_run, msg, env_cache)
+    local parts, failure = nil, nil
+    if ok and type(res) == "table" and rawget(res, "Error") == nil then
+      control.quiet()
+      local encoded, a, m, o, sp = raw_pcall(encode_parts, res)
+      if encoded then parts = { a, m, o, sp } else failure = a end
+    end
+    local used, limit, stopped = control.finish(failure or (not ok and res) or nil)
+    if stopped then return STOPPED end
+    local err
+    if limit then
+      err = limit
+    elseif not ok then
+      err = type(res) == "string" and res or
+        ("the process failed with a " .. type(res) .. " error value")
+    elseif type(res) ~= "table" then
+      err = "the process returned a " .. type(res) .. " instead of a result"
+    elseif parts == nil then
+      err = rawget(res, "Error")
+      if err == nil then
+        err = type(failure) == "string" and ("the result could not be encoded: " .. failure)
+          or "the result could not be encoded"
+      end
+    end
     if err == nil then
       -- The common case, keys in sorted order, one concatenation.
-      return '{"Assignments":' .. encode(rawget(result, "Assignments") or empty, 0) ..
-        ',"GasUsed":' .. str_format("%d", used) ..
-        ',"Messages":' .. encode(rawget(result, "Messages") or empty, 0) ..
-        ',"Output":' .. encode(rawget(result, "Output") or "", 0) ..
-        ',"Spawns":' .. encode(rawget(result, "Spawns") or empty, 0) .. "}"
+      return '{"Assignments":' .. parts[1] .. ',"GasUsed":' .. str_format("%d", used) ..
+        ',"Messages":' .. parts[2] .. ',"Output":' .. parts[3] .. ',"Spawns":' .. parts[4] .. "}"
     end
     -- An Error: empty outbox and Output, and the Error always a string (the contract;
     -- aos's truthy-second-value quirk can give a number).
@@ -216,5 +308,5 @@ return function(control)
     get_env = function() return env_cache end,
     set_env = function(e) env_cache = e end,
   }
-  return entry, state
+  return prepare, run, discard, state
 end

@@ -6,11 +6,13 @@ subject. The sandbox runs such risky calls (see `cost`) through this matcher ins
 follows the reference semantics (classes, sets, %b, %f, back-references, position
 captures, anchors) and every step is ordinary Lua, so the count hook sees it.
 
-Not requirable; aos.runtime executes it and hands the table to sandbox.lua.
+Not requirable; sandbox.lua loads it (with the runtime's private globals, stripped of
+debug information like meter.lua) and calls `guard`.
 ]]
 
 local byte, sub, char, find = string.byte, string.sub, string.char, string.find
 local tconcat, mtype, tostring, type, error = table.concat, math.type, tostring, type, error
+local unpack, tointeger, floor, select = table.unpack, math.tointeger, math.floor, select
 
 local P = {}
 
@@ -303,7 +305,7 @@ end
 local function check_init(fn, init, len)
   if init == nil then return 1 end
   if mtype(init) ~= "integer" then
-    local n = math.tointeger(init)
+    local n = tointeger(init)
     if not n then
       error("bad argument #3 to '" .. fn .. "' (number has no integer representation)", 3)
     end
@@ -329,10 +331,10 @@ local function find_aux(is_find, s, p, init)
     if e then
       if is_find then
         local caps, n = captures(ms, nil, nil, false)
-        return s1, e - 1, table.unpack(caps, 1, n)
+        return s1, e - 1, unpack(caps, 1, n)
       end
       local caps, n = captures(ms, s1, e, true)
-      return table.unpack(caps, 1, n)
+      return unpack(caps, 1, n)
     end
     s1 = s1 + 1
   until anchor or s1 > ms.len + 1
@@ -354,7 +356,7 @@ function P.gmatch(s, p)
         local start = pos
         pos, last = e, e
         local caps, n = captures(ms, start, e, true)
-        return table.unpack(caps, 1, n)
+        return unpack(caps, 1, n)
       end
       pos = pos + 1
     end
@@ -399,7 +401,7 @@ function P.gsub(s, p, repl, max_n)
     error("bad argument #3 to 'gsub' (string/function/table expected, got " ..
       (tr == "nil" and "no value" or tr) .. ")", 2)
   end
-  local limit = max_n == nil and #s + 1 or math.tointeger(max_n)
+  local limit = max_n == nil and #s + 1 or tointeger(max_n)
   if limit == nil then
     error("bad argument #4 to 'gsub' (number has no integer representation)", 2)
   end
@@ -420,7 +422,7 @@ function P.gsub(s, p, repl, max_n)
           v = repl[capture(ms, 1, pos, e)]
         else
           local caps, n = captures(ms, pos, e, true)
-          v = repl(table.unpack(caps, 1, n))
+          v = repl(unpack(caps, 1, n))
         end
         if v == nil or v == false then
           out[#out + 1] = sub(s, pos, e - 1)
@@ -444,18 +446,20 @@ function P.gsub(s, p, repl, max_n)
 end
 
 --- Worst-case work of matching `p` against `n` bytes, as a rough step count: each
---- backtracking item (a quantifier with something after it, %b, a back-reference)
---- multiplies by n; an unanchored search adds one more factor.
+--- backtracking item (a `*`, `+` or `-` with something after it, %b, a back-reference)
+--- multiplies by n, each `?` with something after it by 2 (it tries the rest of the
+--- pattern twice), and an unanchored search adds one more factor of n. Returns the number
+--- of n-factors, of 2-factors, whether the pattern is anchored, and its length.
 local function analyse(p)
   local plen = #p
   local i = 1
-  local k = 0
+  local k, q = 0, 0
   local anchored = false
   if byte(p, 1) == CARET then
     anchored = true
     i = 2
   end
-  local last_quantifier_at = nil
+  local last_quantifier_at, last_is_optional = nil, false
   while i <= plen do
     local c = byte(p, i)
     if c == ESC then
@@ -478,39 +482,51 @@ local function analyse(p)
     else
       i = i + 1
     end
-    local q = byte(p, i)
-    if q == STAR or q == PLUS or q == DASH then
+    local qc = byte(p, i)
+    if qc == STAR or qc == PLUS or qc == DASH then
       k = k + 1
-      last_quantifier_at = i
+      last_quantifier_at, last_is_optional = i, false
       i = i + 1
-    elseif q == QUESTION then
+    elseif qc == QUESTION then
+      q = q + 1
+      last_quantifier_at, last_is_optional = i, true
       i = i + 1
     end
   end
   -- A quantifier that ends the pattern (only captures after it) never backtracks.
-  if last_quantifier_at and not find(p, "[^%)]", last_quantifier_at + 1) then k = k - 1 end
-  return k, anchored, plen
+  if last_quantifier_at and not find(p, "[^%)]", last_quantifier_at + 1) then
+    if last_is_optional then q = q - 1 else k = k - 1 end
+  end
+  return k, q, anchored, plen
 end
 
 -- Analyses of recent patterns (a handful of patterns are used over and over).
 local analysed, analysed_count = {}, 0
 
-function P.cost(p, n, anchored_search)
+local function info(p)
   local a = analysed[p]
   if not a then
-    local k, anchored, plen = analyse(p)
-    a = { k, anchored, plen }
+    local k, q, anchored, plen = analyse(p)
+    a = { k, q, anchored, plen }
     if plen <= 256 then
       if analysed_count >= 256 then analysed, analysed_count = {}, 0 end
       analysed[p] = a
       analysed_count = analysed_count + 1
     end
   end
-  local k, plen = a[1], a[3]
-  if a[2] then anchored_search = true end
+  return a[1], a[2], a[3], a[4]
+end
+
+function P.cost(p, n, anchored_search)
+  local k, q, anchored, plen = info(p)
+  if anchored then anchored_search = true end
   local cost = anchored_search and 1 or n + 1
   for _ = 1, k do
     cost = cost * (n + 1)
+    if cost > 1e18 then return cost end
+  end
+  for _ = 1, q do
+    cost = cost * 2
     if cost > 1e18 then return cost end
   end
   return cost * (plen + 1)
@@ -521,32 +537,23 @@ end
 --- C and is charged for the positions it actually scanned (times the pattern length, one
 --- instruction per 8 steps). A backtracking pattern whose worst case on this subject is
 --- above RISKY steps runs through this matcher, which the instruction hook counts; a
---- cheaper one stays in C and is charged its worst case.
+--- cheaper one stays in C and is charged its worst case. gsub is also charged for what it
+--- built: a few instructions per replacement and one per 2 bytes of result (the C code
+--- copies a string replacement byte by byte, looking for `%`). Returns the originals, by
+--- name (for the registry's _LOADED, see meter.lua).
 local RISKY = 10000
+local FREE = 16
 function P.guard(strings, charge)
-  local c_find, c_match, c_gmatch, c_gsub = strings.find, strings.match, strings.gmatch,
-    strings.gsub
-  local floor, pack, unpack = math.floor, table.pack, table.unpack
+  -- Called as C.name(...), never as a tail call, so that an argument error names the
+  -- function as the process called it.
+  local C = { find = strings.find, match = strings.match, gmatch = strings.gmatch,
+    gsub = strings.gsub }
   local cost = P.cost
-
-  local function info(p)
-    local a = analysed[p]
-    if not a then
-      local k, anchored, plen = analyse(p)
-      a = { k, anchored, plen }
-      if plen <= 256 then
-        if analysed_count >= 256 then analysed, analysed_count = {}, 0 end
-        analysed[p] = a
-        analysed_count = analysed_count + 1
-      end
-    end
-    return a[1], a[2], a[3]
-  end
 
   local function start_of(s, init)
     local n = #s
     if init == nil then return 1, n end
-    init = math.tointeger(init)
+    init = tointeger(init)
     if not init then return 1, n end
     if init < 0 then init = n + init + 1 end
     if init < 1 then init = 1 end
@@ -556,11 +563,11 @@ function P.guard(strings, charge)
   -- "c": run in C; "lua": run the counted matcher. Charges what the C run will cost.
   local function route(s, p, init, whole_subject)
     if type(s) ~= "string" or type(p) ~= "string" then return "c" end
-    local k, anchored, plen = info(p)
+    local k, q, anchored, plen = info(p)
     local first, n = start_of(s, init)
     local remaining = n - first + 1
     if remaining < 0 then remaining = 0 end
-    if k == 0 then
+    if k == 0 and q == 0 then
       if anchored then
         charge(floor((plen + 1) / 8))
       elseif whole_subject then
@@ -581,46 +588,66 @@ function P.guard(strings, charge)
     if tried > 0 then charge(floor(tried * (plen + 1) / 8)) end
   end
 
-  strings.find = function(s, p, init, plain)
+  -- The charges that need the result take it as varargs, so no table is built per call.
+  local function after_plain(s, first, at, ...)
+    charge(floor(((at or #s) - first + 1) / 8))
+    return at, ...
+  end
+
+  local function after_find(first, plen, anchored, n, at, ...)
+    charge_scan(first, plen, anchored, n, at)
+    return at, ...
+  end
+
+  -- find gives the start position (to charge) and the same captures as match.
+  local function after_match(s, first, plen, anchored, at, e, ...)
+    charge_scan(first, plen, anchored, #s, at)
+    if at == nil then return nil end
+    if select("#", ...) > 0 then return ... end
+    return sub(s, at, e)
+  end
+
+  -- A call whose cost is charged before it runs ends in a tail call of the original, so
+  -- an argument error reads as the process's own (see meter.lua).
+  strings.find = function(...)
+    local s, p, init, plain = ...
     if plain then
-      local r = pack(c_find(s, p, init, plain))
-      if type(s) == "string" then
-        local first = start_of(s, init)
-        charge(floor(((r[1] or #s) - first + 1) / 8))
-      end
-      return unpack(r, 1, r.n)
+      if type(s) ~= "string" then return C.find(...) end
+      return after_plain(s, start_of(s, init), C.find(...))
     end
     local how, first, plen, anchored = route(s, p, init, false)
     if how == "lua" then return P.find(s, p, init) end
-    if how == "c" then return c_find(s, p, init) end
-    local r = pack(c_find(s, p, init))
-    charge_scan(first, plen, anchored, #s, r[1])
-    return unpack(r, 1, r.n)
+    if how == "c" then return C.find(...) end
+    return after_find(first, plen, anchored, #s, C.find(...))
   end
 
-  strings.match = function(s, p, init)
+  strings.match = function(...)
+    local s, p, init = ...
     local how, first, plen, anchored = route(s, p, init, false)
     if how == "lua" then return P.match(s, p, init) end
-    if how == "c" then return c_match(s, p, init) end
-    -- find gives the start position (to charge) and the same captures as match.
-    local r = pack(c_find(s, p, init))
-    charge_scan(first, plen, anchored, #s, r[1])
-    if r[1] == nil then return nil end
-    if r.n > 2 then return unpack(r, 3, r.n) end
-    return sub(s, r[1], r[2])
+    if how == "c" then return C.match(...) end
+    return after_match(s, first, plen, anchored, C.find(...))
   end
 
-  strings.gmatch = function(s, p)
+  strings.gmatch = function(...)
+    local s, p = ...
     local how = route(s, p, nil, true)
     if how == "lua" then return P.gmatch(s, p) end
-    return c_gmatch(s, p)
+    return C.gmatch(...)
   end
 
-  strings.gsub = function(s, p, repl, n)
+  strings.gsub = function(...)
+    local s, p, repl, n = ...
     local how = route(s, p, nil, true)
-    if how == "lua" then return P.gsub(s, p, repl, n) end
-    return c_gsub(s, p, repl, n)
+    local out, count
+    if how == "lua" then out, count = P.gsub(s, p, repl, n)
+    else out, count = C.gsub(...) end
+    local work = count * 4 + #out // 2
+    if work > FREE then charge(work) end
+    return out, count
   end
+
+  return C
 end
 
 return P

@@ -10,9 +10,16 @@ hardens the globals in place and returns the control table the runtime drives:
   * pairs/next iterate in a deterministic order (numbers, strings, booleans, then other
     keys by a per-process id), tostring/string.format never show an address;
   * an instruction budget counted by a count hook, which pcall/xpcall/coroutine cannot
-    swallow: once exceeded, every protected call re-raises the limit error;
+    swallow: once exceeded, every protected call re-raises the limit error; C functions
+    whose work depends on their arguments are charged for it (meter.lua, pattern.lua,
+    the key sort of pairs/next below);
+  * a wall-clock watchdog in the same hook, the one limit that is not counted (see
+    lua/README.md, "Limits"): a message that runs too long anyway is stopped;
   * require resolves only our own modules (from the sources handed in) and whatever the
-    process put into package.loaded / package.preload.
+    process put into package.loaded / package.preload;
+  * the registry's global table (the one lupa and the C API read) becomes a private copy
+    of the standard library, so nothing the process does to its own `_G` can run while
+    the runtime calls into Lua (see `private_globals`).
 
 Everything the limits depend on lives in locals of this chunk, so no Lua code can reach
 the originals (debug.getupvalue and friends are removed).
@@ -26,10 +33,11 @@ do
   local raw_error, raw_select, raw_rawget = error, select, rawget
   local raw_setmetatable, raw_getmetatable = setmetatable, getmetatable
   local raw_tostring, raw_load, raw_collect = tostring, load, collectgarbage
-  local sethook = debug.sethook
+  local sethook, getregistry = debug.sethook, debug.getregistry
   local traceback = debug.traceback
   local co_create, co_resume = coroutine.create, coroutine.resume
-  local os_date = os.date
+  local os_date, os_time = os.date, os.time
+  local str_dump = string.dump
   local str_format, str_sub, str_byte, str_gsub, str_find = string.format, string.sub,
     string.byte, string.gsub, string.find
   local raw_str_find = str_find
@@ -52,8 +60,13 @@ do
   local used = 0
   local armed = false        -- true while a message runs untrusted code
   local exceeded = nil       -- the limit error text once a limit was hit in this message
+  local stopped = false      -- true when the watchdog (not a counted limit) stopped it
   local limit_text = "instruction limit exceeded"
   local memory_text = "memory limit exceeded"
+  local memory_limit = math.maxinteger
+  -- The watchdog: seconds of wall clock a message may run (0: none), the text of its
+  -- error, and the os.time() after which the current message is stopped.
+  local watchdog, watchdog_text, deadline = 0, "the watchdog stopped the message", nil
 
   -- Raise a limit error. Disarming first keeps the hook from raising again once the
   -- error has unwound into the runtime's own code (between its pcall and `finish`);
@@ -65,10 +78,23 @@ do
     raw_error(exceeded, 0)
   end
 
-  local function hook()
+  -- The count hook. It also keeps the watchdog: os.time() is whole seconds, and "more than
+  -- N seconds" is a time past start + N, so it never fires early and at most a second
+  -- late. A "line" event is never asked for by this sandbox: it is aos.runtime.watchdog
+  -- poking a state whose message is past its deadline (one slow instruction can keep the
+  -- count hook from running for long), so it stops the message at once.
+  local function hook(event)
     if not armed then return end
+    if event == "line" then
+      stopped = true
+      trip(watchdog_text)
+    end
     used = used + step
     if exceeded or used > limit then trip(limit_text) end
+    if deadline and os_time() > deadline then
+      stopped = true
+      trip(watchdog_text)
+    end
   end
 
   local function arm(co)
@@ -103,47 +129,99 @@ do
     return ok, ...
   end
 
+  -- A standard function the runtime wraps (meter.lua, pattern.lua, the functions below)
+  -- calls the C original last, so an argument error names the public function (the
+  -- registry's _LOADED, see meter.lua); but C puts the position of its caller in front
+  -- of the message, and that caller is the wrapper: a stripped chunk (no position) or
+  -- lupa's "<python>" chunk (this one). aos gives the position of the code that called the standard
+  -- function ("[string "aos"]:1: bad argument #1 to 'rep' ..."). So the process's protected
+  -- calls run with a message handler that, when a C function called from a runtime frame
+  -- raised, puts the position of the first frame up the stack that is not the runtime's.
+  -- It runs where the error was raised, before the stack unwinds, and only on an error.
+  -- (A stripped chunk's functions have the source "=?".)
+  local function runtime_source(source)
+    return source == "=?" or source == "<python>"
+  end
+  -- The same holds for an error Lua raises inside a runtime frame (a stack overflow in a
+  -- wrapper reads "?:-1: stack overflow"). An error the runtime raises on purpose goes
+  -- through `error` with a level, which already names the caller: left alone.
+  -- `up` is how many frames sit between the error and this function beyond a message
+  -- handler's own (1 when a wrapper calls it, as safe_xpcall's does).
+  local function place(e, up)
+    if exceeded or raw_type(e) ~= "string" then return e end
+    up = up or 0
+    local raiser = getinfo(2 + up, "Sf")
+    if raiser == nil or raiser.func == raw_error then return e end
+    local level
+    if raiser.what == "C" then
+      local wrapper = getinfo(3 + up, "S")
+      if wrapper == nil or not runtime_source(wrapper.source) then return e end
+      level = 4 + up
+    elseif runtime_source(raiser.source) then
+      level = 3 + up
+    else
+      return e
+    end
+    -- The first frame above the runtime's is what C would have named (a C function there,
+    -- such as pcall(string.rep), has no position, in aos too).
+    local info = getinfo(level, "Sl")
+    while info ~= nil and runtime_source(info.source) do
+      level = level + 1
+      info = getinfo(level, "Sl")
+    end
+    if info == nil or info.currentline <= 0 then return e end
+    local bare, n = str_gsub(e, '^%[string "<python>"%]:%d+: ', "", 1)
+    if n == 0 then bare = str_gsub(e, "^%?:%-1: ", "", 1) end
+    return str_format("%s:%d: %s", info.short_src, info.currentline, bare)
+  end
+
   local function safe_pcall(f, ...)
-    return check_limits(raw_pcall(f, ...))
+    return check_limits(raw_xpcall(f, place, ...))
   end
 
   local function safe_xpcall(f, handler, ...)
     return check_limits(raw_xpcall(f, function(e)
       if exceeded then return exceeded end
-      return handler(e)
+      return handler(place(e, 1))
     end, ...))
   end
 
   -- The count hook fires every `step` instructions *per thread*, so a thread that ends
   -- sooner is never counted. Charging `step` for each new thread bounds what escapes the
   -- count (and keeps a storm of short coroutines inside the budget).
+  --
+  -- The first coroutine a message creates (process.lua runs the handlers in it, so it is
+  -- where process code runs) is a thread made beforehand, whose address the runtime
+  -- already has, so that aos.runtime.watchdog can poke it too (see `control.spare`). It
+  -- starts its function with a tail call, so it behaves as a thread created for it. (One
+  -- thread reused for every message would spare the creation, but a process that kept
+  -- coroutine.running() would then see it running again; in aos it is dead.)
+  local spare, spare_box, spare_taken = nil, nil, false
+  local function make_spare()
+    local box = {}
+    spare = co_create(function(...)
+      local f = box.f
+      box.f = nil
+      return f(...)
+    end)
+    spare_box, spare_taken = box, false
+  end
+
   local function safe_co_create(f)
     if armed then
       used = used + step
       if exceeded or used > limit then trip(limit_text) end
     end
-    local co = co_create(f)
+    local co
+    if armed and spare and not spare_taken and raw_type(f) == "function" then
+      spare_taken = true
+      spare_box.f = f
+      co = spare
+    else
+      co = co_create(f)
+    end
     arm(co)   -- new threads inherit the hook in 5.3; setting it again resets their count
     return co
-  end
-
-  -- A standard function replaced by a Lua wrapper must fail as the C function does when
-  -- the user calls it: "[string "aos"]:1: bad argument #2 to 'format' (...)", not with the
-  -- wrapper's chunk, line and local name. `public(name, f)` runs f protected and, when
-  -- the error was raised at a line of this runtime's own chunks ("<python>"), raises it
-  -- again at the caller's position under the public name. Limit errors and errors from
-  -- elsewhere (a gsub callback, say) pass unchanged.
-  local function reraise(name, ok, ...)
-    if ok then return ... end
-    local err = ...
-    if exceeded or raw_type(err) ~= "string" then raw_error(err, 0) end
-    local bare, n = str_gsub(err, '^%[string "<python>"%]:%d+: ', "", 1)
-    if n == 0 then raw_error(err, 0) end
-    bare = str_gsub(bare, "^(bad argument #%d+ to )'[^']*'", "%1'" .. name .. "'", 1)
-    raw_error(bare, 2)
-  end
-  local function public(name, f)
-    return function(...) return reraise(name, raw_pcall(f, ...)) end
   end
 
   local function safe_resume(co, ...)
@@ -167,11 +245,15 @@ do
   end
 
   -- Deterministic identities for values that have no natural order or printable form.
+  -- A new id costs more than its instructions show (an entry in a weak table, which the
+  -- collector walks whole in its atomic step): charged 200, measured ~2 µs.
   local ids = raw_setmetatable({}, { __mode = "k" })
   local next_id = 0
+  local charge -- defined below, with the rest of the budget's interface
   local function id_of(v)
     local id = ids[v]
     if not id then
+      charge(200)
       next_id = next_id + 1
       id = next_id
       ids[v] = id
@@ -235,6 +317,21 @@ do
     for i = 1, #fresh do id_of(fresh[i]) end
   end
 
+  -- The key sort runs in C: charged like table.sort (meter.lua), n·log2(n) comparisons,
+  -- a string comparison costing more than a number's and growing with the bytes compared,
+  -- and four times more once the keys no longer fit in the caches (measured).
+  local LOG2 = {}   -- 1 + floor(log2(n)) for n < 256, then 8 bits at a time
+  for n = 0, 255 do
+    local k, m = 1, n
+    while m > 1 do m = m >> 1; k = k + 1 end
+    LOG2[n] = k
+  end
+  local function log2(n)
+    local k = 0
+    while n >= 256 do n = n >> 8; k = k + 8 end
+    return k + LOG2[n]
+  end
+
   local function sorted_keys(t)
     local nums, strs, others = {}, {}, nil
     local nn, ns = 0, 0
@@ -264,9 +361,19 @@ do
       for i = 2, nn do
         if nums[i - 1] > nums[i] then sorted = false break end
       end
-      if not sorted then tsort(nums) end
+      if not sorted then
+        charge(nn * log2(nn) * (nn < 4096 and 3 or 12))
+        tsort(nums)
+      end
     end
-    if ns > 1 then tsort(strs) end
+    if ns > 1 then
+      if ns > 16 then
+        -- The bytes compared grow with the keys' length: one C pass measures them all.
+        local lg = log2(ns)
+        charge(ns * lg * (ns < 4096 and 6 or 24) + #c_concat(strs) * lg // 16)
+      end
+      tsort(strs)
+    end
     local n = nn
     for i = 1, ns do nums[n + i] = strs[i] end
     n = n + ns
@@ -350,6 +457,10 @@ do
         if raw_type(s) ~= "string" then raw_error("'__tostring' must return a string", 2) end
         return s
       end
+      if armed then   -- the format: charge(50), inline on this frequent path
+        used = used + 50
+        if exceeded or used > limit then trip(limit_text) end
+      end
       if raw_type(mt) == "table" and raw_type(raw_rawget(mt, "__name")) == "string" then
         return str_format("%s: 0x%08x", raw_rawget(mt, "__name"), id_of(v))
       end
@@ -358,46 +469,41 @@ do
     return raw_tostring(v)
   end
 
-  local function plain(v)
-    local tv = raw_type(v)
-    return tv ~= "table" and tv ~= "function" and tv ~= "thread" and tv ~= "userdata"
-  end
-
-  local function det_format(fmt, ...)
-    local n = raw_select("#", ...)
-    if n == 0 then return str_format(fmt) end
-    -- The usual calls (one or two plain arguments) without building a table.
-    if n == 1 then
-      local a = ...
-      if plain(a) then return str_format(fmt, a) end
-    elseif n == 2 then
-      local a, b = ...
-      if plain(a) and plain(b) then return str_format(fmt, a, b) end
+  -- load: text chunks only, whatever mode the caller asks for. Without an env argument
+  -- a chunk gets the process's globals (C's load would give it the registry's table,
+  -- which is private to the runtime, see `private_globals`). Compiling costs about 4
+  -- instructions a byte (measured: 20-50 ns a byte), charged before it starts; a reader
+  -- function's pieces are charged as they arrive.
+  local COMPILE = 4
+  local process_env = nil
+  local function charged_reader(reader)
+    return function()
+      local piece = reader()
+      if raw_type(piece) == "string" then charge(#piece * COMPILE) end
+      return piece
     end
-    local args = { ... }
-    for i = 1, n do
-      local tv = raw_type(args[i])
-      if tv == "table" or tv == "function" or tv == "thread" or tv == "userdata" then
-        args[i] = det_tostring(args[i])
-      end
-    end
-    return str_format(fmt, tunpack(args, 1, n))
   end
-
-  -- load: text chunks only, whatever mode the caller asks for.
   local function safe_load(chunk, chunkname, mode, ...)
-    if raw_type(chunk) == "string" and str_byte(chunk, 1) == 27 then
-      return nil, "attempt to load a binary chunk (only text chunks are allowed)"
+    local tc = raw_type(chunk)
+    if tc == "string" then
+      if str_byte(chunk, 1) == 27 then
+        return nil, "attempt to load a binary chunk (only text chunks are allowed)"
+      end
+      charge(#chunk * COMPILE)
+    elseif tc == "function" then
+      chunk = charged_reader(chunk)
     end
     if raw_select("#", ...) > 0 then
       return raw_load(chunk, chunkname, "t", (...))
     end
-    return raw_load(chunk, chunkname, "t")
+    return raw_load(chunk, chunkname, "t", process_env)
   end
 
+  -- A full collection costs as much as the heap is large, and nothing a process can see
+  -- depends on it (no __gc; an allocation that fails collects first anyway): "collect"
+  -- does nothing, so that a loop of it cannot outrun the budget.
   local function safe_collect(opt, ...)
     if opt == nil or opt == "collect" then
-      raw_collect("collect")
       return 0
     elseif opt == "count" then
       -- Real memory figures differ between builds; a constant keeps results replayable.
@@ -417,22 +523,84 @@ do
     return raw_setmetatable(t, mt)
   end
 
-  -- Charge `n` instructions of work done outside the VM (see pattern.lua's guard).
-  local function charge(n)
+  -- Charge `n` instructions of work done outside the VM (meter.lua, pattern.lua).
+  charge = function(n)
     if armed then
       used = used + n
       if exceeded or used > limit then trip(limit_text) end
     end
   end
 
-  install = function(sources, opts, pattern, snapshots)
+  -- A result larger than the whole memory cap can never be allocated: refused at once.
+  local function too_big()
+    if armed then trip(memory_text) end
+  end
+
+  -- debug.traceback: 7 to 18 µs for a deep stack (measured), plus copying its message.
+  local function safe_traceback(...)
+    local msg = ...
+    charge(1500 + (raw_type(msg) == "string" and #msg // 2 or 0))
+    return traceback(...)
+  end
+
+  -- The runtime's own chunks, stripped of debug information: an error raised by a C
+  -- function they call then carries no runtime file and line (see meter.lua).
+  local function load_stripped(source, name, env)
+    local fn = raw_load(str_dump(raw_load(source, name, "t", env), true), name, "b", env)
+    return fn()
+  end
+
+  -- The registry's global table is what lupa reads on every call from Python (it looks
+  -- up `debug.traceback` before its lua_pcall, outside any protected call) and what the C
+  -- API's lua_getglobal reads. While it is the process's `_G`, a process that removes
+  -- `debug` and sets an __index metamethod on `_G` runs code outside every protected call,
+  -- and an error there aborts the OS process. So the registry gets a private table: a
+  -- copy of the standard library as it is now, plus `debug = {traceback = false}`, which
+  -- keeps lupa from installing a message handler and keeps the two strings it looks up
+  -- alive (creating them could fail for memory, unprotected). The process keeps its
+  -- `_G`: every function loaded so far holds it as _ENV, and `load` passes it explicitly.
+  -- The runtime's own chunks (pattern.lua, bridge.lua) run with the private table.
+  local LUA_RIDX_GLOBALS = 2
+  local LIBRARIES = { "string", "table", "math", "utf8", "coroutine", "os" }
+  local function private_globals(G)
+    local private = {}
+    for k, v in raw_next, G do private[k] = v end
+    for _, name in ipairs(LIBRARIES) do
+      local copy = {}
+      for k, v in raw_next, G[name] do copy[k] = v end
+      private[name] = copy
+    end
+    private.debug = { traceback = false }
+    private.package, private.require, private.python = nil, nil, nil
+    private._G = private
+    local registry = getregistry()
+    registry[LUA_RIDX_GLOBALS] = private
+    -- luaL_traceback names functions by searching this table (two levels deep, in hash
+    -- order): the process's package.loaded would make every traceback cost as much as
+    -- the process's globals and modules are large, and the names depend on hash order.
+    registry._LOADED = {}
+    return private
+  end
+
+  install = function(sources, opts, parts, snapshots)
     limit = opts.instruction_limit or limit
     step = opts.step or step
     limit_text = str_format("instruction limit exceeded (%d instructions)", limit)
     memory_text = opts.memory_text or "memory limit exceeded"
+    memory_limit = opts.memory_limit or memory_limit
+    watchdog = opts.watchdog or 0
+    watchdog_text = opts.watchdog_text or watchdog_text
     if opts.cover then covered, arm = opts.cover, cover_arm end
     local G = _G
     local clock_now = 0   -- msg.Timestamp (ms) of the message being handled
+    local private = private_globals(G)
+    process_env = G
+    -- pattern.lua and meter.lua: loaded here, with the private globals, so that what
+    -- their functions look up when they run is the original library whatever the process
+    -- replaces.
+    local pattern = load_stripped(parts.pattern, "=pattern", private)
+    local meter = load_stripped(parts.meter, "=meter", private)
+    local registry = getregistry()
 
     G.python = nil
     G.io = nil
@@ -448,30 +616,19 @@ do
     G.collectgarbage = safe_collect
     G.setmetatable = safe_setmetatable
     string.dump = nil
-    string.format = public("format", det_format)
-    if pattern then
-      pattern.guard(string, charge)
-      for _, name in ipairs({ "find", "match", "gmatch", "gsub" }) do
-        string[name] = public(name, string[name])
-      end
-    end
-    -- Bulk builders do work proportional to their result inside one instruction: charge
-    -- one instruction per 16 bytes produced, so a loop of them cannot outrun the budget.
-    local c_rep, c_concat = string.rep, table.concat
-    string.rep = public("rep", function(...)
-      local out = c_rep(...)
-      if #out > 4096 then charge(#out // 16) end
-      return out
-    end)
-    table.concat = public("concat", function(...)
-      local out = c_concat(...)
-      if #out > 4096 then charge(#out // 16) end
-      return out
-    end)
+    local matchers = pattern.guard(string, charge)
+    local names = meter.install(G, { charge = charge, too_big = too_big,
+      memory_limit = memory_limit, tostring = det_tostring, pcall = safe_pcall })
+    -- The originals the wrappers tail-call, by the names an argument error should give
+    -- them (see meter.lua); the process's modules are not in this table.
+    for name, f in raw_next, matchers do names._G[name] = f end
+    names._G.date, names._G.load = os_date, raw_load
+    names._G.traceback, names._G.setmetatable = traceback, raw_setmetatable
+    registry._LOADED = names
     coroutine.create = safe_co_create
     coroutine.resume = safe_resume
     coroutine.wrap = safe_wrap
-    G.debug = { traceback = traceback }
+    G.debug = { traceback = safe_traceback }
     G.os = {
       time = function() return clock_now end,
       clock = function() return used / 1e8 end,
@@ -483,7 +640,9 @@ do
         end
         if str_sub(fmt, 1, 1) ~= "!" then fmt = "!" .. fmt end
         if t == nil then t = math_floor(clock_now / 1000) end
-        return os_date(fmt, t)
+        -- strftime per conversion: about 240 ns a byte of format (measured).
+        charge(#fmt * 20)
+        return os_date(fmt, t)   -- a tail call: an error names 'date' at the caller
       end,
     }
     -- The shared string metatable stays ours: getmetatable("") hands out a decoy.
@@ -561,23 +720,46 @@ do
     function control.begin(timestamp)
       used = 0
       exceeded = nil
+      stopped = false
       clock_now = timestamp or 0
+      deadline = watchdog > 0 and os_time() + watchdog or nil
       arm(nil)
       armed = true
     end
+    -- Returns the instructions used, the limit error (or nil), and whether it was the
+    -- watchdog's.
     function control.finish(err)
       armed = false
-      -- A count hook makes the VM take a slow path on every instruction, so the runtime's
-      -- own work between messages (building msg, encoding the result) runs without it;
-      -- `begin` sets it again, counting from zero as before.
+      -- `begin` sets the hook again, counting from zero as before.
       sethook()
+      deadline = nil
       local e = exceeded
       if not e and is_memory_error(err) then e = memory_text end
       exceeded = nil
-      return used, e
+      local was_stopped = stopped
+      stopped = false
+      return used, e, was_stopped
+    end
+    control.charge = charge
+    -- The budget stays armed (charges count) but the count hook is cleared: the bridge's
+    -- encoding of the result charges its own work, and a count hook makes the VM take a
+    -- slow path on every instruction.
+    function control.quiet() sethook() end
+    -- "thread: 0x…": the address of the main lua_State, for aos.runtime.watchdog.
+    control.main_thread = raw_tostring((coroutine.running()))
+    -- Before a message: the spare thread its first coroutine will be, as "thread: 0x…"
+    -- (a new one once the last was taken). The sandbox holds it, so it stays alive until
+    -- the next call, past the end of the message the watchdog may poke.
+    function control.spare()
+      if spare == nil or spare_taken then make_spare() end
+      return raw_tostring(spare)
     end
     function control.collect() raw_collect("collect") end
     control.pcall = raw_pcall
+    -- The process's `load` (text only, the process's globals), for a host chunk of aos
+    -- itself (aos.runtime.script): the registry's `load` would give it the private globals.
+    control.load = safe_load
+    control.require = require
     control.raw_next = raw_next
     control.concat = c_concat
     -- The originals, for the bridge's own encoding (no cost estimate, no address hiding).

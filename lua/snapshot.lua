@@ -558,8 +558,12 @@ return function(tools)
     return found
   end
 
-  -- The checkpoint: one snapshot kept here, inside the state, where no process code can
-  -- reach it; a rollback restores it in place, with nothing copied out.
+  -- The checkpoint: the objects of the last snapshot are kept here, inside the state, where
+  -- no process code can reach them, so that a rollback restores them in place. Its bytes
+  -- are handed to the runtime (`take_kept`) and leave the state: kept here, they would
+  -- count against the process's memory cap, so a process that holds half its cap (a
+  -- stranger's messages in its Inbox) could no longer run anything, and whether a message
+  -- hits the cap would depend on when the last checkpoint was taken.
   local kept, kept_objects = nil, nil
   function tools.keep(env)
     local data, objects_or_why = tools.save(roots(env), ROOT_NAMES)
@@ -567,15 +571,19 @@ return function(tools)
     kept, kept_objects = data, objects_or_why
     return true, nil
   end
-  function tools.kept_text() return tools.as_text(kept) end
+  function tools.take_kept()
+    local data = kept
+    kept = nil
+    return tools.as_text(data)
+  end
   function tools.restore_bytes(data)
     local r, objects = tools.restore(data)
-    kept, kept_objects = data, objects
+    kept_objects = objects
     return r.env
   end
-  function tools.restore_kept()
-    if kept == nil then error("no checkpoint to roll back to", 0) end
-    local r, objects = tools.restore(kept, kept_objects)
+  function tools.restore_kept(data)
+    if data == nil or kept_objects == nil then error("no checkpoint to roll back to", 0) end
+    local r, objects = tools.restore(data, kept_objects)
     kept_objects = objects
     return r.env
   end

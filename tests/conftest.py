@@ -15,6 +15,7 @@ import pytest
 _CLEARED = (
     "AOS_DATA_DIR",
     "AOS_DEBUG",
+    "AOS_WATCHDOG",
     "NO_COLOR",
     "FORCE_COLOR",
     "EDITOR",

@@ -171,6 +171,11 @@ class AoClient:
             tags=list(tags),
         )
 
+    def _control(self, process: str, tags: Tags = ()) -> bytes:
+        """A request signed by this wallet for `process` (monitor, unmonitor, assign): the
+        node takes each such item once, and the fresh anchor makes every one new."""
+        return self._sign(data=" ", tags=tags, target=process).to_bytes()
+
     def _retrying(self, send: Callable[[], T]) -> T:
         """`send()`, again after a pause while the unit cannot be reached. aos retries sends
         (21 × 500 ms); a signed item has a fixed id, so sending the same bytes again cannot
@@ -222,19 +227,22 @@ class AoClient:
         return self._post_item(self._sign(data=data, tags=all_tags, target=process))
 
     def assign(self, process: str, message: str) -> str:
-        """Assign an existing message to `process`; returns the assignment id."""
+        """Assign an existing message to `process`; returns the assignment id. The request
+        is signed (as the owner of `process`, a node lets it assign any item it holds; a
+        unit that does not look at the body ignores it)."""
         body = self._json(
-            "POST", f"{self.mu_url}/", params={"process-id": process, "assign": message}
+            "POST",
+            f"{self.mu_url}/",
+            params={"process-id": process, "assign": message},
+            content=self._control(process, [("Assign", message)]),
         )
         return str(body.get("id", "")) if isinstance(body, dict) else ""
 
     def monitor(self, process: str) -> None:
-        item = self._sign(data=" ", tags=[], target=process)
-        self.request("POST", f"{self.mu_url}/monitor/{process}", content=item.to_bytes())
+        self.request("POST", f"{self.mu_url}/monitor/{process}", content=self._control(process))
 
     def unmonitor(self, process: str) -> None:
-        item = self._sign(data=" ", tags=[], target=process)
-        self.request("DELETE", f"{self.mu_url}/monitor/{process}", content=item.to_bytes())
+        self.request("DELETE", f"{self.mu_url}/monitor/{process}", content=self._control(process))
 
     # -- reads ----------------------------------------------------------------------------------
 

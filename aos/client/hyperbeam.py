@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -218,8 +219,20 @@ class HyperBeamClient(AoClient):
     def assign(self, process: str, message: str) -> str:
         raise ClientError("assigning a message is not part of the HyperBEAM surface aos speaks")
 
+    def _control_item(self, process: str) -> DataItem:
+        """A monitor or unmonitor request signed for `process`: the node takes each such
+        item once, so a fresh anchor makes every one new (Ed25519 signatures are
+        deterministic: the same request again would be the same item)."""
+        return create(
+            signer=self.wallet,
+            data=" ",
+            target=process,
+            anchor=os.urandom(16).hex(),
+            tags=_ao_block("Message"),
+        )
+
     def monitor(self, process: str) -> None:
-        item = create(signer=self.wallet, data=" ", target=process, tags=_ao_block("Message"))
+        item = self._control_item(process)
         params = {"cron-path": f"/{process}~{PROCESS_DEVICE}/now", "interval": MONITOR_INTERVAL}
         response = self._retrying(lambda: self.request(
             "POST", f"{self.url}/~cron@1.0/every", params=params, content=item.to_bytes(),
@@ -230,7 +243,7 @@ class HyperBeamClient(AoClient):
     def unmonitor(self, process: str) -> None:
         # This node names the task after the process, so a later session can stop it too.
         task = self._tasks.pop(process, process)
-        item = create(signer=self.wallet, data=" ", target=process, tags=_ao_block("Message"))
+        item = self._control_item(process)
         self.request(
             "POST",
             f"{self.url}/~cron@1.0/stop",

@@ -97,7 +97,7 @@ def main(argv: list[str]) -> int:
     # What the compute unit evaluates (the store's columns); `aos verify` checks them.
     process = read_log(data_dir, pid, to_nonce=0, check_columns=False).process
     reader = LogReader(data_dir)
-    replayer = Replayer(process)
+    replayer = Replayer(process, verdicts=reader.verdicts(pid))  # as the node adopts them
     start = _nearest_snapshot(reader, data_dir, pid, args.to, replayer)
     records = reader.records(pid, to_nonce=args.to, after_nonce=start)
     last = records[-1][0].nonce if records else start

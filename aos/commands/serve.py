@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from aos.config import load_settings
 from aos.errors import AosError
+from aos.limits import BODY_TIMEOUT
 from aos.protocol import AOS_MODULE_ID, CU_PATH, DEFAULT_PORT, MU_PATH, SU_PATH
 
 if TYPE_CHECKING:
@@ -91,6 +92,14 @@ def main(argv: list[str]) -> int:
         "schedules and one more evaluates. One suits two cores; add them on more (default: 1).",
     )
     parser.add_argument(
+        "--body-timeout",
+        type=float,
+        default=BODY_TIMEOUT,
+        metavar="SECONDS",
+        help="how long a client may take to send a request body before the node answers "
+        f"408 and drops the connection (default {BODY_TIMEOUT:g}).",
+    )
+    parser.add_argument(
         "--single-process",
         action="store_true",
         help="Run the whole node in this one process: slower, simpler to debug.",
@@ -100,16 +109,23 @@ def main(argv: list[str]) -> int:
         raise AosError(f"--workers must be at least 1, got {args.workers}")
     if args.single_process and args.workers != 1:
         raise AosError("--single-process runs no workers; leave out --workers")
+    if not 0 < args.body_timeout <= 3600:
+        raise AosError(
+            f"--body-timeout must be between 0 and 3600 seconds, got {args.body_timeout}"
+        )
     check_port(args.host, args.port)
 
     from aos.node.http.app import create_app
+    from aos.node.http.wire import JsonErrorsProtocol
 
     # The same resolution as the shell, `aos verify`, `export` and `replay` (flag, then
     # AOS_DATA_DIR, then the config file, then XDG_DATA_HOME): they must open one node.
     data_dir = load_settings(data_dir=args.data_dir).data_dir
     shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     base = f"http://{shown_host}:{args.port}"
-    app = create_app(data_dir, public_url=base)
+    app = create_app(
+        data_dir, public_url=base, body_timeout=args.body_timeout, dry_run_process=True
+    )
     node = app.state.node
     u = urls(base)
     print(f"aos node on {base}  (data: {data_dir})")
@@ -128,6 +144,8 @@ def main(argv: list[str]) -> int:
         "access_log": False,
         "proxy_headers": False,
         "server_header": False,
+        # Malformed HTTP gets the node's JSON error instead of uvicorn's plain text.
+        "http": JsonErrorsProtocol,
     }
     if args.single_process:
         import uvicorn

@@ -263,6 +263,9 @@ def open_units(settings: Settings) -> Iterator[tuple[httpx.Client, Units]]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     route_node_logs(settings.data_dir, debug=settings.debug)
     with open_embedded(settings.data_dir) as http:
+        # The first line of node.log (whose file is made only now: a node refused before
+        # this point, e.g. over a damaged database, leaves its directory untouched).
+        logging.getLogger("aos.node").info("embedded node opened on %s", settings.data_dir)
         yield (
             http,
             Units(
@@ -381,7 +384,11 @@ def route_node_logs(data_dir: Path, *, debug: bool) -> None:
     logger = logging.getLogger("aos.node")
     if any(getattr(h, "_aos_node_log", False) for h in logger.handlers):
         return
-    handler: logging.Handler = logging.FileHandler(data_dir / "node.log", encoding="utf-8")
+    # delay: the file is made with the first line logged, so a node that is refused
+    # before it opens (a damaged database) leaves its directory as it was.
+    handler: logging.Handler = logging.FileHandler(
+        data_dir / "node.log", encoding="utf-8", delay=True
+    )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler._aos_node_log = True  # type: ignore[attr-defined]
     logger.addHandler(handler)

@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from aos.config import load_settings
 from aos.verify.cliargs import ids_as_positionals
 from aos.verify.diff import side_by_side
-from aos.verify.source import find_process
+from aos.verify.source import check_integrity, find_process
 from aos.verify.verifier import Report, verify_bundle, verify_store
 
 PHASES = {"log": "signatures and hash chain", "replay": "replay"}
@@ -78,8 +78,11 @@ def _run(args: argparse.Namespace, err: Console) -> Report:
         if args.bundle is not None:
             return verify_bundle(args.bundle, progress=progress)
         data_dir = load_settings(data_dir=args.data_dir).data_dir
+        check_integrity(data_dir)  # before anything reads it: a damaged file says so
         pid = find_process(data_dir, args.process)
-        return verify_store(data_dir, pid, progress=progress, snapshots=args.snapshots)
+        return verify_store(
+            data_dir, pid, progress=progress, snapshots=args.snapshots, checked=True
+        )
 
 
 def print_report(report: Report, out: Console) -> None:
@@ -99,6 +102,9 @@ def print_report(report: Report, out: Console) -> None:
             f"{report.unevaluated} scheduled messages have no stored result yet "
             "(the node has not evaluated them); they were replayed but not compared"
         )
+    for (_, ordinate, cron), error in sorted(report.verdicts.items()):
+        what = f"the cron tick {cron} after nonce {ordinate}" if cron else f"nonce {ordinate}"
+        out.print(f"{what}: not replayed, the node's verdict stands: {error}")
     if report.problem is None:
         out.print(f"[bold green]verified[/] final hash {report.final_hash}")
         return

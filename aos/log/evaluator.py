@@ -7,23 +7,42 @@ here too, by `read_only_message`. It builds `msg`/`env` exactly as docs/protocol
 cron messages generated from the process's Cron-Interval / Cron-Tag-* tags at scheduler time (so a
 replay regenerates them identically), normalises each result (docs/protocol.md §4.3: missing arrays
 become [], an Errored result keeps no outbox) and chains the result hashes (aos.log.resulthash).
+
+The node's tags (aos.protocol.NODE_TAGS) reach a process only as the node wrote them: of
+`From-Process`, `From-Module` and `Pushed-For` only the last copy spelt exactly so is kept (the
+messenger appends its own after the outbox's tags), every other spelling of them (`from-process`,
+`FROM_PROCESS`: one name to the process library) and every `Forwarded-By` tag are left out of
+`msg.Tags`, and `From` comes from the kept `From-Process`. The node no longer admits or pushes such
+copies (aos.node.units.authority), so this changes nothing for a log written since; an older log
+replays differently exactly where a message, or the spawn seen in `env.Process.Tags`, carried such
+a copy (the shadowing of issue 12), and `aos verify` reports those positions.
+
+Quarantine (aos.log.verdicts, the one record of it): where the store holds a verdict for an
+evaluation, the evaluator does not call the runtime and the verdict's Error is the result. An
+evaluation the runtime's wall-clock watchdog stopped (aos.errors.MessageStopped) is rolled back
+(aos.log.keeper, as for an Error) and becomes such a verdict itself (STOPPED_ERROR, in
+`decided`, for the compute unit to record before its result): where it stopped depended on
+timing, so no replay may run it again. An evaluator that cannot roll back is `stale` and must
+be rebuilt from the log (which then skips that evaluation).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from aos.cron import CronDef, parse_crons
 from aos.dataitem import b64url_decode, b64url_encode
-from aos.errors import NodeError, SnapshotRefused
-from aos.log.keeper import StateKeeper
+from aos.errors import MessageStopped, NodeError, SnapshotRefused
+from aos.log.keeper import RollbackFailed, StateKeeper
 from aos.log.records import Entry, Item
 from aos.log.resulthash import GENESIS_CHAIN, chain_hash, result_hash
 from aos.log.runtimes import Runtime
-from aos.protocol import AOS_MODULE_ID, MODULE_TAGS
+from aos.log.verdicts import STOPPED_ERROR, VerdictKey, verdict_result
+from aos.protocol import AOS_MODULE_ID, MODULE_TAGS, NODE_TAGS, tag_key
 from aos.signers import eth_address
 
 # The owner address the seeded module record is attributed to (it has no signature): a
@@ -34,6 +53,39 @@ MODULE_OWNER = b64url_encode(
 MODULE_TAG_DICTS = [{"name": n, "value": v} for n, v in MODULE_TAGS]
 
 _FLAT_SCALARS = (str, int, bool)
+_NODE_KEYS = frozenset(tag_key(n) for n in NODE_TAGS)
+# The node tags a process may see, in their exact spelling (Forwarded-By is never a tag).
+_KEPT = frozenset(n for n in NODE_TAGS if n != "Forwarded-By")
+# Tag name -> whether it is a node tag in some spelling: the same few names come on nearly
+# every message, and a replay asks for each of them once per message.
+_node_name: dict[str, bool] = {}
+
+
+def _is_node_tag(name: object) -> bool:
+    if type(name) is not str:
+        return False
+    hit = _node_name.get(name)
+    if hit is None:
+        hit = tag_key(name) in _NODE_KEYS
+        if len(_node_name) < 4096:
+            _node_name[name] = hit
+    return hit
+
+
+def node_view(tags: list[dict[str, str]]) -> tuple[list[dict[str, str]], str | None]:
+    """(the tags a process sees, the From-Process they carry): see the module docstring."""
+    if not any(_is_node_tag(t.get("name")) for t in tags):
+        return tags, None
+    last: dict[str, int] = {}
+    for i, t in enumerate(tags):
+        name = t.get("name")
+        if type(name) is str and name in _KEPT:
+            last[name] = i
+    seen = [
+        t for i, t in enumerate(tags) if not _is_node_tag(t.get("name")) or last.get(t["name"]) == i
+    ]
+    found = last.get("From-Process")
+    return seen, None if found is None else tags[found]["value"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +177,15 @@ def normalise(raw: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
+class Watcher(Protocol):
+    """Told around every runtime call of an evaluator (aos.node.units.quarantine records
+    which message is running, so that one that ends the OS process can be named)."""
+
+    def begin(self, key: VerdictKey) -> None: ...
+
+    def end(self) -> None: ...
+
+
 @dataclass
 class Evaluator:
     """Folds a process's log through one runtime. Call in log order only.
@@ -132,10 +193,22 @@ class Evaluator:
     Every message goes through a StateKeeper (aos.log.keeper): a result with Error leaves
     the state as it was before that message, as on the reference CU. `rebuild` makes the
     fresh runtime a rollback starts from when there is no checkpoint yet.
+
+    `verdicts` maps result keys to an Error the node decided (aos.log.verdicts): there the
+    runtime is not called and the Error is the result (the state stays as it was, as for
+    any Error). `watcher`, if set, is told around every runtime call.
+    `decided` lists the verdicts this evaluator reached itself (a watchdog stop), for the
+    caller to record in the store before their results; if the stopped evaluation cannot be
+    rolled back, `stale` turns True: the runtime's state is then not a function of the log,
+    so the caller must drop this evaluator and build a new one (which adopts the verdict).
     """
 
     process: ProcessInfo
     runtime: Runtime
+    verdicts: dict[VerdictKey, str] = field(default_factory=dict)
+    watcher: Watcher | None = None
+    stale: bool = False
+    decided: list[tuple[VerdictKey, str]] = field(default_factory=list)
     position: int = 0
     last_nonce: int = -1
     last_timestamp: int = 0
@@ -161,7 +234,7 @@ class Evaluator:
             "Process": {
                 "Id": self.process.id,
                 "Owner": self.process.owner,
-                "Tags": self.process.tags,
+                "Tags": node_view(self.process.tags)[0],
             },
             "Module": {"Id": self.process.module, "Owner": MODULE_OWNER, "Tags": MODULE_TAG_DICTS},
         }
@@ -170,8 +243,8 @@ class Evaluator:
     def message(self, entry: Entry, item: Item) -> dict[str, Any]:
         """The `msg` of §4.1 for a scheduled entry."""
         owner = owner_of(item)
-        from_process = item.tag("From-Process")
-        tags = [t for t in item.tags if t["name"] not in ("From", "Owner")]
+        seen, from_process = node_view(item.tags)
+        tags = [t for t in seen if t["name"] not in ("From", "Owner")]
         msg: dict[str, Any] = {
             "Id": item.id,
             "Signature": item.signature,
@@ -200,14 +273,12 @@ class Evaluator:
         aos.runtime.convert.flatten_message makes of it, a test holds the two equal), or
         None when a tag is not a plain string (then the generic path checks it)."""
         owner = owner_of(item)
-        from_process = None
+        seen, from_process = node_view(item.tags)
         tags: list[Any] = []
-        for t in item.tags:
+        for t in seen:
             name, value = t["name"], t["value"]
             if type(name) is not str or type(value) is not str:
                 return None
-            if name == "From-Process" and from_process is None:
-                from_process = value
             if name != "From" and name != "Owner":
                 tags.append(name)
                 tags.append(value)
@@ -292,8 +363,49 @@ class Evaluator:
 
     def _run_cron(self, t: int, cron: CronDef) -> Evaluated:
         self._cron_next[cron.index] += 1
-        raw = self.keeper.handle(self.cron_message(cron, t), self.env)
+        key = (t, self.last_nonce, cron.key_suffix)
+        msg = self.cron_message(cron, t)
+        raw = self._evaluate(key, lambda: self.keeper.handle(msg, self.env))
         return self._record(self.last_nonce, cron.key_suffix, "", raw, t)
+
+    def _evaluate(self, key: VerdictKey, run: Callable[[], Mapping[str, Any]]) -> Mapping[str, Any]:
+        """`run()` (one runtime call) unless a verdict decides the result; told to the
+        watcher; a watchdog stop becomes a verdict (see the class docstring)."""
+        verdict = self.verdicts.get(key) if self.verdicts else None
+        if verdict is not None:
+            return verdict_result(verdict)
+        watcher = self.watcher
+        if watcher is not None:
+            watcher.begin(key)
+        try:
+            return run()
+        except MessageStopped:
+            return self._stopped(key)
+        finally:
+            if watcher is not None:
+                watcher.end()
+
+    def _stopped(self, key: VerdictKey) -> dict[str, Any]:
+        """The watchdog stopped the evaluation at `key`: back to the state before it (exact,
+        aos.log.keeper), or, if that fails, mark this evaluator stale; either way it is
+        quarantined from now on."""
+        if self.keeper.supports_rollback:
+            try:
+                self.keeper.roll_back()
+            except (RollbackFailed, MessageStopped):
+                self.stale = True
+        else:
+            self.stale = True
+        self.verdicts[key] = STOPPED_ERROR
+        self.decided.append((key, STOPPED_ERROR))
+        return verdict_result(STOPPED_ERROR)
+
+    def _run(self, entry: Entry, item: Item) -> Mapping[str, Any]:
+        flat = self._handle_flat
+        args = self.message_args(entry, item) if flat is not None else None
+        if args is not None and flat is not None:
+            return flat(args, self.env)  # type: ignore[no-any-return]
+        return self.keeper.handle(self.message(entry, item), self.env)
 
     def step(self, entry: Entry, item: Item) -> list[Evaluated]:
         """Evaluate the crons due before `entry`, then `entry` itself."""
@@ -303,12 +415,7 @@ class Evaluator:
                 f" got {entry.nonce}"
             )
         out = [self._run_cron(t, c) for t, c in self.due_crons(entry.timestamp)]
-        flat = self._handle_flat
-        args = self.message_args(entry, item) if flat is not None else None
-        if args is not None and flat is not None:
-            raw = flat(args, self.env)
-        else:
-            raw = self.keeper.handle(self.message(entry, item), self.env)
+        raw = self._evaluate((entry.timestamp, entry.nonce, ""), lambda: self._run(entry, item))
         self.last_nonce = entry.nonce
         self.last_timestamp = entry.timestamp
         self.last_block_height = entry.block_height
@@ -340,7 +447,14 @@ class Evaluator:
         owner = body.get("Owner") or "1234"
         if not isinstance(owner, str):
             raise NodeError("dry-run Owner must be a string")
-        from_process = next((t["value"] for t in tags if t["name"] == "From-Process"), None)
+        for key, value in body.items():
+            # A Lua integer is 64 bits and a Lua number a finite double here: anything else
+            # would fail in the runtime's conversion, not as the client's mistake.
+            if type(value) is int and not -(2**63) <= value < 2**63:
+                raise NodeError(f"dry-run field {key!r} is an integer beyond 64 bits")
+            if type(value) is float and not math.isfinite(value):
+                raise NodeError(f"dry-run field {key!r} is not a finite number")
+        tags, from_process = node_view(tags)
         data = body.get("Data")
         msg: dict[str, Any] = {k: v for k, v in body.items() if isinstance(k, str)}
         msg.update(
@@ -369,9 +483,17 @@ class Evaluator:
         """Evaluate a read-only message. With a runtime that has checkpoints the state is
         then exactly as before it; otherwise the caller must discard this evaluator."""
         keeper = self.keeper
+
+        def run() -> dict[str, Any]:
+            try:
+                return normalise(keeper.runtime.handle(msg, self.env))
+            except MessageStopped as stop:
+                # Without a rollback the caller discards this evaluator anyway.
+                return normalise({"Output": "", "Error": str(stop)})
+
         if not keeper.supports_rollback:
-            return normalise(keeper.runtime.handle(msg, self.env))
-        return keeper.isolated(lambda: normalise(keeper.runtime.handle(msg, self.env)))
+            return run()
+        return keeper.isolated(run)
 
     # -- snapshots -------------------------------------------------------------------------
     def snapshot(self) -> tuple[bytes, dict[str, Any]]:
@@ -397,8 +519,10 @@ class Evaluator:
         runtime: Runtime,
         state: Mapping[str, Any],
         rebuild: Callable[[], Runtime] | None = None,
+        verdicts: dict[VerdictKey, str] | None = None,
     ) -> Evaluator:
-        """The evaluator of `snapshot()` again, over `runtime` restored from its bytes."""
+        """The evaluator of `snapshot()` again, over `runtime` restored from its bytes
+        (a snapshot holds no verdicts: they are the store's, aos.log.verdicts)."""
         assume = getattr(runtime, "assume_env", None)
         evaluator = cls(
             process,
@@ -411,6 +535,7 @@ class Evaluator:
             _cron_next=[int(n) for n in state["cron_next"]],
             rebuild=rebuild,
             restored=True,
+            verdicts=dict(verdicts or {}),
         )
         if assume is not None:
             assume(evaluator.env)

@@ -11,7 +11,7 @@ evaluator. Failures are VerifyError sentences naming the directory.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,8 +24,22 @@ from aos.log.records import (
     item_from_row,
     snapshot_from_row,
 )
-from aos.log.schema import DB_NAME, ENTRY_COLS, ITEM_COLS, ITEM_JOIN, SNAPSHOT_READ
+from aos.log.schema import DB_NAME, ENTRY_COLS, ITEM_COLS, ITEM_JOIN, SNAPSHOT_READ, VERDICT_SQL
 from aos.log.stored import join_owner
+from aos.log.verdicts import VerdictKey
+
+
+def one_line(problems: Sequence[object], limit: int = 300) -> str:
+    """SQLite's check report (lines, a `*** in database main ***` heading) as one clause:
+    the node's quick check on open and `aos verify`'s full check word it the same way."""
+    lines = [
+        line.strip()
+        for problem in problems
+        for line in str(problem).splitlines()
+        if line.strip() and not line.strip().startswith("***")
+    ]
+    return "; ".join(lines)[:limit]
+
 
 # One schedule row joined with its item: every column the column checks compare.
 _SLOT_SQL = (
@@ -186,6 +200,34 @@ class LogReader:
                 break
             records.append((entry_from_row(row[:width]), item_from_row(row[width:])))
         return records
+
+    def integrity_problems(self, limit: int = 5) -> list[str]:
+        """SQLite's full integrity_check of the file: [] when it is sound."""
+        if not self.path.is_file():
+            raise VerifyError(
+                f"no node database in {self.data_dir} (looked for {DB_NAME}); check --data-dir"
+            )
+        try:  # its own connection, outside a transaction: a damaged file ends it early
+            conn = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True, timeout=30.0)
+        except sqlite3.Error as err:
+            raise VerifyError(f"cannot open the node database {self.path}: {err}") from err
+        try:
+            found = [str(r[0]) for r in conn.execute(f"PRAGMA integrity_check({int(limit)})")]
+        except sqlite3.DatabaseError as err:  # too damaged to be checked at all
+            return [str(err)]
+        finally:
+            conn.close()
+        return [] if found == ["ok"] else found
+
+    def verdicts(self, process_id: str) -> dict[VerdictKey, str]:
+        """The results the node decided for the process (aos.log.verdicts); none in a
+        directory made before verdicts existed."""
+        with self.snapshot() as conn:
+            try:
+                rows = conn.execute(VERDICT_SQL, (process_id,)).fetchall()
+            except sqlite3.OperationalError:  # no such table: an older directory
+                return {}
+        return {(int(r[0]), int(r[1]), str(r[2])): str(r[3]) for r in rows}
 
     # -- snapshots ------------------------------------------------------------------------
     def latest_snapshot(self, process_id: str, at_most: int | None = None) -> SnapshotRow | None:

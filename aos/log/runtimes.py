@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from aos.limits import DEFAULT_MEMORY, MAX_MEMORY, MIN_MEMORY
+from aos.limits import DEFAULT_MEMORY, MAX_MEMORY, MIN_MEMORY, watchdog_seconds
 
 if TYPE_CHECKING:
     from aos.log.evaluator import ProcessInfo
@@ -45,7 +45,7 @@ def default_runtime(info: ProcessInfo) -> Runtime:
     """A sandboxed Lua process for `info`, with the node's limits."""
     from aos.runtime import LuaProcess
 
-    runtime: Runtime = LuaProcess(memory_limit=memory_limit_of(info))
+    runtime: Runtime = LuaProcess(memory_limit=memory_limit_of(info), watchdog=watchdog_seconds())
     return runtime
 
 

@@ -7,12 +7,19 @@ messages, see Store.index_pending), meta (the batch indexer's mark), processes (
 each, with the head of its schedule), schedule (one row per nonce: the assignment and the
 message it orders), results (one row per evaluation, with its result hash and chain
 hash), claims (exactly-once pushes by the crank), monitors, snapshots (process states at
-message boundaries, see docs/snapshots.md: an optimisation, never a source of truth).
+message boundaries, see docs/snapshots.md: an optimisation, never a source of truth),
+process_load (where each process's evaluation stands and its Lua memory after it, for the
+admission quota; not part of the log, never replayed), evaluator_deaths and verdicts
+(messages that ended the OS process evaluating them, and the results the node decided for
+those that did so too often: aos.log.verdicts).
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
+# Version 5 added process_load (the admission quota's figures), evaluator_deaths and
+# verdicts (the quarantine, aos.log.verdicts): new tables only, created on open, so a
+# version 4 directory is upgraded in place by creating them (aos.node.store.migrate).
 # Version 4 keeps each item once (aos.log.stored): its signed bytes without the owner key,
 # which is kept once per signer in owner_keys; the decoded columns (signature, owner,
 # owner_key, target, anchor, tags, data, raw) are gone, and so is results_message, an index
@@ -128,6 +135,29 @@ CREATE TABLE IF NOT EXISTS monitors (
     process TEXT PRIMARY KEY,
     created_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS evaluator_deaths (
+    process TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    ordinate INTEGER NOT NULL,
+    cron TEXT NOT NULL,
+    deaths INTEGER NOT NULL,
+    last_at INTEGER NOT NULL,
+    PRIMARY KEY (process, timestamp, ordinate, cron)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS verdicts (
+    process TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    ordinate INTEGER NOT NULL,
+    cron TEXT NOT NULL,
+    error TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (process, timestamp, ordinate, cron)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS process_load (
+    process TEXT PRIMARY KEY,
+    nonce INTEGER NOT NULL,
+    memory INTEGER NOT NULL
+) WITHOUT ROWID;
 """
 
 # The column lists every SELECT of a record reads, in the order the decoders of
@@ -148,6 +178,7 @@ RESULT_COLS = (
     "process, position, ordinate, cron, message_id, timestamp, block_height, error, result, "
     "result_hash, chain_hash"
 )
+VERDICT_SQL = "SELECT timestamp, ordinate, cron, error FROM verdicts WHERE process = ?"
 SNAPSHOT_COLS = "process, nonce, position, chain_hash, state_hash, evaluator, data, mac"
 # What a SELECT reads: the bytes as a BLOB even if a damaged row holds them as text.
 SNAPSHOT_READ = (

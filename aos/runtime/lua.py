@@ -5,6 +5,17 @@ filter that refuses everything) and then hardened by lua/sandbox.lua. Messages g
 flat argument list and results come back as one JSON text (aos.runtime.convert), so no
 Python object ever reaches Lua. `handle` never raises for what Lua code does: syntax
 errors, runtime errors and both limits come back as `{"Error": ...}`.
+
+Crash containment: Lua aborts the OS process when it runs out of memory (or meets any
+error) outside a protected call, and lupa pushes call arguments, converts tables and
+releases references outside its lua_pcall. So the memory cap is in force only while the
+bridge's `run` executes, which lupa calls with no argument (nothing to push) and which
+allocates only inside lua_pcall; every other entry into Lua (setting up the state, pushing
+a message, converting env, recovering after an error, closing) runs with the cap lifted,
+bounded by what Python hands in rather than by what a process does. Checkpoints, rollbacks
+and snapshots (issue 13) run with the cap lifted too: a copy of a state near its cap
+then still succeeds (for a moment the state holds up to twice the cap), and the
+checkpoint's bytes are held in Python, so they never count against the process's cap.
 """
 
 from __future__ import annotations
@@ -18,14 +29,17 @@ from typing import Any
 
 import lupa.lua53 as lua53
 
-from aos.errors import SnapshotRefused
-from aos.limits import DEFAULT_MEMORY, INSTRUCTION_LIMIT
+from aos.errors import MessageStopped, SnapshotRefused
+from aos.limits import DEFAULT_MEMORY, INSTRUCTION_LIMIT, WATCHDOG_SECONDS
 from aos.luafiles import lua_dir
 from aos.runtime.convert import decode_result, flatten_message
 from aos.runtime.limits import RuntimeLimits
+from aos.runtime.watchdog import Watchdog
 
 # Files executed by the runtime itself, never reachable through `require`.
-_PRIVATE = {"sandbox", "bridge", "pattern", "snapshot"}
+_PRIVATE = {"sandbox", "bridge", "pattern", "meter", "snapshot"}
+_NO_LIMIT = 0  # lupa's set_max_memory(0): no cap
+_STOPPED = "stopped"  # what the bridge's `run` returns when the watchdog stopped a message
 # The bytes a snapshot starts with (then the library fingerprint, then lua/snapshot.lua's).
 SNAPSHOT_MAGIC = b"AOSSNAP\x01"
 # Folders of lua/ that hold no module of the process library: blueprints are sent as Eval
@@ -47,14 +61,23 @@ def bytewise_collation() -> None:
         _locale.setlocale(_locale.LC_COLLATE, "C")
 
 
+_NO_WATCHDOG = Watchdog(None, 0)
+
+
+@cache
+def _watchdog(seconds: int) -> Watchdog:
+    """The watchdog thread of this OS process for `seconds` (one per value in use)."""
+    return Watchdog(lua53.__file__, seconds)
+
+
 def _refuse(obj: object, name: object, is_setting: bool) -> object:
     raise AttributeError("Python attributes are not accessible from a process")
 
 
 @cache
-def _sources() -> tuple[str, str, str, dict[str, str]]:
-    """(sandbox, bridge, pattern sources, {module key: source}) of the library, read once.
-    (lua/snapshot.lua is read by `_snapshot_source`.)"""
+def _sources() -> tuple[str, str, dict[str, str], dict[str, str]]:
+    """(sandbox, bridge, {pattern, meter sources}, {module key: source}) of the library,
+    read once. (lua/snapshot.lua is read by `_snapshot_source`.)"""
     root = lua_dir()
     modules: dict[str, str] = {}
     for path in sorted(root.rglob("*.lua")):
@@ -67,8 +90,10 @@ def _sources() -> tuple[str, str, str, dict[str, str]]:
         modules[key] = path.read_text(encoding="utf-8")
     sandbox = (root / "sandbox.lua").read_text(encoding="utf-8")
     bridge = (root / "bridge.lua").read_text(encoding="utf-8")
-    pattern = (root / "pattern.lua").read_text(encoding="utf-8")
-    return sandbox, bridge, pattern, modules
+    parts = {
+        name: (root / f"{name}.lua").read_text(encoding="utf-8") for name in ("pattern", "meter")
+    }
+    return sandbox, bridge, parts, modules
 
 
 def _empty_error(text: str) -> dict[str, Any]:
@@ -92,8 +117,8 @@ def library_fingerprint() -> str:
     """What a snapshot's library prototypes depend on: every Lua source of the runtime.
     A snapshot made by another build is refused (and the log replayed instead)."""
     digest = hashlib.sha256()
-    sandbox, bridge, pattern, modules = _sources()
-    for name, text in [("sandbox", sandbox), ("bridge", bridge), ("pattern", pattern),
+    sandbox, bridge, parts, modules = _sources()
+    for name, text in [("sandbox", sandbox), ("bridge", bridge), *sorted(parts.items()),
                        ("snapshot", _snapshot_source()), *sorted(modules.items())]:  # fmt: skip
         digest.update(name.encode() + b"\0" + text.encode() + b"\0")
     return digest.hexdigest()
@@ -149,9 +174,12 @@ def sandboxed_state(
     """A fresh Lua state hardened by lua/sandbox.lua, `modules` requirable: (runtime, control
     table, cover table). `cover` names chunks whose lines the state records as they run
     (`aos test --cov`; see sandbox.lua: such a state's GasUsed is not a process's).
-    With `snapshots` the control table carries lua/snapshot.lua's tools (`control.snapshot`)."""
+    With `snapshots` the control table carries lua/snapshot.lua's tools (`control.snapshot`).
+    It is built with the memory cap lifted and returned with the cap set (a LuaProcess
+    lifts it again around everything but a message's `run`)."""
     bytewise_collation()  # the library sorts while it loads
-    # lupa is untyped: its objects stay behind Any.
+    # lupa is untyped: its objects stay behind Any. max_memory installs lupa's counting
+    # allocator; the cap itself is set below.
     rt: Any = lua53.LuaRuntime(
         register_eval=False,
         register_builtins=False,
@@ -159,15 +187,17 @@ def sandboxed_state(
         attribute_filter=_refuse,
         max_memory=limits.memory_limit,
     )
+    rt.set_max_memory(_NO_LIMIT)
     rt.globals().python = None
-    sandbox_src, _, pattern_src, _ = _sources()
+    sandbox_src, _, parts, _ = _sources()
     install = rt.execute(sandbox_src)
-    pattern = rt.execute(pattern_src)
     opts = rt.table_from(
         {
             "instruction_limit": limits.instruction_limit,
             "step": _HOOK_STEP,
             "memory_text": limits.memory_text(),
+            "memory_limit": limits.memory_limit,
+            "watchdog": limits.watchdog,
         }
     )
     covered = None
@@ -175,7 +205,11 @@ def sandboxed_state(
         covered = rt.table_from({name: rt.table() for name in sorted(cover)})
         opts.cover = covered
     tools = rt.execute(_snapshot_source()) if snapshots else None
-    control = install(rt.table_from(modules), opts, pattern, tools)
+    control = install(rt.table_from(modules), opts, rt.table_from(parts), tools)
+    # Release one reference now, so that the registry's free list exists: lupa releases
+    # references of collected Python wrappers outside lua_pcall too.
+    rt.table_from({})
+    rt.set_max_memory(limits.memory_limit)
     return rt, control, covered
 
 
@@ -187,11 +221,13 @@ class LuaProcess:
         *,
         memory_limit: int = DEFAULT_MEMORY,
         instruction_limit: int = INSTRUCTION_LIMIT,
+        watchdog: int = WATCHDOG_SECONDS,
         restore: bytes | None = None,
     ) -> None:
         """A fresh process, or with `restore` one whose state is a `snapshot()` of
-        another (SnapshotRefused, or ValueError for bytes that are not one)."""
-        self._start(memory_limit, instruction_limit, (), restore)
+        another (SnapshotRefused, or ValueError for bytes that are not one). `watchdog`:
+        the wall-clock seconds a message may run (0: no watchdog; aos.runtime.watchdog)."""
+        self._start(memory_limit, instruction_limit, watchdog, (), restore)
 
     @classmethod
     def covering(
@@ -204,49 +240,84 @@ class LuaProcess:
         """A process that records the lines run of the chunks named `chunks` (`lines_run`).
         Its GasUsed is not a process's (lua/sandbox.lua says why): replay in it, for lines."""
         proc = cls.__new__(cls)
-        proc._start(memory_limit, instruction_limit, chunks, None)
+        # No watchdog: a covering state takes line events itself (sandbox.lua).
+        proc._start(memory_limit, instruction_limit, 0, chunks, None)
         return proc
 
     def _start(
         self,
         memory_limit: int,
         instruction_limit: int,
+        watchdog: int,
         cover: Collection[str],
         restore: bytes | None,
     ) -> None:
-        self.limits = RuntimeLimits(memory_limit=memory_limit, instruction_limit=instruction_limit)
+        self.limits = RuntimeLimits(
+            memory_limit=memory_limit, instruction_limit=instruction_limit, watchdog=watchdog
+        )
         self._env: dict[str, Any] | None = None
         self._env_seen: object = None  # the env object last passed in (identity only)
         self._closed = False
         self._kept_env: tuple[dict[str, Any] | None, object] = (None, None)
+        self._kept: bytes | None = None  # the checkpoint's bytes (lua/snapshot.lua)
         self._library_set = False
+        self._cap = memory_limit
         _, bridge_src, _, modules = _sources()
         rt, control, self._covered = sandboxed_state(self.limits, modules, cover, snapshots=True)
         self._runtime: Any = rt
         self._control: Any = control
         self._snapshots: Any = control.snapshot
-        self._bridge: Any = rt.execute(bridge_src)
+        self._finish: Any = control.finish
         self._collect: Any = control.collect
-        restored_env: Any = None
-        if restore is not None:
-            restored_env = self._restore(restore)
-        self._entry: Any
+        # For the watchdog: the main thread's "thread: 0x…", and the spare thread `prepare`
+        # names, where the next message's handlers run (parsed only if it ever pokes).
+        self._main_state = str(control.main_thread)
+        self._spare = ""
+        self._states: tuple[str, ...] = (self._main_state,)
+        self._dog = _watchdog(watchdog) if watchdog else _NO_WATCHDOG
+        self._watch = self._dog.watch() if watchdog else None
+        self._seq = 0
+        self._prepare: Any
+        self._run: Any
+        self._discard: Any
         self._bridge_state: Any
-        self._entry, self._bridge_state = self._bridge(control)
-        if restore is not None:
-            self._bridge_state.set_env(restored_env)
+        rt.set_max_memory(_NO_LIMIT)
+        try:
+            # Executed with the registry's (private) globals, as sandbox.lua's own chunks.
+            self._bridge: Any = rt.execute(bridge_src)
+            restored_env: Any = None
+            if restore is not None:
+                restored_env = self._restore(restore)
+            self._new_bridge()
+            if restore is not None:
+                self._bridge_state.set_env(restored_env)
+        finally:
+            rt.set_max_memory(memory_limit)
+
+    def _new_bridge(self) -> None:
+        """The bridge's functions over the current state (the caller lifted the cap)."""
+        self._prepare, self._run, self._discard, self._bridge_state = self._bridge(self._control)
 
     # -- snapshots -----------------------------------------------------------------------
     def _use_library(self) -> None:
+        """Hand the state the library's prototypes (the caller lifted the cap)."""
         if not self._library_set:
             self._snapshots.set_library(self._runtime.table_from(_library_protos()))
             self._library_set = True
 
+    def _uncapped(self) -> Any:
+        """A context in which the memory cap is lifted (see the module docstring)."""
+        return _Uncapped(self._runtime, self._cap)
+
     def checkpoint(self) -> None:
         """Keep the current state inside the Lua state: `rollback` returns to it exactly.
         Only at a message boundary; SnapshotRefused says why the state cannot be kept."""
-        self._use_library()
-        ok, why = self._snapshots.keep(self._bridge_state.get_env())
+        with self._uncapped():
+            self._use_library()
+            ok, why = self._snapshots.keep(self._bridge_state.get_env())
+            if ok:
+                # Its bytes are held here, outside the state and its cap (snapshot.lua).
+                self._kept = _from_lua_text(self._snapshots.take_kept())
         if not ok:
             raise SnapshotRefused(str(why))
         # Which env the checkpointed state holds: a rollback must hand the next message the
@@ -256,9 +327,12 @@ class LuaProcess:
     def rollback(self) -> None:
         """Return to the last checkpoint, in place: every value is rebuilt from it, so what
         the messages since then did (globals, tables, ids, the random generator) is gone."""
-        env = self._snapshots.restore_kept()
-        self._entry, self._bridge_state = self._bridge(self._control)
-        self._bridge_state.set_env(env)
+        if self._kept is None:
+            raise SnapshotRefused("there is no checkpoint to roll back to")
+        with self._uncapped():
+            env = self._snapshots.restore_kept(self._kept)
+            self._new_bridge()
+            self._bridge_state.set_env(env)
         self._env, self._env_seen = self._kept_env
 
     def snapshot(self) -> bytes:
@@ -266,8 +340,8 @@ class LuaProcess:
         gives a process whose next message has a byte-identical result. Same state, same
         bytes, in any OS process of this build."""
         self.checkpoint()
-        blob = _from_lua_text(self._snapshots.kept_text())
-        return SNAPSHOT_MAGIC + bytes.fromhex(library_fingerprint()) + blob
+        assert self._kept is not None
+        return SNAPSHOT_MAGIC + bytes.fromhex(library_fingerprint()) + self._kept
 
     def assume_env(self, env: dict[str, Any]) -> None:
         """Tell the runtime that its (restored) state already holds `env`, so that the next
@@ -277,6 +351,7 @@ class LuaProcess:
         self._kept_env = (self._env, self._env_seen)
 
     def _restore(self, data: bytes) -> Any:
+        """The caller lifted the cap."""
         head = len(SNAPSHOT_MAGIC)
         if data[:head] != SNAPSHOT_MAGIC:
             raise ValueError("not a process snapshot")
@@ -284,7 +359,9 @@ class LuaProcess:
             raise SnapshotRefused("the snapshot was made by another build of the process library")
         self._use_library()
         try:
-            return self._snapshots.restore_bytes(data[head + 32 :])
+            env = self._snapshots.restore_bytes(data[head + 32 :])
+            self._kept = data[head + 32 :]
+            return env
         except lua53.LuaError as err:
             raise ValueError(f"the snapshot cannot be restored: {err}") from None
 
@@ -300,39 +377,90 @@ class LuaProcess:
 
     def handle_flat(self, args: list[Any], env: dict[str, Any]) -> dict[str, Any]:
         """`handle` for a message already flattened (aos.runtime.convert.flatten_message's
-        shape); the compute unit's evaluator builds that list directly."""
+        shape); the compute unit's evaluator builds that list directly.
+
+        Raises aos.errors.MessageStopped when the watchdog stopped the message: its state
+        changes are then not a function of the log (see RuntimeLimits)."""
         if self._closed:
             raise RuntimeError("this LuaProcess is closed")
         bytewise_collation()
-        env_arg = None
-        if env is not self._env_seen:
-            if env != self._env:
-                env_arg = self._runtime.table_from(env, recursive=True)
-                # A copy: an equal env passed later as another object is still "unchanged".
-                self._env = copy.deepcopy(env)
-            self._env_seen = env
+        # Everything up to `run` happens with the cap lifted (see the module docstring).
+        # This is the replay's hot path: attributes are read once, nothing is parsed.
+        rt = self._runtime
+        rt.set_max_memory(_NO_LIMIT)
         try:
-            text = self._entry(env_arg, *args)
-        except lua53.LuaMemoryError:
-            self._recover()
-            return _empty_error(self.limits.memory_text())
+            if env is self._env_seen:
+                spare = self._prepare(None, *args)
+            else:
+                spare = self._prepare_with_env(args, env)
         except lua53.LuaError as exc:
-            # The bridge catches everything Lua raises; this is a failure of the bridge itself.
+            # lupa could not push the arguments (more than the Lua stack holds).
+            self._env, self._env_seen = None, None
             self._recover()
-            return _empty_error(f"the process runtime failed: {exc}")
+            return _empty_error(f"the message could not be passed to the process: {exc}")
+        finally:
+            rt.set_max_memory(self._cap)
+        if spare != self._spare:  # a new spare thread
+            self._spare = spare
+            self._states = (self._main_state, spare)
+        watch = self._watch
+        failure: lua53.LuaError | None = None
+        if watch is not None:
+            self._seq += 1
+            watch.slot = (self._seq, self._states)
+        try:
+            text: str = self._run()
+        except lua53.LuaError as exc:
+            failure = exc
+        finally:
+            # Before anything else calls into Lua: from here on this message is never poked
+            # (aos.runtime.watchdog.Watch says why a lock is needed only while it is busy).
+            if watch is not None:
+                watch.slot = None
+                if self._dog.busy:
+                    with self._dog.lock:
+                        pass
+        if failure is not None:
+            self._recover()
+            if isinstance(failure, lua53.LuaMemoryError):
+                return _empty_error(self.limits.memory_text())
+            # The bridge catches everything Lua raises; this is a failure of the bridge itself.
+            return _empty_error(f"the process runtime failed: {failure}")
+        if text == _STOPPED:
+            raise MessageStopped(self.limits.watchdog)
         result = decode_result(text)
         err = result.get("Error")
         if isinstance(err, str) and err.startswith("memory limit exceeded"):
             self._recover()
         return result
 
+    def _prepare_with_env(self, args: list[Any], env: dict[str, Any]) -> Any:
+        """`prepare` for a message whose env is a new object (the caller lifted the cap)."""
+        env_arg = None
+        if env != self._env:
+            env_arg = self._runtime.table_from(env, recursive=True)
+            # A copy: an equal env passed later as another object is still "unchanged".
+            self._env = copy.deepcopy(env)
+        self._env_seen = env
+        spare = self._prepare(env_arg, *args)
+        # Released here, while the cap is still lifted (lupa releases references outside
+        # lua_pcall).
+        del env_arg
+        return spare
+
     def _recover(self) -> None:
-        """After a memory error, free what the failed message left behind."""
+        """After a failed message, forget it and free what it left behind."""
+        rt = self._runtime
+        rt.set_max_memory(_NO_LIMIT)
         try:
-            self._control.finish()
-            self._collect()
-        except lua53.LuaError:
-            pass
+            # Disarm first: until `finish` runs, the budget and its hook are still set.
+            for step in (self._finish, self._discard, self._collect):
+                try:
+                    step()
+                except lua53.LuaError:
+                    pass
+        finally:
+            rt.set_max_memory(self._cap)
 
     def memory_used(self) -> int:
         """Bytes currently allocated by the Lua state (0 once closed)."""
@@ -344,7 +472,11 @@ class LuaProcess:
     def collect_garbage(self) -> None:
         """Run a full garbage collection (e.g. before measuring memory)."""
         if not self._closed:
-            self._collect()
+            self._runtime.set_max_memory(_NO_LIMIT)
+            try:
+                self._collect()
+            finally:
+                self._runtime.set_max_memory(self.limits.memory_limit)
 
     def lines_run(self) -> dict[str, set[int]]:
         """{chunk name: lines run so far} of a `covering` process (empty for any other)."""
@@ -354,9 +486,28 @@ class LuaProcess:
 
     def close(self) -> None:
         """Drop the Lua state; the object cannot handle messages afterwards."""
+        if self._closed:
+            return
         self._closed = True
-        self._entry = None
-        self._control = None
-        self._collect = None
-        self._covered = None
+        self._runtime.set_max_memory(_NO_LIMIT)
+        self._prepare = self._run = self._discard = self._bridge_state = None
+        self._finish = self._collect = None
+        self._control = self._snapshots = self._bridge = None
+        self._covered = self._kept = None
         self._runtime = None
+
+
+class _Uncapped:
+    """`with`: the memory cap lifted, then set again (a small class: this is on the path of
+    every checkpoint)."""
+
+    __slots__ = ("_runtime", "_cap")
+
+    def __init__(self, runtime: Any, cap: int) -> None:
+        self._runtime, self._cap = runtime, cap
+
+    def __enter__(self) -> None:
+        self._runtime.set_max_memory(_NO_LIMIT)
+
+    def __exit__(self, *exc: object) -> None:
+        self._runtime.set_max_memory(self._cap)

@@ -42,8 +42,9 @@ class LuaScript:
         self.limits = RuntimeLimits(memory_limit=memory_limit, instruction_limit=instruction_limit)
         rt, control, _ = sandboxed_state(self.limits, modules)
         self._runtime: Any = rt
-        # The sandbox's own `load` (text only), so the host chunk gets a name of its own.
-        loaded = rt.eval("load")(host, "=" + name, "t")
+        # The sandbox's own `load` (text only, the process's globals), so the host chunk gets
+        # a name of its own.
+        loaded = control.load(host, "=" + name, "t")
         fn, err = loaded if isinstance(loaded, tuple) else (loaded, None)
         if fn is None:
             raise ScriptError(f"the host chunk {name} does not compile: {err}")

@@ -20,6 +20,7 @@ from aos.log.evaluator import Evaluated, Evaluator, ProcessInfo
 from aos.log.records import Entry, Item, SnapshotRow, entry_of, item_of
 from aos.log.runtimes import Runtime, default_runtime, restore_runtime
 from aos.log.snapshots import evaluator_state
+from aos.log.verdicts import VerdictKey
 from aos.protocol import ao_tags
 from aos.verify.logcheck import LogEntry
 
@@ -44,12 +45,18 @@ class Replayer:
     """A fresh runtime and evaluator for one process; feed it the log in order."""
 
     def __init__(
-        self, process: DataItem, runtime_factory: Callable[[ProcessInfo], Runtime] | None = None
+        self,
+        process: DataItem,
+        runtime_factory: Callable[[ProcessInfo], Runtime] | None = None,
+        verdicts: dict[VerdictKey, str] | None = None,
     ) -> None:
         self.process = process
         # The node's own factory by default, so the replay runs with the very limits the
         # compute unit used (an instruction-limit Error must replay as the same Error).
         self.runtime_factory = runtime_factory or default_runtime
+        # Results the node decided without running the message (aos.log.verdicts): a
+        # replay adopts them, as the compute unit does.
+        self.verdicts = dict(verdicts or {})
         self._evaluator: Evaluator | None = None
 
     def _records(self, entries: Iterable[LogEntry]) -> Iterator[tuple[Entry, Item]]:
@@ -64,7 +71,11 @@ class Replayer:
         factory = self.runtime_factory
         runtime = restore_runtime(info, row.data)
         self._evaluator = Evaluator.restore(
-            info, runtime, evaluator_state(row), rebuild=lambda: factory(info)
+            info,
+            runtime,
+            evaluator_state(row),
+            rebuild=lambda: factory(info),
+            verdicts=self.verdicts,
         )
 
     def _start(self, entry: Entry, item: Item) -> Evaluator:
@@ -75,7 +86,7 @@ class Replayer:
             )
         info = ProcessInfo.from_spawn(item, entry)
         factory = self.runtime_factory
-        return Evaluator(info, factory(info), rebuild=lambda: factory(info))
+        return Evaluator(info, factory(info), verdicts=self.verdicts, rebuild=lambda: factory(info))
 
     def evaluate_records(
         self, records: Iterable[tuple[Entry, Item]], horizon: int | None = None

@@ -170,7 +170,9 @@ def _replay(data_dir: Path, pid: str, unit: Unit) -> Outcome:
     if isinstance(process, str):
         out.problem = Problem(None, pid, process)
         return out
-    replayer = Replayer(process)
+    # The node's verdicts (quarantined messages, aos.log.verdicts) are adopted, as the
+    # compute unit does; the report names them.
+    replayer = Replayer(process, verdicts=reader.verdicts(pid))
     position = 0
     if unit.start_snapshot is not None:
         started = _start(reader, data_dir, pid, unit, replayer, process)

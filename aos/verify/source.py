@@ -18,8 +18,9 @@ from typing import Any
 
 from aos.dataitem import DataItem, parse
 from aos.errors import DataItemError, StoreError, VerifyError
-from aos.log.reader import LogReader
+from aos.log.reader import LogReader, one_line
 from aos.log.records import Entry, Item, is_assigned
+from aos.log.verdicts import VerdictKey
 from aos.verify.logcheck import LogEntry
 
 
@@ -161,6 +162,24 @@ def read_records(
     slot whose item is missing.
     """
     return LogReader(data_dir).records(process_id, to_nonce)
+
+
+def check_integrity(data_dir: Path) -> None:
+    """VerifyError (one sentence) if SQLite's full integrity_check finds the node database
+    of `data_dir` damaged (the node itself runs only the quick check when it opens it)."""
+    reader = LogReader(data_dir)
+    problems = reader.integrity_problems()
+    if problems:
+        raise VerifyError(
+            f"{reader.path} is damaged (SQLite's integrity_check: {one_line(problems)});"
+            " nothing in it can be verified: restore it from a backup"
+        )
+
+
+def read_verdicts(data_dir: Path, process_id: str) -> dict[VerdictKey, str]:
+    """The results the node decided for the process without running them (quarantined
+    messages, aos.log.verdicts): a replay adopts them and `aos verify` names them."""
+    return LogReader(data_dir).verdicts(process_id)
 
 
 def find_process(data_dir: Path, name_or_id: str) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from aos.verify.logcheck import Problem, check_log
 from aos.verify.protocol import Done, Failed, Payload, Replayed
 from aos.verify.resultcheck import check_results
 from aos.verify.runner import Worker, source_args
-from aos.verify.source import StoredResult, log_bounds
+from aos.verify.source import StoredResult, check_integrity, log_bounds, read_verdicts
 
 # Progress callback: (phase, done, total); phases are "log" and "replay".
 Progress = Callable[[str, int, int], None]
@@ -50,6 +50,9 @@ class Report:
     problem: Problem | None = None
     stored_result: Any = None  # both sides of the first differing result, for the diff
     replayed_result: Any = None
+    # Results the node decided without running them (quarantined messages): the replay
+    # adopted them; each as (timestamp, ordinate, cron key) -> the Error.
+    verdicts: dict[tuple[int, int, str], str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -180,9 +183,13 @@ def verify_store(
     *,
     progress: Progress = _no_progress,
     snapshots: bool = False,
+    checked: bool = False,
 ) -> Report:
     """Verify a process in a node data directory (read-only), in units of work on every
-    core (aos.verify.segments); with `snapshots`, the replay too starts from snapshots."""
+    core (aos.verify.segments); with `snapshots`, the replay too starts from snapshots.
+    First SQLite's full check of the file, unless the caller `checked` it already."""
+    if not checked:
+        check_integrity(data_dir)
     reader = LogReader(data_dir)
     with reader.snapshot() as conn:
         head = reader.head_nonce(conn, process_id)
@@ -247,6 +254,7 @@ def verify_store(
             row = reader.result_at(conn, process_id, position)
             report.stored_result = None if row is None else json.loads(row["result"])
             report.replayed_result = replayed
+    report.verdicts = read_verdicts(data_dir, process_id)
     return report
 
 

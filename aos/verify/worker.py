@@ -3,7 +3,8 @@
 It reads a log (a node data directory, read-only, or an exported bundle), replays it in a
 fresh Lua runtime of its own and writes the events of aos.verify.protocol on stdout. From a
 bundle it evaluates the signed items themselves; from a data directory it evaluates the
-store's columns, exactly what the node's compute unit reads, while the parent `aos verify`
+store's columns, exactly what the node's compute unit reads (and adopts the node's verdicts,
+aos.log.verdicts, as the compute unit does), while the parent `aos verify`
 compares each of those columns with the signed bytes (so both are covered, and no item is
 parsed twice).
 
@@ -30,7 +31,7 @@ from aos.log.resulthash import GENESIS_CHAIN
 from aos.verify import protocol
 from aos.verify.bundlefile import read_bundle
 from aos.verify.replay import Replayer
-from aos.verify.source import read_log, read_records
+from aos.verify.source import read_log, read_records, read_verdicts
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         # aos.verify.source.read_records); only the spawn item is parsed here.
         process = read_log(args.data_dir, args.process, to_nonce=0, check_columns=False).process
         records = read_records(args.data_dir, args.process, to_nonce=args.to_nonce)
-        replayer = Replayer(process)
+        replayer = Replayer(process, verdicts=read_verdicts(args.data_dir, args.process))
         evaluations = replayer.evaluate_records(records, args.horizon)
     count = 0
     final = GENESIS_CHAIN

@@ -269,7 +269,8 @@ def test_assign_and_monitor_requests(wallet: Wallet) -> None:
     client = make(handler, wallet)
     assert client.assign(PID, "MSG") == "ASSIGN"
     assert dict(seen[0].url.params) == {"process-id": PID, "assign": "MSG"}
-    assert seen[0].content == b""
+    signed = dataitem.parse(seen[0].content)
+    assert signed.verify() and signed.target_id == PID and list(signed.tags) == [("Assign", "MSG")]
     client.monitor(PID)
     client.unmonitor(PID)
     assert [(r.method, r.url.path) for r in seen[1:]] == [
@@ -278,6 +279,8 @@ def test_assign_and_monitor_requests(wallet: Wallet) -> None:
     ]
     item = dataitem.parse(seen[1].content)
     assert item.verify() and item.target_id == PID and item.data == b" " and not item.tags
+    again = dataitem.parse(seen[2].content)
+    assert again.id != item.id and len(again.anchor or b"") == 32  # each request is new
 
 
 def test_identical_ed25519_messages_are_distinct_items_and_all_evaluated(tmp_path: Path) -> None:

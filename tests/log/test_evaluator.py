@@ -152,3 +152,40 @@ def test_memory_limit_tag_is_honoured_within_bounds() -> None:
     assert limit("1-gb") == MAX_MEMORY and limit("64-gb") == MAX_MEMORY
     assert limit("1-kb") == MIN_MEMORY
     assert limit("lots") == DEFAULT_MEMORY and limit("5-parsecs") == DEFAULT_MEMORY
+
+
+def test_node_tags_reach_the_process_only_as_the_node_wrote_them() -> None:
+    """Issue 12: a sender's `from-process` must not shadow the node's `From-Process`, a
+    `forwarded-by` tag must not set msg['Forwarded-By'], and of a spawn whose outbox entry
+    named a first From-Process the process sees only the node's (the last)."""
+    seen: list[tuple[dict[str, Any], dict[str, Any]]] = []
+
+    class Recorder:
+        def handle(self, msg: dict[str, Any], env: dict[str, Any]) -> dict[str, Any]:
+            seen.append((msg, env))
+            return {"Output": ""}
+
+    forged = [("From-Process", "V" * 43), ("Action", "Eval"), ("from_module", "m"),
+              *SPAWN_TAGS[:4], ("From-Process", "Q" * 43)]  # fmt: skip
+    spawn = item(PID, "boot", forged)
+    ev = Evaluator(ProcessInfo.from_spawn(spawn, entry(0, T0, PID)), Recorder())
+    ev.step(entry(0, T0, PID), spawn)
+    boot, env = seen[0]
+    assert boot["From"] == "Q" * 43
+    env_tags = [(t["name"], t["value"]) for t in env["Process"]["Tags"]]
+    assert ("From-Process", "Q" * 43) in env_tags and ("From-Process", "V" * 43) not in env_tags
+    assert all(n != "from_module" for n, _ in env_tags)
+    shadow_tags = [("from-process", "V" * 43), ("FORWARDED-BY", "V" * 43), ("Action", "Ping"),
+                   ("From-Process", "Q" * 43)]  # fmt: skip
+    shadow = item("M" * 43, "hi", shadow_tags, PID)
+    ev.step(entry(1, T0 + 5, "M" * 43), shadow)
+    msg = seen[1][0]
+    assert msg["From"] == "Q" * 43 and msg["Forwarded-By"] == OWNER
+    assert [t["name"] for t in msg["Tags"]] == ["Action", "From-Process"]
+    plain = item("N" * 43, "hi", [("Forwarded-By", "V" * 43), ("Action", "Ping")], PID)
+    ev.step(entry(2, T0 + 6, "N" * 43), plain)
+    msg = seen[2][0]
+    assert msg["From"] == OWNER and "Forwarded-By" not in msg
+    assert [t["name"] for t in msg["Tags"]] == ["Action"]
+    dry = ev.read_only_message({"Tags": [{"name": "from-process", "value": "V" * 43}]})
+    assert dry["From"] == "1234" and dry["Tags"] == []

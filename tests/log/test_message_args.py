@@ -50,6 +50,18 @@ CASES = {
         ),
     ),  # fmt: skip
     "empty From-Process": (entry(), item([{"name": "From-Process", "value": ""}])),
+    "node tags in other spellings": (
+        entry(),
+        item(
+            [
+                {"name": "from-process", "value": "X" * 43},
+                {"name": "FORWARDED_BY", "value": "f"},
+                *T,
+                {"name": "From-Process", "value": "Y" * 43},
+                {"name": "Pushed-For", "value": "p"},
+            ]
+        ),
+    ),
     "assigned, no target": (entry(assigned=True), item(T, target=None, anchor="a" * 32)),
     "assigned elsewhere": (entry(assigned=True), item(T, target="Z" * 43)),
     "the spawn": (entry(nonce=0), item(T, id=PID)),

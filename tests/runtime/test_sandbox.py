@@ -7,7 +7,9 @@ misbehaved) and the same process still answers the next message.
 
 from __future__ import annotations
 
+import json
 import re
+import time
 
 import pytest
 
@@ -319,3 +321,126 @@ def test_invalid_utf8_output_does_not_break_the_boundary(proc: Proc) -> None:
     result = proc.eval("print(string.char(255, 65, 0xED, 0xA0, 0x80)) return 1")
     assert result["Output"]["data"] == "\ufffdA\ufffd\n1"
     still_alive(proc)
+
+
+# Code a process can run so that the runtime's own work, before the budget is armed or
+# after it is disarmed, would call back into the process: the bridge normalises new tag
+# names before arming, and used to do it with functions the process can replace. Each
+# replacement loops only for the name the bridge derives from the attack's tag, so the
+# library keeps working for everything else.
+UNARMED_ATTACKS = [
+    (
+        "string_lower",
+        "local lower = string.lower string.lower = function(s, ...) "
+        "if s == 'New-Tag' then while true do end end return lower(s, ...) end",
+    ),
+    (
+        "string_gsub",
+        "local gsub = string.gsub string.gsub = function(s, ...) "
+        "if s == 'New_Tag' then while true do end end return gsub(s, ...) end",
+    ),
+    (
+        "string_upper",
+        "local upper = string.upper string.upper = function(s, ...) "
+        "if s == 'n' then while true do end end return upper(s, ...) end",
+    ),
+    (
+        "global_string",
+        "local real = string string = setmetatable({}, {__index = function(_, k) "
+        "local f = real[k] return function(s, ...) if s == 'New_Tag' or s == 'New-Tag' then "
+        "while true do end end return f(s, ...) end end})",
+    ),
+    (
+        "string_library_metatable",
+        "local lower = string.lower string.lower = nil setmetatable(string, {__index = "
+        "function(_, k) if k == 'lower' then return function(s, ...) if s == 'new-tag' then "
+        "while true do end end return lower(s, ...) end end end})",
+    ),
+    (
+        "global_type",
+        "local t = type type = function(v) if v == 'New_Tag' then while true do end end "
+        "return t(v) end",
+    ),
+    (
+        "utils_normalize",
+        "local n = Utils.normalize Utils.normalize = function(s) "
+        "if s == 'New_Tag' then while true do end end return n(s) end",
+    ),
+    (
+        "process_run",
+        "local p = require('.process') local run = p.run p.run = function(msg, ...) "
+        "if msg.Tags['New-Tag'] then while true do end end return run(msg, ...) end",
+    ),
+]
+
+
+@pytest.mark.parametrize("name,code", UNARMED_ATTACKS, ids=[a[0] for a in UNARMED_ATTACKS])
+def test_the_budget_cannot_be_switched_off_before_it_is_armed(name: str, code: str) -> None:
+    proc = Proc(instruction_limit=BUDGET, memory_limit=64 * 2**20)
+    assert "Error" not in proc.eval(code)
+    start = time.monotonic()
+    result = proc.send({"Action": "Note", "New_Tag": "1"})
+    # Bounded either way: the bridge no longer calls the replaced function, and whatever
+    # the library calls runs inside the budget.
+    assert time.monotonic() - start < 10
+    assert result.get("Error") in (None, LIMIT_TEXT)
+    still_alive(proc)
+    assert proc.value("return Inbox[#Inbox]['New-Tag']") == "1"
+
+
+def test_the_bridge_normalises_names_exactly_as_utils_normalize() -> None:
+    # The bridge has its own copy of the rule (with the runtime's private originals).
+    names = ["new_tag", "X-Y_z", "_lead", "a--b", "ÄBC_d", "123_abc", "-", "Already-Title"]
+    names += ["été_x", "snake_case_name", "UPPER", "mIxEd-CaSe_", "a_" * 40, "x"]
+    proc = Proc()
+    proc.eval(
+        "Handlers.add('names', 'Names', function(msg) local given = require('json')"
+        ".decode(msg.Data) local out = {} for i, name in ipairs(given) do "
+        "out[i] = tostring(msg.TagArray[i + 1].name == Utils.normalize(name)) end "
+        "Seen = table.concat(out, ',') end)"
+    )
+    result = proc.send([("Action", "Names"), *[(n, "v") for n in names]], json.dumps(names))
+    assert "Error" not in result
+    assert proc.value("return Seen") == ",".join(["true"] * len(names))
+
+
+def test_the_thread_a_message_ran_in_is_dead_to_later_messages() -> None:
+    # The handlers of a message run in a thread made before it (sandbox.lua's spare, for the
+    # watchdog): a process that kept it sees what it sees in aos, a coroutine that has ended.
+    proc = Proc()
+    proc.eval("Kept = coroutine.running()")
+    assert proc.value("return coroutine.status(Kept)") == "dead"
+    assert proc.value("return select(2, coroutine.resume(Kept))") == "cannot resume dead coroutine"
+    assert proc.value("return tostring(coroutine.running() == Kept)") == "false"
+    assert proc.value("return coroutine.status(coroutine.running())") == "running"
+
+
+def test_a_handler_waiting_in_receive_keeps_its_thread() -> None:
+    # The spare thread a handler waits in goes on as an ordinary coroutine; the next message
+    # gets a new spare, and the waiting handler still resumes.
+    proc = Proc()
+    proc.eval(
+        'Handlers.add("ask", "Ask", function(m) '
+        'local r = Receive({Action = "Answer"}) print("got " .. r.Data) end)'
+    )
+    assert "Error" not in proc.send({"Action": "Ask"})
+    assert proc.value("1 + 1") == "2"
+    answered = proc.send({"Action": "Answer"}, "42")
+    assert "Error" not in answered, answered.get("Error")
+    assert "got 42" in str(answered["Output"])
+    assert proc.value("1 + 1") == "2"
+
+
+def test_an_xpcall_handler_gets_the_error_with_one_position(proc: Proc) -> None:
+    # The sandbox's xpcall puts the caller's position on errors raised inside runtime
+    # wrappers; an error of the user's own line already has one and must keep just that
+    # one (it was doubled, "[string "aos"]:1: [string "aos"]:1: ...", which also lost the
+    # tracebacks `aos test` matches by error text).
+    out = proc.value(
+        "local _, e = xpcall(function() return {} + 1 end, function(e) return e end) return e"
+    )
+    assert re.fullmatch(
+        r'\[string "aos"\]:1: attempt to perform arithmetic on a table value', out
+    ), out
+    plain = proc.value("local _, e = pcall(function() return {} + 1 end) return e")
+    assert plain == out

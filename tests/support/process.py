@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aos.limits import DEFAULT_MEMORY, INSTRUCTION_LIMIT
+from aos.limits import DEFAULT_MEMORY, INSTRUCTION_LIMIT, WATCHDOG_SECONDS
 from aos.runtime import LuaProcess
 
 ENV: dict[str, Any] = {
@@ -40,10 +40,12 @@ class Proc:
         *,
         memory_limit: int | None = None,
         instruction_limit: int | None = None,
+        watchdog: int | None = None,
     ) -> None:
         self.process = LuaProcess(
             memory_limit=memory_limit or DEFAULT_MEMORY,
             instruction_limit=instruction_limit or INSTRUCTION_LIMIT,
+            watchdog=WATCHDOG_SECONDS if watchdog is None else watchdog,
         )
         self.env = env or ENV
         self.count = 0

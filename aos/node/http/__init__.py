@@ -9,6 +9,7 @@ supervisor through an `Admitter`). It never imports aos.node.serve.
     mu su cu  the routes of each unit (docs/protocol.md §3)
     gateway   GraphQL, raw data, network info, uploads (docs/protocol.md §5)
     gql       the GraphQL schema and resolvers, imported on the first query
-    web       bodies with limits, parameters, JSON answers, errors to statuses
+    web       bodies with limits and timeouts, parameters, JSON answers, errors to statuses
     embedded  the app behind an httpx client on a loop thread: the shell's default node
+    wire      uvicorn's HTTP protocol with JSON answers to malformed requests (aos serve)
 """

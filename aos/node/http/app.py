@@ -23,17 +23,24 @@ from aos.node.http import cu as cu_routes
 from aos.node.http import gateway
 from aos.node.http import mu as mu_routes
 from aos.node.http import su as su_routes
+from aos.node.http.bounds import EvaluationGate
 from aos.node.http.hbpath import claims
 from aos.node.http.hyperbeam import HyperBeamApp
+from aos.node.http.replica import Replica
 from aos.node.http.web import EXCEPTION_HANDLERS, Admitter
 from aos.node.units.node import Node, NodeSettings
 from aos.protocol import CU_PATH, MU_PATH, SU_PATH
 
 
-def _unit(routes: list[Any], node: Node) -> Starlette:
+def _unit(
+    routes: list[Any], node: Node, gate: EvaluationGate, replica: Replica | None
+) -> Starlette:
     app = Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS)
     app.state.node = node
+    app.state.gate = gate
+    app.state.replica = replica
     app.state.max_body = node.settings.max_body
+    app.state.body_timeout = node.settings.body_timeout
     return app
 
 
@@ -95,20 +102,33 @@ def create_app(data_dir: Path, **settings: Any) -> NodeApp:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         node.start()
+        if replica is not None:
+            replica.warm()
         try:
             yield
         finally:
+            gate.close()
+            if replica is not None:
+                replica.close()
             node.stop()
 
+    replica = Replica(node.data_dir) if node.settings.dry_run_process else None
+    gate = EvaluationGate(
+        node.settings.evaluation_threads,
+        node.settings.evaluations_per_process,
+        node.settings.evaluations_total,
+    )
     units: dict[str, ASGIApp] = {
-        MU_PATH: _unit(mu_routes.routes, node),
-        SU_PATH: _unit(su_routes.routes, node),
-        CU_PATH: _unit(cu_routes.routes, node),
+        MU_PATH: _unit(mu_routes.routes, node, gate, replica),
+        SU_PATH: _unit(su_routes.routes, node, gate, replica),
+        CU_PATH: _unit(cu_routes.routes, node, gate, replica),
     }
     # The worker of a multi-process `aos serve` sets app.sequencer after this returns, so
     # the HyperBEAM app asks for it at each push.
     holder: list[NodeApp] = []
-    hyperbeam = HyperBeamApp(node, lambda: holder[0].sequencer if holder else None)
+    hyperbeam = HyperBeamApp(
+        node, lambda: holder[0].sequencer if holder else None, gate=gate, replica=replica
+    )
     app = NodeApp(
         routes=gateway.routes,
         lifespan=lifespan,
@@ -127,5 +147,8 @@ def create_app(data_dir: Path, **settings: Any) -> NodeApp:
     holder.append(app)
     app.node = node
     app.state.node = node
+    app.state.gate = gate  # shared by the units (one set of counts per HTTP process)
+    app.state.replica = replica
     app.state.max_body = node.settings.max_body
+    app.state.body_timeout = node.settings.body_timeout
     return app

@@ -3,6 +3,8 @@
 `/results` cursors are standard base64 of `{"timestamp","ordinate","cron"?,"sort"}` as
 the reference CU writes them; `from`/`to` accept such a cursor or a bare timestamp.
 `/dry-run` takes `to-nonce=N` or `to=<message id>` to read the state after that message.
+The routes that evaluate (dry-run, state, cron) go through the app's EvaluationGate
+(aos.node.http.bounds): a few threads of their own, 503 with Retry-After beyond its counts.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from functools import partial
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -20,7 +23,9 @@ from starlette.routing import Route
 from aos.clock import now_ms
 from aos.errors import NodeError, NotFound
 from aos.log.records import ResultRow
-from aos.node.http.web import JSON, check_id, int_param, param, read_json
+from aos.node.http.bounds import EvaluationGate
+from aos.node.http.replica import Replica
+from aos.node.http.web import JSON, check_id, check_int, int_param, param, read_json
 from aos.node.units.node import Node
 
 _MAX = (1 << 62, 1 << 62, "\U0010ffff")
@@ -41,19 +46,26 @@ def cursor_of(row: ResultRow, sort: str) -> str:
 
 
 def parse_bound(value: str | None, name: str) -> tuple[Key | None, str | None]:
-    """A `from`/`to` value: a bare timestamp or a cursor; returns (key, sort in cursor)."""
+    """A `from`/`to` value: a bare timestamp or a cursor; returns (key, sort in cursor).
+    Its numbers must fit a 64-bit column (the cursor is the client's to make up)."""
     if value is None or value == "":
         return None, None
-    if value.isdigit():
-        return (int(value), _MAX[1], _MAX[2]), None
+    if value.isascii() and value.isdigit():
+        return (check_int(value, f"query parameter {name!r}", 0), _MAX[1], _MAX[2]), None
+    bad = NodeError(f"{name} must be a timestamp or a results cursor, got {value[:80]!r}")
+    if len(value) > 1000:
+        raise bad
     try:
         text = base64.b64decode(value + "=" * (-len(value) % 4), validate=False)
         body = json.loads(text)
-        key = (int(body["timestamp"]), int(body["ordinate"]), str(body.get("cron") or ""))
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
-        raise NodeError(
-            f"{name} must be a timestamp or a results cursor, got {value[:80]!r}"
-        ) from None
+        stamp, ordinate = body["timestamp"], body["ordinate"]
+        key = (
+            check_int(str(stamp), f"the timestamp of cursor {name!r}", 0),
+            check_int(str(ordinate), f"the ordinate of cursor {name!r}", -1),
+            str(body.get("cron") or ""),
+        )
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError):
+        raise bad from None
     sort = body.get("sort")
     return key, sort.upper() if isinstance(sort, str) else None
 
@@ -78,9 +90,7 @@ def _results_page(node: Node, request: Request, pid: str, cron_only: bool) -> di
     low, low_sort = parse_bound(param(request, "from"), "from")
     high, high_sort = parse_bound(param(request, "to"), "to")
     sort = low_sort or high_sort or sort  # a sort inside a cursor wins (reference CU)
-    limit = int_param(request, "limit", 500 if cron_only else 25) or 25
-    if limit < 1:
-        raise NodeError("limit must be at least 1")
+    limit = int_param(request, "limit", 500 if cron_only else 25, low=1) or 25
     limit = min(limit, 1000 if cron_only else 10_000)
     if cron_only:
         node.cu.tick(pid)
@@ -100,7 +110,13 @@ async def results(request: Request) -> Response:
 async def cron(request: Request) -> Response:
     node = _node(request)
     pid = check_id(request.path_params["pid"], "process id")
-    return JSON(await run_in_threadpool(_results_page, node, request, pid, True))
+    work = partial(_results_page, node, request, pid, True)  # it evaluates: gated
+    return JSON(await _gate(request).run(pid, "cron read", work))
+
+
+def _gate(request: Request) -> EvaluationGate:
+    gate: EvaluationGate = request.app.state.gate
+    return gate
 
 
 async def dry_run(request: Request) -> Response:
@@ -112,15 +128,21 @@ async def dry_run(request: Request) -> Response:
     if node.store.process(pid) is None:
         raise NotFound(f"process {pid} is not on this node")
     nonce = _to_nonce(request, pid)
+    replica: Replica | None = request.app.state.replica
+    if replica is not None:  # aos serve: in an OS process of its own (aos.node.http.replica)
+        with _gate(request).admitted(pid, "dry-run"):
+            return JSON(await replica.run(pid, body, nonce))
     if nonce is not None:
-        return JSON(await run_in_threadpool(node.cu.dry_run_at, pid, body, nonce))
-    return JSON(await run_in_threadpool(node.cu.dry_run, pid, body))
+        work = partial(node.cu.dry_run_at, pid, body, nonce)
+    else:
+        work = partial(node.cu.dry_run, pid, body)
+    return JSON(await _gate(request).run(pid, "dry-run", work))
 
 
 def _to_nonce(request: Request, pid: str) -> int | None:
     """`to-nonce=N`, or `to=<message id>` (that message's nonce, as the reference CU's
     `to`); None when neither is given (evaluate on the latest state)."""
-    nonce = int_param(request, "to-nonce")
+    nonce = int_param(request, "to-nonce", low=0)
     to = param(request, "to")
     if nonce is not None and to:
         raise NodeError("give either to-nonce or to (a message id), not both")
@@ -155,7 +177,7 @@ async def state(request: Request) -> Response:
             "chain_hash": last.chain_hash,
         }
 
-    data = await run_in_threadpool(load)
+    data = await _gate(request).run(pid, "state read", load)
     return JSON(
         data,
         headers={

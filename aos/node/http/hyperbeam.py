@@ -9,6 +9,12 @@ and results are the compute unit's stored rows. Every body that is present must 
 signed ANS-104 item whose signature verifies (reads included: the console signs them);
 anything wrong is a 4xx `{"error": …}` and nothing is stored. Answered as raw ASGI, like
 the messenger's fast path, because a push is on the path of every line typed.
+
+The node's rules hold here as on the legacy routes (docs/threat-model.md): a push is
+checked by the same authority, starting and stopping a process's crons needs an item its
+owner signed for it (each item once), and the reads that evaluate (a dry-run, `now`) go
+through the same EvaluationGate (and, in `aos serve`, the same dry-run process) as
+`/cu/dry-run` and `/cu/cron`.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -26,7 +33,9 @@ from aos.dataitem import DataItem
 from aos.errors import AosError, NodeError, NotFound
 from aos.ids import is_id
 from aos.node.http import hbpath
+from aos.node.http.bounds import EvaluationGate
 from aos.node.http.hbpath import HbPath
+from aos.node.http.replica import Replica
 from aos.node.http.web import JSON, Admitter, error, error_status, receive_body
 from aos.node.units.node import Node
 from aos.node.units.su import parse_signed
@@ -53,11 +62,20 @@ class HyperBeamApp:
     """The ASGI app for HyperBEAM paths (hbpath.claims says which requests are its own).
 
     `sequencer` gives the Admitter of a multi-process `aos serve` worker at call time (the
-    worker sets it after the app is built), or None in a single-process node."""
+    worker sets it after the app is built), or None in a single-process node. `gate` and
+    `replica` are the app's (aos.node.http.bounds, aos.node.http.replica)."""
 
-    def __init__(self, node: Node, sequencer: Callable[[], Admitter | None]) -> None:
+    def __init__(
+        self,
+        node: Node,
+        sequencer: Callable[[], Admitter | None],
+        gate: EvaluationGate | None = None,
+        replica: Replica | None = None,
+    ) -> None:
         self.node = node
         self.sequencer = sequencer
+        self.gate = gate or EvaluationGate()
+        self.replica = replica
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -79,7 +97,9 @@ class HyperBeamApp:
             raise NodeError(
                 f"{method} is not served here; HyperBEAM requests are POST or GET", status=405
             )
-        body = await receive_body(scope, receive, self.node.settings.max_body)
+        body = await receive_body(
+            scope, receive, self.node.settings.max_body, self.node.settings.body_timeout
+        )
         if body is None:
             return None  # the client went away
         if body:
@@ -121,7 +141,8 @@ class HyperBeamApp:
             return await self._compute(path, pid)
         if names in (("now",), ("now", "results")):
             _signed_or_none(body)
-            return JSON(await run_in_threadpool(self._now, pid))
+            # It evaluates (crons up to now): gated as /cu/cron is.
+            return JSON(await self.gate.run(pid, "now read", partial(self._now, pid)))
         if names in (("slot",), ("slot", "current")):
             _signed_or_none(body)
             current = await run_in_threadpool(self._current_slot, pid)
@@ -181,7 +202,6 @@ class HyperBeamApp:
             raise NodeError(f"~cron@1.0/{key} takes a signed ANS-104 item: POST it", status=405)
         if not body:
             raise NodeError(f"~cron@1.0/{key} needs a signed ANS-104 data item as the body")
-        item = parse_signed(body)
         if key == "every":
             pid = _cron_target(path.param("cron-path"))
             if not path.param("interval"):
@@ -191,11 +211,10 @@ class HyperBeamApp:
             if not is_id(task):
                 raise NodeError(f"~cron@1.0/stop needs task=<process id>, got {task[:80]!r}")
             pid = task
-        row = await run_in_threadpool(self.node.store.process, pid)
-        if row is None:
-            raise NotFound(f"process {pid} is not on this node")
-        if key == "stop" and item.owner_address != row.owner:
-            raise NodeError(f"only the owner of {pid} ({row.owner}) may stop its crons", status=403)
+        # Only the owner, with an item signed for this process and used once (authority
+        # rule 4, as POST and DELETE /mu/monitor).
+        action = "monitor" if key == "every" else "unmonitor"
+        await run_in_threadpool(self.node.authority.signed_by_owner, pid, body, action)
         await run_in_threadpool(self.node.store.set_monitor, pid, key == "every")
         return _text(pid)
 
@@ -269,13 +288,25 @@ class HyperBeamApp:
             "Tags": tags,
         }
         to_nonce = path.param("to-nonce")
+        nonce: int | None = None
         if to_nonce is not None:
             if not (to_nonce.isascii() and to_nonce.isdigit() and len(to_nonce) <= 18):
                 raise NodeError(f"to-nonce must be a slot number, got {to_nonce[:80]!r}")
-            result = await run_in_threadpool(self.node.cu.dry_run_at, pid, message, int(to_nonce))
+            nonce = int(to_nonce)
         else:
             await run_in_threadpool(self._current_slot, pid)  # 404 for an unknown process
-            result = await run_in_threadpool(self.node.cu.dry_run, pid, message)
+        # Bounded as /cu/dry-run is (aos.node.http.bounds): anyone may ask for one.
+        if self.replica is not None:
+            with self.gate.admitted(pid, "dry-run"):
+                result = await self.replica.run(pid, message, nonce)
+        elif nonce is not None:
+            result = await self.gate.run(
+                pid, "dry-run", partial(self.node.cu.dry_run_at, pid, message, nonce)
+            )
+        else:
+            result = await self.gate.run(
+                pid, "dry-run", partial(self.node.cu.dry_run, pid, message)
+            )
         return JSON({"process": pid, "raw": result})
 
 

@@ -9,6 +9,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from aos.errors import AosError, NodeError, NotFound
+from aos.log.records import Entry
 from aos.node.http.web import (
     JSON,
     Admitter,
@@ -35,11 +36,25 @@ async def root(request: Request) -> Response:
     return PlainTextResponse("ao messenger unit")
 
 
+async def assign_request(request: Request, assignment: tuple[str, str]) -> Entry:
+    """An assignment request of the MU or the SU: unsigned (no body, as aoconnect sends it)
+    or signed by the process owner (aos.node.units.authority, rule 3)."""
+    node = _node(request)
+    pid, item_id = assignment
+    body = await read_body(request)
+
+    def run() -> Entry:
+        by = node.authority.signed_by_owner(pid, body, "assign to", item_id) if body else None
+        return node.mu.assign(pid, item_id, by)
+
+    return await run_in_threadpool(run)
+
+
 async def post(request: Request) -> Response:
     node = _node(request)
     assignment = assign_params(request)
     if assignment is not None:
-        entry = await run_in_threadpool(node.mu.assign, *assignment)
+        entry = await assign_request(request, assignment)
         return JSON({"message": "Processing Assignment", "id": entry.assignment_id}, 202)
     body = await read_body(request)
     if not body:
@@ -49,16 +64,25 @@ async def post(request: Request) -> Response:
 
 
 async def monitor(request: Request) -> Response:
+    """Start (POST) or stop (DELETE) the node's crons of a process: only with a data item
+    signed by the process owner as the body (aos.node.units.authority, rule 4)."""
     node = _node(request)
     pid = check_id(request.path_params["pid"], "process id")
-    if request.method == "POST":
-        body = await read_body(request)
-        if not body:
-            raise NodeError("monitor needs a signed data item as the body")
-    if node.store.process(pid) is None:
-        raise NotFound(f"process {pid} is not on this node")
     on = request.method == "POST"
-    await run_in_threadpool(node.store.set_monitor, pid, on)
+    body = await read_body(request)
+    if not body:
+        raise NodeError(
+            f"{'monitor' if on else 'unmonitor'} needs a data item signed by the process "
+            f"owner, with target {pid}, as the body"
+        )
+
+    def run() -> None:
+        if node.store.process(pid) is None:
+            raise NotFound(f"process {pid} is not on this node")
+        node.authority.signed_by_owner(pid, body, "monitor" if on else "unmonitor")
+        node.store.set_monitor(pid, on)
+
+    await run_in_threadpool(run)
     return PlainTextResponse("Monitoring process" if on else "Process deleted")
 
 
@@ -73,7 +97,9 @@ async def fast_post(
     (aos.node.serve.sequencer). Errors are the same JSON as the routed path."""
     status, payload = 202, b""
     try:
-        body = await receive_body(scope, receive, node.settings.max_body)
+        body = await receive_body(
+            scope, receive, node.settings.max_body, node.settings.body_timeout
+        )
         if body is None:
             return
         if not body:
@@ -86,13 +112,10 @@ async def fast_post(
     except AosError as err:
         status = error_status(err)
         payload = error_body(str(err))
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [*_JSON_HEADERS, (b"content-length", str(len(payload)).encode())],
-        }
-    )
+    headers = [*_JSON_HEADERS, (b"content-length", str(len(payload)).encode())]
+    if status in (408, 413):  # the body was not read to its end (web.error)
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
 
 

@@ -10,9 +10,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from aos.clock import block_height_at, now_ms
-from aos.dataitem import b64url_encode, parse
+from aos.dataitem import DataItem, b64url_encode, parse
 from aos.errors import NodeError, NotFound
 from aos.log.records import Entry, Item
+from aos.node.http.mu import assign_request
 from aos.node.http.web import JSON, assign_params, check_id, int_param, param, read_body
 from aos.node.units.node import Node
 from aos.node.units.su import check_schedulable, parse_signed
@@ -39,7 +40,18 @@ def item_json(item: Item) -> dict[str, Any]:
     }
 
 
-def entry_json(node: Node, entry: Entry) -> dict[str, Any]:
+def anchor_json(item: DataItem, show_anchor: bool) -> str | None:
+    """An anchor as the reference SU shows it (servers/su json.rs, bytes.rs `anchor`): its
+    UTF-8 text, None when it is absent or not UTF-8 unless `show-anchor` asks for base64url."""
+    if item.anchor is None:
+        return None
+    text = item.anchor_text
+    if text is not None:
+        return text or None
+    return b64url_encode(item.anchor) if show_anchor else None
+
+
+def entry_json(node: Node, entry: Entry, show_anchor: bool = False) -> dict[str, Any]:
     raw = node.store.assignment_raw(entry.assignment_id)
     assert raw is not None
     a = parse(raw)
@@ -48,7 +60,7 @@ def entry_json(node: Node, entry: Entry) -> dict[str, Any]:
         "owner": {"address": a.owner_address, "key": b64url_encode(a.owner)},
         "tags": [{"name": n, "value": v} for n, v in a.tags],
         "signature": b64url_encode(a.signature),
-        "anchor": None,
+        "anchor": anchor_json(a, show_anchor),
         "target": "",
     }
     message = None
@@ -62,23 +74,22 @@ def entry_json(node: Node, entry: Entry) -> dict[str, Any]:
 def _page(node: Node, request: Request, pid: str) -> dict[str, Any]:
     if node.store.process(pid) is None:
         raise NotFound(f"process {pid} is not on this node")
-    limit = int_param(request, "limit", 100) or 100
-    if limit < 1:
-        raise NodeError("limit must be at least 1")
-    from_nonce = int_param(request, "from-nonce")
-    to_nonce = int_param(request, "to-nonce")
+    limit = min(int_param(request, "limit", 100, low=1) or 100, 10_000)
+    from_nonce = int_param(request, "from-nonce", low=-1)
+    to_nonce = int_param(request, "to-nonce", low=-1)
     nonce_mode = from_nonce is not None or to_nonce is not None
     if nonce_mode:
         after = -1 if from_nonce is None else from_nonce
         entries = node.store.entries(pid, after, to_nonce, limit + 1)
     else:
         entries = node.store.entries_by_time(
-            pid, int_param(request, "from"), int_param(request, "to"), limit + 1
+            pid, int_param(request, "from", low=0), int_param(request, "to", low=0), limit + 1
         )
+    show = param(request, "show-anchor") is not None
     edges = [
         {
             "cursor": str(e.nonce if nonce_mode else e.timestamp),
-            "node": entry_json(node, e),
+            "node": entry_json(node, e, show),
         }
         for e in entries[:limit]
     ]
@@ -102,13 +113,14 @@ async def post(request: Request) -> Response:
     node = _node(request)
     assignment = assign_params(request)
     if assignment is not None:
-        entry = await run_in_threadpool(node.mu.assign, *assignment)
+        entry = await assign_request(request, assignment)
         return JSON({"timestamp": entry.timestamp, "id": entry.assignment_id})
     body = await read_body(request)
 
     def schedule() -> Entry:
         item = parse_signed(body)
         kind = check_schedulable(item)
+        node.authority.check_from_key(item)
         if kind == "Process":
             entry = node.su.spawn(item, body)
         else:
@@ -160,7 +172,7 @@ async def latest(request: Request) -> Response:
         entries = node.store.entries(pid, row.head.nonce - 1, row.head.nonce, 1)
         if not entries:
             raise NotFound(f"process {pid} has no scheduled message")
-        return entry_json(node, entries[0])
+        return entry_json(node, entries[0], param(request, "show-anchor") is not None)
 
     return JSON(await run_in_threadpool(load))
 
@@ -177,7 +189,7 @@ async def message_or_page(request: Request) -> Response:
         entry = node.store.entry_by_id(pid, some_id)
         if entry is None:
             raise NotFound(f"message or process {some_id} not found on process {pid}")
-        return entry_json(node, entry)
+        return entry_json(node, entry, param(request, "show-anchor") is not None)
 
     return JSON(await run_in_threadpool(load))
 

@@ -28,6 +28,7 @@ def serve_with_workers(
 
     os.environ["AOS_NODE_DATA_DIR"] = str(data_dir)
     os.environ["AOS_NODE_PUBLIC_URL"] = base
+    os.environ["AOS_NODE_BODY_TIMEOUT"] = str(node.settings.body_timeout)
     sequencer = SequencerServer(node.mu)
     os.environ[ENV_SOCKET] = sequencer.path
     crank = CrankProcess(data_dir, base)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from aos.limits import BODY_TIMEOUT
 from aos.node.http.app import NodeApp, create_app
 from aos.node.serve.lifeline import exit_with_parent
 from aos.node.serve.sequencer import client_from_env
@@ -24,7 +25,12 @@ def app_from_env() -> NodeApp:
     if not data_dir:
         raise RuntimeError("AOS_NODE_DATA_DIR is not set")
     app = create_app(
-        Path(data_dir), public_url=os.environ.get("AOS_NODE_PUBLIC_URL", DEFAULT_PUBLIC_URL)
+        Path(data_dir),
+        public_url=os.environ.get("AOS_NODE_PUBLIC_URL", DEFAULT_PUBLIC_URL),
+        body_timeout=float(os.environ.get("AOS_NODE_BODY_TIMEOUT", BODY_TIMEOUT)),
+        evaluates=False,  # the supervisor's evaluating process does (and is restarted)
+        dry_run_process=True,
+        check_store=False,  # the supervisor checked the file
     )
     app.sequencer = client_from_env()
     exit_with_parent(os.getppid())

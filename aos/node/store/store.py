@@ -49,8 +49,11 @@ from aos.log.schema import (
     RESULT_COLS,
     SNAPSHOT_COLS,
     SNAPSHOT_READ,
+    VERDICT_SQL,
 )
 from aos.log.stored import join_owner
+from aos.log.verdicts import VerdictKey, quarantine_error
+from aos.node.store.integrity import check_database
 from aos.node.store.migrate import migrate
 from aos.node.store.tx import Tx
 
@@ -64,10 +67,14 @@ _MARK = "indexed_seq"  # meta key: items up to this seq are in item_tags and ite
 class Store:
     """The SQLite log of one data directory. Thread-safe; several OS processes may share it."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, check: bool = True, identity: Sequence[str] = ()) -> None:
+        """Open (or create) the log of `data_dir`. With `check`, a damaged or lost file
+        is refused first (aos.node.store.integrity; `identity`: the node's key files)."""
         self.data_dir = Path(data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.data_dir / DB_NAME
+        if check:
+            check_database(self.path, identity)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         self._idle: list[sqlite3.Connection] = []  # read connections not in use
         self._write_lock = threading.Lock()
         self._writer: sqlite3.Connection | None = None
@@ -359,11 +366,22 @@ class Store:
         return None if row is None else bytes(row[0])
 
     # -- results -------------------------------------------------------------------------
-    def put_results(self, results: Sequence[NewResult]) -> None:
-        """Store results; a row another OS process stored first (same key) is kept."""
+    def put_results(
+        self, results: Sequence[NewResult], load: tuple[int, int] | None = None
+    ) -> None:
+        """Store results; a row another OS process stored first (same key) is kept.
+        `load` is (last evaluated nonce, Lua memory in bytes) of their process after them,
+        kept for the admission quota (aos.node.units.quota) in the same transaction."""
         if not results:
             return
         with self.write() as tx:
+            if load is not None:
+                tx.conn.execute(
+                    "INSERT INTO process_load (process, nonce, memory) VALUES (?,?,?)"
+                    " ON CONFLICT (process) DO UPDATE SET nonce = excluded.nonce,"
+                    " memory = excluded.memory WHERE excluded.nonce >= process_load.nonce",
+                    (results[0].process, *load),
+                )
             tx.conn.executemany(
                 "INSERT OR IGNORE INTO results (process, position, ordinate, cron, message_id,"
                 " timestamp, block_height, error, has_outbox, result, result_hash, chain_hash)"
@@ -491,6 +509,58 @@ class Store:
         """The id of the item scheduled under claim `key`, if it was taken."""
         row = self._one("SELECT item_id FROM claims WHERE key = ?", (key,))
         return None if row is None else str(row[0])
+
+    # -- verdicts (aos.log.verdicts) ---------------------------------------------------------
+    def verdicts(self, process: str) -> dict[VerdictKey, str]:
+        """The results the node decided for `process`, by result key."""
+        rows = self._rows(VERDICT_SQL, (process,))
+        return {(int(r[0]), int(r[1]), str(r[2])): str(r[3]) for r in rows}
+
+    def record_death(self, process: str, key: VerdictKey, threshold: int) -> tuple[int, bool]:
+        """Count one end of an evaluator while it ran `key` of `process`; at `threshold`
+        record the quarantine verdict, unless that evaluation already has a result (a
+        replay of a stored message: the node never rewrites history). (deaths, verdict
+        recorded now)."""
+        timestamp, ordinate, cron = key
+        with self.write() as tx:
+            tx.conn.execute(
+                "INSERT INTO evaluator_deaths (process, timestamp, ordinate, cron, deaths,"
+                " last_at) VALUES (?,?,?,?,1,?) ON CONFLICT (process, timestamp, ordinate,"
+                " cron) DO UPDATE SET deaths = deaths + 1, last_at = excluded.last_at",
+                (process, timestamp, ordinate, cron, now_ms()),
+            )
+            deaths = int(
+                tx.one(
+                    "SELECT deaths FROM evaluator_deaths WHERE process = ? AND timestamp = ?"
+                    " AND ordinate = ? AND cron = ?",
+                    (process, timestamp, ordinate, cron),
+                )[0]
+            )
+            if deaths < threshold:
+                return deaths, False
+            stored = tx.one(
+                "SELECT 1 FROM results WHERE process = ? AND timestamp = ? AND ordinate = ?"
+                " AND cron = ?",
+                (process, timestamp, ordinate, cron),
+            )
+            if stored is not None:
+                return deaths, False
+            return deaths, self._add_verdict(tx, process, key, quarantine_error(deaths, cron))
+
+    def add_verdict(self, process: str, key: VerdictKey, error: str) -> bool:
+        """Record that the result at `key` of `process` is `error`, decided by the node
+        (False if a verdict is already there: the first one stands)."""
+        with self.write() as tx:
+            return self._add_verdict(tx, process, key, error)
+
+    @staticmethod
+    def _add_verdict(tx: Tx, process: str, key: VerdictKey, error: str) -> bool:
+        cur = tx.conn.execute(
+            "INSERT OR IGNORE INTO verdicts (process, timestamp, ordinate, cron, error,"
+            " created_at) VALUES (?,?,?,?,?,?)",
+            (process, *key, error, now_ms()),
+        )
+        return cur.rowcount == 1
 
     # -- snapshots -----------------------------------------------------------------------
     def put_snapshot(self, snap: SnapshotRow) -> None:

@@ -137,3 +137,26 @@ class Tx:
             (key, item_id, now_ms()),
         )
         return cur.rowcount == 1
+
+    # -- the admission quota (aos.node.units.quota) -------------------------------------------
+    def load(self, process: str) -> tuple[int, int]:
+        """(last evaluated nonce, Lua memory) of a process as its evaluator last reported
+        them; (-1, 0) before any report (an older directory: the last stored result)."""
+        row = self.one("SELECT nonce, memory FROM process_load WHERE process = ?", (process,))
+        if row is not None:
+            return int(row[0]), int(row[1])
+        last = self.one(
+            "SELECT ordinate FROM results WHERE process = ? ORDER BY position DESC LIMIT 1",
+            (process,),
+        )
+        return (-1 if last is None else int(last[0])), 0
+
+    def pending_bytes(self, process: str, after: int) -> int:
+        """Bytes of the process's messages after nonce `after` (their signed bodies: data
+        and tags, and a few hundred bytes of signature and header)."""
+        row = self.one(
+            "SELECT total(length(i.body)) FROM schedule s"
+            " JOIN items i ON i.id = s.message_id WHERE s.process = ? AND s.nonce > ?",
+            (process, after),
+        )
+        return int(row[0] or 0)

@@ -22,6 +22,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from aos.node.store import Store
@@ -59,6 +60,12 @@ class Crank:
         self._last_poll = 0.0
         self._lock_fd: int | None = None
         self._heads: dict[str, int] = {}
+        # False in the HTTP workers of `aos serve`: the supervisor keeps an evaluating
+        # process alive, and a worker must never evaluate what just ended that process.
+        self.may_lead = True
+        # Called once each time this OS process takes the crank, before any work (the
+        # quarantine counts what the previous holder left running when it ended).
+        self.on_lead: Callable[[], None] | None = None
 
     # -- leadership ------------------------------------------------------------------------
     @property
@@ -68,6 +75,8 @@ class Crank:
     def _try_lead(self) -> bool:
         if self._lock_fd is not None:
             return True
+        if not self.may_lead:
+            return False
         fd = os.open(Path(self.store.data_dir) / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -76,6 +85,11 @@ class Crank:
             return False
         self._lock_fd = fd
         self._last_scan = 0.0  # a new leader first looks for everything left undone
+        if self.on_lead is not None:
+            try:
+                self.on_lead()
+            except Exception as err:  # counting deaths must never keep the crank from work
+                log.warning("taking the crank: %s", err)
         return True
 
     def _resign(self) -> None:

@@ -4,13 +4,29 @@ Live process states are aos.node.units.states.ProcessStates: bounded by memory, 
 from the latest snapshot (then the log after it), saved as snapshots now and then. A state
 made live does not write results the store already holds: it compares its hashes with the
 stored ones (a mismatch is logged as an error) and writes only what is new. A result with
-Error leaves the state as before it (aos.log.keeper). Dry-runs run on the live state and
-then return it to where it was (an exact restore), so they cost no replay; `dry_run_at`
-starts from the nearest snapshot at or before the nonce it reads, on a throw-away state.
+Error leaves the state as before it (aos.log.keeper). Every evaluator adopts the node's
+verdicts (aos.log.verdicts) and, in the crank holder, tells the flight recorder what it runs
+(aos.node.units.quarantine).
+
+Dry-runs never evaluate into the store and never throw the live state away: a dry-run on the
+state after nonce N runs on the live state when it is at N (and then returns it exactly to
+where it was, aos.log.keeper), else on a throw-away state restored from the nearest snapshot
+at or before N, with the log after it replayed. A live state whose return fails (the dry-run
+left it at its memory cap) is dropped, never kept half-changed: it is made live again from
+its latest snapshot. In `aos serve` dry-runs run in another OS process that never holds a
+live state (aos.node.http.replica), so no request of a stranger touches the evaluator's.
+
 Results go to the store with INSERT OR IGNORE, so two OS processes that evaluate the same
 log (two terminals on one data directory) agree on one set of rows. One lock per process
 makes evaluation thread-safe; different processes evaluate in parallel as far as the GIL
 lets them.
+
+Quarantine (aos.log.verdicts, one record for both causes): an evaluation the watchdog stopped
+is rolled back like an Error and its verdict is written before its result; an evaluation
+that ended the OS process evaluating it too often gets its verdict from the next crank
+holder (aos.node.units.quarantine). Every evaluator adopts the stored verdicts. An evaluator
+that could not roll back a stopped evaluation is stale: it is dropped, and a new one replays
+the log (adopting the new verdict there).
 """
 
 from __future__ import annotations
@@ -23,11 +39,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from aos.clock import now_ms
-from aos.errors import NodeError, NotFound, StoreError
+from aos.errors import Busy, NodeError, NotFound, StoreError
 from aos.log.evaluator import Evaluated, Evaluator, ProcessInfo
+from aos.log.keeper import RollbackFailed
 from aos.log.records import NewResult, ResultRow
 from aos.log.runtimes import RuntimeFactory, RuntimeRestorer
 from aos.node.store import Store
+from aos.node.units.quarantine import FlightRecorder, Watch
 from aos.node.units.states import DEFAULT_MEMORY_BUDGET, ProcessStates
 
 log = logging.getLogger("aos.node.units.cu")
@@ -57,6 +75,14 @@ def _to_new(pid: str, ev: Evaluated) -> NewResult:
     )
 
 
+def _load(ev: Evaluator | None) -> tuple[int, int] | None:
+    """(last nonce, Lua memory) of an evaluator whose runtime can tell its memory."""
+    memory = getattr(ev.keeper.runtime, "memory_used", None) if ev is not None else None
+    if ev is None or not callable(memory):
+        return None
+    return ev.last_nonce, int(memory())
+
+
 class ComputeUnit:
     """Evaluation on demand over the store. Thread-safe."""
 
@@ -78,6 +104,14 @@ class ComputeUnit:
         # evaluates everything eagerly); a follower waits for its results before working.
         self.is_leader: Callable[[], bool] = lambda: True
         self.follower_wait = 10.0
+        # False in `aos serve` workers: a result the evaluating process has not stored
+        # within follower_wait is a 503 to retry, never evaluated here (a message that
+        # ended that process would end this one too).
+        self.on_demand = True
+        # Set by the node: where this OS process records what it evaluates while it holds
+        # the crank (aos.node.units.quarantine).
+        self.recorder: FlightRecorder | None = None
+        self.states.prepare = self._prepare
 
     def lock(self, pid: str) -> threading.Lock:
         return self.states.lock(pid)
@@ -94,25 +128,50 @@ class ComputeUnit:
         ev: Evaluator = self.states.get(pid, lambda: self._info(pid))
         return ev
 
+    def _prepare(self, ev: Evaluator) -> None:
+        """Every evaluator this unit makes (live or throw-away) adopts the node's verdicts
+        and, in the crank holder, records each evaluation it runs (aos.node.units.quarantine)."""
+        pid = ev.process.id
+        ev.verdicts = self.store.verdicts(pid)
+        recorder = self.recorder
+        ev.watcher = None if recorder is None else Watch(pid, recorder, self.is_leader)
+
     def drop(self, pid: str) -> None:
         self.states.drop(pid)
 
-    def _store(self, pid: str, done: Sequence[Evaluated], stored_top: int = -1) -> None:
+    def _store(
+        self,
+        pid: str,
+        done: Sequence[Evaluated],
+        stored_top: int = -1,
+        evaluator: Evaluator | None = None,
+    ) -> None:
         """Write `done`; results at positions <= `stored_top` (already in the store, e.g.
-        during a cold rebuild) are compared with the stored hashes instead of written."""
+        during a cold rebuild) are compared with the stored hashes instead of written.
+        With `evaluator`, its nonce and Lua memory go with them (the admission quota's figures)."""
+        if evaluator is not None:
+            self._record_decided(pid, evaluator)
         if not done:
             return
         if done[0].position <= stored_top:
             done = self._check_stored(pid, done)
             if not done:
                 return
-        self.store.put_results([_to_new(pid, ev) for ev in done])
+        self.store.put_results([_to_new(pid, ev) for ev in done], _load(evaluator))
         if self.on_outbox is not None and any(
             not ev.error
             and (ev.result["Messages"] or ev.result["Spawns"] or ev.result["Assignments"])
             for ev in done
         ):
             self.on_outbox(pid)
+
+    def _record_decided(self, pid: str, ev: Evaluator) -> None:
+        """The verdicts `ev` reached itself (a watchdog stop), written before their results:
+        a replay that finds such a result must find its verdict too, or it would run the
+        message again."""
+        for key, error in ev.decided:
+            self.store.add_verdict(pid, key, error)
+        ev.decided.clear()
 
     def _check_stored(self, pid: str, done: Sequence[Evaluated]) -> list[Evaluated]:
         """Compare `done` with the stored rows at the same positions; return the new ones."""
@@ -174,6 +233,9 @@ class ComputeUnit:
 
     def _evaluate_locked(self, pid: str, nonce: int | None) -> int:
         ev = self._evaluator(pid)
+        # A verdict may have come since this evaluator was made live (another OS process
+        # quarantined a message): one indexed read per call, usually of nothing.
+        ev.verdicts = self.store.verdicts(pid)
         stored_top = self._stored_top(pid)
         count = 0
         while nonce is None or ev.last_nonce < nonce:
@@ -185,18 +247,40 @@ class ComputeUnit:
             try:
                 for entry, item in batch:
                     done.extend(ev.step(entry, item))
+                    if ev.stale:
+                        break
             except BaseException:
                 # A runtime that failed half-way cannot be trusted: rebuild it next time.
                 self.drop(pid)
+                self._record_decided(pid, ev)
                 self._store(pid, done, stored_top)
                 raise
             work = time.perf_counter() - start
-            self._store(pid, done, stored_top)
+            self._store(pid, done, stored_top, ev)
             count += len(done)
+            if ev.stale:
+                # Never saved as a snapshot: its state is not a function of the log.
+                ev, stored_top = self._rebuild_stale(pid, ev)
+                continue
             self.states.worked(pid, ev, len(batch), work)
             if len(batch) < _PAGE:
                 break
         return count
+
+    def _rebuild_stale(self, pid: str, ev: Evaluator) -> tuple[Evaluator, int]:
+        """After the watchdog stopped an evaluation that could not be rolled back (its
+        verdict is stored): a new evaluator, which replays the log adopting the verdict, and
+        the stored top it compares against."""
+        log.warning(
+            "process %s: the watchdog stopped the evaluation at position %d (nonce %d); "
+            "it is quarantined, and the process is rebuilt from its log without it",
+            pid,
+            ev.position - 1,
+            ev.last_nonce,
+        )
+        self.drop(pid)
+        fresh = self._evaluator(pid)
+        return fresh, self._stored_top(pid)
 
     def tick(self, pid: str, horizon: int | None = None) -> int:
         """Evaluate everything scheduled, then the cron ticks up to `horizon` (ms)."""
@@ -207,7 +291,9 @@ class ComputeUnit:
             if not ev.crons:
                 return count
             done = ev.crons_until(max(limit, ev.last_timestamp))
-            self._store(pid, done)
+            self._store(pid, done, evaluator=ev)
+            if ev.stale:
+                self._rebuild_stale(pid, ev)
             return count + len(done)
 
     def result(self, pid: str, some_id: str) -> dict[str, Any]:
@@ -229,6 +315,11 @@ class ComputeUnit:
                 )
         if stored is None and not self.is_leader() and self.states.live(pid) is None:
             stored = self._wait_for_leader(pid, nonce)
+        if stored is None and not self.on_demand:
+            raise Busy(
+                f"slot {nonce} of {pid} is not evaluated yet (the node's evaluating "
+                "process is busy or restarting); retry in a moment"
+            )
         if stored is None:
             self.evaluate_to(pid, nonce)
             stored = self.store.result_at_nonce(pid, nonce)
@@ -251,33 +342,17 @@ class ComputeUnit:
         return None
 
     def dry_run(self, pid: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Evaluate a read-only message on the latest state; the state is then as before."""
+        """Evaluate a read-only message on the latest state (see `dry_run_at`). A unit that
+        evaluates on demand first brings the live state to the head of the log, as the
+        crank would (the dry-run then costs no replay); one that does not (the dry-run
+        process of `aos serve`) never evaluates into the store."""
         row = self.store.process(pid)
         if row is None:
             raise NotFound(f"process {pid} is not on this node")
-        with self.lock(pid):
-            self._evaluate_locked(pid, None)
-            ev = self._evaluator(pid)
-            if ev.last_nonce < row.head.nonce:
-                # The log must have been read short; never answer from a partial state.
-                log.warning(
-                    "dry-run of %s saw nonce %d < head %d; rebuilding",
-                    pid,
-                    ev.last_nonce,
-                    row.head.nonce,
-                )
-                self.drop(pid)
+        if self.on_demand:
+            with self.lock(pid):
                 self._evaluate_locked(pid, None)
-                ev = self._evaluator(pid)
-                if ev.last_nonce < row.head.nonce:
-                    raise StoreError(f"the log of {pid} could not be read up to {row.head.nonce}")
-            msg = ev.read_only_message(body)
-            if ev.isolates:
-                return ev.dry_run(msg)
-            # A runtime without checkpoints keeps what the message did: forget it, so the
-            # next read rebuilds the state from the log.
-            self.drop(pid)
-            return ev.dry_run(msg)
+        return self.dry_run_at(pid, body, row.head.nonce)
 
     def nonce_of(self, pid: str, some_id: str) -> int:
         """The nonce of message (or assignment) `some_id` in the log of `pid`."""
@@ -291,9 +366,10 @@ class ComputeUnit:
     def dry_run_at(self, pid: str, body: dict[str, Any], nonce: int) -> dict[str, Any]:
         """Evaluate a read-only message on the state of `pid` right after message `nonce`.
 
-        On the live state when it is at that nonce; otherwise a throw-away evaluator
-        starts from the nearest snapshot at or before `nonce` (else from nothing) and
-        replays the rest, never touching the live state or the store.
+        On the live state when it is at that nonce (returned exactly to where it was);
+        otherwise a throw-away evaluator starts from the nearest snapshot at or before
+        `nonce` (else from nothing) and replays the rest, never touching the live state or
+        the store.
         """
         row = self.store.process(pid)
         if row is None:
@@ -307,7 +383,14 @@ class ComputeUnit:
         with self.lock(pid):
             live = self.states.live(pid)
             if live is not None and live.last_nonce == nonce and live.isolates:
-                return live.dry_run(live.read_only_message(body))
+                try:
+                    return live.dry_run(live.read_only_message(body))
+                except RollbackFailed as err:
+                    # The dry-run left the state where it cannot return from (e.g. at its
+                    # memory cap): never keep it half-changed; it is made live again from
+                    # its latest snapshot, and the dry-run is answered as below.
+                    log.warning("dry-run of %s: %s; the live state is made again", pid, err)
+                    self.drop(pid)
         info = self._info(pid)
         ev = self.states.from_snapshot(info, at_most=nonce) or self.states.fresh(info)
         try:

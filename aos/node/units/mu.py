@@ -1,10 +1,11 @@
 """The messenger: admits signed items into the log and pushes every result's outbox.
 
-`accept` verifies an item, applies the MU and SU tag rules (docs/protocol.md §1.7) and schedules it;
-it returns only after the scheduler's transaction committed, so an acknowledged id is never lost.
-`push` turns one stored result into new items signed by the node wallet (docs/protocol.md §2.3,
-docs/protocol.md §2.4, the Spawned notice; the tag rules themselves are aos.log.outbox's, shared
-with `aos test`) and assignments. Each push takes a claim keyed by
+`accept` verifies an item, applies the MU and SU tag rules (docs/protocol.md §1.7) and the node's
+rules for what a key may send (aos.node.units.authority) and schedules it; it returns only after
+the scheduler's transaction committed, so an acknowledged id is never lost. `push` turns one stored
+result into new items signed by the node wallet (docs/protocol.md §2.3, docs/protocol.md §2.4, the
+Spawned notice; the tag rules themselves, the node's tags included, are aos.log.outbox's, shared
+with `aos test`) and assignments, which the authority checks. Each push takes a claim keyed by
 (result, kind, index) in the same transaction that schedules the pushed item, so every outbox entry
 is delivered exactly once even when several OS processes crank the same data directory.
 """
@@ -20,10 +21,11 @@ from functools import partial
 from typing import Any
 
 from aos.dataitem import DataItem, create
-from aos.errors import NodeError, StoreError
+from aos.errors import NodeError, NotFound, StoreError
 from aos.log.outbox import assignments, pushed_message, pushed_spawn, spawned_notice
 from aos.log.records import Entry, ResultRow
 from aos.node.store import Store
+from aos.node.units.authority import Authority
 from aos.node.units.su import Duplicate, Scheduler, check_schedulable, parse_signed
 from aos.protocol import DATA_PROTOCOL
 from aos.wallet import Wallet
@@ -39,6 +41,11 @@ class Accepted:
     duplicate: bool
 
 
+def _first(tags: list[tuple[str, str]], name: str) -> str | None:
+    """The first value of tag `name`, as the scheduler reads it (DataItem.tag)."""
+    return next((v for n, v in tags if n == name), None)
+
+
 def _anchor(given: str | None) -> str:
     """The outbox entry's own Anchor when it gave one, else a fresh one: every item the node
     signs carries an anchor, so no two are ever the same item."""
@@ -49,12 +56,18 @@ class Messenger:
     """Admission and pushing; `wake(pid)` is called whenever a process got new work."""
 
     def __init__(
-        self, store: Store, su: Scheduler, wallet: Wallet, wake: Callable[[str], None]
+        self,
+        store: Store,
+        su: Scheduler,
+        wallet: Wallet,
+        wake: Callable[[str], None],
+        authority: Authority | None = None,
     ) -> None:
         self.store = store
         self.su = su
         self.wallet = wallet
         self.wake = wake
+        self.authority = authority or Authority(store, wallet.address, su.address)
 
     # -- admission -------------------------------------------------------------------------
     def accept(self, raw: bytes) -> Accepted:
@@ -69,6 +82,7 @@ class Messenger:
         if not any(n == "Data-Protocol" and v == DATA_PROTOCOL for n, v in item.tags):
             raise NodeError(f"item {item.id}: needs a Data-Protocol tag with value 'ao'")
         check_schedulable(item)
+        self.authority.check_from_key(item)
         return item
 
     def admit(self, item: DataItem, raw: bytes) -> Accepted:
@@ -89,7 +103,13 @@ class Messenger:
         self.wake(process)
         return Accepted(item, entry, process, False)
 
-    def assign(self, process: str, item_id: str) -> Entry:
+    def assign(self, process: str, item_id: str, by: str | None = None) -> Entry:
+        """Assign `item_id` to `process` for `by` (the owner's address when the request was
+        signed by the owner, None when it was not signed): rule 3 of
+        aos.node.units.authority decides."""
+        if self.store.process(process) is None:
+            raise NotFound(f"process {process} is not on this node")
+        self.authority.check_assign(process, item_id, by)
         try:
             entry = self.su.assign(process, item_id)
         except Duplicate as dup:
@@ -127,7 +147,7 @@ class Messenger:
             )
             self._guard(f"{key}:spawn:{i}", push)
         for i, j, pid, message in assignments(result):
-            push = partial(self._assign, pid=pid, message=message)
+            push = partial(self._assign, pid=pid, message=message, sender=row.process)
             self._guard(f"{key}:assign:{i}:{j}", push)
         self.store.mark_cranked(row.process, row.position)
 
@@ -169,6 +189,9 @@ class Messenger:
         self, claim: str, spawn: Any, parent: str, module: str, scheduler: str, origin: str
     ) -> None:
         pushed = pushed_spawn(spawn, parent, module, scheduler, origin)
+        self.authority.check_spawn(
+            _first(pushed.tags, "Module"), _first(pushed.tags, "Scheduler"), f"by {parent}"
+        )
         child_id: str | None = None
         if not self.store.claim_exists(claim):
             item = create(
@@ -197,6 +220,7 @@ class Messenger:
         )
         self._deliver(notice_claim, item)
 
-    def _assign(self, claim: str, pid: str, message: str) -> None:
+    def _assign(self, claim: str, pid: str, message: str, sender: str) -> None:
+        self.authority.check_assign(pid, message, sender)
         if self.su.assign(pid, message, claim=claim) is not None:
             self.wake(pid)

@@ -84,6 +84,9 @@ class ProcessStates:
         self.restores = 0
         self.saves = 0
         self.evictions = 0
+        # Told of every evaluator made here, live or throw-away (the compute unit gives it
+        # the node's verdicts and its quarantine watcher).
+        self.prepare: Callable[[Evaluator], None] | None = None
 
     def lock(self, pid: str) -> threading.Lock:
         with self._meta:
@@ -111,7 +114,14 @@ class ProcessStates:
 
     def fresh(self, process: ProcessInfo) -> Evaluator:
         factory = self.runtime_factory
-        return Evaluator(process, factory(process), rebuild=lambda: factory(process))
+        return self._prepared(
+            Evaluator(process, factory(process), rebuild=lambda: factory(process))
+        )
+
+    def _prepared(self, ev: Evaluator) -> Evaluator:
+        if self.prepare is not None:
+            self.prepare(ev)
+        return ev
 
     def from_snapshot(self, process: ProcessInfo, at_most: int | None = None) -> Evaluator | None:
         """An evaluator restored from the newest usable snapshot (≤ `at_most`), or None."""
@@ -128,8 +138,10 @@ class ProcessStates:
                     why = str(err)
                 else:
                     self.restores += 1
-                    return Evaluator.restore(
-                        process, runtime, evaluator_state(row), rebuild=lambda: factory(process)
+                    return self._prepared(
+                        Evaluator.restore(
+                            process, runtime, evaluator_state(row), rebuild=lambda: factory(process)
+                        )
                     )
             log.warning("snapshot of %s at nonce %d not used: %s", process.id, row.nonce, why)
             row = self.store.latest_snapshot(process.id, row.nonce - 1)

@@ -11,7 +11,8 @@ only once it is durable, and several OS processes share one order.
 
 from __future__ import annotations
 
-import os
+import secrets
+from typing import TYPE_CHECKING
 
 from aos.clock import block_height_at, now_ms
 from aos.dataitem import DataItem, create, parse
@@ -22,6 +23,9 @@ from aos.log.records import Entry, ProcessRow, new_item
 from aos.node.store import Store, Tx
 from aos.protocol import DATA_PROTOCOL, VARIANT
 from aos.wallet import Ed25519Signer
+
+if TYPE_CHECKING:
+    from aos.node.units.quota import Quota
 
 
 def parse_signed(raw: bytes) -> DataItem:
@@ -72,6 +76,9 @@ class Scheduler:
         self.store = store
         self.signer = signer
         self.address = signer.address
+        # The admission quota (aos.node.units.quota), set by the node: checked inside the
+        # transaction that would append a message or an assignment.
+        self.quota: Quota | None = None
 
     # -- the three ways into a log ---------------------------------------------------------
     def spawn(self, item: DataItem, raw: bytes | None, claim: str | None = None) -> Entry | None:
@@ -106,6 +113,8 @@ class Scheduler:
             found = tx.is_scheduled(process, item.id)
             if found is not None:
                 raise Duplicate(found)
+            if self.quota is not None:
+                self.quota.check_message(tx, row, item)
             now = now_ms()
             tx.put_item(new_item(item, raw), block_height_at(now), index_tags=False)
             return self._append(tx, row, item.id, assigned=False, now=now)
@@ -126,6 +135,10 @@ class Scheduler:
             found = tx.is_scheduled(process, item_id)
             if found is not None:
                 raise Duplicate(found)
+            if self.quota is not None:
+                stored = self.store.item(item_id)
+                if stored is not None:
+                    self.quota.check_assigned(tx, row, stored)
             return self._append(tx, row, item_id, assigned=True, now=now_ms())
 
     def store_only(self, item: DataItem, raw: bytes | None, claim: str | None = None) -> bool:
@@ -160,7 +173,11 @@ class Scheduler:
         ]
         if message_id != row.id:
             tags.append(("Message", message_id))
-        assignment = create(signer=self.signer, anchor=os.urandom(32), tags=tags)
+        # The anchor is 32 random ASCII characters (192 bits), not 32 random bytes: the SU's
+        # JSON shows an anchor only when it is UTF-8 (docs/protocol.md §3.2.7), and without
+        # it nobody can check an assignment's signature from the SU's own answers.
+        anchor = secrets.token_urlsafe(24)
+        assignment = create(signer=self.signer, anchor=anchor, tags=tags)
         entry = Entry(
             process=row.id,
             nonce=nonce,

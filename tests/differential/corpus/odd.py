@@ -80,4 +80,35 @@ def _msg_fields() -> Scenario:
     return s
 
 
-SCENARIOS: list[Scenario] = [_trust(), _assign(), _json_body(), _odd_tags(), _msg_fields()]
+def _spoofed_tags() -> Scenario:
+    # Issue 12, point 7: a sender's tags that differ from the node's only in letter case.
+    # aos 2.0.6 itself lets `from-process` shadow Tags['From-Process'] (the first of the
+    # normalised names wins) and `forwarded-by` set msg['Forwarded-By'], and so does ours,
+    # message for message: the defence is the node's, which drops senders' copies of the
+    # tags it decides, in any letter case, before it pushes or schedules an item.
+    s = Scenario("odd-spoofed-tags")
+    show = (
+        "local m = Inbox[#Inbox]; return table.concat({tostring(m.From), "
+        "tostring(m.Tags['From-Process']), tostring(m['Forwarded-By']), "
+        "tostring(m.Tags['Forwarded-By']), tostring(m.Tags['from-process']), "
+        "tostring(m['from-process']), tostring(m['forwarded-by'])}, ' | ')"
+    )
+    fake = "FAKEPROC" + "f" * 35
+    s.from_process(OTHER, [("from-process", fake), ("forwarded-by", fake), ("Action", "N")])
+    s.eval(show)
+    s.from_process(OTHER, [("Action", "N"), ("FROM-PROCESS", fake), ("Forwarded-by", fake)])
+    s.eval(show)
+    s.send([("from-process", fake), ("forwarded-by", fake), ("Action", "N")], owner=STRANGER)
+    s.eval(show)
+    s.eval("return #Inbox")
+    return s
+
+
+SCENARIOS: list[Scenario] = [
+    _trust(),
+    _assign(),
+    _json_body(),
+    _odd_tags(),
+    _msg_fields(),
+    _spoofed_tags(),
+]

@@ -346,7 +346,13 @@ def test_assignment_of_an_uploaded_item(ao: Ao) -> None:
     )
     note = create(signer=ao.signer, data="assigned!", tags=ao_tags("Message", [("Action", "Note")]))
     ao.http.post("/tx/arweave", content=note.to_bytes())
+    # An upload is scheduled nowhere: only the owner may assign it, with a signed request.
     r = ao.http.post("/mu", params={"process-id": pid, "assign": note.id})
+    assert r.status_code == 403 and "owner" in r.json()["error"]
+    signed = create(signer=ao.signer, data=" ", target=pid, tags=[("Assign", note.id)])
+    r = ao.http.post(
+        "/mu", params={"process-id": pid, "assign": note.id}, content=signed.to_bytes()
+    )
     assert r.status_code == 202 and r.json()["message"] == "Processing Assignment"
     aid = r.json()["id"]
     assert "Error" not in ao.result(pid, aid)
@@ -359,7 +365,9 @@ def test_monitor_routes_and_cu_root(ao: Ao) -> None:
     pid = ao.spawn()
     mon = create(signer=ao.signer, data=" ", target=pid)
     assert ao.http.post(f"/mu/monitor/{pid}", content=mon.to_bytes()).text == "Monitoring process"
-    assert ao.http.delete(f"/mu/monitor/{pid}").text == "Process deleted"
+    unmon = create(signer=ao.signer, data=" ", target=pid, anchor="u" * 32)
+    gone = ao.http.request("DELETE", f"/mu/monitor/{pid}", content=unmon.to_bytes())
+    assert gone.text == "Process deleted"
     assert ao.http.post(f"/mu/monitor/{pid}").status_code == 400
     root = ao.http.get("/cu/").json()
     assert root["address"] == ao.node_address and isinstance(root["timestamp"], int)

@@ -3,6 +3,8 @@ aoconnect's mainnet mode send, one log shared with the legacy routes, and the wo
 
 from __future__ import annotations
 
+import os
+
 import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -203,23 +205,40 @@ def test_dry_run_takes_tags_from_the_path_and_the_signer_as_owner(hb: Hb) -> Non
     assert bad.status_code == 400 and "to-nonce" in bad.json()["error"]
 
 
+def _control(who: Hb, pid: str) -> bytes:
+    """A monitor request signed for `pid` (a fresh anchor: each item is taken once)."""
+    return create(
+        signer=who.signer, data=" ", target=pid, anchor=os.urandom(16).hex(),
+        tags=hb_tags("Message", []),
+    ).to_bytes()  # fmt: skip
+
+
 def test_cron_every_and_stop_are_the_monitor(hb: Hb, client: httpx.Client) -> None:
     pid = hb.spawn()
     store = _node(client).store
-    body = hb.read_item().to_bytes()
     every = f"/~cron@1.0/every?cron-path=/{pid}~process@1.0/now&interval=1-minute"
+    stranger = Hb(hb.http)
+    # Only the owner starts and stops a process's crons (docs/threat-model.md).
+    r = hb.http.post(every, content=_control(stranger, pid), headers=HEADERS)
+    assert r.status_code == 403 and store.monitored() == []
+    body = _control(hb, pid)
     r = hb.http.post(every, content=body, headers=HEADERS)
     assert r.status_code == 200 and r.text == pid and store.monitored() == [pid]
-    stranger = Hb(hb.http)
     stop = f"/~cron@1.0/stop?task={pid}"
-    r = hb.http.post(stop, content=stranger.read_item().to_bytes(), headers=HEADERS)
+    r = hb.http.post(stop, content=_control(stranger, pid), headers=HEADERS)
     assert r.status_code == 403 and store.monitored() == [pid]
-    assert hb.http.post(stop, content=body, headers=HEADERS).status_code == 200
+    r = hb.http.post(stop, content=body, headers=HEADERS)
+    assert r.status_code == 409 and store.monitored() == [pid]  # a used item is not taken again
+    r = hb.http.post(stop, content=hb.read_item(hb.spawn("other")).to_bytes(), headers=HEADERS)
+    assert r.status_code == 400 and "target" in r.json()["error"]  # signed for another process
+    assert hb.http.post(stop, content=_control(hb, pid), headers=HEADERS).status_code == 200
     assert store.monitored() == []
     wrong = f"/~cron@1.0/every?cron-path=/{pid}~process@1.0/push&interval=1-minute"
-    r = hb.http.post(wrong, content=body, headers=HEADERS)
+    r = hb.http.post(wrong, content=_control(hb, pid), headers=HEADERS)
     assert r.status_code == 400 and "cron-path" in r.json()["error"]
-    r = hb.http.post(f"/~cron@1.0/every?cron-path=/{pid}/now", content=body, headers=HEADERS)
+    r = hb.http.post(
+        f"/~cron@1.0/every?cron-path=/{pid}/now", content=_control(hb, pid), headers=HEADERS
+    )
     assert r.status_code == 400 and "interval" in r.json()["error"]
     assert hb.http.post(every).status_code == 400  # unsigned
     assert store.monitored() == []

@@ -6,6 +6,7 @@ import base64
 import json
 import time
 
+from aos.dataitem import create
 from tests.support.ao import Ao
 
 CRON_CODE = (
@@ -37,23 +38,39 @@ def test_cron_endpoint_and_monitor_tick_crons_up_to_now(ao: Ao) -> None:
     assert stamps == sorted(stamps)
 
 
-def test_what_a_cron_handler_sends_is_delivered(ao: Ao) -> None:
-    # A tick's outbox descends from no user message, so it has no Pushed-For; it used to be
-    # dropped for the empty tag (docs/compat.md §5 item 13, the cron Send that "stays silent").
-    pid = ao.spawn(
-        data="Handlers.add('tick', 'Tick', function() Send({Target = ao.id, Action = 'Tock'}) end)",
-        tags=[("On-Boot", "Data"), ("Cron-Interval", "1-second"), ("Cron-Tag-Action", "Tick")],
+def test_what_a_cron_handler_sends_reaches_its_target(ao: Ao) -> None:
+    """Issue 12, point 11: a tick answers no message, so the push of its outbox has no
+    Pushed-For; the messenger used to write it empty and then could not sign the item
+    (docs/compat.md §5 item 13, the cron Send that "stays silent")."""
+    target = ao.spawn(tags=[("Authority", ao.node_address)])
+    ao.value(
+        target,
+        "Handlers.add('beat', function(m) return m.Action == 'Beat' end,"
+        " function(m) Beats = (Beats or 0) + 1; BeatFrom = m.From end)",
     )
-    ao.result(pid, pid)
-    ao.http.post(f"/mu/monitor/{pid}", content=b"monitor")
-    count = "local n = 0; for _, m in ipairs(Inbox) do if m.Action == 'Tock' then n = n + 1 end end"
+    sender = ao.spawn(
+        data=(
+            "Handlers.add('cron', function(m) return m.Action == 'Tick' end,"
+            f" function(m) Send({{ Target = '{target}', Action = 'Beat' }}) end)"
+        ),
+        tags=[
+            ("On-Boot", "Data"),
+            ("Cron-Interval", "200-milliseconds"),
+            ("Cron-Tag-Action", "Tick"),
+        ],  # fmt: skip
+    )
+    ao.result(sender, sender)
+    monitor = create(signer=ao.signer, data=" ", target=sender)
+    assert ao.http.post(f"/mu/monitor/{sender}", content=monitor.to_bytes()).status_code == 200
     deadline = time.monotonic() + 20
-    tocks = 0
-    while time.monotonic() < deadline and not tocks:
-        time.sleep(0.5)
-        tocks = int(ao.peek(pid, count + " return n"))
-    assert tocks >= 1
-    tock = ao.peek(
-        pid, "local m = Inbox[#Inbox]; return m.Action .. ' ' .. tostring(m['Pushed-For'])"
-    )
-    assert tock == "Tock nil"
+    beats = "nil"
+    while time.monotonic() < deadline and beats in ("nil", "0"):
+        time.sleep(0.3)
+        ao.drain()
+        beats = ao.value(target, "return tostring(Beats)")
+    assert beats not in ("nil", "0"), "no cron message arrived"
+    assert ao.value(target, "return BeatFrom") == sender
+    pushed = [e["node"]["message"] for e in ao.http.get(f"/su/{target}").json()["edges"]
+              if e["node"]["message"]["owner"]["address"] == ao.node_address]  # fmt: skip
+    names = [t["name"] for t in pushed[0]["tags"]]
+    assert "Pushed-For" not in names and names.count("From-Process") == 1

@@ -50,7 +50,9 @@ def test_a_handler_error_and_both_limits_roll_back(ao: Ao) -> None:
     assert _state(ao, pid) == before
     limit = ao.eval(pid, "IL = 1; while true do end")
     assert "instruction limit exceeded" in limit["Error"]
-    grow = "ML = 1; local t = {} while true do t[#t + 1] = string.rep('x', 2^20) end"
+    # (`..` of a 1 MiB string: string.rep of one byte a million times is charged its C loop,
+    # lua/meter.lua, and would reach the instruction limit first)
+    grow = "ML = 1; local s, t = string.rep('ab', 2^19), {} while true do t[#t + 1] = s .. #t end"
     memory = ao.eval(pid, grow)
     assert "memory limit exceeded" in memory["Error"]
     assert ao.value(pid, "return tostring(IL) .. tostring(ML)") == "nilnil"
