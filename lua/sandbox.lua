@@ -483,6 +483,13 @@ do
       return piece
     end
   end
+  -- load runs the parser (and a reader) protected: a limit hit while compiling comes back
+  -- as load's own nil and message, and must end the message as it would anywhere else.
+  local function loaded(f, err)
+    if exceeded then raw_error(exceeded, 0) end
+    if f == nil and is_memory_error(err) then trip(memory_text) end
+    return f, err
+  end
   local function safe_load(chunk, chunkname, mode, ...)
     local tc = raw_type(chunk)
     if tc == "string" then
@@ -494,16 +501,22 @@ do
       chunk = charged_reader(chunk)
     end
     if raw_select("#", ...) > 0 then
-      return raw_load(chunk, chunkname, "t", (...))
+      return loaded(raw_load(chunk, chunkname, "t", (...)))
     end
-    return raw_load(chunk, chunkname, "t", process_env)
+    return loaded(raw_load(chunk, chunkname, "t", process_env))
   end
 
-  -- A full collection costs as much as the heap is large, and nothing a process can see
-  -- depends on it (no __gc; an allocation that fails collects first anyway): "collect"
-  -- does nothing, so that a loop of it cannot outrun the budget.
+  -- A process can see what a full collection does (the entries of its weak tables), so
+  -- "collect" is a real one: only then does what a weak table holds after it follow from
+  -- the log (which objects are unreachable), whatever the collector did before. Its cost
+  -- grows with the heap, but a charge by heap size would depend on how the heap was laid
+  -- out (a restored snapshot, a checkpoint's garbage): the charge is fixed, so a loop of
+  -- it stops after BUDGET / COLLECT_CHARGE calls (20 at the default budget).
+  local COLLECT_CHARGE = 5000000
   local function safe_collect(opt, ...)
     if opt == nil or opt == "collect" then
+      charge(COLLECT_CHARGE)
+      raw_collect("collect")
       return 0
     elseif opt == "count" then
       -- Real memory figures differ between builds; a constant keeps results replayable.

@@ -500,14 +500,14 @@ return function(tools)
         end
       elseif kind == O_CLOSURE then
         local _, nups = read("<I4I4")
-        local reused = reuse and rawequal(reuse[i], o)
         for u = 1, nups do
           local cell, first = read("<I4B")
           if first == 1 then
             setupvalue(o, u, value())
             cell_owner[cell] = { o, u }
-          elseif not reused then
-            -- (a reused closure still shares the cells it shared)
+          else
+            -- joined even when the closure is reused: the cell's first holder may have
+            -- been made again (kept objects are weak), and a reused one must share it
             local owner = cell_owner[cell]
             upvaluejoin(o, u, owner[1], owner[2])
           end
@@ -564,11 +564,21 @@ return function(tools)
   -- count against the process's memory cap, so a process that holds half its cap (a
   -- stranger's messages in its Inbox) could no longer run anything, and whether a message
   -- hits the cap would depend on when the last checkpoint was taken.
+  --
+  -- The objects are held weakly, for the same reasons: held strongly, what the process
+  -- dropped since the checkpoint would stay in memory (and in its weak tables) until the
+  -- next one, and checkpoints are taken when the evaluation time says so. An object the
+  -- collector took is made again by the restore, as from a stored snapshot.
+  local WEAK_VALUES = { __mode = "v" }
   local kept, kept_objects = nil, nil
+  local function hold(objects)
+    kept_objects = setmetatable(objects, WEAK_VALUES)
+  end
   function tools.keep(env)
     local data, objects_or_why = tools.save(roots(env), ROOT_NAMES)
     if not data then return false, objects_or_why end
-    kept, kept_objects = data, objects_or_why
+    kept = data
+    hold(objects_or_why)
     return true, nil
   end
   function tools.take_kept()
@@ -578,13 +588,13 @@ return function(tools)
   end
   function tools.restore_bytes(data)
     local r, objects = tools.restore(data)
-    kept_objects = objects
+    hold(objects)
     return r.env
   end
   function tools.restore_kept(data)
     if data == nil or kept_objects == nil then error("no checkpoint to roll back to", 0) end
     local r, objects = tools.restore(data, kept_objects)
-    kept_objects = objects
+    hold(objects)
     return r.env
   end
 

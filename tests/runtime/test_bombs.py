@@ -85,3 +85,18 @@ def test_the_watchdog_stops_what_no_count_weighs(watched: Proc, name: str, code:
 def test_the_watchdog_lets_a_message_under_its_time_finish(watched: Proc) -> None:
     result = watched.eval("local s = 0 for i = 1, 1e6 do s = s + i end return s")
     assert result["Output"]["data"] == "500000500000"
+
+
+def test_a_chunk_that_outgrows_the_memory_cap_while_it_compiles_ends_with_the_memory_error() -> None:
+    # load runs its parser protected: the allocation failure came back as load's own
+    # (nil, "not enough memory"), and the message then ended without any Error.
+    proc = Proc(memory_limit=16 * 2**20)
+    reader = (
+        'local piece = string.rep("x=1 ", 2^14) local n = 0 '
+        "local f, err = load(function() n = n + 1 if n < 1e4 then return piece end end) "
+        "return tostring(err)"
+    )
+    for code in (reader, 'local f, err = load(string.rep("x=1 ", 2^20)) return tostring(err)'):
+        result = proc.eval(code)
+        assert result.get("Error") == "memory limit exceeded (16 MiB)", result
+        assert proc.value("1 + 1") == "2"

@@ -71,6 +71,11 @@ SNIPPETS = [
     "local s = {} for i = 1, 200 do s[#s + 1] = string.rep('x', i) end "
     "table.sort(s, function(a, b) return #a > #b end) return #s[1]",
     "return #Inbox",
+    # an object held only by a weak table once a later message drops it: a checkpoint
+    # taken in between must not keep it there
+    "Keep = Keep or setmetatable({}, {__mode = 'k'}) Held = {} Keep[Held] = true return 1",
+    "Held = nil collectgarbage() local n = 0 for _ in pairs(Keep or {}) do n = n + 1 end "
+    "return n",
 ]
 
 

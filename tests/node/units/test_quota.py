@@ -13,12 +13,6 @@ from tests.support.ao import Ao
 MIB = 2**20
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="since the merge of i12r (e78a766) the process's reported memory stays high after "
-    "its owner empties the Inbox (the keeper's checkpoint keeps the old objects until it "
-    "checkpoints again), so the stranger is not let in again; open",
-)
 def test_a_stranger_is_refused_once_the_share_of_memory_is_full(ao: Ao) -> None:
     pid = ao.spawn(tags=[("Memory-Limit", "32-mb")])  # a budget of 16 MiB for strangers
     stranger = Ao(ao.http, Ed25519Signer.generate())
