@@ -87,7 +87,7 @@ def test_the_watchdog_lets_a_message_under_its_time_finish(watched: Proc) -> Non
     assert result["Output"]["data"] == "500000500000"
 
 
-def test_a_chunk_that_outgrows_the_memory_cap_while_it_compiles_ends_with_the_memory_error() -> None:
+def test_a_chunk_outgrowing_the_memory_cap_as_it_compiles_ends_with_the_memory_error() -> None:
     # load runs its parser protected: the allocation failure came back as load's own
     # (nil, "not enough memory"), and the message then ended without any Error.
     proc = Proc(memory_limit=16 * 2**20)

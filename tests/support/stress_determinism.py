@@ -74,8 +74,7 @@ SNIPPETS = [
     # an object held only by a weak table once a later message drops it: a checkpoint
     # taken in between must not keep it there
     "Keep = Keep or setmetatable({}, {__mode = 'k'}) Held = {} Keep[Held] = true return 1",
-    "Held = nil collectgarbage() local n = 0 for _ in pairs(Keep or {}) do n = n + 1 end "
-    "return n",
+    "Held = nil collectgarbage() local n = 0 for _ in pairs(Keep or {}) do n = n + 1 end return n",
 ]
 
 

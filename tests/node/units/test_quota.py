@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from aos.wallet import Ed25519Signer
 from tests.support.ao import Ao
 
