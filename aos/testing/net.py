@@ -1,50 +1,70 @@
 """The in-memory ao of `aos test`: processes, a test clock, and the messenger's crank.
 
-A `Net` holds throw-away processes, each a real `aos.runtime.LuaProcess` folded by the
-node's own `aos.log.evaluator.Evaluator`, so `msg`, `env`, cron ticks and results are built
-exactly as the compute unit builds them. What a process sends becomes an item by the
-messenger's rules (aos.log.outbox) and waits in the net's queue until `deliver` hands it to
-its target, the way the crank pushes outboxes; messages to anything that is not a process
-of the net (a wallet) are only recorded. Nothing touches a disk or the wall clock: ids,
-signatures and timestamps come from counters and the test clock, so the same test gives
+A `Net` holds throw-away processes (aos.testing.process). What a process sends becomes an
+item by the messenger's rules (aos.log.outbox) and waits in the net's queue until `deliver`
+hands it to its target, the way the crank pushes outboxes; messages to anything that is not a
+process of the net (a wallet) are only recorded. Nothing touches a disk or the wall clock:
+ids, signatures and timestamps come from counters and the test clock, so the same test gives
 the same results, byte for byte, in every run.
 
 A dry-run runs in the process's runtime, which is then rebuilt from the log before its next
-message, as the compute unit does. Coverage and handler tracebacks need a process's state at
-some point without touching it: a new runtime replays the log up to there, runs what is
-asked and is thrown away.
+message, as the compute unit does. Coverage and handler tracebacks come from replays
+(aos.testing.replays). `__all__` re-exports what code and tests import from here, wherever
+it is defined now.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aos.clock import block_height_at
 from aos.cron import parse_interval
-from aos.dataitem import b64url_encode
-from aos.errors import AosError, NodeError
+from aos.errors import NodeError
 from aos.log.evaluator import Evaluated, Evaluator, ProcessInfo
-from aos.log.hashchain import first_hash_chain, next_hash_chain
 from aos.log.outbox import Pushed, assignments, pushed_message, pushed_spawn, spawned_notice
-from aos.log.records import Entry, Item
+from aos.log.records import Item
 from aos.log.runtimes import memory_limit_of
 from aos.luafiles import blueprint_dir
 from aos.protocol import AOS_LEGACY_AUTHORITY, AOS_MODULE_ID, ao_tags
-from aos.repl.chunk import find_requires
 from aos.runtime import LuaProcess
+from aos.testing.lua_source import loader_code
+from aos.testing.process import HandlerError, Process
+from aos.testing.replays import handler_traceback
+from aos.testing.replays import lines_run as replayed_lines_run
+from aos.testing.values import (
+    TestNetError,
+    address,
+    display_path,
+    error_message,
+    lifted,
+    strip_ansi,
+    tag_value,
+    tags_of,
+)
 
-
-def address(seed: str) -> str:
-    """A deterministic 43-character id (an address or an item id) for `seed`."""
-    return b64url_encode(hashlib.sha256(seed.encode()).digest())
-
+__all__ = [
+    "DEFAULT_OWNER",
+    "MAX_DELIVERIES",
+    "MU",
+    "START_MS",
+    "SU",
+    "HandlerError",
+    "Net",
+    "Process",
+    "TestNetError",
+    "address",
+    "display_path",
+    "error_message",
+    "lifted",
+    "strip_ansi",
+    "tag_value",
+    "tags_of",
+]
 
 # Who signs what the messenger pushes, and the scheduler every process names: fixed, so
 # processes trust the net's messages (spawns carry Authority=MU) and ids never vary.
@@ -56,115 +76,8 @@ START_MS = 1_700_000_000_000
 MAX_DELIVERIES = 10_000
 DEFAULT_OWNER = "owner"
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
-_ERROR_MARK = re.compile(r"(?:\x1b\[31m)?error:\n(?:\x1b\[0m)?")
-# The runtime's positions in front of a handler error (`[string ".handlers"]:723: `).
-_LIBRARY_POS = re.compile(r'\[string "\.[^"]*"\]:\d+: ')
 # Message fields that are not tags when a test sends a message.
 _FIELDS = {"From", "Owner", "Data", "Anchor", "Target", "Tags"}
-
-
-class TestNetError(AosError):
-    """A test asked the net for something it cannot do: a file or blueprint that is not
-    there, an Eval that failed, messages that never stop. The text says what and where."""
-
-    __test__ = False  # not a pytest test class
-
-
-def strip_ansi(text: str) -> str:
-    return _ANSI.sub("", text)
-
-
-def error_message(raw: str) -> str:
-    """The error of an Error result without what was printed before it, its colours, or
-    the runtime's own position: `examples/token/token.lua:42: attempt to …`."""
-    marks = list(_ERROR_MARK.finditer(raw))
-    body = raw[marks[-1].end() :] if marks else raw
-    return _LIBRARY_POS.sub("", strip_ansi(body)).strip()
-
-
-def tag_value(value: Any) -> str:
-    """A tag value as it travels: strings as they are, numbers and booleans as Lua prints
-    them, anything else as JSON (docs/compat.md's `tag-values` rule)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
-
-
-def tags_of(tags: Any) -> list[dict[str, str]]:
-    """{name = value} (sorted by name) or a list of {name, value} as tag dicts."""
-    if tags is None:
-        return []
-    if isinstance(tags, Mapping):
-        return [{"name": str(k), "value": tag_value(tags[k])} for k in sorted(tags)]
-    out = []
-    for t in tags:
-        if not isinstance(t, Mapping) or "name" not in t or "value" not in t:
-            raise TestNetError(f"Tags must be {{name = value}} or a list of {{name, value}}: {t!r}")
-        out.append({"name": str(t["name"]), "value": tag_value(t["value"])})
-    return out
-
-
-def lifted(message: dict[str, Any]) -> dict[str, Any]:
-    """A message with its tags also as fields (`m.Action`), as a process sees one."""
-    out = dict(message)
-    for t in message.get("Tags") or []:
-        if isinstance(t, dict) and isinstance(t.get("name"), str) and t["name"] not in out:
-            out[t["name"]] = t.get("value")
-    return out
-
-
-def display_path(path: Path) -> str:
-    """A file as the reports show it: relative to the working directory when inside it."""
-    try:
-        return path.relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
-def _long_string(text: str) -> str:
-    """`text` as a Lua long string literal that reproduces it exactly."""
-    level = 0
-    # Neither inside the text nor where its end meets the closing bracket (`…]` + `]]`).
-    while f"]{'=' * level}]" in text or text.endswith(f"]{'=' * level}"):
-        level += 1
-    eq = "=" * level
-    # A newline right after the opening bracket is skipped by Lua: give it one to skip.
-    return f"[{eq}[\n{text}]{eq}]"
-
-
-def _lua_string(text: str) -> str:
-    """`text` as a short Lua string literal (json.dumps would write \\u escapes, which
-    Lua 5.3 does not read)."""
-    out = []
-    for ch in text:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ord(ch) < 32 or ord(ch) == 127:
-            out.append(f"\\{ord(ch):03d}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
-
-
-@dataclass(frozen=True)
-class HandlerError:
-    """A message that ended in an Error, with where it happened in its process's log."""
-
-    process: Process
-    event: int  # index in the process's log
-    summary: str  # `Action = Transfer from alice`
-    error: str  # the Error text as the result has it
-
-    @property
-    def message(self) -> str:
-        return error_message(self.error)
 
 
 @dataclass
@@ -175,168 +88,6 @@ class _Queued:
     spawn: Any = None
     process: str = ""
     message: str = ""
-
-
-@dataclass
-class Process:
-    """A process of the net; send it messages, read its state."""
-
-    net: Net
-    id: str
-    name: str
-    owner: str  # its Owner: the process that spawned it, else the wallet that signed the spawn
-    info: ProcessInfo
-    runtime: LuaProcess
-    evaluator: Evaluator
-    # ("step", entry, item) | ("crons", horizon) | ("dryrun", body): what replays repeat.
-    log: list[tuple[Any, ...]] = field(default_factory=list)
-    chunks: dict[str, Path] = field(default_factory=dict)  # chunk name -> file, as loaded
-    head: tuple[int, str, str] = (-1, "", "")  # nonce, assignment id, hash chain
-    # A dry-run ran in `runtime`, whose state may have changed: rebuild before using it.
-    dirty: bool = False
-
-    def send(self, message: Mapping[str, Any] | None = None, /, **fields: Any) -> dict[str, Any]:
-        """Send a message (`From` a wallet or a process of the net, any tags, `Data`) and
-        evaluate it now; its result. Messages it sends wait for `net.deliver()`."""
-        return self.net.send(self, {**(message or {}), **fields})
-
-    def eval(self, code: str) -> str:
-        """Evaluate `code` as the owner's Eval (a message in the log, as at the prompt);
-        what it returned, as the prompt shows it, without colours. TestNetError if it
-        failed."""
-        result = self.send(From=self.owner, Action="Eval", Data=code)
-        if "Error" in result:
-            raise TestNetError(f"Eval in {self.name} failed: {error_message(result['Error'])}")
-        out = result.get("Output")
-        data = out.get("data", "") if isinstance(out, dict) else out
-        return strip_ansi(str(data or ""))
-
-    def dryrun(self, message: Mapping[str, Any] | None = None, /, **fields: Any) -> dict[str, Any]:
-        """A read-only message on the current state; the state stays as it was."""
-        return self.net.dryrun(self, {**(message or {}), **fields})
-
-    def get(self, expression: str) -> Any:
-        """The value of a Lua expression in the process (through json.encode in a dry-run
-        Eval, so no state changes); TestNetError if it fails or cannot be encoded."""
-        code = f"return require('json').encode({expression})"
-        result = self.dryrun(From=self.owner, Action="Eval", Data=code)
-        if "Error" in result:
-            raise TestNetError(
-                f"reading {expression} in {self.name} failed: {error_message(result['Error'])}"
-            )
-        out = result.get("Output")
-        text = strip_ansi(str(out.get("data", "") if isinstance(out, dict) else out))
-        try:
-            return json.loads(text) if text else None
-        except ValueError:
-            raise TestNetError(f"reading {expression} in {self.name}: not JSON: {text}") from None
-
-    # -- the log ---------------------------------------------------------------------------
-    def next_entry(self, item: Item, assigned: bool = False) -> Entry:
-        nonce, prev_assignment, prev_chain = self.head
-        nonce += 1
-        chain = (
-            first_hash_chain(self.id)
-            if nonce == 0
-            else next_hash_chain(prev_assignment, prev_chain)
-        )
-        assignment = self.net.new_id()
-        self.head = (nonce, assignment, chain)
-        return Entry(
-            process=self.id,
-            nonce=nonce,
-            timestamp=self.net.now,
-            block_height=self.net.height,
-            epoch=0,
-            hash_chain=chain,
-            assignment_id=assignment,
-            message_id=item.id,
-            assigned=assigned,
-        )
-
-    def replay(
-        self,
-        upto: int,
-        runtime: LuaProcess,
-        after_spawn: str | None = None,
-        keep_last: bool = False,
-    ) -> Evaluator:
-        """A new evaluator over `runtime`, with the first `upto` events of the log replayed
-        (dry-runs skipped). `after_spawn`: Eval code run right after the process message.
-        `keep_last`: the last event's state stays even if it fails (a diagnostic replay
-        reads what the failing message left; every earlier failure is rolled back)."""
-        ev = Evaluator(self.info, runtime)
-        for index, event in enumerate(self.log[:upto]):
-            if keep_last and index == upto - 1:
-                ev.keeper.supports_rollback = False
-            if event[0] == "step":
-                ev.step(event[1], event[2])
-                if after_spawn is not None and event[1].nonce == 0:
-                    runtime.handle(self.injected_eval(ev, after_spawn), ev.env)
-            elif event[0] == "crons":
-                ev.crons_until(event[1])
-        return ev
-
-    def injected_eval(self, ev: Evaluator, code: str) -> dict[str, Any]:
-        """An Eval from the owner that is in no log (for diagnostic replays only)."""
-        return {
-            "Id": address(f"aos test injected {code}"),
-            "Owner": self.owner,
-            "From": self.owner,
-            "Target": self.id,
-            "Data": code,
-            "Tags": [{"name": "Action", "value": "Eval"}],
-            "Timestamp": ev.last_timestamp,
-            "Block-Height": ev.last_block_height,
-            "Nonce": ev.last_nonce,
-            "Epoch": 0,
-            "Cron": False,
-            "Read-Only": False,
-        }
-
-    def clean(self) -> Evaluator:
-        """The evaluator, its runtime rebuilt from the log first if a dry-run ran in it
-        (what the compute unit does after a dry-run: drop the runtime, replay the log)."""
-        if self.dirty:
-            self.runtime.close()
-            self.runtime = self.new_runtime()
-            self.evaluator = self.replay(len(self.log), self.runtime)
-            self.dirty = False
-        return self.evaluator
-
-    def new_runtime(self, cover: Iterable[str] = ()) -> LuaProcess:
-        limit = memory_limit_of(self.info)
-        chunks = tuple(cover)
-        if chunks:
-            return LuaProcess.covering(chunks, memory_limit=limit)
-        return LuaProcess(memory_limit=limit)
-
-    def close(self) -> None:
-        self.runtime.close()
-
-
-# Installed in a diagnostic replay only: every handler added from then on runs under an
-# xpcall that keeps the traceback of an error escaping it (the error itself passes on
-# unchanged), so the report can show the stack inside the process.
-_TRACE = r"""
-local traceback, resolve = debug.traceback, Handlers.generateResolver
-AOS_TEST_TRACEBACKS = {}
-Handlers.generateResolver = function(spec)
-  local handle = resolve(spec)
-  return function(msg)
-    local function keep(e)
-      local list = AOS_TEST_TRACEBACKS
-      list[#list + 1] = { error = tostring(e), traceback = traceback("", 2) }
-      return e
-    end
-    local result = table.pack(xpcall(handle, keep, msg))
-    if not result[1] then error(result[2], 0) end
-    return table.unpack(result, 2, result.n)
-  end
-end
-"""
-_TRACE_CODE = f"assert(load({_long_string(_TRACE)}, '=aos-test', 't'))()"
-_READ_TRACES = "return require('json').encode(AOS_TEST_TRACEBACKS or {})"
 
 
 class Net:
@@ -475,7 +226,7 @@ class Net:
             source = (blueprint_dir() / f"{bp}.lua").read_text(encoding="utf-8")
             self._load(p, source, f"blueprint {bp}")
         for path in paths:
-            self._load(p, self._loader(path, p), display_path(path))
+            self._load(p, loader_code(path, p.chunks), display_path(path))
         return p
 
     def _new_process(self, item: Item, name: str) -> Process:
@@ -493,42 +244,6 @@ class Net:
         result = p.send(From=p.owner, Action="Eval", Data=code)
         if "Error" in result:
             raise TestNetError(f"spawn: loading {what} failed: {error_message(result['Error'])}")
-
-    def _loader(self, main: Path, p: Process) -> str:
-        """Eval code that loads `main` under its own chunk name, its local `require`s
-        (resolved next to the file that requires them, as `.load` does) preloaded."""
-        modules: dict[str, Path] = {}
-
-        def visit(path: Path) -> None:
-            for name in find_requires(_read(path)):
-                if name in modules or name.startswith(".") or "/" in name or "\\" in name:
-                    continue
-                rel = Path(*name.split("."))
-                for candidate in (path.parent / f"{rel}.lua", path.parent / rel / "init.lua"):
-                    if candidate.is_file():
-                        modules[name] = candidate.resolve()
-                        visit(modules[name])
-                        break
-
-        visit(main)
-        lines = [
-            "local function chunk(src, name)",
-            "  local f, err = load(src, name, 't')",
-            "  if not f then error(err, 0) end",
-            "  return f",
-            "end",
-        ]
-        for name, path in modules.items():
-            chunk = "@" + display_path(path)
-            p.chunks[chunk] = path
-            lines.append(
-                f"package.preload[{_lua_string(name)}] = chunk({_long_string(_read(path))},"
-                f" {_lua_string(chunk)})"
-            )
-        chunk = "@" + display_path(main)
-        p.chunks[chunk] = main
-        lines.append(f"chunk({_long_string(_read(main))}, {_lua_string(chunk)})()")
-        return "\n".join(lines)
 
     # -- messages --------------------------------------------------------------------------
     def _item(
@@ -721,47 +436,13 @@ class Net:
         return body
 
     def lines_run(self, p: Process) -> dict[str, set[int]]:
-        """The lines of `p`'s files that its log ran, dry-runs included, from replays in a
-        covering runtime (never from `p.runtime`, whose results must stay a process's)."""
-        if not p.chunks:
-            return {}
-        lines: dict[str, set[int]] = {c: set() for c in p.chunks}
-
-        def collect(runtime: LuaProcess) -> None:
-            for chunk, run in runtime.lines_run().items():
-                lines[chunk] |= run
-            runtime.close()
-
-        runtime = p.new_runtime(p.chunks)
-        p.replay(len(p.log), runtime)
-        collect(runtime)
-        for i, event in enumerate(p.log):
-            if event[0] == "dryrun":
-                runtime = p.new_runtime(p.chunks)
-                ev = p.replay(i, runtime)
-                ev.dry_run(ev.read_only_message(event[1]))
-                collect(runtime)
-        return lines
+        """The lines of `p`'s files that its log ran, dry-runs included (a replay's)."""
+        return replayed_lines_run(p)
 
     def traceback(self, err: HandlerError) -> list[str]:
         """The frames of the user's code on the stack when `err` was raised (innermost
         first), from a replay that keeps tracebacks; [] when none is known."""
-        p = err.process
-        runtime = p.new_runtime()
-        try:
-            ev = p.replay(err.event + 1, runtime, after_spawn=_TRACE_CODE, keep_last=True)
-            out = runtime.handle(p.injected_eval(ev, _READ_TRACES), ev.env).get("Output")
-            text = strip_ansi(str(out.get("data", "") if isinstance(out, dict) else ""))
-            kept = json.loads(text) if text else []
-        except (ValueError, TypeError):
-            return []
-        finally:
-            runtime.close()
-        message = error_message(err.error)
-        for entry in reversed(kept if isinstance(kept, list) else []):
-            if isinstance(entry, dict) and message.endswith(str(entry.get("error", ""))):
-                return _user_frames(str(entry.get("traceback", "")))
-        return []
+        return handler_traceback(err)
 
     # -- what was sent ---------------------------------------------------------------------
     def matching(self, spec: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -807,13 +488,6 @@ class Net:
         self.processes.clear()
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise TestNetError(f"spawn: cannot read {display_path(path)}: {err}") from None
-
-
 def _sent_record(item: Item, sender: str) -> dict[str, Any]:
     return lifted(
         {
@@ -825,22 +499,3 @@ def _sent_record(item: Item, sender: str) -> dict[str, Any]:
             "Tags": item.tags,
         }
     )
-
-
-_FRAME = re.compile(r"^\s*(.+?):(\d+): in (.*)$")
-
-
-def _user_frames(traceback: str) -> list[str]:
-    """Frames of a Lua traceback in the user's code (`path:line: in …`, or an Eval's
-    `[string "aos"]`), not in the runtime's chunks (`[string ".handlers"]`, the sandbox's
-    `[string "<python>"]`), C, or the tracer itself."""
-    frames = []
-    for line in traceback.splitlines():
-        m = _FRAME.match(line)
-        if m is None:
-            continue
-        where = m.group(1)
-        if where in ("[C]", "aos-test") or where.startswith(('[string ".', '[string "<')):
-            continue
-        frames.append(f"{where}:{m.group(2)}: in {m.group(3)}")
-    return frames

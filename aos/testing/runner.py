@@ -23,7 +23,9 @@ from aos.protocol import AOS_MODULE_ID
 from aos.runtime.lua import library_sources
 from aos.runtime.script import LuaScript
 from aos.testing.coverage import Coverage
-from aos.testing.net import DEFAULT_OWNER, Net, Process, TestNetError, display_path, lifted
+from aos.testing.net import DEFAULT_OWNER, Net
+from aos.testing.process import Process
+from aos.testing.values import TestNetError, display_path, lifted
 
 SPEC_PATTERNS = ("*_spec.lua", "test_*.lua")
 DEFAULT_DIRS = ("spec", "test")

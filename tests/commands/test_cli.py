@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aos.commands.shell import build_parser
+from aos.commands.shell_args import build_parser
 from tests.support.cli import run_aos
 
 # An address nothing listens on: a test that reached the network would fail on it.
@@ -79,7 +79,7 @@ def test_a_named_wallet_must_exist(tmp_path: Path) -> None:
 
 
 def test_a_process_id_that_begins_with_a_dash_is_read_as_an_id() -> None:
-    from aos.commands.shell import build_parser, dash_ids_as_values
+    from aos.commands.shell_args import build_parser, dash_ids_as_values
 
     pid = "-" + "b" * 42
     args = build_parser().parse_args(dash_ids_as_values([pid, "--run", "1 + 1"]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aos.commands.shell import build_parser
+from aos.commands.shell_args import build_parser
 from tests.support.cli import run_aos
 
 DEAD = "http://127.0.0.1:9"  # nothing listens here: a test that reached it fails on it

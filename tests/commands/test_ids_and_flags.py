@@ -14,7 +14,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from aos.commands.shell import build_parser
+from aos.commands.shell_args import build_parser
 from tests.support.cli import run_aos, shell_home
 from tests.support.terminal import Terminal
 

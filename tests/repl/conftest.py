@@ -49,7 +49,7 @@ def client(
             gateway_url=BASE,
             wallet=wallet,
             retry_delay=0.05,
-            internal=(BASE, "the embedded node"),  # as aos.commands.shell makes it
+            internal=(BASE, "the embedded node"),  # as aos.commands.shell_units makes it
         )
 
 
