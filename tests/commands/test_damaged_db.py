@@ -8,6 +8,7 @@ created either). `aos verify` runs SQLite's full check.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -142,3 +143,21 @@ def test_keys_without_a_database_are_a_new_node(tmp_path: Path, pristine: Path) 
     done = run_aos("--list", home=home)
     assert done.returncode == 0, done.stderr
     assert (data / "node.sqlite3").stat().st_size > 0
+
+
+def test_damage_in_place_after_a_clean_close_is_refused(pristine: Path, tmp_path: Path) -> None:
+    # A clean close records the file so the next open can skip the scan; 4 KiB zeroed in
+    # place afterwards (same inode, same size, the times set back) must not pass for it.
+    home = tmp_path / "home"
+    data = home / "node"
+    shutil.copytree(pristine, data)
+    assert run_aos("--list", home=home).returncode == 0
+    db = data / "node.sqlite3"
+    assert (data / "node.sqlite3.clean").exists()
+    before = db.stat()
+    with db.open("r+b") as f:
+        f.seek(before.st_size // 2 // PAGE * PAGE)
+        f.write(b"\0" * PAGE)
+    os.utime(db, ns=(before.st_atime_ns, before.st_mtime_ns))
+    done = run_aos("--list", home=home)
+    assert done.returncode == 1 and "is damaged" in done.stderr, done.stderr

@@ -9,7 +9,14 @@ store connects:
     refused: the keys are made after the log (Node), so such a directory had a log and
     lost it; without the keys it is a node being created, as it always was;
   - any other file must open as SQLite and pass PRAGMA quick_check (it reads every page, a
-    fraction of a second per 50 MB; the full integrity_check is `aos verify`'s).
+    fraction of a second per 50 MB; the full integrity_check is `aos verify`'s);
+  - except a file exactly as this node left it: when the last connection of a store
+    closes cleanly (no write-ahead log left), `remember_clean` writes the file's device,
+    inode, size, mtime and ctime beside it; an open that finds the same five (ctime
+    cannot be set back by any tool: every write, rename or copy changes it) and no
+    write-ahead log skips the scan. It cost 0.42 s of every attach at 100,000 messages
+    (233 MB), the largest part of it. Damage while the node had the file open is not
+    what this check is for (SQLite reports what it reads) and stays `aos verify`'s.
 
 Every refusal is one sentence: what is wrong with which file, and what to do. The check
 writes nothing: without a write-ahead log it opens the file `immutable` (no -wal or -shm
@@ -33,10 +40,49 @@ def _remedy(data_dir: Path) -> str:
     )
 
 
+CLEAN_SUFFIX = ".clean"
+
+
+def _fingerprint(path: Path) -> str:
+    st = path.stat()
+    return f"{st.st_dev} {st.st_ino} {st.st_size} {st.st_mtime_ns} {st.st_ctime_ns}"
+
+
+def _has_wal(path: Path) -> bool:
+    wal = path.with_name(path.name + "-wal")
+    return wal.exists() and wal.stat().st_size > 0
+
+
+def left_clean(path: Path) -> bool:
+    """Whether the file at `path` is exactly as a clean close left it."""
+    marker = path.with_name(path.name + CLEAN_SUFFIX)
+    try:
+        return not _has_wal(path) and marker.read_text() == _fingerprint(path)
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def remember_clean(path: Path) -> None:
+    """After the store's last connection closed: record the file as it is now, unless
+    another connection (another OS process) still has a write-ahead log open on it."""
+    marker = path.with_name(path.name + CLEAN_SUFFIX)
+    try:
+        if not path.exists() or _has_wal(path):
+            marker.unlink(missing_ok=True)
+            return
+        partial = marker.with_name(marker.name + ".part")
+        partial.write_text(_fingerprint(path))
+        partial.replace(marker)
+    except OSError:
+        pass  # (a read-only directory: the next open scans the file, as it always did)
+
+
 def check_database(path: Path, identity: Sequence[str] = ()) -> None:
     """StoreError (one sentence) if the database at `path` must not be opened; `identity`
     names the files whose presence in its directory means a node lived there."""
     if not path.exists():
+        return
+    if left_clean(path):
         return
     data_dir = path.parent
     keys = [name for name in identity if (data_dir / name).exists()]
@@ -48,8 +94,7 @@ def check_database(path: Path, identity: Sequence[str] = ()) -> None:
                 f"({', '.join(keys)}), so its log was lost: {_remedy(data_dir)}"
             )
         return
-    wal = path.with_name(path.name + "-wal")
-    mode = "mode=ro" if wal.exists() and wal.stat().st_size > 0 else "immutable=1"
+    mode = "mode=ro" if _has_wal(path) else "immutable=1"
     try:
         conn = sqlite3.connect(f"{path.as_uri()}?{mode}", uri=True, timeout=30)
     except sqlite3.Error as err:

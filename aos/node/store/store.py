@@ -53,7 +53,7 @@ from aos.log.schema import (
 )
 from aos.log.stored import join_owner
 from aos.log.verdicts import VerdictKey, quarantine_error
-from aos.node.store.integrity import check_database
+from aos.node.store.integrity import check_database, remember_clean
 from aos.node.store.migrate import migrate
 from aos.node.store.tx import Tx
 
@@ -183,6 +183,9 @@ class Store:
             self._all.clear()
             self._idle.clear()
         self._writer = None
+        # (the last connection's close checkpointed the WAL into the file and removed it,
+        # unless another one is still open: then nothing is recorded)
+        remember_clean(self.path)
 
     def _begin(self, conn: sqlite3.Connection) -> None:
         """BEGIN IMMEDIATE, waiting for another OS process's write lock in short steps.
