@@ -217,3 +217,25 @@ def test_degenerate_numbers(wallet: Wallet, fields: dict[str, str], words: str) 
     with pytest.raises(WalletError) as info:
         Wallet.from_jwk({**jwk, **fields})
     assert words in str(info.value)
+
+
+def test_ed25519_signs_as_openssl_does_and_verifies_strictly() -> None:
+    # libsodium signs and verifies (aos.signers); Ed25519 is deterministic, so its
+    # signatures are OpenSSL's byte for byte, and each side accepts the other's.
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from aos.signers import SIG_ED25519, verify_signature
+
+    seed = bytes(range(32))
+    signer = Ed25519Signer.from_private_bytes(seed)
+    message = b"ans-104 deep hash: 48 bytes of SHA-384 output.."
+    signature = signer.sign(message)
+    openssl = Ed25519PrivateKey.from_private_bytes(seed)
+    assert openssl.sign(message) == signature
+    openssl.public_key().verify(signature, message)
+    assert verify_signature(SIG_ED25519, signature, signer.owner, message)
+    flipped = signature[:-1] + bytes([signature[-1] ^ 1])
+    wrong = [(flipped, signer.owner), (signature, bytes(32)), (signature[:63], signer.owner),
+             (signature, signer.owner[:31])]  # fmt: skip
+    for sig, owner in wrong:
+        assert not verify_signature(SIG_ED25519, sig, owner, message)
