@@ -16,8 +16,8 @@ ever refuses signatures no honest signer makes.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from coincurve import PrivateKey, PublicKey
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -25,6 +25,10 @@ from nacl import bindings as sodium
 from nacl.exceptions import CryptoError
 
 from aos.errors import DataItemError
+
+if TYPE_CHECKING:  # coincurve is imported by the Ethereum functions themselves: most logs
+    # never hold a type-3 item, and every start would pay its import
+    from coincurve import PrivateKey
 
 SIG_ARWEAVE = 1
 SIG_ED25519 = 2
@@ -103,6 +107,8 @@ def verify_ethereum(signature: bytes, owner: bytes, message: bytes) -> bool:
     v = signature[64]
     if v not in (27, 28):
         return False
+    from coincurve import PublicKey
+
     try:
         recovered = PublicKey.from_signature_and_message(
             signature[:64] + bytes((v - 27,)), eip191_hash(message), hasher=None
@@ -124,10 +130,14 @@ class EthereumSigner:
 
     @classmethod
     def generate(cls) -> EthereumSigner:
+        from coincurve import PrivateKey
+
         return cls(PrivateKey())
 
     @classmethod
     def from_private_bytes(cls, secret: bytes) -> EthereumSigner:
+        from coincurve import PrivateKey
+
         return cls(PrivateKey(secret))
 
     @property

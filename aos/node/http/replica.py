@@ -16,22 +16,29 @@ crank) and ends with the worker that started it.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
 import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aos.errors import AosError, Busy, NodeError, NotFound, StoreError
+
+if TYPE_CHECKING:  # (imported when the first dry-run starts the child: an embedded node,
+    # which never does, saves their import at every start)
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 NICE = 10
 T = TypeVar("T")
 _cu: Any = None  # the child's ComputeUnit
+
+
+def _broken_pool() -> type[Exception]:
+    from concurrent.futures.process import BrokenProcessPool
+
+    return BrokenProcessPool
 
 
 def _start(data_dir: str, parent: int) -> None:
@@ -99,6 +106,9 @@ class Replica:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
             self._pool = ProcessPoolExecutor(
                 1,
                 mp_context=multiprocessing.get_context("spawn"),
@@ -126,7 +136,7 @@ class Replica:
             kind, value, status = await asyncio.wrap_future(
                 self._submit(_dry_run, pid, body, nonce)
             )
-        except BrokenProcessPool:
+        except _broken_pool():
             self.close()
             raise Busy(
                 "the process that evaluates dry-runs ended during this one; it is being "
