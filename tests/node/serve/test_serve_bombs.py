@@ -65,7 +65,7 @@ def served(node_dir: Path, tmp_path: Path) -> Iterator[Served]:
 
 @pytest.fixture
 def watched(node_dir: Path, tmp_path: Path) -> Iterator[Served]:
-    server = Served(node_dir, env={"AOS_WATCHDOG": "2"}, log_dir=tmp_path)
+    server = Served(node_dir, env={"AOS_WATCHDOG": "1"}, log_dir=tmp_path)
     server.start()
     try:
         yield server
@@ -129,7 +129,7 @@ def test_fifty_messages_of_8_mib_from_a_stranger(served: Served, node_dir: Path)
 
 
 # Every bomb of tests/runtime/test_bombs.py, under the node's instruction limit, in a process
-# spawned with the embedded tests' 64 MiB; a 2 s watchdog. A counted bomb either reaches its
+# spawned with the embedded tests' 64 MiB; a 1 s watchdog. A counted bomb either reaches its
 # counted Error first or, on a loaded machine, is stopped by the watchdog (quarantined): both
 # are an Error, and verify must take either. The exact Error of each is tests/runtime's.
 SERVE_MEMORY = re.escape("memory limit exceeded (64 MiB)")
