@@ -183,7 +183,9 @@ class HyperBeamClient(AoClient):
             ("accept-codec", "httpsig@1.0"),
             *_ao_block("Process"),
         ]
-        item = create(signer=self.wallet, data=data, tags=all_tags)
+        # a fresh anchor, as for every item a client signs: Ed25519 signatures are
+        # deterministic, and two identical items would be one
+        item = create(signer=self.wallet, data=data, anchor=os.urandom(16).hex(), tags=all_tags)
         response = self._post("/push", item)
         process = response.headers.get("process")
         if process is None:
@@ -199,7 +201,13 @@ class HyperBeamClient(AoClient):
 
     def message(self, process: str, *, data: str | bytes = "", tags: Tags = ()) -> str:
         all_tags = [*tags, *_HINTS, ("require-codec", "application/json"), *_ao_block("Message")]
-        item = create(signer=self.wallet, data=data, target=process, tags=all_tags)
+        item = create(
+            signer=self.wallet,
+            data=data,
+            target=process,
+            anchor=os.urandom(16).hex(),
+            tags=all_tags,
+        )
         response = self._post(f"/{process}~{PROCESS_DEVICE}/push", item)
         slot = _json_field(response, "slot")
         if isinstance(slot, str) and slot.isascii() and slot.isdigit():

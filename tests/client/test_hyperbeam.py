@@ -127,6 +127,28 @@ def test_answers_without_a_slot_or_a_process_are_clear_errors(wallet: Wallet) ->
         client.assign(PID, "I" * 43)
 
 
+def test_identical_messages_and_spawns_are_distinct_items() -> None:
+    # Ed25519 signatures are deterministic, so identical items would have one id; a fresh
+    # 32-byte anchor on each makes the second message a message of its own.
+    from aos.wallet import Ed25519Signer
+
+    pushed: list[dataitem.DataItem] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/push"):
+            pushed.append(dataitem.parse(request.content))
+            return httpx.Response(200, json={"slot": "7", "process": PID}, headers={"process": PID})
+        return httpx.Response(200, text=NODE)
+
+    client = make(handler, Ed25519Signer.generate())  # type: ignore[arg-type]
+    client.message(PID, data="same", tags=[("Action", "Inc")])
+    client.message(PID, data="same", tags=[("Action", "Inc")])
+    for _ in range(2):
+        client.spawn(module="M" * 43, scheduler=NODE, tags=[("Name", "twin")], data="boot")
+    assert len({item.id for item in pushed}) == 4
+    assert all(item.anchor is not None and len(item.anchor) == 32 for item in pushed)
+
+
 def test_results_read_every_slot_after_the_cursor(wallet: Wallet) -> None:
     reads: list[str] = []
 
