@@ -35,6 +35,7 @@ from aos.dataitem import DataItem
 from aos.errors import SnapshotRefused, VerifyError
 from aos.log.evaluator import Evaluated
 from aos.log.hashchain import first_hash_chain, next_hash_chain
+from aos.log.keeper import RollbackFailed
 from aos.log.reader import LogReader
 from aos.log.resulthash import GENESIS_CHAIN, chain_hash, result_hash
 from aos.log.snapshots import of_another_build, snapshot_key
@@ -284,6 +285,10 @@ def run_unit(data_dir: Path, pid: str, unit: Unit) -> Outcome:
         return _check(data_dir, pid, unit) if unit.kind == "check" else _replay(data_dir, pid, unit)
     except VerifyError as err:
         return Outcome(unit, Problem(unit.first, None, str(err)))
+    except RollbackFailed as err:
+        # (a message that succeeded failed when evaluated again after a rollback: the
+        # replay cannot go on from a state the log does not give)
+        return Outcome(unit, Problem(unit.first, None, f"the replay could not go on: {err}"))
 
 
 # -- planning and running -----------------------------------------------------------------
