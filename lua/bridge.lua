@@ -34,7 +34,7 @@ return function(control)
   -- new string and 2 per byte escaped, and the key sort. With no hook set, the watchdog
   -- cannot poke the encoding either: these charges alone bound it. It touches process
   -- values only through captured originals and raw access: no metamethod, no global lookup.
-  local charge = control.charge
+  local charge, log2 = control.charge, control.log2
   local ENTRY = 48
   local raw = control.strings
   local str_format, str_gsub, str_find, str_sub = raw.format, raw.gsub, raw.find, raw.sub
@@ -107,17 +107,6 @@ return function(control)
     return out
   end
 
-  local LOG2 = {}   -- 1 + floor(log2(n)) for n < 256, then 8 bits at a time
-  for n = 0, 255 do
-    local k, m = 1, n
-    while m > 1 do m = m >> 1; k = k + 1 end
-    LOG2[n] = k
-  end
-  local function log2(n)
-    local k = 0
-    while n >= 256 do n = n >> 8; k = k + 8 end
-    return k + LOG2[n]
-  end
 
   local function encode_table(t, depth)
     if depth > 64 then error("result nested deeper than 64 levels", 0) end

@@ -36,6 +36,7 @@ end
 
 function M.install(G, budget)
   local charge, too_big, cap = budget.charge, budget.too_big, budget.memory_limit
+  local log2 = budget.log2   -- 1 + floor(log2(n)), the sandbox's
   -- The sandbox's tostring (no addresses) and pcall (which never swallows a limit error:
   -- a metamethod called from here may be what runs over the budget).
   local det_tostring, pcall = budget.tostring, budget.pcall
@@ -402,17 +403,6 @@ function M.install(G, budget)
   -- stable merge sort in Lua, counted by the hook like any Lua code.
   local NEVER_RANDOM = 128
 
-  local LOG2 = {}   -- 1 + floor(log2(n)) for n < 256, then 8 bits at a time
-  for n = 0, 255 do
-    local k, m = 1, n
-    while m > 1 do m = m >> 1; k = k + 1 end
-    LOG2[n] = k
-  end
-  local function log2(n)
-    local k = 0
-    while n >= 256 do n = n >> 8; k = k + 8 end
-    return k + LOG2[n]
-  end
   local function merge_sort(a, n, lt)
     local b = {}
     local width = 1

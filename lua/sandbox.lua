@@ -320,7 +320,9 @@ do
   -- The key sort runs in C: charged like table.sort (meter.lua), n·log2(n) comparisons,
   -- a string comparison costing more than a number's and growing with the bytes compared,
   -- and four times more once the keys no longer fit in the caches (measured).
-  local LOG2 = {}   -- 1 + floor(log2(n)) for n < 256, then 8 bits at a time
+  -- 1 + floor(log2(n)): for n < 256 from a table, then 8 bits at a time (meter.lua and
+  -- bridge.lua charge with the same one)
+  local LOG2 = {}
   for n = 0, 255 do
     local k, m = 1, n
     while m > 1 do m = m >> 1; k = k + 1 end
@@ -631,7 +633,8 @@ do
     string.dump = nil
     local matchers = pattern.guard(string, charge)
     local names = meter.install(G, { charge = charge, too_big = too_big,
-      memory_limit = memory_limit, tostring = det_tostring, pcall = safe_pcall })
+      memory_limit = memory_limit, tostring = det_tostring, pcall = safe_pcall,
+      log2 = log2 })
     -- The originals the wrappers tail-call, by the names an argument error should give
     -- them (see meter.lua); the process's modules are not in this table.
     for name, f in raw_next, matchers do names._G[name] = f end
@@ -754,6 +757,7 @@ do
       return used, e, was_stopped
     end
     control.charge = charge
+    control.log2 = log2
     -- The budget stays armed (charges count) but the count hook is cleared: the bridge's
     -- encoding of the result charges its own work, and a count hook makes the VM take a
     -- slow path on every instruction.
