@@ -11,8 +11,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -129,3 +131,15 @@ class Served:
                 self.proc.kill()
                 self.proc.wait(10)
             self.proc = None
+
+
+@contextmanager
+def serving(data_dir: Path, args: Sequence[str] = (), **kwargs: Any) -> Iterator[Served]:
+    """`aos serve` over `data_dir` (made holding the session's node keys) for a `with`
+    block: started, then stopped however the block ends."""
+    server = Served(with_node_keys(data_dir), args=args, **kwargs)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -4,10 +4,8 @@ and its variations fail with a 4xx or lose their tags, and a child's Owner is it
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,7 +14,7 @@ import pytest
 from aos.dataitem import create
 from aos.wallet import Ed25519Signer
 from tests.support.ao import Ao, ao_tags
-from tests.support.serving import Served
+from tests.support.serving import Served, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -29,19 +27,9 @@ table.insert(ao.outbox.Spawns[#ao.outbox.Spawns].Tags, 1,
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory, node_keys: Path) -> Iterator[Served]:
-    from aos.node.units.keys import SCHEDULER_FILE, WALLET_FILE
-
-    data = tmp_path_factory.mktemp("attack") / "node"
-    data.mkdir()
-    for name in (WALLET_FILE, SCHEDULER_FILE):
-        shutil.copy(node_keys / name, data / name)
-    server = Served(data)
-    server.start()
-    try:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    with serving(tmp_path_factory.mktemp("attack") / "node") as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

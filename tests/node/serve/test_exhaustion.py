@@ -12,13 +12,11 @@ figures are printed for the record (`pytest -s`).
 from __future__ import annotations
 
 import json
-import shutil
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -26,7 +24,7 @@ import pytest
 from aos.wallet import Ed25519Signer
 from tests.support.ao import Ao
 from tests.support.biglog import build
-from tests.support.serving import Served
+from tests.support.serving import Served, serving, with_node_keys
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -35,20 +33,11 @@ OWNER = Ed25519Signer.generate()
 
 
 @pytest.fixture(scope="module")
-def big(tmp_path_factory: pytest.TempPathFactory, node_keys: Path) -> Iterator[tuple[Served, str]]:
-    from aos.node.units.keys import SCHEDULER_FILE, WALLET_FILE
-
-    data = tmp_path_factory.mktemp("exhaustion") / "node"
-    data.mkdir()
-    for name in (WALLET_FILE, SCHEDULER_FILE):
-        shutil.copy(node_keys / name, data / name)
+def big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, str]]:
+    data = with_node_keys(tmp_path_factory.mktemp("exhaustion") / "node")
     pid = build(data, MESSAGES, OWNER)
-    server = Served(data)
-    server.start()
-    try:
+    with serving(data) as server:
         yield server, pid
-    finally:
-        server.stop()
 
 
 def _eval_ms(ao: Ao, pid: str, n: int) -> list[float]:

@@ -9,7 +9,6 @@ to be evaluated, so it does not depend on how fast, or whether, they are evaluat
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 
 from aos.wallet import Ed25519Signer
 from tests.support.ao import Ao
-from tests.support.serving import Served
+from tests.support.serving import Served, serving
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -47,19 +46,9 @@ def descendants(pid: int) -> set[int]:
 
 
 @pytest.fixture
-def served(tmp_path: Path, node_keys: Path) -> Iterator[Served]:
-    from aos.node.units.keys import SCHEDULER_FILE, WALLET_FILE
-
-    data = tmp_path / "node"
-    data.mkdir()
-    for name in (WALLET_FILE, SCHEDULER_FILE):
-        shutil.copy(node_keys / name, data / name)
-    server = Served(data)
-    server.start()
-    try:
+def served(tmp_path: Path) -> Iterator[Served]:
+    with serving(tmp_path / "node") as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_fifty_messages_of_8_mib_from_a_stranger(served: Served) -> None:

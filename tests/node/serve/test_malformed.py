@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 import socket
 import sqlite3
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,7 +25,7 @@ from hypothesis import strategies as st
 
 from aos.wallet import Ed25519Signer
 from tests.support.ao import Ao
-from tests.support.serving import Served
+from tests.support.serving import Served, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -36,19 +34,10 @@ TABLES = ("items", "processes", "schedule", "results", "claims", "monitors")
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory, node_keys: Path) -> Iterator[Served]:
-    from aos.node.units.keys import SCHEDULER_FILE, WALLET_FILE
-
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     data = tmp_path_factory.mktemp("malformed") / "node"
-    data.mkdir()
-    for name in (WALLET_FILE, SCHEDULER_FILE):
-        shutil.copy(node_keys / name, data / name)
-    server = Served(data, args=["--body-timeout", str(BODY_TIMEOUT)])
-    server.start()
-    try:
+    with serving(data, args=["--body-timeout", str(BODY_TIMEOUT)]) as server:
         yield server
-    finally:
-        server.stop()
 
 
 OWNER = Ed25519Signer.generate()

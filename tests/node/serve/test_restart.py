@@ -11,7 +11,6 @@ then the quarantine Error, and the process goes on answering.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import struct
 import time
@@ -23,7 +22,7 @@ import pytest
 
 from aos.node.units.quarantine import FLIGHT_FILE, SLOTS
 from tests.support.ao import Ao
-from tests.support.serving import Served
+from tests.support.serving import Served, serving
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -48,19 +47,9 @@ def running(data: Path, pid: str) -> list[tuple[int, int]]:
 
 
 @pytest.fixture
-def served(tmp_path: Path, node_keys: Path) -> Iterator[Served]:
-    from aos.node.units.keys import SCHEDULER_FILE, WALLET_FILE
-
-    data = tmp_path / "node"
-    data.mkdir()
-    for name in (WALLET_FILE, SCHEDULER_FILE):
-        shutil.copy(node_keys / name, data / name)
-    server = Served(data)
-    server.start()
-    try:
+def served(tmp_path: Path) -> Iterator[Served]:
+    with serving(tmp_path / "node") as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_an_evaluator_that_keeps_dying_on_a_message_quarantines_it(served: Served) -> None:

@@ -19,7 +19,7 @@ from tests.support.ao import Ao
 from tests.support.bombs import BOMBS, UNCOUNTABLE
 from tests.support.bombs import LIMIT as EMBEDDED_LIMIT
 from tests.support.bombs import MEMORY as EMBEDDED_MEMORY
-from tests.support.serving import Served
+from tests.support.serving import Served, serving
 
 LIMIT = r"instruction limit exceeded \(100000000 instructions\)"
 
@@ -55,22 +55,14 @@ SAMPLE = [
 
 @pytest.fixture
 def served(node_dir: Path, tmp_path: Path) -> Iterator[Served]:
-    server = Served(node_dir, env={"AOS_WATCHDOG": "8"}, log_dir=tmp_path)
-    server.start()
-    try:
+    with serving(node_dir, env={"AOS_WATCHDOG": "8"}, log_dir=tmp_path) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
 def watched(node_dir: Path, tmp_path: Path) -> Iterator[Served]:
-    server = Served(node_dir, env={"AOS_WATCHDOG": "1"}, log_dir=tmp_path)
-    server.start()
-    try:
+    with serving(node_dir, env={"AOS_WATCHDOG": "1"}, log_dir=tmp_path) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def assert_unharmed(server: Served) -> None:
