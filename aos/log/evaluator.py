@@ -479,9 +479,10 @@ class Evaluator:
         """Whether `dry_run` leaves the state as it was (else discard the evaluator after)."""
         return self.keeper.supports_rollback
 
-    def dry_run(self, msg: dict[str, Any]) -> dict[str, Any]:
+    def dry_run(self, msg: dict[str, Any], *, settle_later: bool = False) -> dict[str, Any]:
         """Evaluate a read-only message. With a runtime that has checkpoints the state is
-        then exactly as before it; otherwise the caller must discard this evaluator."""
+        then exactly as before it (`settle_later`: once the evaluator is used next, see
+        aos.log.keeper); otherwise the caller must discard this evaluator."""
         keeper = self.keeper
 
         def run() -> dict[str, Any]:
@@ -493,7 +494,7 @@ class Evaluator:
 
         if not keeper.supports_rollback:
             return run()
-        return keeper.isolated(run)
+        return keeper.isolated(run, later=settle_later)
 
     # -- snapshots -------------------------------------------------------------------------
     def snapshot(self) -> tuple[bytes, dict[str, Any]]:

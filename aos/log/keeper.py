@@ -17,7 +17,10 @@ the older checkpoint and a longer list; with none at all, a rollback starts from
 runtime (`rebuild`) and the whole list since the spawn.
 
 `isolated(fn)` runs a read-only message and then returns to the state before it, by the
-same means: dry-runs and `.replay` expressions never change the live state.
+same means: dry-runs and `.replay` expressions never change the live state. With
+`later=True` the return waits until the keeper is used next (any message, checkpoint,
+snapshot or read through `settled()`), so a read that nothing follows, such as the last
+one of a test, costs no restore.
 
 A message that ends at the memory cap runs once more, from the same state, after a full
 collection, and that second answer is its result: whether an allocation fits depends on
@@ -77,6 +80,8 @@ class StateKeeper:
         self._cost = FIRST_ESTIMATE
         self.rollbacks = 0
         self.checkpoints = 0
+        # A dry-run ran with `isolated(later=True)` and its changes are still in the state.
+        self._unsettled = False
 
     # -- messages ----------------------------------------------------------------------
     def handle(self, msg: dict[str, Any], env: dict[str, Any]) -> dict[str, Any]:
@@ -98,6 +103,8 @@ class StateKeeper:
     def _run(self, flat: bool, payload: Any, env: dict[str, Any]) -> dict[str, Any]:
         if not self.supports_rollback:
             return self._call(flat, payload, env)
+        if self._unsettled:
+            self.settle()
         if not self._has_checkpoint and not self._since and self._rebuild is None:
             self.try_checkpoint()  # the state to return to when nothing can rebuild it
         start = time.perf_counter()
@@ -129,6 +136,8 @@ class StateKeeper:
         state cannot be snapshotted now."""
         if not self.supports_rollback:
             return False
+        if self._unsettled:
+            self.settle()
         start = time.perf_counter()
         try:
             self._checkpoint()
@@ -151,6 +160,7 @@ class StateKeeper:
 
     def _restore(self) -> None:
         """Back to the checkpoint, then the messages since it again."""
+        self._unsettled = False  # this also undoes a dry-run left in the state
         for attempt in range(2):
             self._back_to_checkpoint()
             if attempt and self._collect is not None:
@@ -186,15 +196,29 @@ class StateKeeper:
         else:
             raise RollbackFailed("no checkpoint and no way to rebuild the runtime")
 
-    def isolated(self, fn: Callable[[], T]) -> T:
-        """`fn()` (a read-only message), then the state as it was before it."""
+    def isolated(self, fn: Callable[[], T], *, later: bool = False) -> T:
+        """`fn()` (a read-only message), then the state as it was before it: at once, or
+        with `later` when the keeper is used next (see the module docstring)."""
         if not self.supports_rollback:
             raise RollbackFailed("this runtime cannot return to an earlier state")
-        if self._since:
+        if self._unsettled:
+            self.settle()
+        # A later restore can start from the checkpoint there is, or from a fresh runtime:
+        # then a checkpoint now would only be paid for a read.
+        can_restore = self._has_checkpoint or self._rebuild is not None
+        if self._since and not (later and can_restore):
             self.try_checkpoint()
         try:
             return fn()
         finally:
+            if later:
+                self._unsettled = True
+            else:
+                self._restore()
+
+    def settle(self) -> None:
+        """Undo a dry-run that `isolated(later=True)` left in the state (else nothing)."""
+        if self._unsettled:
             self._restore()
 
     def snapshot(self) -> bytes:
@@ -202,6 +226,9 @@ class StateKeeper:
         snapshot = getattr(self.runtime, "snapshot", None)
         if snapshot is None:
             raise SnapshotRefused("this runtime has no snapshots")
+        self.settle()
+        snapshot = getattr(self.runtime, "snapshot", None)  # a settle may rebuild it
+        assert snapshot is not None
         data: bytes = snapshot()
         self._has_checkpoint = True
         self._since.clear()

@@ -24,7 +24,7 @@ import _locale
 import copy
 import hashlib
 from collections.abc import Collection
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import lupa.lua53 as lua53
@@ -108,6 +108,17 @@ def _empty_error(text: str) -> dict[str, Any]:
 
 
 @cache
+def _executable(source: str) -> bytes:
+    """`source` compiled as lupa's `execute` compiles it (chunk name "<python>"), as
+    bytecode: `execute` of these bytes gives the same functions without compiling again."""
+    scratch: Any = lua53.LuaRuntime(register_eval=False, encoding=None)
+    code: bytes = scratch.eval(
+        "function(s) return string.dump(assert(load(s, '<python>', 't'))) end"
+    )(source.encode("utf-8"))
+    return code
+
+
+@cache
 def _snapshot_source() -> str:
     return (lua_dir() / "snapshot.lua").read_text(encoding="utf-8")
 
@@ -170,13 +181,17 @@ def sandboxed_state(
     modules: dict[str, str],
     cover: Collection[str] = (),
     snapshots: bool = False,
+    *,
+    precompiled: bool = True,
 ) -> tuple[Any, Any, Any]:
     """A fresh Lua state hardened by lua/sandbox.lua, `modules` requirable: (runtime, control
     table, cover table). `cover` names chunks whose lines the state records as they run
     (`aos test --cov`; see sandbox.lua: such a state's GasUsed is not a process's).
     With `snapshots` the control table carries lua/snapshot.lua's tools (`control.snapshot`).
     It is built with the memory cap lifted and returned with the cap set (a LuaProcess
-    lifts it again around everything but a message's `run`)."""
+    lifts it again around everything but a message's `run`). `precompiled`: the modules
+    and the sandbox's parts are loaded as bytecode compiled once per OS process
+    (`_compiled`), not compiled again in every state."""
     bytewise_collation()  # the library sorts while it loads
     # lupa is untyped: its objects stay behind Any. max_memory installs lupa's counting
     # allocator; the cap itself is set below.
@@ -189,8 +204,8 @@ def sandboxed_state(
     )
     rt.set_max_memory(_NO_LIMIT)
     rt.globals().python = None
-    sandbox_src, _, parts, _ = _sources()
-    install = rt.execute(sandbox_src)
+    sandbox_src, _, part_sources, _ = _sources()
+    install = rt.execute(_executable(sandbox_src) if precompiled else sandbox_src)
     opts = rt.table_from(
         {
             "instruction_limit": limits.instruction_limit,
@@ -204,8 +219,15 @@ def sandboxed_state(
     if cover:
         covered = rt.table_from({name: rt.table() for name in sorted(cover)})
         opts.cover = covered
-    tools = rt.execute(_snapshot_source()) if snapshots else None
-    control = install(rt.table_from(modules), opts, rt.table_from(parts), tools)
+    tools = None
+    if snapshots:
+        tools = rt.execute(_executable(_snapshot_source()) if precompiled else _snapshot_source())
+    chunks: dict[str, str] | dict[str, bytes] = modules
+    parts: dict[str, str] | dict[str, bytes] = part_sources
+    if precompiled:
+        chunks, parts = _compiled(tuple(sorted(modules.items())))
+        opts.binary = True
+    control = install(rt.table_from(chunks), opts, rt.table_from(parts), tools)
     # Release one reference now, so that the registry's free list exists: lupa releases
     # references of collected Python wrappers outside lua_pcall too.
     rt.table_from({})
@@ -213,8 +235,31 @@ def sandboxed_state(
     return rt, control, covered
 
 
+@lru_cache(maxsize=8)
+def _compiled(
+    modules: tuple[tuple[str, str], ...],
+) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """({key: bytecode} of `modules`, {pattern, meter: stripped bytecode}), compiled by
+    lua/sandbox.lua's `compile_library` in a state of its own: the same chunk names and
+    debug information as compiling each source in the state that loads it. Only bytecode
+    made here is ever loaded as such (a process's `load` takes text only)."""
+    rt, control, _ = sandboxed_state(
+        RuntimeLimits(), dict(modules), snapshots=True, precompiled=False
+    )
+    rt.set_max_memory(_NO_LIMIT)
+    compiled, parts = control.compile_library(control.snapshot.as_text)
+    return (
+        {str(k): _from_lua_text(v) for k, v in compiled.items()},
+        {str(k): _from_lua_text(v) for k, v in parts.items()},
+    )
+
+
 class LuaProcess:
     """A process: its Lua state, the library loaded, and the limits of every message."""
+
+    # Load the runtime's chunks as bytecode compiled once per OS process (False: compile
+    # every source in this state; the same functions, what a test compares with).
+    precompiled = True
 
     def __init__(
         self,
@@ -263,7 +308,9 @@ class LuaProcess:
         self._library_set = False
         self._cap = memory_limit
         _, bridge_src, _, modules = _sources()
-        rt, control, self._covered = sandboxed_state(self.limits, modules, cover, snapshots=True)
+        rt, control, self._covered = sandboxed_state(
+            self.limits, modules, cover, snapshots=True, precompiled=self.precompiled
+        )
         self._runtime: Any = rt
         self._control: Any = control
         self._snapshots: Any = control.snapshot
@@ -284,7 +331,8 @@ class LuaProcess:
         rt.set_max_memory(_NO_LIMIT)
         try:
             # Executed with the registry's (private) globals, as sandbox.lua's own chunks.
-            self._bridge: Any = rt.execute(bridge_src)
+            bridge = _executable(bridge_src) if self.precompiled else bridge_src
+            self._bridge: Any = rt.execute(bridge)
             restored_env: Any = None
             if restore is not None:
                 restored_env = self._restore(restore)

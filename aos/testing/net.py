@@ -137,7 +137,7 @@ class Net:
             if (t, p.id) in seen:
                 continue
             seen.add((t, p.id))
-            evaluator = p.clean()  # before the log grows: a rebuild replays the log
+            evaluator = p.evaluator
             p.log.append(("crons", t))
             for ev in evaluator.crons_until(t):
                 self._after(p, ev, None, "a cron tick")
@@ -234,8 +234,14 @@ class Net:
         module = next((t["value"] for t in tags if t["name"] == "Module"), AOS_MODULE_ID)
         info = ProcessInfo(item.id, item.owner, module, tags, self.now, self.height)
         owner = next((t["value"] for t in tags if t["name"] == "From-Process"), item.owner)
-        runtime = LuaProcess(memory_limit=memory_limit_of(info))
-        p = Process(self, item.id, name, owner, info, runtime, Evaluator(info, runtime))
+        limit = memory_limit_of(info)
+
+        def fresh() -> LuaProcess:
+            return LuaProcess(memory_limit=limit)
+
+        # With `rebuild`, a rollback before the first checkpoint starts from a fresh runtime
+        # instead of a checkpoint of the spawn that most tests would never use.
+        p = Process(self, item.id, name, owner, info, Evaluator(info, fresh(), rebuild=fresh))
         self.processes[p.id] = p
         self._step(p, item, "the process message")
         return p
@@ -318,7 +324,7 @@ class Net:
         return self._step(p, item, self._summary(item))
 
     def _step(self, p: Process, item: Item, summary: str, assigned: bool = False) -> dict[str, Any]:
-        evaluator = p.clean()  # before the log grows: a rebuild replays the log
+        evaluator = p.evaluator
         entry = p.next_entry(item, assigned)
         p.log.append(("step", entry, item))
         results = evaluator.step(entry, item)
@@ -407,12 +413,12 @@ class Net:
 
     # -- reading state without changing it ------------------------------------------------
     def dryrun(self, p: Process, fields: Mapping[str, Any]) -> dict[str, Any]:
-        """As the compute unit answers one: in the process's runtime, which is then rebuilt
-        from the log before it is used again (so reads at the end of a test cost nothing)."""
+        """As the compute unit answers one: the state stays as it was. (The evaluator undoes
+        the dry-run when the process is used next, so reads at the end of a test cost
+        nothing.)"""
         body = self._dryrun_body(p, fields)
-        ev = p.clean()
-        p.dirty = True
-        result = ev.dry_run(ev.read_only_message(body))
+        ev = p.evaluator
+        result = ev.dry_run(ev.read_only_message(body), settle_later=True)
         p.log.append(("dryrun", body))
         return result
 

@@ -3,9 +3,9 @@
 Each process is a real `aos.runtime.LuaProcess` folded by the node's own
 `aos.log.evaluator.Evaluator`, so `msg`, `env`, cron ticks and results are built exactly as
 the compute unit builds them. Its log keeps every message, cron tick and dry-run in order,
-which is all a replay needs: after a dry-run the runtime is rebuilt from the log before the
-next message, as the compute unit does, and diagnostic replays (aos.testing.replays) run the
-log again in a runtime of their own.
+which is all a replay needs: diagnostic replays (aos.testing.replays) run the log again in a
+runtime of their own. A dry-run leaves the state as it was, as on the compute unit (the
+evaluator undoes it when the process is used next, so a read at the end costs nothing).
 """
 
 from __future__ import annotations
@@ -50,14 +50,17 @@ class Process:
     name: str
     owner: str  # its Owner: the process that spawned it, else the wallet that signed the spawn
     info: ProcessInfo
-    runtime: LuaProcess
     evaluator: Evaluator
     # ("step", entry, item) | ("crons", horizon) | ("dryrun", body): what replays repeat.
     log: list[tuple[Any, ...]] = field(default_factory=list)
     chunks: dict[str, Path] = field(default_factory=dict)  # chunk name -> file, as loaded
     head: tuple[int, str, str] = (-1, "", "")  # nonce, assignment id, hash chain
-    # A dry-run ran in `runtime`, whose state may have changed: rebuild before using it.
-    dirty: bool = False
+
+    @property
+    def runtime(self) -> LuaProcess:
+        """The Lua state the evaluator folds the log through (a rollback may replace it)."""
+        runtime: LuaProcess = self.evaluator.keeper.runtime  # type: ignore[assignment]
+        return runtime
 
     def send(self, message: Mapping[str, Any] | None = None, /, **fields: Any) -> dict[str, Any]:
         """Send a message (`From` a wallet or a process of the net, any tags, `Data`) and
@@ -157,16 +160,6 @@ class Process:
             "Cron": False,
             "Read-Only": False,
         }
-
-    def clean(self) -> Evaluator:
-        """The evaluator, its runtime rebuilt from the log first if a dry-run ran in it
-        (what the compute unit does after a dry-run: drop the runtime, replay the log)."""
-        if self.dirty:
-            self.runtime.close()
-            self.runtime = self.new_runtime()
-            self.evaluator = self.replay(len(self.log), self.runtime)
-            self.dirty = False
-        return self.evaluator
 
     def new_runtime(self, cover: Iterable[str] = ()) -> LuaProcess:
         limit = memory_limit_of(self.info)

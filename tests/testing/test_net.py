@@ -115,6 +115,43 @@ def test_dry_runs_read_without_changing_state(net: Net) -> None:
     assert token.dryrun(From="alice", Action="Balance")["Messages"][0]["Data"] == "100"
 
 
+def test_dry_runs_between_messages_change_no_result_and_no_state_byte(tmp_path: Path) -> None:
+    # A dry-run is undone when the process is used next (aos.log.keeper, later=True): the
+    # results, the failed message's rollback and the state's bytes must not show it.
+    def scenario(reads: bool) -> tuple[list[Any], bytes]:
+        n = Net()
+        token = minted(n)
+        results: list[Any] = []
+        for i in range(6):
+            if reads:
+                token.dryrun(From="owner", Action="Eval", Data=f"Balances.mallory = {i}; X = {i}")
+                token.get("Balances")
+            if i == 3:  # a failing message right after a dry-run: rolled back to before it
+                results.append(token.send(From="owner", Action="Eval", Data="Y = 1; error('no')"))
+            results.append(
+                token.send(From="alice", Action="Transfer", Recipient="bob", Quantity="1")
+            )
+        results.append(token.eval("return tostring(X) .. tostring(Y)"))
+        state = token.evaluator.keeper.snapshot()
+        n.close()
+        return results, state
+
+    plain, with_reads = scenario(False), scenario(True)
+    assert with_reads[0] == plain[0]
+    assert plain[0][-1] == "nilnil"
+    assert with_reads[1] == plain[1]
+
+
+def test_reads_at_the_end_of_a_test_take_no_checkpoint(net: Net) -> None:
+    token = minted(net)
+    for _ in range(3):
+        token.send(From="alice", Action="Transfer", Recipient="bob", Quantity="1")
+    keeper = token.evaluator.keeper
+    taken = keeper.checkpoints
+    assert [token.get("Balances.bob") for _ in range(5)] == [3] * 5
+    assert keeper.checkpoints == taken
+
+
 def test_eval_returns_what_the_prompt_shows_and_raises_on_an_error(net: Net) -> None:
     token = minted(net)
     assert token.eval("return TotalSupply") == "100"
