@@ -19,8 +19,9 @@ runtime (`rebuild`) and the whole list since the spawn.
 `isolated(fn)` runs a read-only message and then returns to the state before it, by the
 same means: dry-runs and `.replay` expressions never change the live state. With
 `later=True` the return waits until the keeper is used next (any message, checkpoint,
-snapshot or read through `settled()`), so a read that nothing follows, such as the last
-one of a test, costs no restore.
+snapshot, or `settle()`), so a read that nothing follows (the last one of a test, or one
+the compute unit settles while it is idle) costs no restore on its way; and no checkpoint
+is taken first while replaying the messages since the last one costs less.
 
 A message that ends at the memory cap runs once more, from the same state, after a full
 collection, and that second answer is its result: whether an allocation fits depends on
@@ -203,10 +204,10 @@ class StateKeeper:
             raise RollbackFailed("this runtime cannot return to an earlier state")
         if self._unsettled:
             self.settle()
-        # A later restore can start from the checkpoint there is, or from a fresh runtime:
-        # then a checkpoint now would only be paid for a read.
+        # A later restore replays the messages since the checkpoint there is (or since a
+        # fresh runtime): while that costs less than a checkpoint, none is taken for a read.
         can_restore = self._has_checkpoint or self._rebuild is not None
-        if self._since and not (later and can_restore):
+        if self._since and not (later and can_restore and self._work <= self._cost):
             self.try_checkpoint()
         try:
             return fn()

@@ -111,6 +111,9 @@ class ComputeUnit:
         # Set by the node: where this OS process records what it evaluates while it holds
         # the crank (aos.node.units.quarantine).
         self.recorder: FlightRecorder | None = None
+        # Set by the node: asked to call `evaluate_to(pid)` soon, when a dry-run left the
+        # live state of `pid` to be settled (the crank does it between requests).
+        self.on_unsettled: Callable[[str], None] | None = None
         self.states.prepare = self._prepare
 
     def lock(self, pid: str) -> threading.Lock:
@@ -219,9 +222,20 @@ class ComputeUnit:
             count = self._evaluate_locked(pid, nonce)
             if nonce is None:  # the crank: the process is at its head, idle for now
                 live = self.states.live(pid)
-                if live is not None:
+                if live is not None and self._settle(pid, live):
                     self.states.idle(pid, live)
             return count
+
+    def _settle(self, pid: str, live: Evaluator) -> bool:
+        """Undo a dry-run left in the live state (aos.log.keeper); False if that failed,
+        and the state was dropped (it is made live again from its latest snapshot)."""
+        try:
+            live.keeper.settle()
+        except RollbackFailed as err:
+            log.warning("dry-run of %s: %s; the live state is made again", pid, err)
+            self.drop(pid)
+            return False
+        return True
 
     def _already_stored(self, pid: str, nonce: int | None) -> bool:
         if nonce is None:
@@ -384,7 +398,12 @@ class ComputeUnit:
             live = self.states.live(pid)
             if live is not None and live.last_nonce == nonce and live.isolates:
                 try:
-                    return live.dry_run(live.read_only_message(body))
+                    # The dry-run is undone when the state is used next, or by the crank
+                    # meanwhile: the answer does not wait for the restore.
+                    answer = live.dry_run(live.read_only_message(body), settle_later=True)
+                    if self.on_unsettled is not None:
+                        self.on_unsettled(pid)
+                    return answer
                 except RollbackFailed as err:
                     # The dry-run left the state where it cannot return from (e.g. at its
                     # memory cap): never keep it half-changed; it is made live again from

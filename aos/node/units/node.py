@@ -89,6 +89,7 @@ class Node:
         self.mu = Messenger(self.store, self.su, self.wallet, self.crank.wake, self.authority)
         self.crank.mu = self.mu
         self.cu.on_outbox = self.crank.wake
+        self.cu.on_unsettled = self.crank.wake
         self.cu.is_leader = lambda: self.crank.leader
         self.recorder = FlightRecorder(self.data_dir)
         self.cu.recorder = self.recorder

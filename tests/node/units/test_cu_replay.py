@@ -185,3 +185,25 @@ def test_replay_reads_work_against_aos_serve(node_dir: Path) -> None:
             assert ao.value(pid, "return n") == "3"
     finally:
         served.stop()
+
+
+def test_a_dry_run_on_the_live_state_is_undone_by_the_crank_or_the_next_message(
+    ao: Ao,
+) -> None:
+    pid, _ = counter(ao)
+    node = node_of(ao)
+    # A dry-run that writes: answered at once, its changes undone later (aos.log.keeper).
+    wrote = read_at(ao, pid, "n = 100; Seen = true; return n")
+    assert wrote.status_code == 200 and wrote.json()["Output"]["data"] == "100"
+    assert node.crank.drain()
+    live = node.cu.states.live(pid)
+    assert live is not None and not live.keeper._unsettled  # the crank settled it
+    assert (
+        read_at(ao, pid, "return tostring(n) .. tostring(Seen)").json()["Output"]["data"] == "3nil"
+    )
+    # Without the crank's help: the next message undoes it before it runs.
+    node.cu.on_unsettled = None
+    read_at(ao, pid, "n = 200")
+    assert node.cu.states.live(pid).keeper._unsettled  # type: ignore[union-attr]
+    mid = ao.send(pid, COUNT)
+    assert ao.result(pid, mid)["Output"]["data"] == "4"
