@@ -1,7 +1,7 @@
 """The command lines `aos serve` prints attach a working shell exactly as printed: ours (in
 CI), ours with `--url` (the line for the console's HyperBEAM mode), and the official aos
-console 2.0.16 in legacy mode (through the copy of its source in shared/tools/aos-console,
-which its install.sh installs from the npm registry; the console itself is not on the
+console 2.0.16 in legacy mode (through the copy of its source that tests.support.console
+finds, which its install.sh installs from the npm registry; the console itself is not on the
 registry, so without that folder the test skips: tests.support.console). The console's
 HyperBEAM mode with that line is tests/interop/console."""
 

@@ -1,10 +1,11 @@
 """Finding and installing the official aos console 2.0.16 (Node.js) for the console tests.
 
 The console is not on the npm registry (`@permaweb/aos` stops at 1.2.18), so its source is
-taken from a folder: `AOS_CONSOLE_DIR`, else `shared/tools/aos-console` beside the
-repository or beside one of its parents (where the project keeps it, and where CI lays its
-copy). Its own `install.sh` installs it (its npm dependencies come from the registry) into
-a cache folder kept between sessions. Without the source the tests skip and say why.
+taken from a folder: `AOS_CONSOLE_DIR`, else the folder `aos-console` in `tools` of a
+`shared` folder beside the repository or beside one of its parents (where the project
+keeps it, and where CI lays its copy). Its own `install.sh` installs it (its npm
+dependencies come from the registry) into a cache folder kept between sessions. Without
+the source the tests skip and say why.
 
 The shared copy's package.json lacks the `aos` section of the published 2.0.16 package,
 which the console reads on every start (`getPkg().aos.module`, `.aos.version`) and crashes
