@@ -281,12 +281,17 @@ def throughput(
         finally:
             if conn is not None:
                 conn.close()
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(10)
+            stop_server(proc)
+
+
+def stop_server(proc: subprocess.Popen[Any]) -> None:
+    """End an `aos serve` started by a bench: politely, then by force after 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
 
 
 def _id_of(raw: bytes) -> str:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 import httpx
 
-from aos.bench.node import free_port, wait_up
+from aos.bench.node import free_port, stop_server, wait_up
 from aos.client import AoClient, HyperBeamClient
 from aos.protocol import AOS_MODULE_ID, CU_PATH, MU_PATH, SU_PATH
 from aos.wallet import Wallet
@@ -83,12 +83,7 @@ def run(rounds: int, wallet: Wallet) -> dict[str, float]:
                         if i >= WARMUP:
                             times[name].append(elapsed)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(10)
+            stop_server(proc)
     return {name: statistics.median(values) for name, values in times.items()}
 
 
