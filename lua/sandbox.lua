@@ -619,12 +619,14 @@ do
     -- pattern.lua and meter.lua: loaded here, with the private globals, so that what
     -- their functions look up when they run is the original library whatever the process
     -- replaces.
-    -- With opts.binary, `sources` and `parts` are what control.compile_library made of
-    -- them in another state of this build (loading bytecode is about five times faster
-    -- than compiling; the functions are the same).
-    local binary = opts.binary
-    local pattern = load_stripped(parts.pattern, "=pattern", private, binary)
-    local meter = load_stripped(parts.meter, "=meter", private, binary)
+    -- opts.bytecode: {key: bytecode} of `sources`, and `parts` as stripped bytecode, as
+    -- control.compile_library made them in another state of this build (loading bytecode
+    -- is about five times faster than compiling; the functions are the same). `sources`
+    -- stays text: the runtime drops the bytecode once the library is loaded
+    -- (control.forget_bytecode), so the state holds what it held without it.
+    local bytecode = opts.bytecode
+    local pattern = load_stripped(parts.pattern, "=pattern", private, bytecode ~= nil)
+    local meter = load_stripped(parts.meter, "=meter", private, bytecode ~= nil)
     local registry = getregistry()
 
     G.python = nil
@@ -728,7 +730,9 @@ do
         if loading[key] then
           raw_error("module '" .. name .. "' is required in a loop", 2)
         end
-        local fn, err = raw_load(sources[key], canon, binary and "b" or "t", G)
+        local chunk, mode = bytecode and bytecode[key], "b"
+        if chunk == nil then chunk, mode = sources[key], "t" end
+        local fn, err = raw_load(chunk, canon, mode, G)
         if not fn then raw_error(err, 0) end
         loading[key] = true
         local ok, res = raw_pcall(fn, canon)
@@ -797,17 +801,20 @@ do
     -- The originals, for the bridge's own encoding (no cost estimate, no address hiding).
     control.strings = { find = raw_str_find, gsub = str_gsub, format = str_format, sub = str_sub }
     control.sorted_keys = sorted_keys
-    -- {key: bytecode} of the sources this state was given (compiled, with debug
-    -- information), and {pattern, meter} stripped: what `opts.binary` takes, each passed
-    -- through `encode` (the host's way to carry bytes out, e.g. snapshot's as_text).
-    function control.compile_library(encode)
-      if binary then raw_error("compile_library: this state was given bytecode", 0) end
-      local modules = {}
-      for key, source in raw_next, sources do
-        modules[key] = encode(str_dump(raw_load(source, canonical(key), "t")))
+    function control.forget_bytecode() bytecode = nil end
+    if opts.compiler then
+      -- {key: bytecode} of the sources this state was given (compiled, with debug
+      -- information), and {pattern, meter} stripped: what opts.bytecode and `parts` take,
+      -- each passed through `encode` (the host's way to carry bytes out, e.g. snapshot's
+      -- as_text). Only in the state built for it: elsewhere nothing keeps `parts` alive.
+      function control.compile_library(encode)
+        local modules = {}
+        for key, source in raw_next, sources do
+          modules[key] = encode(str_dump(raw_load(source, canonical(key), "t")))
+        end
+        return modules, { pattern = encode(stripped(parts.pattern, "=pattern")),
+          meter = encode(stripped(parts.meter, "=meter")) }
       end
-      return modules, { pattern = encode(stripped(parts.pattern, "=pattern")),
-        meter = encode(stripped(parts.meter, "=meter")) }
     end
     if snapshots then
       -- Built now, before the library loads, so that it names the runtime's functions.

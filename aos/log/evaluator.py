@@ -361,7 +361,14 @@ class Evaluator:
         ticks.sort(key=lambda x: (x[0], x[1]))
         return [(t, c) for t, _, c in ticks]
 
+    def _settle(self) -> None:
+        """Undo a dry-run left in the state before the next evaluation, outside its watcher:
+        a failure of that restore is the restore's, never the next message's."""
+        if self.keeper.unsettled:
+            self.keeper.settle()
+
     def _run_cron(self, t: int, cron: CronDef) -> Evaluated:
+        self._settle()
         self._cron_next[cron.index] += 1
         key = (t, self.last_nonce, cron.key_suffix)
         msg = self.cron_message(cron, t)
@@ -415,6 +422,7 @@ class Evaluator:
                 f" got {entry.nonce}"
             )
         out = [self._run_cron(t, c) for t, c in self.due_crons(entry.timestamp)]
+        self._settle()
         raw = self._evaluate((entry.timestamp, entry.nonce, ""), lambda: self._run(entry, item))
         self.last_nonce = entry.nonce
         self.last_timestamp = entry.timestamp

@@ -83,6 +83,10 @@ class StateKeeper:
         self.checkpoints = 0
         # A dry-run ran with `isolated(later=True)` and its changes are still in the state.
         self._unsettled = False
+        # A restore failed: the state is not one the log gives, and every later use raises
+        # RollbackFailed until the runtime is rebuilt (a caller that misses the first
+        # exception must never go on with it).
+        self.broken = False
 
     # -- messages ----------------------------------------------------------------------
     def handle(self, msg: dict[str, Any], env: dict[str, Any]) -> dict[str, Any]:
@@ -101,11 +105,23 @@ class StateKeeper:
             return raw
         return self.runtime.handle(payload, env)
 
+    @property
+    def unsettled(self) -> bool:
+        """Whether a dry-run's changes are still in the state (see `settle`)."""
+        return self._unsettled
+
+    def _usable(self) -> None:
+        if self.broken:
+            raise RollbackFailed(
+                "an earlier restore of this state failed; it must be rebuilt from the log"
+            )
+        if self._unsettled:
+            self.settle()
+
     def _run(self, flat: bool, payload: Any, env: dict[str, Any]) -> dict[str, Any]:
         if not self.supports_rollback:
             return self._call(flat, payload, env)
-        if self._unsettled:
-            self.settle()
+        self._usable()
         if not self._has_checkpoint and not self._since and self._rebuild is None:
             self.try_checkpoint()  # the state to return to when nothing can rebuild it
         start = time.perf_counter()
@@ -137,8 +153,7 @@ class StateKeeper:
         state cannot be snapshotted now."""
         if not self.supports_rollback:
             return False
-        if self._unsettled:
-            self.settle()
+        self._usable()
         start = time.perf_counter()
         try:
             self._checkpoint()
@@ -160,8 +175,16 @@ class StateKeeper:
         self.try_checkpoint()  # the next failure then needs no replay
 
     def _restore(self) -> None:
-        """Back to the checkpoint, then the messages since it again."""
-        self._unsettled = False  # this also undoes a dry-run left in the state
+        """Back to the checkpoint, then the messages since it again (this also undoes a
+        dry-run left in the state). Any failure marks the keeper broken."""
+        try:
+            self._restore_once_or_twice()
+        except BaseException:
+            self.broken = True
+            raise
+        self._unsettled = False
+
+    def _restore_once_or_twice(self) -> None:
         for attempt in range(2):
             self._back_to_checkpoint()
             if attempt and self._collect is not None:
@@ -202,8 +225,7 @@ class StateKeeper:
         with `later` when the keeper is used next (see the module docstring)."""
         if not self.supports_rollback:
             raise RollbackFailed("this runtime cannot return to an earlier state")
-        if self._unsettled:
-            self.settle()
+        self._usable()
         # A later restore replays the messages since the checkpoint there is (or since a
         # fresh runtime): while that costs less than a checkpoint, none is taken for a read.
         can_restore = self._has_checkpoint or self._rebuild is not None
@@ -218,7 +240,10 @@ class StateKeeper:
                 self._restore()
 
     def settle(self) -> None:
-        """Undo a dry-run that `isolated(later=True)` left in the state (else nothing)."""
+        """Undo a dry-run that `isolated(later=True)` left in the state (else nothing);
+        RollbackFailed if that fails, and the keeper is broken from then on."""
+        if self.broken:
+            self._usable()
         if self._unsettled:
             self._restore()
 
@@ -227,7 +252,7 @@ class StateKeeper:
         snapshot = getattr(self.runtime, "snapshot", None)
         if snapshot is None:
             raise SnapshotRefused("this runtime has no snapshots")
-        self.settle()
+        self._usable()
         snapshot = getattr(self.runtime, "snapshot", None)  # a settle may rebuild it
         assert snapshot is not None
         data: bytes = snapshot()

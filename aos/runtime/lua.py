@@ -183,6 +183,7 @@ def sandboxed_state(
     snapshots: bool = False,
     *,
     precompiled: bool = True,
+    compiler: bool = False,
 ) -> tuple[Any, Any, Any]:
     """A fresh Lua state hardened by lua/sandbox.lua, `modules` requirable: (runtime, control
     table, cover table). `cover` names chunks whose lines the state records as they run
@@ -191,7 +192,9 @@ def sandboxed_state(
     It is built with the memory cap lifted and returned with the cap set (a LuaProcess
     lifts it again around everything but a message's `run`). `precompiled`: the modules
     and the sandbox's parts are loaded as bytecode compiled once per OS process
-    (`_compiled`), not compiled again in every state."""
+    (`_compiled`), not compiled again in every state; the caller drops the modules'
+    bytecode with `control.forget_bytecode()` once it has loaded what it needs.
+    `compiler`: the state offers `control.compile_library` (for `_compiled` only)."""
     bytewise_collation()  # the library sorts while it loads
     # lupa is untyped: its objects stay behind Any. max_memory installs lupa's counting
     # allocator; the cap itself is set below.
@@ -222,12 +225,13 @@ def sandboxed_state(
     tools = None
     if snapshots:
         tools = rt.execute(_executable(_snapshot_source()) if precompiled else _snapshot_source())
-    chunks: dict[str, str] | dict[str, bytes] = modules
     parts: dict[str, str] | dict[str, bytes] = part_sources
     if precompiled:
-        chunks, parts = _compiled(tuple(sorted(modules.items())))
-        opts.binary = True
-    control = install(rt.table_from(chunks), opts, rt.table_from(parts), tools)
+        bytecode, parts = _compiled(tuple(sorted(modules.items())))
+        opts.bytecode = rt.table_from(bytecode)
+    if compiler:
+        opts.compiler = True
+    control = install(rt.table_from(modules), opts, rt.table_from(parts), tools)
     # Release one reference now, so that the registry's free list exists: lupa releases
     # references of collected Python wrappers outside lua_pcall too.
     rt.table_from({})
@@ -244,7 +248,7 @@ def _compiled(
     debug information as compiling each source in the state that loads it. Only bytecode
     made here is ever loaded as such (a process's `load` takes text only)."""
     rt, control, _ = sandboxed_state(
-        RuntimeLimits(), dict(modules), snapshots=True, precompiled=False
+        RuntimeLimits(), dict(modules), snapshots=True, precompiled=False, compiler=True
     )
     rt.set_max_memory(_NO_LIMIT)
     compiled, parts = control.compile_library(control.snapshot.as_text)
@@ -339,6 +343,9 @@ class LuaProcess:
             self._new_bridge()
             if restore is not None:
                 self._bridge_state.set_env(restored_env)
+            # The library is loaded: from now on the state holds what it held before
+            # bytecode was used (a module first required by a message compiles from text).
+            control.forget_bytecode()
         finally:
             rt.set_max_memory(memory_limit)
 

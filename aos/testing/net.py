@@ -7,10 +7,10 @@ process of the net (a wallet) are only recorded. Nothing touches a disk or the w
 ids, signatures and timestamps come from counters and the test clock, so the same test gives
 the same results, byte for byte, in every run.
 
-A dry-run runs in the process's runtime, which is then rebuilt from the log before its next
-message, as the compute unit does. Coverage and handler tracebacks come from replays
-(aos.testing.replays). `__all__` re-exports what code and tests import from here, wherever
-it is defined now.
+A dry-run runs in the process's runtime and leaves its state as it was, as on the compute
+unit (the evaluator undoes it when the process is used next). Coverage and handler
+tracebacks come from replays (aos.testing.replays). `__all__` re-exports what code and
+tests import from here, wherever it is defined now.
 """
 
 from __future__ import annotations

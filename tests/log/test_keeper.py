@@ -6,7 +6,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from aos.log.keeper import StateKeeper
+import pytest
+
+from aos.log.keeper import RollbackFailed, StateKeeper
 
 CAP = 100
 MEMORY_ERROR = "memory limit exceeded (100 B)"
@@ -85,3 +87,59 @@ def test_a_message_that_fails_when_evaluated_again_after_a_rollback_gets_a_colle
     failing = keeper.handle({"Data": "500"}, {})
     assert failing == {"Error": MEMORY_ERROR} and vm.state["n"] == 1
     assert vm.seen.count("40") == 3  # evaluated, then again after the rollback, twice
+
+
+class Undoable:
+    """A runtime with checkpoints whose next rollback can be made to fail."""
+
+    def __init__(self) -> None:
+        self.state = {"n": 0}
+        self._kept: dict[str, int] = {}
+        self.fail_rollback = False
+
+    def checkpoint(self) -> None:
+        self._kept = copy.deepcopy(self.state)
+
+    def snapshot(self) -> bytes:
+        self.checkpoint()
+        return repr(self.state).encode()
+
+    def rollback(self) -> None:
+        if self.fail_rollback:
+            self.fail_rollback = False
+            raise MemoryError("no memory to restore the checkpoint")
+        self.state = copy.deepcopy(self._kept)
+
+    def handle(self, msg: dict[str, Any], env: dict[str, Any]) -> dict[str, Any]:
+        if msg.get("Data") == "dry":
+            self.state["n"] = 999  # what a dry-run may write
+        else:
+            self.state["n"] += 1
+        return {"Output": {"data": str(self.state["n"])}}
+
+
+def test_a_dry_run_left_for_later_is_undone_before_the_next_message() -> None:
+    vm = Undoable()
+    keeper = StateKeeper(vm)
+    assert keeper.handle({"Data": "1"}, {}) == {"Output": {"data": "1"}}
+    keeper.isolated(lambda: vm.handle({"Data": "dry"}, {}), later=True)
+    assert keeper.unsettled and vm.state["n"] == 999
+    assert keeper.handle({"Data": "1"}, {}) == {"Output": {"data": "2"}}
+    assert not keeper.unsettled
+
+
+def test_a_restore_that_fails_leaves_the_keeper_refusing_every_later_use() -> None:
+    vm = Undoable()
+    keeper = StateKeeper(vm, restored=True)
+    vm.checkpoint()
+    keeper.handle({"Data": "1"}, {})
+    keeper.isolated(lambda: vm.handle({"Data": "dry"}, {}), later=True)
+    vm.fail_rollback = True
+    with pytest.raises(RollbackFailed):
+        keeper.snapshot()  # e.g. a save on eviction: the dry-run is still in the state
+    assert keeper.broken
+    # Never a message on the dry-run's state: it must be rebuilt from the log.
+    for use in (lambda: keeper.handle({"Data": "1"}, {}), keeper.snapshot, keeper.settle):
+        with pytest.raises(RollbackFailed):
+            use()
+    assert vm.state["n"] == 999

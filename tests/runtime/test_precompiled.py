@@ -40,3 +40,14 @@ def test_bytecode_and_source_give_the_same_process(monkeypatch: pytest.MonkeyPat
     # The errors name the library's chunks and lines, as compiled from source.
     texts = [str(r.get("Error", "")) for r in from_source[0][-4:]]
     assert '[string "json"]' in texts[0] and "in a handler" in texts[3]
+
+
+def test_bytecode_is_dropped_once_the_library_is_loaded() -> None:
+    # The state must hold what it held without bytecode (the memory cap counts it).
+    sizes = []
+    for cls in (FromSource, LuaProcess):
+        proc = cls()
+        proc.collect_garbage()
+        sizes.append(proc.memory_used())
+        proc.close()
+    assert abs(sizes[0] - sizes[1]) < 1024

@@ -127,8 +127,13 @@ class ComputeUnit:
         return ProcessInfo.from_spawn(spawn, first[0])
 
     def _evaluator(self, pid: str) -> Evaluator:
-        """The live evaluator of `pid` (caller holds the process lock)."""
+        """The live evaluator of `pid` (caller holds the process lock); one whose state
+        could not be restored is dropped and made live again from its latest snapshot."""
         ev: Evaluator = self.states.get(pid, lambda: self._info(pid))
+        if ev.keeper.broken:
+            log.warning("process %s: its live state could not be restored; made again", pid)
+            self.drop(pid)
+            ev = self.states.get(pid, lambda: self._info(pid))
         return ev
 
     def _prepare(self, ev: Evaluator) -> None:

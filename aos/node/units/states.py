@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 from aos.errors import SnapshotRefused
 from aos.log.evaluator import Evaluator, ProcessInfo
+from aos.log.keeper import RollbackFailed
 from aos.log.runtimes import RuntimeFactory, RuntimeRestorer
 from aos.log.snapshots import evaluator_state, problem, seal
 from aos.node.store.store import Store
@@ -190,6 +191,8 @@ class ProcessStates:
         start = time.perf_counter()
         try:
             data, state = ev.snapshot()
+        except RollbackFailed:
+            return False  # a state that could not be restored is never saved (cu drops it)
         except SnapshotRefused:
             saved.work = 0.0  # try again after as much work again
             saved.messages = 0
