@@ -6,6 +6,8 @@ evaluating child writes results, the HTTP workers read). What a row means (its r
 types, its column names) is the log model's, in aos.log; this package only stores it.
 
     store         Store: one data directory's database, thread-safe, shared by OS processes
+    access        the typed protocol the table modules reach the database through
+    items         items by id and their GraphQL index, written late in batches
     tx            Tx: the statements of one BEGIN IMMEDIATE write transaction
     migrate       bringing an older database to this build's schema, in place
     integrity     refusing a damaged or lost database file before it is opened
