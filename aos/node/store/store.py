@@ -28,24 +28,17 @@ from typing import Any
 from aos.clock import now_ms
 from aos.errors import StoreError
 from aos.log.records import (
-    Entry,
     Head,
-    Item,
     NewResult,
     ProcessRow,
     ResultRow,
     SnapshotRow,
-    entry_from_row,
-    item_from_row,
     result_from_row,
     snapshot_from_row,
 )
 from aos.log.schema import (
     DB_NAME,
-    ENTRY_COLS,
     HEAD_SQL,
-    ITEM_COLS,
-    ITEM_JOIN,
     RESULT_COLS,
     SNAPSHOT_COLS,
     SNAPSHOT_READ,
@@ -55,6 +48,7 @@ from aos.log.verdicts import VerdictKey, quarantine_error
 from aos.node.store.integrity import check_database, remember_clean
 from aos.node.store.items import Items
 from aos.node.store.migrate import migrate
+from aos.node.store.schedule import Schedule
 from aos.node.store.tx import Tx
 
 AUTOCHECKPOINT_PAGES = 4000
@@ -63,7 +57,7 @@ IDLE_READERS = 4
 WAL_SIZE_LIMIT = 64 * 2**20
 
 
-class Store(Items):
+class Store(Items, Schedule):
     """The SQLite log of one data directory. Thread-safe; several OS processes may share it."""
 
     def __init__(self, data_dir: Path, check: bool = True, identity: Sequence[str] = ()) -> None:
@@ -231,7 +225,7 @@ class Store(Items):
                     conn.execute("ROLLBACK")
                 raise StoreError(f"cannot commit to {self.path}: {err}") from err
 
-    # -- processes and schedule ----------------------------------------------------------
+    # -- processes -----------------------------------------------------------------------
     def process(self, process: str) -> ProcessRow | None:
         row = self._one(HEAD_SQL, (process,))
         return None if row is None else ProcessRow(row[0], row[1], row[2], row[3], Head(*row[4:9]))
@@ -242,78 +236,6 @@ class Store(Items):
 
     def process_ids(self) -> list[str]:
         return [r[0] for r in self._rows("SELECT id FROM processes")]
-
-    def entry_by_id(self, process: str, some_id: str) -> Entry | None:
-        """The slot whose message id or assignment id is `some_id`."""
-        row = self._one(
-            f"SELECT {ENTRY_COLS} FROM schedule WHERE process = ? AND message_id = ?",
-            (process, some_id),
-        )
-        if row is None:
-            row = self._one(
-                f"SELECT {ENTRY_COLS} FROM schedule WHERE process = ? AND assignment_id = ?",
-                (process, some_id),
-            )
-        return None if row is None else entry_from_row(row)
-
-    def entries(
-        self, process: str, after_nonce: int, to_nonce: int | None = None, limit: int = 1000
-    ) -> list[Entry]:
-        """Slots with after_nonce < nonce <= to_nonce, in order."""
-        upper = (1 << 62) if to_nonce is None else to_nonce
-        rows = self._rows(
-            f"SELECT {ENTRY_COLS} FROM schedule WHERE process = ? AND nonce > ? AND nonce <= ?"
-            " ORDER BY nonce LIMIT ?",
-            (process, after_nonce, upper, limit),
-        )
-        return [entry_from_row(r) for r in rows]
-
-    def entries_by_time(
-        self, process: str, after_ts: int | None, to_ts: int | None, limit: int
-    ) -> list[Entry]:
-        """Slots with after_ts < timestamp <= to_ts, in order (found by nonce: the
-        scheduler makes timestamps strictly increase with it)."""
-        after = -1 if after_ts is None else self._last_nonce_at(process, after_ts)
-        upper = None if to_ts is None else self._last_nonce_at(process, to_ts)
-        if upper is not None and upper <= after:
-            return []
-        return self.entries(process, after, upper, limit)
-
-    def _last_nonce_at(self, process: str, ts: int) -> int:
-        """The highest nonce whose timestamp is <= ts (-1 if none): a bisection of
-        point lookups on the primary key, so no per-message time index is needed."""
-        head = self._one("SELECT head_nonce FROM processes WHERE id = ?", (process,))
-        lo, hi = 0, (-1 if head is None else head[0]) + 1  # first nonce with time > ts
-        while lo < hi:
-            mid = (lo + hi) // 2
-            row = self._one(
-                "SELECT timestamp FROM schedule WHERE process = ? AND nonce = ?", (process, mid)
-            )
-            if row is None or row[0] > ts:
-                hi = mid
-            else:
-                lo = mid + 1
-        return lo - 1
-
-    def entries_with_items(
-        self, process: str, after_nonce: int, to_nonce: int | None, limit: int
-    ) -> list[tuple[Entry, Item]]:
-        """Slots joined with their items: what the evaluator consumes."""
-        upper = (1 << 62) if to_nonce is None else to_nonce
-        cols = ", ".join(f"s.{c.strip()}" for c in ENTRY_COLS.split(","))
-        rows = self._rows(
-            f"SELECT {cols}, {ITEM_COLS} FROM schedule s JOIN items ON items.id = s.message_id"
-            f" {ITEM_JOIN}"
-            " WHERE s.process = ? AND s.nonce > ? AND s.nonce <= ? ORDER BY s.nonce LIMIT ?",
-            (process, after_nonce, upper, limit),
-        )
-        return [(entry_from_row(r[:9]), item_from_row(r[9:])) for r in rows]
-
-    def assignment_raw(self, assignment_id: str) -> bytes | None:
-        row = self._one(
-            "SELECT assignment_raw FROM schedule WHERE assignment_id = ?", (assignment_id,)
-        )
-        return None if row is None else bytes(row[0])
 
     # -- results -------------------------------------------------------------------------
     def put_results(
