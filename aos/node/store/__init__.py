@@ -10,6 +10,7 @@ types, its column names) is the log model's, in aos.log; this package only store
     items         items by id and their GraphQL index, written late in batches
     schedule      a process's slots by nonce, time or id, alone or with their items
     results       storing results and reading them by nonce, position or page
+    pushes        results whose outbox is not delivered yet, and the push claims
     tx            Tx: the statements of one BEGIN IMMEDIATE write transaction
     migrate       bringing an older database to this build's schema, in place
     integrity     refusing a damaged or lost database file before it is opened

@@ -30,15 +30,12 @@ from aos.errors import StoreError
 from aos.log.records import (
     Head,
     ProcessRow,
-    ResultRow,
     SnapshotRow,
-    result_from_row,
     snapshot_from_row,
 )
 from aos.log.schema import (
     DB_NAME,
     HEAD_SQL,
-    RESULT_COLS,
     SNAPSHOT_COLS,
     SNAPSHOT_READ,
     VERDICT_SQL,
@@ -47,6 +44,7 @@ from aos.log.verdicts import VerdictKey, quarantine_error
 from aos.node.store.integrity import check_database, remember_clean
 from aos.node.store.items import Items
 from aos.node.store.migrate import migrate
+from aos.node.store.pushes import Pushes
 from aos.node.store.results import Results
 from aos.node.store.schedule import Schedule
 from aos.node.store.tx import Tx
@@ -57,7 +55,7 @@ IDLE_READERS = 4
 WAL_SIZE_LIMIT = 64 * 2**20
 
 
-class Store(Items, Schedule, Results):
+class Store(Items, Schedule, Results, Pushes):
     """The SQLite log of one data directory. Thread-safe; several OS processes may share it."""
 
     def __init__(self, data_dir: Path, check: bool = True, identity: Sequence[str] = ()) -> None:
@@ -237,23 +235,7 @@ class Store(Items, Schedule, Results):
     def process_ids(self) -> list[str]:
         return [r[0] for r in self._rows("SELECT id FROM processes")]
 
-    # -- pushes --------------------------------------------------------------------------
-    def pending_pushes(self, process: str, limit: int = 100) -> list[ResultRow]:
-        rows = self._rows(
-            # The planner prefers the primary key, which scans every result of the process.
-            f"SELECT {RESULT_COLS} FROM results INDEXED BY results_pending WHERE process = ?"
-            " AND cranked = 0 AND has_outbox = 1 ORDER BY position LIMIT ?",
-            (process, limit),
-        )
-        return [result_from_row(r) for r in rows]
-
-    def mark_cranked(self, process: str, position: int) -> None:
-        with self.write() as tx:
-            tx.conn.execute(
-                "UPDATE results SET cranked = 1 WHERE process = ? AND position = ?",
-                (process, position),
-            )
-
+    # -- work ----------------------------------------------------------------------------
     def processes_needing_work(self) -> list[str]:
         """Processes with unevaluated slots or results whose outbox is not pushed yet."""
         behind = self._rows(
@@ -265,15 +247,6 @@ class Store(Items, Schedule, Results):
             " WHERE cranked = 0 AND has_outbox = 1"
         )
         return sorted({r[0] for r in behind} | {r[0] for r in pending})
-
-    def claim_exists(self, key: str) -> bool:
-        row = self._one("SELECT 1 FROM claims WHERE key = ?", (key,))
-        return row is not None
-
-    def claimed_item(self, key: str) -> str | None:
-        """The id of the item scheduled under claim `key`, if it was taken."""
-        row = self._one("SELECT item_id FROM claims WHERE key = ?", (key,))
-        return None if row is None else str(row[0])
 
     # -- verdicts (aos.log.verdicts) ---------------------------------------------------------
     def verdicts(self, process: str) -> dict[VerdictKey, str]:
