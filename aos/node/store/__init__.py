@@ -9,6 +9,7 @@ types, its column names) is the log model's, in aos.log; this package only store
     access        the typed protocol the table modules reach the database through
     items         items by id and their GraphQL index, written late in batches
     schedule      a process's slots by nonce, time or id, alone or with their items
+    processes     a process's head, the crank's lists of processes, the monitors
     results       storing results and reading them by nonce, position or page
     pushes        results whose outbox is not delivered yet, and the push claims
     tx            Tx: the statements of one BEGIN IMMEDIATE write transaction

@@ -28,14 +28,11 @@ from typing import Any
 from aos.clock import now_ms
 from aos.errors import StoreError
 from aos.log.records import (
-    Head,
-    ProcessRow,
     SnapshotRow,
     snapshot_from_row,
 )
 from aos.log.schema import (
     DB_NAME,
-    HEAD_SQL,
     SNAPSHOT_COLS,
     SNAPSHOT_READ,
     VERDICT_SQL,
@@ -44,6 +41,7 @@ from aos.log.verdicts import VerdictKey, quarantine_error
 from aos.node.store.integrity import check_database, remember_clean
 from aos.node.store.items import Items
 from aos.node.store.migrate import migrate
+from aos.node.store.processes import Processes
 from aos.node.store.pushes import Pushes
 from aos.node.store.results import Results
 from aos.node.store.schedule import Schedule
@@ -55,7 +53,7 @@ IDLE_READERS = 4
 WAL_SIZE_LIMIT = 64 * 2**20
 
 
-class Store(Items, Schedule, Results, Pushes):
+class Store(Items, Schedule, Processes, Results, Pushes):
     """The SQLite log of one data directory. Thread-safe; several OS processes may share it."""
 
     def __init__(self, data_dir: Path, check: bool = True, identity: Sequence[str] = ()) -> None:
@@ -223,31 +221,6 @@ class Store(Items, Schedule, Results, Pushes):
                     conn.execute("ROLLBACK")
                 raise StoreError(f"cannot commit to {self.path}: {err}") from err
 
-    # -- processes -----------------------------------------------------------------------
-    def process(self, process: str) -> ProcessRow | None:
-        row = self._one(HEAD_SQL, (process,))
-        return None if row is None else ProcessRow(row[0], row[1], row[2], row[3], Head(*row[4:9]))
-
-    def heads(self) -> list[tuple[str, int]]:
-        """(process id, head nonce) of every process: what the crank polls."""
-        return [(r[0], r[1]) for r in self._rows("SELECT id, head_nonce FROM processes")]
-
-    def process_ids(self) -> list[str]:
-        return [r[0] for r in self._rows("SELECT id FROM processes")]
-
-    # -- work ----------------------------------------------------------------------------
-    def processes_needing_work(self) -> list[str]:
-        """Processes with unevaluated slots or results whose outbox is not pushed yet."""
-        behind = self._rows(
-            "SELECT p.id FROM processes p WHERE p.head_nonce >"
-            " COALESCE((SELECT max(r.ordinate) FROM results r WHERE r.process = p.id), -1)"
-        )
-        pending = self._rows(
-            "SELECT DISTINCT process FROM results INDEXED BY results_pending"
-            " WHERE cranked = 0 AND has_outbox = 1"
-        )
-        return sorted({r[0] for r in behind} | {r[0] for r in pending})
-
     # -- verdicts (aos.log.verdicts) ---------------------------------------------------------
     def verdicts(self, process: str) -> dict[VerdictKey, str]:
         """The results the node decided for `process`, by result key."""
@@ -333,17 +306,3 @@ class Store(Items, Schedule, Results, Pushes):
                     "DELETE FROM snapshots WHERE process = ? AND nonce = ?",
                     [(process, n) for n in nonces],
                 )
-
-    # -- monitors ------------------------------------------------------------------------
-    def set_monitor(self, process: str, on: bool) -> None:
-        with self.write() as tx:
-            if on:
-                tx.conn.execute(
-                    "INSERT OR IGNORE INTO monitors (process, created_at) VALUES (?, ?)",
-                    (process, now_ms()),
-                )
-            else:
-                tx.conn.execute("DELETE FROM monitors WHERE process = ?", (process,))
-
-    def monitored(self) -> list[str]:
-        return [r[0] for r in self._rows("SELECT process FROM monitors")]
