@@ -12,6 +12,7 @@ types, its column names) is the log model's, in aos.log; this package only store
     processes     a process's head, the crank's lists of processes, the monitors
     results       storing results and reading them by nonce, position or page
     pushes        results whose outbox is not delivered yet, and the push claims
+    verdicts      the results the node decided, and the deaths that quarantine a message
     tx            Tx: the statements of one BEGIN IMMEDIATE write transaction
     migrate       bringing an older database to this build's schema, in place
     integrity     refusing a damaged or lost database file before it is opened

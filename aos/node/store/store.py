@@ -35,9 +35,7 @@ from aos.log.schema import (
     DB_NAME,
     SNAPSHOT_COLS,
     SNAPSHOT_READ,
-    VERDICT_SQL,
 )
-from aos.log.verdicts import VerdictKey, quarantine_error
 from aos.node.store.integrity import check_database, remember_clean
 from aos.node.store.items import Items
 from aos.node.store.migrate import migrate
@@ -46,6 +44,7 @@ from aos.node.store.pushes import Pushes
 from aos.node.store.results import Results
 from aos.node.store.schedule import Schedule
 from aos.node.store.tx import Tx
+from aos.node.store.verdicts import Verdicts
 
 AUTOCHECKPOINT_PAGES = 4000
 # Read connections kept open for the next reads (more only while more reads run at once).
@@ -53,7 +52,7 @@ IDLE_READERS = 4
 WAL_SIZE_LIMIT = 64 * 2**20
 
 
-class Store(Items, Schedule, Processes, Results, Pushes):
+class Store(Items, Schedule, Processes, Results, Pushes, Verdicts):
     """The SQLite log of one data directory. Thread-safe; several OS processes may share it."""
 
     def __init__(self, data_dir: Path, check: bool = True, identity: Sequence[str] = ()) -> None:
@@ -220,58 +219,6 @@ class Store(Items, Schedule, Processes, Results, Pushes):
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise StoreError(f"cannot commit to {self.path}: {err}") from err
-
-    # -- verdicts (aos.log.verdicts) ---------------------------------------------------------
-    def verdicts(self, process: str) -> dict[VerdictKey, str]:
-        """The results the node decided for `process`, by result key."""
-        rows = self._rows(VERDICT_SQL, (process,))
-        return {(int(r[0]), int(r[1]), str(r[2])): str(r[3]) for r in rows}
-
-    def record_death(self, process: str, key: VerdictKey, threshold: int) -> tuple[int, bool]:
-        """Count one end of an evaluator while it ran `key` of `process`; at `threshold`
-        record the quarantine verdict, unless that evaluation already has a result (a
-        replay of a stored message: the node never rewrites history). (deaths, verdict
-        recorded now)."""
-        timestamp, ordinate, cron = key
-        with self.write() as tx:
-            tx.conn.execute(
-                "INSERT INTO evaluator_deaths (process, timestamp, ordinate, cron, deaths,"
-                " last_at) VALUES (?,?,?,?,1,?) ON CONFLICT (process, timestamp, ordinate,"
-                " cron) DO UPDATE SET deaths = deaths + 1, last_at = excluded.last_at",
-                (process, timestamp, ordinate, cron, now_ms()),
-            )
-            deaths = int(
-                tx.one(
-                    "SELECT deaths FROM evaluator_deaths WHERE process = ? AND timestamp = ?"
-                    " AND ordinate = ? AND cron = ?",
-                    (process, timestamp, ordinate, cron),
-                )[0]
-            )
-            if deaths < threshold:
-                return deaths, False
-            stored = tx.one(
-                "SELECT 1 FROM results WHERE process = ? AND timestamp = ? AND ordinate = ?"
-                " AND cron = ?",
-                (process, timestamp, ordinate, cron),
-            )
-            if stored is not None:
-                return deaths, False
-            return deaths, self._add_verdict(tx, process, key, quarantine_error(deaths, cron))
-
-    def add_verdict(self, process: str, key: VerdictKey, error: str) -> bool:
-        """Record that the result at `key` of `process` is `error`, decided by the node
-        (False if a verdict is already there: the first one stands)."""
-        with self.write() as tx:
-            return self._add_verdict(tx, process, key, error)
-
-    @staticmethod
-    def _add_verdict(tx: Tx, process: str, key: VerdictKey, error: str) -> bool:
-        cur = tx.conn.execute(
-            "INSERT OR IGNORE INTO verdicts (process, timestamp, ordinate, cron, error,"
-            " created_at) VALUES (?,?,?,?,?,?)",
-            (process, *key, error, now_ms()),
-        )
-        return cur.rowcount == 1
 
     # -- snapshots -----------------------------------------------------------------------
     def put_snapshot(self, snap: SnapshotRow) -> None:
