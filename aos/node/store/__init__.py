@@ -13,6 +13,7 @@ types, its column names) is the log model's, in aos.log; this package only store
     results       storing results and reading them by nonce, position or page
     pushes        results whose outbox is not delivered yet, and the push claims
     verdicts      the results the node decided, and the deaths that quarantine a message
+    snapshots     stored snapshots of process states by nonce
     tx            Tx: the statements of one BEGIN IMMEDIATE write transaction
     migrate       bringing an older database to this build's schema, in place
     integrity     refusing a damaged or lost database file before it is opened

@@ -1,4 +1,4 @@
-"""The node's SQLite log: items, processes, the schedule, results, push claims.
+"""The node's SQLite log, the face: opening it, the read pool, the writer, transactions.
 
 One file (`node.sqlite3`) in the data directory, in WAL mode with synchronous=NORMAL: a
 commit is durable against a process crash (what "acknowledged" promises) without an fsync
@@ -11,8 +11,12 @@ Reads borrow a connection from a small pool and give it back after the statement
 number of connections is bounded by how many reads run at once, never by how many threads
 ever read (a server's thread pool replaces its threads over time: one connection per
 thread grew without end). Everything returned is a dataclass, never a row.
-The statements of a write transaction are in aos.node.store.tx, the schema in aos.log.schema and
-its upgrades in aos.node.store.migrate.
+
+Store's reads and writes of each table are mixins, one module each beside this one (items,
+schedule, processes, results, pushes, verdicts, snapshots), which reach the database only
+through `_rows`, `_one` and `write` (aos.node.store.access). The statements of a write
+transaction are in aos.node.store.tx, the schema in aos.log.schema and its upgrades in
+aos.node.store.migrate.
 """
 
 from __future__ import annotations
@@ -25,17 +29,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from aos.clock import now_ms
 from aos.errors import StoreError
-from aos.log.records import (
-    SnapshotRow,
-    snapshot_from_row,
-)
-from aos.log.schema import (
-    DB_NAME,
-    SNAPSHOT_COLS,
-    SNAPSHOT_READ,
-)
+from aos.log.schema import DB_NAME
 from aos.node.store.integrity import check_database, remember_clean
 from aos.node.store.items import Items
 from aos.node.store.migrate import migrate
@@ -43,6 +38,7 @@ from aos.node.store.processes import Processes
 from aos.node.store.pushes import Pushes
 from aos.node.store.results import Results
 from aos.node.store.schedule import Schedule
+from aos.node.store.snapshots import Snapshots
 from aos.node.store.tx import Tx
 from aos.node.store.verdicts import Verdicts
 
@@ -52,7 +48,7 @@ IDLE_READERS = 4
 WAL_SIZE_LIMIT = 64 * 2**20
 
 
-class Store(Items, Schedule, Processes, Results, Pushes, Verdicts):
+class Store(Items, Schedule, Processes, Results, Pushes, Verdicts, Snapshots):
     """The SQLite log of one data directory. Thread-safe; several OS processes may share it."""
 
     def __init__(self, data_dir: Path, check: bool = True, identity: Sequence[str] = ()) -> None:
@@ -219,37 +215,3 @@ class Store(Items, Schedule, Processes, Results, Pushes, Verdicts):
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise StoreError(f"cannot commit to {self.path}: {err}") from err
-
-    # -- snapshots -----------------------------------------------------------------------
-    def put_snapshot(self, snap: SnapshotRow) -> None:
-        """Store a snapshot; one at the same nonce is replaced (a later one at that nonce
-        has the crons evaluated after it too)."""
-        with self.write() as tx:
-            tx.conn.execute(
-                f"INSERT OR REPLACE INTO snapshots ({SNAPSHOT_COLS}, created_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?)",
-                (snap.process, snap.nonce, snap.position, snap.chain_hash, snap.state_hash,
-                 snap.evaluator, snap.data, snap.mac, now_ms()),
-            )  # fmt: skip
-
-    def latest_snapshot(self, process: str, at_most: int | None = None) -> SnapshotRow | None:
-        """The snapshot with the highest nonce (≤ `at_most` if given)."""
-        row = self._one(
-            f"SELECT {SNAPSHOT_READ} FROM snapshots WHERE process = ? AND nonce <= ?"
-            " ORDER BY nonce DESC LIMIT 1",
-            (process, (1 << 62) if at_most is None else at_most),
-        )
-        return None if row is None else snapshot_from_row(row)
-
-    def snapshot_nonces(self, process: str) -> list[int]:
-        return [int(r[0]) for r in self._rows(
-            "SELECT nonce FROM snapshots WHERE process = ? ORDER BY nonce", (process,)
-        )]  # fmt: skip
-
-    def delete_snapshots(self, process: str, nonces: Sequence[int]) -> None:
-        if nonces:
-            with self.write() as tx:
-                tx.conn.executemany(
-                    "DELETE FROM snapshots WHERE process = ? AND nonce = ?",
-                    [(process, n) for n in nonces],
-                )
