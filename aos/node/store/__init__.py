@@ -1,4 +1,4 @@
-"""The node's SQLite log on disk: connections, the write transaction, upgrades, checkpoints.
+"""The node's SQLite log on disk: connections, the tables' reads and writes, upgrades, checkpoints.
 
 Runs in every mode: inside the embedded shell, in a single-process `aos serve`, and in
 each process of a multi-process `aos serve` (the supervisor writes scheduled items, the
