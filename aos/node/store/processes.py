@@ -15,7 +15,7 @@ from aos.node.store.access import Access
 
 
 class Processes(Access):
-    """The reads of table processes, and table monitors."""
+    """The reads of table processes; the reads and writes of table monitors."""
 
     def process(self, process: str) -> ProcessRow | None:
         row = self._one(HEAD_SQL, (process,))
