@@ -1,4 +1,4 @@
-"""The node's SQLite log: items, processes, the schedule, results, push claims.
+"""The node's SQLite log, the face: opening it, the read pool, the writer, transactions.
 
 One file (`node.sqlite3`) in the data directory, in WAL mode with synchronous=NORMAL: a
 commit is durable against a process crash (what "acknowledged" promises) without an fsync
@@ -11,8 +11,12 @@ Reads borrow a connection from a small pool and give it back after the statement
 number of connections is bounded by how many reads run at once, never by how many threads
 ever read (a server's thread pool replaces its threads over time: one connection per
 thread grew without end). Everything returned is a dataclass, never a row.
-The statements of a write transaction are in aos.node.store.tx, the schema in aos.log.schema and
-its upgrades in aos.node.store.migrate.
+
+Store's reads and writes of each table are mixins, one module each beside this one (items,
+schedule, processes, results, pushes, verdicts, snapshots), which reach the database only
+through `_rows`, `_one` and `write` (aos.node.store.access). The statements of a write
+transaction are in aos.node.store.tx, the schema in aos.log.schema and its upgrades in
+aos.node.store.migrate.
 """
 
 from __future__ import annotations
@@ -25,46 +29,26 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from aos.clock import now_ms
 from aos.errors import StoreError
-from aos.log.records import (
-    Entry,
-    Head,
-    Item,
-    NewResult,
-    ProcessRow,
-    ResultRow,
-    SnapshotRow,
-    entry_from_row,
-    item_from_row,
-    result_from_row,
-    snapshot_from_row,
-)
-from aos.log.schema import (
-    DB_NAME,
-    ENTRY_COLS,
-    HEAD_SQL,
-    ITEM_COLS,
-    ITEM_JOIN,
-    RESULT_COLS,
-    SNAPSHOT_COLS,
-    SNAPSHOT_READ,
-    VERDICT_SQL,
-)
-from aos.log.stored import join_owner
-from aos.log.verdicts import VerdictKey, quarantine_error
+from aos.log.schema import DB_NAME
 from aos.node.store.integrity import check_database, remember_clean
+from aos.node.store.items import Items
 from aos.node.store.migrate import migrate
+from aos.node.store.processes import Processes
+from aos.node.store.pushes import Pushes
+from aos.node.store.results import Results
+from aos.node.store.schedule import Schedule
+from aos.node.store.snapshots import Snapshots
 from aos.node.store.tx import Tx
+from aos.node.store.verdicts import Verdicts
 
 AUTOCHECKPOINT_PAGES = 4000
 # Read connections kept open for the next reads (more only while more reads run at once).
 IDLE_READERS = 4
 WAL_SIZE_LIMIT = 64 * 2**20
-_MARK = "indexed_seq"  # meta key: items up to this seq are in item_tags and item_refs
 
 
-class Store:
+class Store(Items, Schedule, Processes, Results, Pushes, Verdicts, Snapshots):
     """The SQLite log of one data directory. Thread-safe; several OS processes may share it."""
 
     def __init__(self, data_dir: Path, check: bool = True, identity: Sequence[str] = ()) -> None:
@@ -231,384 +215,3 @@ class Store:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise StoreError(f"cannot commit to {self.path}: {err}") from err
-
-    # -- items ---------------------------------------------------------------------------
-    def index_pending(self, batch: int = 5000) -> int:
-        """Index the items stored with index_tags=False; returns how many.
-
-        `meta.indexed_seq` marks how far this has run: every item up to it is indexed,
-        and those after it whose `tags_indexed` is 1 were indexed when stored."""
-        row = self._one(
-            "SELECT (SELECT max(seq) FROM items), (SELECT value FROM meta WHERE key = ?)",
-            (_MARK,),
-        )
-        if row is None or row[0] is None or row[0] <= (row[1] or 0):
-            return 0  # the usual case: no write lock taken
-        done = 0
-        while True:
-            with self.write() as tx:
-                mark = tx.one("SELECT value FROM meta WHERE key = ?", (_MARK,))[0]
-                rows = tx.conn.execute(
-                    f"SELECT {ITEM_COLS}, items.tags_indexed FROM items {ITEM_JOIN}"
-                    " WHERE items.seq > ? ORDER BY items.seq LIMIT ?",
-                    (mark, batch),
-                ).fetchall()
-                if not rows:
-                    return done
-                items = [item_from_row(r) for r in rows if not r[-1]]
-                tx.index_rows([(i.seq, i.owner, i.target, i.tags) for i in items])
-                tx.conn.execute("UPDATE meta SET value = ? WHERE key = ?", (rows[-1][0], _MARK))
-            done += len(items)
-
-    def count_capped(self, subquery: str, params: Sequence[Any], cap: int) -> int:
-        """How many rows `subquery` yields, counting no further than `cap`."""
-        row = self._one(f"SELECT count(*) FROM ({subquery} LIMIT {int(cap)})", params)
-        return int(row[0]) if row else 0
-
-    def item(self, item_id: str) -> Item | None:
-        found = self._one(
-            f"SELECT {ITEM_COLS} FROM items {ITEM_JOIN} WHERE items.id = ?", (item_id,)
-        )
-        return None if found is None else item_from_row(found)
-
-    def item_raw(self, item_id: str) -> bytes | None:
-        """The signed bytes of an item (None for an unknown or unsigned one)."""
-        row = self._one(
-            f"SELECT owner_keys.key, items.body FROM items {ITEM_JOIN} WHERE items.id = ?",
-            (item_id,),
-        )
-        return None if row is None or row[0] is None else join_owner(bytes(row[1]), bytes(row[0]))
-
-    def query_items(self, where: str, params: Sequence[Any], order: str, limit: int) -> list[Item]:
-        """Items for the GraphQL resolver; `where`/`order` are built by it from fixed parts."""
-        sql = f"SELECT {ITEM_COLS} FROM items {ITEM_JOIN} WHERE {where} ORDER BY {order} LIMIT ?"
-        return [item_from_row(r) for r in self._rows(sql, (*params, limit))]
-
-    # -- processes and schedule ----------------------------------------------------------
-    def process(self, process: str) -> ProcessRow | None:
-        row = self._one(HEAD_SQL, (process,))
-        return None if row is None else ProcessRow(row[0], row[1], row[2], row[3], Head(*row[4:9]))
-
-    def heads(self) -> list[tuple[str, int]]:
-        """(process id, head nonce) of every process: what the crank polls."""
-        return [(r[0], r[1]) for r in self._rows("SELECT id, head_nonce FROM processes")]
-
-    def process_ids(self) -> list[str]:
-        return [r[0] for r in self._rows("SELECT id FROM processes")]
-
-    def entry_by_id(self, process: str, some_id: str) -> Entry | None:
-        """The slot whose message id or assignment id is `some_id`."""
-        row = self._one(
-            f"SELECT {ENTRY_COLS} FROM schedule WHERE process = ? AND message_id = ?",
-            (process, some_id),
-        )
-        if row is None:
-            row = self._one(
-                f"SELECT {ENTRY_COLS} FROM schedule WHERE process = ? AND assignment_id = ?",
-                (process, some_id),
-            )
-        return None if row is None else entry_from_row(row)
-
-    def entries(
-        self, process: str, after_nonce: int, to_nonce: int | None = None, limit: int = 1000
-    ) -> list[Entry]:
-        """Slots with after_nonce < nonce <= to_nonce, in order."""
-        upper = (1 << 62) if to_nonce is None else to_nonce
-        rows = self._rows(
-            f"SELECT {ENTRY_COLS} FROM schedule WHERE process = ? AND nonce > ? AND nonce <= ?"
-            " ORDER BY nonce LIMIT ?",
-            (process, after_nonce, upper, limit),
-        )
-        return [entry_from_row(r) for r in rows]
-
-    def entries_by_time(
-        self, process: str, after_ts: int | None, to_ts: int | None, limit: int
-    ) -> list[Entry]:
-        """Slots with after_ts < timestamp <= to_ts, in order (found by nonce: the
-        scheduler makes timestamps strictly increase with it)."""
-        after = -1 if after_ts is None else self._last_nonce_at(process, after_ts)
-        upper = None if to_ts is None else self._last_nonce_at(process, to_ts)
-        if upper is not None and upper <= after:
-            return []
-        return self.entries(process, after, upper, limit)
-
-    def _last_nonce_at(self, process: str, ts: int) -> int:
-        """The highest nonce whose timestamp is <= ts (-1 if none): a bisection of
-        point lookups on the primary key, so no per-message time index is needed."""
-        head = self._one("SELECT head_nonce FROM processes WHERE id = ?", (process,))
-        lo, hi = 0, (-1 if head is None else head[0]) + 1  # first nonce with time > ts
-        while lo < hi:
-            mid = (lo + hi) // 2
-            row = self._one(
-                "SELECT timestamp FROM schedule WHERE process = ? AND nonce = ?", (process, mid)
-            )
-            if row is None or row[0] > ts:
-                hi = mid
-            else:
-                lo = mid + 1
-        return lo - 1
-
-    def entries_with_items(
-        self, process: str, after_nonce: int, to_nonce: int | None, limit: int
-    ) -> list[tuple[Entry, Item]]:
-        """Slots joined with their items: what the evaluator consumes."""
-        upper = (1 << 62) if to_nonce is None else to_nonce
-        cols = ", ".join(f"s.{c.strip()}" for c in ENTRY_COLS.split(","))
-        rows = self._rows(
-            f"SELECT {cols}, {ITEM_COLS} FROM schedule s JOIN items ON items.id = s.message_id"
-            f" {ITEM_JOIN}"
-            " WHERE s.process = ? AND s.nonce > ? AND s.nonce <= ? ORDER BY s.nonce LIMIT ?",
-            (process, after_nonce, upper, limit),
-        )
-        return [(entry_from_row(r[:9]), item_from_row(r[9:])) for r in rows]
-
-    def assignment_raw(self, assignment_id: str) -> bytes | None:
-        row = self._one(
-            "SELECT assignment_raw FROM schedule WHERE assignment_id = ?", (assignment_id,)
-        )
-        return None if row is None else bytes(row[0])
-
-    # -- results -------------------------------------------------------------------------
-    def put_results(
-        self, results: Sequence[NewResult], load: tuple[int, int] | None = None
-    ) -> None:
-        """Store results; a row another OS process stored first (same key) is kept.
-        `load` is (last evaluated nonce, Lua memory in bytes) of their process after them,
-        kept for the admission quota (aos.node.units.quota) in the same transaction."""
-        if not results:
-            return
-        with self.write() as tx:
-            if load is not None:
-                tx.conn.execute(
-                    "INSERT INTO process_load (process, nonce, memory) VALUES (?,?,?)"
-                    " ON CONFLICT (process) DO UPDATE SET nonce = excluded.nonce,"
-                    " memory = excluded.memory WHERE excluded.nonce >= process_load.nonce",
-                    (results[0].process, *load),
-                )
-            tx.conn.executemany(
-                "INSERT OR IGNORE INTO results (process, position, ordinate, cron, message_id,"
-                " timestamp, block_height, error, has_outbox, result, result_hash, chain_hash)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    (
-                        r.process,
-                        r.position,
-                        r.ordinate,
-                        r.cron,
-                        r.message_id,
-                        r.timestamp,
-                        r.block_height,
-                        int(r.error),
-                        int(r.has_outbox),
-                        r.result_json,
-                        r.result_hash,
-                        r.chain_hash,
-                    )
-                    for r in results
-                ],
-            )
-
-    def result_at_nonce(self, process: str, nonce: int) -> ResultRow | None:
-        row = self._one(
-            # Without statistics the planner takes the primary key and scans every result
-            # of the process: the cost of a read would grow with the log.
-            f"SELECT {RESULT_COLS} FROM results INDEXED BY results_ordinate"
-            " WHERE process = ? AND ordinate = ? AND cron = '' LIMIT 1",
-            (process, nonce),
-        )
-        return None if row is None else result_from_row(row)
-
-    def last_result(self, process: str) -> ResultRow | None:
-        row = self._one(
-            f"SELECT {RESULT_COLS} FROM results WHERE process = ? ORDER BY position DESC LIMIT 1",
-            (process,),
-        )
-        return None if row is None else result_from_row(row)
-
-    def result_hashes(self, process: str, after_position: int, limit: int) -> dict[int, str]:
-        """{position: result_hash} of up to `limit` stored results after `after_position`.
-
-        Only two columns, no JSON: a cold rebuild compares its replayed hashes with these."""
-        rows = self._rows(
-            "SELECT position, result_hash FROM results WHERE process = ? AND position > ?"
-            " ORDER BY position LIMIT ?",
-            (process, after_position, limit),
-        )
-        return {int(r[0]): str(r[1]) for r in rows}
-
-    def results(
-        self, process: str, after_position: int = -1, limit: int = 1 << 30
-    ) -> list[ResultRow]:
-        rows = self._rows(
-            f"SELECT {RESULT_COLS} FROM results WHERE process = ? AND position > ?"
-            " ORDER BY position LIMIT ?",
-            (process, after_position, limit),
-        )
-        return [result_from_row(r) for r in rows]
-
-    def results_page(
-        self,
-        process: str,
-        low: tuple[int, int, str] | None,
-        high: tuple[int, int, str] | None,
-        descending: bool,
-        limit: int,
-        cron_only: bool = False,
-        include_errors: bool = False,
-    ) -> list[ResultRow]:
-        """Results with low < (timestamp, ordinate, cron) <= high; without the ones that
-        ended in an Error (as the reference CU) unless `include_errors`."""
-        where = ["process = ?"] if include_errors else ["process = ?", "error = 0"]
-        params: list[Any] = [process]
-        if low is not None:
-            where.append("(timestamp, ordinate, cron) > (?, ?, ?)")
-            params.extend(low)
-        if high is not None:
-            where.append("(timestamp, ordinate, cron) <= (?, ?, ?)")
-            params.extend(high)
-        if cron_only:
-            where.append("cron != ''")
-        order = "DESC" if descending else "ASC"
-        rows = self._rows(
-            f"SELECT {RESULT_COLS} FROM results WHERE {' AND '.join(where)}"
-            f" ORDER BY timestamp {order}, ordinate {order}, cron {order} LIMIT ?",
-            (*params, limit),
-        )
-        return [result_from_row(r) for r in rows]
-
-    def pending_pushes(self, process: str, limit: int = 100) -> list[ResultRow]:
-        rows = self._rows(
-            # The planner prefers the primary key, which scans every result of the process.
-            f"SELECT {RESULT_COLS} FROM results INDEXED BY results_pending WHERE process = ?"
-            " AND cranked = 0 AND has_outbox = 1 ORDER BY position LIMIT ?",
-            (process, limit),
-        )
-        return [result_from_row(r) for r in rows]
-
-    def mark_cranked(self, process: str, position: int) -> None:
-        with self.write() as tx:
-            tx.conn.execute(
-                "UPDATE results SET cranked = 1 WHERE process = ? AND position = ?",
-                (process, position),
-            )
-
-    def processes_needing_work(self) -> list[str]:
-        """Processes with unevaluated slots or results whose outbox is not pushed yet."""
-        behind = self._rows(
-            "SELECT p.id FROM processes p WHERE p.head_nonce >"
-            " COALESCE((SELECT max(r.ordinate) FROM results r WHERE r.process = p.id), -1)"
-        )
-        pending = self._rows(
-            "SELECT DISTINCT process FROM results INDEXED BY results_pending"
-            " WHERE cranked = 0 AND has_outbox = 1"
-        )
-        return sorted({r[0] for r in behind} | {r[0] for r in pending})
-
-    def claim_exists(self, key: str) -> bool:
-        row = self._one("SELECT 1 FROM claims WHERE key = ?", (key,))
-        return row is not None
-
-    def claimed_item(self, key: str) -> str | None:
-        """The id of the item scheduled under claim `key`, if it was taken."""
-        row = self._one("SELECT item_id FROM claims WHERE key = ?", (key,))
-        return None if row is None else str(row[0])
-
-    # -- verdicts (aos.log.verdicts) ---------------------------------------------------------
-    def verdicts(self, process: str) -> dict[VerdictKey, str]:
-        """The results the node decided for `process`, by result key."""
-        rows = self._rows(VERDICT_SQL, (process,))
-        return {(int(r[0]), int(r[1]), str(r[2])): str(r[3]) for r in rows}
-
-    def record_death(self, process: str, key: VerdictKey, threshold: int) -> tuple[int, bool]:
-        """Count one end of an evaluator while it ran `key` of `process`; at `threshold`
-        record the quarantine verdict, unless that evaluation already has a result (a
-        replay of a stored message: the node never rewrites history). (deaths, verdict
-        recorded now)."""
-        timestamp, ordinate, cron = key
-        with self.write() as tx:
-            tx.conn.execute(
-                "INSERT INTO evaluator_deaths (process, timestamp, ordinate, cron, deaths,"
-                " last_at) VALUES (?,?,?,?,1,?) ON CONFLICT (process, timestamp, ordinate,"
-                " cron) DO UPDATE SET deaths = deaths + 1, last_at = excluded.last_at",
-                (process, timestamp, ordinate, cron, now_ms()),
-            )
-            deaths = int(
-                tx.one(
-                    "SELECT deaths FROM evaluator_deaths WHERE process = ? AND timestamp = ?"
-                    " AND ordinate = ? AND cron = ?",
-                    (process, timestamp, ordinate, cron),
-                )[0]
-            )
-            if deaths < threshold:
-                return deaths, False
-            stored = tx.one(
-                "SELECT 1 FROM results WHERE process = ? AND timestamp = ? AND ordinate = ?"
-                " AND cron = ?",
-                (process, timestamp, ordinate, cron),
-            )
-            if stored is not None:
-                return deaths, False
-            return deaths, self._add_verdict(tx, process, key, quarantine_error(deaths, cron))
-
-    def add_verdict(self, process: str, key: VerdictKey, error: str) -> bool:
-        """Record that the result at `key` of `process` is `error`, decided by the node
-        (False if a verdict is already there: the first one stands)."""
-        with self.write() as tx:
-            return self._add_verdict(tx, process, key, error)
-
-    @staticmethod
-    def _add_verdict(tx: Tx, process: str, key: VerdictKey, error: str) -> bool:
-        cur = tx.conn.execute(
-            "INSERT OR IGNORE INTO verdicts (process, timestamp, ordinate, cron, error,"
-            " created_at) VALUES (?,?,?,?,?,?)",
-            (process, *key, error, now_ms()),
-        )
-        return cur.rowcount == 1
-
-    # -- snapshots -----------------------------------------------------------------------
-    def put_snapshot(self, snap: SnapshotRow) -> None:
-        """Store a snapshot; one at the same nonce is replaced (a later one at that nonce
-        has the crons evaluated after it too)."""
-        with self.write() as tx:
-            tx.conn.execute(
-                f"INSERT OR REPLACE INTO snapshots ({SNAPSHOT_COLS}, created_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?)",
-                (snap.process, snap.nonce, snap.position, snap.chain_hash, snap.state_hash,
-                 snap.evaluator, snap.data, snap.mac, now_ms()),
-            )  # fmt: skip
-
-    def latest_snapshot(self, process: str, at_most: int | None = None) -> SnapshotRow | None:
-        """The snapshot with the highest nonce (≤ `at_most` if given)."""
-        row = self._one(
-            f"SELECT {SNAPSHOT_READ} FROM snapshots WHERE process = ? AND nonce <= ?"
-            " ORDER BY nonce DESC LIMIT 1",
-            (process, (1 << 62) if at_most is None else at_most),
-        )
-        return None if row is None else snapshot_from_row(row)
-
-    def snapshot_nonces(self, process: str) -> list[int]:
-        return [int(r[0]) for r in self._rows(
-            "SELECT nonce FROM snapshots WHERE process = ? ORDER BY nonce", (process,)
-        )]  # fmt: skip
-
-    def delete_snapshots(self, process: str, nonces: Sequence[int]) -> None:
-        if nonces:
-            with self.write() as tx:
-                tx.conn.executemany(
-                    "DELETE FROM snapshots WHERE process = ? AND nonce = ?",
-                    [(process, n) for n in nonces],
-                )
-
-    # -- monitors ------------------------------------------------------------------------
-    def set_monitor(self, process: str, on: bool) -> None:
-        with self.write() as tx:
-            if on:
-                tx.conn.execute(
-                    "INSERT OR IGNORE INTO monitors (process, created_at) VALUES (?, ?)",
-                    (process, now_ms()),
-                )
-            else:
-                tx.conn.execute("DELETE FROM monitors WHERE process = ?", (process,))
-
-    def monitored(self) -> list[str]:
-        return [r[0] for r in self._rows("SELECT process FROM monitors")]
