@@ -48,6 +48,9 @@ class Pty:
         pid, fd = pty.fork()
         if pid == 0:  # the child: its controlling terminal is the pty
             try:
+                # Ctrl-C works in the shell even when the bench was started with SIGINT
+                # ignored (in the background of a script): children inherit that.
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
                 os.execvpe(argv[0], argv, env)
             finally:
                 os._exit(127)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import signal
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -63,6 +64,15 @@ def screen_lines(log: str, cols: int = COLS) -> list[str]:
     return lines
 
 
+def default_signals() -> None:
+    """(In the child, before exec.) Ctrl-C in the terminal must reach the program whatever
+    the test run inherited: a pytest started in the background by a non-interactive shell
+    has SIGINT ignored, children inherit that, and Python then installs no
+    KeyboardInterrupt handler."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
 class Terminal:
     def __init__(
         self,
@@ -83,6 +93,7 @@ class Terminal:
             codec_errors="replace",
             timeout=timeout,
             dimensions=(ROWS, COLS),
+            preexec_fn=default_signals,
         )
         self.child.logfile_read = self.log
 
@@ -131,6 +142,7 @@ class Program:
             encoding="utf-8",
             timeout=timeout,
             dimensions=(40, 160),
+            preexec_fn=default_signals,
         )
         self.child.logfile_read = self.log
 
