@@ -13,10 +13,11 @@ When a state is saved (docs/snapshots.md has the measured costs):
   * when the crank has evaluated a process to its head (it is idle), if at least
     IDLE_MESSAGES messages or IDLE_WORK seconds of work came since the last save;
   * when it is evicted, if anything came since.
-At most KEEP snapshots stay per process: the newest KEEP_NEWEST, and older ones spread as
-evenly as they can over the log (`spread_out`), so a dry-run at any past nonce (`.replay`)
-starts at most about 1/(KEEP - KEEP_NEWEST) of the log before it; these are also what
-`aos verify --snapshots` cuts into segments.
+A process keeps `keep_count` snapshots: KEEP at least, and more for a small state (up to
+MAX_KEEP, while they fit in SNAPSHOT_BUDGET bytes): the newest KEEP_NEWEST, and older ones
+spread as evenly as they can over the log (`spread_out`), so a dry-run at any past nonce
+(`.replay`) starts at most about 1/(kept - KEEP_NEWEST) of the log before it; these are
+also what `aos verify --snapshots` cuts into segments.
 
 Live states are bounded by the bytes their VMs hold (`memory_budget`), not by a count:
 past it the least recently used are saved if needed and closed.
@@ -45,6 +46,10 @@ IDLE_MESSAGES = 500
 IDLE_WORK = 0.2
 KEEP = 24
 KEEP_NEWEST = 4
+MAX_KEEP = 96
+# Bytes of snapshots a process may hold beyond KEEP of them: a state of 35 KB keeps 96
+# (3.3 MB beside a 100,000-message log of 234 MB), one of 1 MB keeps KEEP.
+SNAPSHOT_BUDGET = 4 * 2**20
 DEFAULT_MEMORY_BUDGET = 192 * 2**20
 
 
@@ -199,14 +204,15 @@ class ProcessStates:
             return False
         row = seal(self.key, pid, ev.last_nonce, ev.chain, state, data)
         self.store.put_snapshot(row)
-        self._prune(pid)
+        self._prune(pid, len(data))
         saved.nonce, saved.work, saved.messages = ev.last_nonce, 0.0, 0
         saved.cost = max(time.perf_counter() - start, 1e-4)
         self.saves += 1
         return True
 
-    def _prune(self, pid: str) -> None:
-        drop = spread_out(self.store.snapshot_nonces(pid), KEEP, KEEP_NEWEST)
+    def _prune(self, pid: str, size: int) -> None:
+        """Drop snapshots of `pid` beyond what a state of `size` bytes keeps."""
+        drop = spread_out(self.store.snapshot_nonces(pid), keep_count(size), KEEP_NEWEST)
         if drop:
             self.store.delete_snapshots(pid, drop)
 
@@ -246,6 +252,14 @@ class ProcessStates:
 def _memory(ev: Evaluator) -> int:
     used = getattr(ev.keeper.runtime, "memory_used", None)
     return int(used()) if callable(used) else 0
+
+
+def keep_count(size: int) -> int:
+    """How many snapshots a process whose snapshot is `size` bytes keeps (see the module
+    docstring): more of a small state make every `.replay` short at little cost."""
+    if size <= 0:
+        return KEEP
+    return max(KEEP, min(MAX_KEEP, SNAPSHOT_BUDGET // size))
 
 
 def spread_out(nonces: list[int], keep: int, newest: int) -> list[int]:
