@@ -20,45 +20,31 @@ checkpoint's bytes are held in Python, so they never count against the process's
 
 from __future__ import annotations
 
-import _locale
 import copy
-import hashlib
 from collections.abc import Collection
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 import lupa.lua53 as lua53
 
 from aos.errors import MessageStopped, SnapshotRefused
 from aos.limits import DEFAULT_MEMORY, INSTRUCTION_LIMIT, WATCHDOG_SECONDS
-from aos.luafiles import lua_dir
 from aos.runtime.convert import decode_result, flatten_message
 from aos.runtime.limits import RuntimeLimits
+from aos.runtime.state import (
+    NO_LIMIT,
+    bytewise_collation,
+    executable,
+    from_lua_text,
+    library_fingerprint,
+    runtime_sources,
+    sandboxed_state,
+)
 from aos.runtime.watchdog import Watchdog
 
-# Files executed by the runtime itself, never reachable through `require`.
-_PRIVATE = {"sandbox", "bridge", "pattern", "meter", "snapshot"}
-_NO_LIMIT = 0  # lupa's set_max_memory(0): no cap
 _STOPPED = "stopped"  # what the bridge's `run` returns when the watchdog stopped a message
 # The bytes a snapshot starts with (then the library fingerprint, then lua/snapshot.lua's).
 SNAPSHOT_MAGIC = b"AOSSNAP\x01"
-# Folders of lua/ that hold no module of the process library: blueprints are sent as Eval
-# code, testing/ is `aos test`'s runner (aos.runtime.script), never a process's.
-_NOT_MODULES = {"blueprints", "testing"}
-# Instructions between two calls of the count hook: the budget's granularity.
-_HOOK_STEP = 1000
-
-
-# Lua 5.3 compares strings with strcoll(), so LC_COLLATE orders `pairs`, json keys and
-# table.sort: it must be bytewise in every OS process. Python leaves LC_COLLATE at "C",
-# but an interactive program may call setlocale(LC_ALL, "") at any time.
-_BYTEWISE_COLLATE = frozenset({"C", "POSIX"})
-
-
-def bytewise_collation() -> None:
-    """Set LC_COLLATE to "C" unless it already is; cheap enough to call per message."""
-    if _locale.setlocale(_locale.LC_COLLATE, None) not in _BYTEWISE_COLLATE:
-        _locale.setlocale(_locale.LC_COLLATE, "C")
 
 
 _NO_WATCHDOG = Watchdog(None, 0)
@@ -70,32 +56,6 @@ def _watchdog(seconds: int) -> Watchdog:
     return Watchdog(lua53.__file__, seconds)
 
 
-def _refuse(obj: object, name: object, is_setting: bool) -> object:
-    raise AttributeError("Python attributes are not accessible from a process")
-
-
-@cache
-def _sources() -> tuple[str, str, dict[str, str], dict[str, str]]:
-    """(sandbox, bridge, {pattern, meter sources}, {module key: source}) of the library,
-    read once. (lua/snapshot.lua is read by `_snapshot_source`.)"""
-    root = lua_dir()
-    modules: dict[str, str] = {}
-    for path in sorted(root.rglob("*.lua")):
-        rel = path.relative_to(root)
-        if rel.parts[0] in _NOT_MODULES:
-            continue
-        key = rel.with_suffix("").as_posix()
-        if key in _PRIVATE:
-            continue
-        modules[key] = path.read_text(encoding="utf-8")
-    sandbox = (root / "sandbox.lua").read_text(encoding="utf-8")
-    bridge = (root / "bridge.lua").read_text(encoding="utf-8")
-    parts = {
-        name: (root / f"{name}.lua").read_text(encoding="utf-8") for name in ("pattern", "meter")
-    }
-    return sandbox, bridge, parts, modules
-
-
 def _empty_error(text: str) -> dict[str, Any]:
     return {
         "Assignments": [],
@@ -105,34 +65,6 @@ def _empty_error(text: str) -> dict[str, Any]:
         "Output": "",
         "Spawns": [],
     }
-
-
-@cache
-def _executable(source: str) -> bytes:
-    """`source` compiled as lupa's `execute` compiles it (chunk name "<python>"), as
-    bytecode: `execute` of these bytes gives the same functions without compiling again."""
-    scratch: Any = lua53.LuaRuntime(register_eval=False, encoding=None)
-    code: bytes = scratch.eval(
-        "function(s) return string.dump(assert(load(s, '<python>', 't'))) end"
-    )(source.encode("utf-8"))
-    return code
-
-
-@cache
-def _snapshot_source() -> str:
-    return (lua_dir() / "snapshot.lua").read_text(encoding="utf-8")
-
-
-@cache
-def library_fingerprint() -> str:
-    """What a snapshot's library prototypes depend on: every Lua source of the runtime.
-    A snapshot made by another build is refused (and the log replayed instead)."""
-    digest = hashlib.sha256()
-    sandbox, bridge, parts, modules = _sources()
-    for name, text in [("sandbox", sandbox), ("bridge", bridge), *sorted(parts.items()),
-                       ("snapshot", _snapshot_source()), *sorted(modules.items())]:  # fmt: skip
-        digest.update(name.encode() + b"\0" + text.encode() + b"\0")
-    return digest.hexdigest()
 
 
 # Messages a reference process runs before its closures are listed: they make the
@@ -161,101 +93,9 @@ def _library_protos() -> dict[str, bytes]:
     for msg in _WARM_UP:
         reference.handle(msg, env)
     found = reference._snapshots.list_library()
-    protos = {str(name): _from_lua_text(text) for name, text in found.items()}
+    protos = {str(name): from_lua_text(text) for name, text in found.items()}
     reference.close()
     return protos
-
-
-def _from_lua_text(text: str) -> bytes:
-    """The bytes of a Lua string that lua/snapshot.lua's `as_text` made valid UTF-8."""
-    return text.encode("latin-1")
-
-
-def library_sources() -> dict[str, str]:
-    """{module key: source} of the process library, what `require` finds in every state."""
-    return dict(_sources()[3])
-
-
-def sandboxed_state(
-    limits: RuntimeLimits,
-    modules: dict[str, str],
-    cover: Collection[str] = (),
-    snapshots: bool = False,
-    *,
-    precompiled: bool = True,
-    compiler: bool = False,
-) -> tuple[Any, Any, Any]:
-    """A fresh Lua state hardened by lua/sandbox.lua, `modules` requirable: (runtime, control
-    table, cover table). `cover` names chunks whose lines the state records as they run
-    (`aos test --cov`; see sandbox.lua: such a state's GasUsed is not a process's).
-    With `snapshots` the control table carries lua/snapshot.lua's tools (`control.snapshot`).
-    It is built with the memory cap lifted and returned with the cap set (a LuaProcess
-    lifts it again around everything but a message's `run`). `precompiled`: the modules
-    and the sandbox's parts are loaded as bytecode compiled once per OS process
-    (`_compiled`), not compiled again in every state; the caller drops the modules'
-    bytecode with `control.forget_bytecode()` once it has loaded what it needs.
-    `compiler`: the state offers `control.compile_library` (for `_compiled` only)."""
-    bytewise_collation()  # the library sorts while it loads
-    # lupa is untyped: its objects stay behind Any. max_memory installs lupa's counting
-    # allocator; the cap itself is set below.
-    rt: Any = lua53.LuaRuntime(
-        register_eval=False,
-        register_builtins=False,
-        unpack_returned_tuples=True,
-        attribute_filter=_refuse,
-        max_memory=limits.memory_limit,
-    )
-    rt.set_max_memory(_NO_LIMIT)
-    rt.globals().python = None
-    sandbox_src, _, part_sources, _ = _sources()
-    install = rt.execute(_executable(sandbox_src) if precompiled else sandbox_src)
-    opts = rt.table_from(
-        {
-            "instruction_limit": limits.instruction_limit,
-            "step": _HOOK_STEP,
-            "memory_text": limits.memory_text(),
-            "memory_limit": limits.memory_limit,
-            "watchdog": limits.watchdog,
-        }
-    )
-    covered = None
-    if cover:
-        covered = rt.table_from({name: rt.table() for name in sorted(cover)})
-        opts.cover = covered
-    tools = None
-    if snapshots:
-        tools = rt.execute(_executable(_snapshot_source()) if precompiled else _snapshot_source())
-    parts: dict[str, str] | dict[str, bytes] = part_sources
-    if precompiled:
-        bytecode, parts = _compiled(tuple(sorted(modules.items())))
-        opts.bytecode = rt.table_from(bytecode)
-    if compiler:
-        opts.compiler = True
-    control = install(rt.table_from(modules), opts, rt.table_from(parts), tools)
-    # Release one reference now, so that the registry's free list exists: lupa releases
-    # references of collected Python wrappers outside lua_pcall too.
-    rt.table_from({})
-    rt.set_max_memory(limits.memory_limit)
-    return rt, control, covered
-
-
-@lru_cache(maxsize=8)
-def _compiled(
-    modules: tuple[tuple[str, str], ...],
-) -> tuple[dict[str, bytes], dict[str, bytes]]:
-    """({key: bytecode} of `modules`, {pattern, meter: stripped bytecode}), compiled by
-    lua/sandbox.lua's `compile_library` in a state of its own: the same chunk names and
-    debug information as compiling each source in the state that loads it. Only bytecode
-    made here is ever loaded as such (a process's `load` takes text only)."""
-    rt, control, _ = sandboxed_state(
-        RuntimeLimits(), dict(modules), snapshots=True, precompiled=False, compiler=True
-    )
-    rt.set_max_memory(_NO_LIMIT)
-    compiled, parts = control.compile_library(control.snapshot.as_text)
-    return (
-        {str(k): _from_lua_text(v) for k, v in compiled.items()},
-        {str(k): _from_lua_text(v) for k, v in parts.items()},
-    )
 
 
 class LuaProcess:
@@ -311,7 +151,7 @@ class LuaProcess:
         self._kept: bytes | None = None  # the checkpoint's bytes (lua/snapshot.lua)
         self._library_set = False
         self._cap = memory_limit
-        _, bridge_src, _, modules = _sources()
+        _, bridge_src, _, modules = runtime_sources()
         rt, control, self._covered = sandboxed_state(
             self.limits, modules, cover, snapshots=True, precompiled=self.precompiled
         )
@@ -332,10 +172,10 @@ class LuaProcess:
         self._run: Any
         self._discard: Any
         self._bridge_state: Any
-        rt.set_max_memory(_NO_LIMIT)
+        rt.set_max_memory(NO_LIMIT)
         try:
             # Executed with the registry's (private) globals, as sandbox.lua's own chunks.
-            bridge = _executable(bridge_src) if self.precompiled else bridge_src
+            bridge = executable(bridge_src) if self.precompiled else bridge_src
             self._bridge: Any = rt.execute(bridge)
             restored_env: Any = None
             if restore is not None:
@@ -372,7 +212,7 @@ class LuaProcess:
             ok, why = self._snapshots.keep(self._bridge_state.get_env())
             if ok:
                 # Its bytes are held here, outside the state and its cap (snapshot.lua).
-                self._kept = _from_lua_text(self._snapshots.take_kept())
+                self._kept = from_lua_text(self._snapshots.take_kept())
         if not ok:
             raise SnapshotRefused(str(why))
         # Which env the checkpointed state holds: a rollback must hand the next message the
@@ -442,7 +282,7 @@ class LuaProcess:
         # Everything up to `run` happens with the cap lifted (see the module docstring).
         # This is the replay's hot path: attributes are read once, nothing is parsed.
         rt = self._runtime
-        rt.set_max_memory(_NO_LIMIT)
+        rt.set_max_memory(NO_LIMIT)
         try:
             if env is self._env_seen:
                 spare = self._prepare(None, *args)
@@ -506,7 +346,7 @@ class LuaProcess:
     def _recover(self) -> None:
         """After a failed message, forget it and free what it left behind."""
         rt = self._runtime
-        rt.set_max_memory(_NO_LIMIT)
+        rt.set_max_memory(NO_LIMIT)
         try:
             # Disarm first: until `finish` runs, the budget and its hook are still set.
             for step in (self._finish, self._discard, self._collect):
@@ -527,7 +367,7 @@ class LuaProcess:
     def collect_garbage(self) -> None:
         """Run a full garbage collection (e.g. before measuring memory)."""
         if not self._closed:
-            self._runtime.set_max_memory(_NO_LIMIT)
+            self._runtime.set_max_memory(NO_LIMIT)
             try:
                 self._collect()
             finally:
@@ -544,7 +384,7 @@ class LuaProcess:
         if self._closed:
             return
         self._closed = True
-        self._runtime.set_max_memory(_NO_LIMIT)
+        self._runtime.set_max_memory(NO_LIMIT)
         self._prepare = self._run = self._discard = self._bridge_state = None
         self._finish = self._collect = None
         self._control = self._snapshots = self._bridge = None
@@ -562,7 +402,7 @@ class _Uncapped:
         self._runtime, self._cap = runtime, cap
 
     def __enter__(self) -> None:
-        self._runtime.set_max_memory(_NO_LIMIT)
+        self._runtime.set_max_memory(NO_LIMIT)
 
     def __exit__(self, *exc: object) -> None:
         self._runtime.set_max_memory(self._cap)

@@ -18,7 +18,7 @@ import lupa.lua53 as lua53
 
 from aos.limits import DEFAULT_MEMORY, INSTRUCTION_LIMIT
 from aos.runtime.limits import RuntimeLimits
-from aos.runtime.lua import sandboxed_state
+from aos.runtime.state import sandboxed_state
 
 _SCALARS = (str, int, float, bool, type(None))
 

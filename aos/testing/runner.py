@@ -20,8 +20,8 @@ from typing import Any
 from aos.errors import AosError
 from aos.luafiles import lua_dir
 from aos.protocol import AOS_MODULE_ID
-from aos.runtime.lua import library_sources
 from aos.runtime.script import LuaScript
+from aos.runtime.state import library_sources
 from aos.testing.coverage import Coverage
 from aos.testing.net import DEFAULT_OWNER, Net
 from aos.testing.process import Process

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from aos.runtime.lua import library_sources
 from aos.runtime.script import LuaScript, ScriptError
+from aos.runtime.state import library_sources
 
 HOST = """
 return function(control)
