@@ -24,7 +24,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,9 @@ class Store(Items, Schedule, Processes, Results, Pushes, Verdicts, Snapshots):
         self._idle: list[sqlite3.Connection] = []  # read connections not in use
         self._write_lock = threading.Lock()
         self._writer: sqlite3.Connection | None = None
+        # The thread inside `batch()`, if any, and what runs once its batch has committed.
+        self._batch_thread: int | None = None
+        self._after_commit: dict[Hashable, Callable[[], None]] = {}
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
         self.autocheckpoint = AUTOCHECKPOINT_PAGES
@@ -101,7 +104,11 @@ class Store(Items, Schedule, Processes, Results, Pushes, Verdicts, Snapshots):
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
-        """A read connection for one statement (from the pool, or a new one)."""
+        """A read connection for one statement (from the pool, or a new one). Inside a
+        batch, its own thread reads on the writer: it must see what the batch wrote."""
+        if self._batch_thread == threading.get_ident() and self._writer is not None:
+            yield self._writer
+            return
         with self._all_lock:
             conn = self._idle.pop() if self._idle else None
         if conn is None:
@@ -197,21 +204,81 @@ class Store(Items, Schedule, Processes, Results, Pushes, Verdicts, Snapshots):
     def write(self) -> Iterator[Tx]:
         """One write transaction: BEGIN IMMEDIATE … COMMIT, rolled back on any exception.
         Writers of this OS process take turns on one connection (no busy waiting among
-        threads); other OS processes are waited for in `_begin`."""
+        threads); other OS processes are waited for in `_begin`. Inside a `batch()` on the
+        same thread it is a savepoint of the batch's transaction instead."""
+        if self._batch_thread == threading.get_ident():
+            yield from self._savepoint()
+            return
         with self._write_lock:
-            if self._writer is None:
-                self._writer = self._connect(busy_timeout_ms=0)
-            conn = self._writer
+            conn = self._writer_conn()
             self._begin(conn)
             try:
                 yield Tx(conn)
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+            self._commit(conn)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group commit: every `write()` of this thread until the end is a savepoint of one
+        transaction, committed once. A write that fails is undone alone (its savepoint);
+        one commit fails or keeps them all. The COMMIT was ~210 µs of a message's ~470 µs
+        of scheduling (pages of the same B-trees written again each time), so the sequencer
+        schedules what has arrived together in one. `after_commit` work runs after it."""
+        with self._write_lock:
+            conn = self._writer_conn()
+            self._begin(conn)
+            self._batch_thread = threading.get_ident()
             try:
-                conn.execute("COMMIT")
-            except sqlite3.Error as err:
-                # Never leave the writer inside a transaction: the next write would fail.
+                yield
+            except BaseException:
+                self._after_commit.clear()
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
-                raise StoreError(f"cannot commit to {self.path}: {err}") from err
+                raise
+            finally:
+                self._batch_thread = None
+            try:
+                self._commit(conn)
+            except StoreError:
+                self._after_commit.clear()
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            pending, self._after_commit = self._after_commit, {}
+        for run in pending.values():
+            run()
+
+    def after_commit(self, key: Hashable, run: Callable[[], None]) -> None:
+        """Run `run` once what this thread has written is committed: now, or at the end of
+        its batch (once per `key` in a batch: a process is woken once, not per message)."""
+        if self._batch_thread == threading.get_ident():
+            self._after_commit[key] = run
+        else:
+            run()
+
+    def _savepoint(self) -> Iterator[Tx]:
+        conn = self._writer_conn()
+        conn.execute("SAVEPOINT one_write")
+        try:
+            yield Tx(conn)
+        except BaseException:
+            conn.execute("ROLLBACK TO one_write")
+            conn.execute("RELEASE one_write")
+            raise
+        conn.execute("RELEASE one_write")
+
+    def _writer_conn(self) -> sqlite3.Connection:
+        if self._writer is None:
+            self._writer = self._connect(busy_timeout_ms=0)
+        return self._writer
+
+    def _commit(self, conn: sqlite3.Connection) -> None:
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as err:
+            # Never leave the writer inside a transaction: the next write would fail.
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise StoreError(f"cannot commit to {self.path}: {err}") from err

@@ -100,7 +100,7 @@ class Messenger:
         except Duplicate as dup:
             return Accepted(item, dup.entry, dup.entry.process, True)
         assert entry is not None  # no claim was passed, so scheduling cannot be skipped
-        self.wake(process)
+        self._wake_after_commit(process)
         return Accepted(item, entry, process, False)
 
     def assign(self, process: str, item_id: str, by: str | None = None) -> Entry:
@@ -115,8 +115,13 @@ class Messenger:
         except Duplicate as dup:
             return dup.entry
         assert entry is not None
-        self.wake(process)
+        self._wake_after_commit(process)
         return entry
+
+    def _wake_after_commit(self, process: str) -> None:
+        # In a batch (aos.node.serve.sequencer) the evaluator must not look before the
+        # commit: it would find nothing new and sleep past the message.
+        self.store.after_commit(("wake", process), partial(self.wake, process))
 
     # -- pushing ---------------------------------------------------------------------------
     def push(self, row: ResultRow) -> None:

@@ -119,3 +119,41 @@ def test_requests_in_flight_fail_with_503_when_the_supervisor_goes(tmp_path: Pat
     with pytest.raises(NodeError) as err:
         asyncio.run(run())
     assert err.value.status == 503 and "went away" in str(err.value)
+
+
+def test_items_that_arrive_together_share_one_commit_and_wake_after_it(
+    served: tuple[Node, SequencerServer],
+) -> None:
+    node, server, signer, spawn = with_spawn(served)
+    other = Store(node.data_dir)
+    woken: list[tuple[str, int]] = []
+
+    def wake(pid: str) -> None:  # what the evaluating process would find when woken
+        row = other.process(pid)
+        woken.append((pid, -1 if row is None else row.head.nonce))
+
+    node.mu.wake = wake
+    items = [message_item(signer, spawn.id, i) for i in range(40)]
+    answers = server.handle_batch([spawn.to_bytes()] + [item.to_bytes() for item in items])
+    assert [status for status, _ in answers] == [202] * 41
+    assert woken == [(spawn.id, 40)]
+
+
+def test_a_batch_whose_commit_fails_answers_503_for_every_item(
+    served: tuple[Node, SequencerServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    node, server, signer, spawn = with_spawn(served)
+    items = [spawn, message_item(signer, spawn.id, 1)]
+
+    def no_commit(conn: object) -> None:
+        from aos.errors import StoreError
+
+        raise StoreError("cannot commit: disk I/O error")
+
+    monkeypatch.setattr(node.store, "_commit", no_commit)
+    answers = server.handle_batch([item.to_bytes() for item in items])
+    assert [status for status, _ in answers] == [503, 503]
+    assert "retry" in json.loads(answers[0][1])["error"]
+    monkeypatch.undo()
+    assert node.store.process(spawn.id) is None
+    assert [status for status, _ in server.handle_batch([spawn.to_bytes()])] == [202]
