@@ -23,6 +23,8 @@ import httpx
 from starlette.types import ASGIApp, Message
 
 from aos.node.http.app import NodeApp, create_app
+from aos.node.http.direct import answer
+from aos.node.units.node import Node
 from aos.protocol import EMBEDDED_BASE_URL
 
 BASE_URL = EMBEDDED_BASE_URL
@@ -81,12 +83,20 @@ class LoopThread:
 
 
 class InProcessTransport(httpx.BaseTransport):
-    """httpx transport calling an ASGI app on a LoopThread."""
+    """httpx transport calling an ASGI app on a LoopThread; the two requests of every
+    shell line are answered on the caller's thread when they succeed (aos.node.http.direct)."""
 
-    def __init__(self, loop: LoopThread) -> None:
+    def __init__(self, loop: LoopThread, node: Node | None = None) -> None:
         self.loop = loop
+        self.node = node
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.node is not None:
+            direct = answer(self.node, request)
+            if direct is not None:
+                status, content = direct
+                headers = [("content-type", "application/json")]
+                return httpx.Response(status, headers=headers, content=content, request=request)
         body = request.read()
         url = request.url
         scope = {
@@ -140,7 +150,7 @@ class EmbeddedClient(httpx.Client):
     `state.node` tests and tools may reach into)."""
 
     def __init__(self, app: NodeApp, loop: LoopThread) -> None:
-        super().__init__(transport=InProcessTransport(loop), base_url=BASE_URL)
+        super().__init__(transport=InProcessTransport(loop, app.node), base_url=BASE_URL)
         self.app = app
 
 

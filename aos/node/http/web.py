@@ -39,7 +39,12 @@ class JSON(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+        return compact_json(content)
+
+
+def compact_json(content: Any) -> bytes:
+    """JSON without spaces, non-ASCII kept as UTF-8: the body of every JSON answer."""
+    return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def accepted_body(item_id: str) -> bytes:
@@ -49,7 +54,7 @@ def accepted_body(item_id: str) -> bytes:
 
 def error_body(message: str) -> bytes:
     """`{"error": message}` as bytes, the body of every 4xx and 5xx answer."""
-    return json.dumps({"error": message}, ensure_ascii=False, separators=(",", ":")).encode()
+    return compact_json({"error": message})
 
 
 class Admitter(Protocol):
