@@ -9,7 +9,9 @@ Chunks that arrived together (a paste, type-ahead; aos.repl.paste) wait in `pend
 taken one by one, each echoed under its own prompt line before it is evaluated, so the
 screen reads as if each had been typed in turn. While one is computed the next Lua chunk is
 already signed and sent (it was typed, so it is going to be sent anyway, and the log keeps
-them in order): signing is most of what a line costs, and it overlaps the node's work. All
+them in order): signing is most of what a line costs, and it overlaps the node's work. A
+typed chunk is sent the same way the moment its prompt accepts it, overlapping the prompt's
+last frame (aos.repl.early). All
 output is written on this thread (aos.repl.screen), in order; keys typed during an
 evaluation are held, not echoed (aos.repl.terminal).
 """
@@ -27,6 +29,7 @@ from typing import TypeVar, cast
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.application.current import get_app
+from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.filters import Condition
 from prompt_toolkit.formatted_text import ANSI, AnyFormattedText
 from prompt_toolkit.history import InMemoryHistory
@@ -49,6 +52,7 @@ from aos.render import (
 from aos.repl import commands, utf8
 from aos.repl.completion import LuaCompleter, ProcessNames
 from aos.repl.earlier import EarlierChunks
+from aos.repl.early import EarlySend
 from aos.repl.live import HandlerError, LiveFeed
 from aos.repl.more import DEFAULT_MAX_LINES, cut, describe
 from aos.repl.screen import Screen
@@ -128,6 +132,8 @@ class Repl:
             input=input,
             output=output,
         )
+        self.early = EarlySend(lambda chunk: self.client.send_eval(self.process, chunk))
+        self._send_on_accept()
         self.feed = LiveFeed(
             client,
             process,
@@ -140,6 +146,30 @@ class Repl:
         self.earlier = EarlierChunks(lambda: self.session.history.get_strings())
         self.live_wanted = live
         self._exit = False
+
+    def _send_on_accept(self) -> None:
+        """Start sending a chunk as the prompt accepts it (aos.repl.early)."""
+        buffer = self.session.default_buffer
+        accept = buffer.accept_handler
+
+        def accepted(buff: Buffer) -> bool:
+            if self.sends_early(buff.text):
+                self.early.start(buff.text)
+            return accept(buff) if accept is not None else False
+
+        buffer.accept_handler = accepted
+
+    def sends_early(self, chunk: str) -> bool:
+        """Whether `chunk` is certain to be evaluated as a message, so it may be sent before
+        its turn: Lua (not a dot-command, not empty, valid UTF-8), not in dry-run mode."""
+        stripped = chunk.strip()
+        return (
+            bool(stripped)
+            and not self.dryrun
+            and not self.raw_input
+            and not commands.is_command(stripped)
+            and utf8.problem(chunk) is None
+        )
 
     # -- output ---------------------------------------------------------------------------
 
@@ -242,7 +272,10 @@ class Repl:
             if self.dryrun:
                 return self.client.dry_eval(self.process, code)
             ahead, self._ahead = self._ahead, None
-            if ahead is not None and ahead[0] == code:
+            early = self.early.take(code)  # sent as the prompt accepted it
+            if early is not None:
+                message = early
+            elif ahead is not None and ahead[0] == code:
                 if isinstance(ahead[1], AosError):
                     raise ahead[1]
                 message = ahead[1]
@@ -274,9 +307,8 @@ class Repl:
 
     def _send_ahead(self) -> None:
         """(On the worker.) Sign and send the next pending chunk if it is Lua."""
-        chunk = self.pending[0] if self.pending and not self.dryrun else ""
-        stripped = chunk.strip()
-        if not stripped or commands.is_command(stripped) or utf8.problem(chunk) is not None:
+        chunk = self.pending[0] if self.pending else ""
+        if not self.sends_early(chunk):
             return
         try:
             self._ahead = (chunk, self.client.send_eval(self.process, chunk))
@@ -322,6 +354,9 @@ class Repl:
         self.pending.clear()
         self.pending_rest = ""
         self._ahead = None
+        if self.early.waiting:  # cancelled between its accept and its evaluation
+            self.early.forget()
+            self.info("(this chunk had been sent as it was accepted, and is evaluated)")
         if dropped:
             self.info(f"({dropped} chunk(s) typed ahead or pasted were dropped)")
         if sent:
