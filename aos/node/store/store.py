@@ -21,6 +21,7 @@ aos.node.store.migrate.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 import time
@@ -41,6 +42,8 @@ from aos.node.store.schedule import Schedule
 from aos.node.store.snapshots import Snapshots
 from aos.node.store.tx import Tx
 from aos.node.store.verdicts import Verdicts
+
+log = logging.getLogger("aos.node.store")
 
 AUTOCHECKPOINT_PAGES = 4000
 # Read connections kept open for the next reads (more only while more reads run at once).
@@ -248,7 +251,10 @@ class Store(Items, Schedule, Processes, Results, Pushes, Verdicts, Snapshots):
                 raise
             pending, self._after_commit = self._after_commit, {}
         for run in pending.values():
-            run()
+            try:
+                run()
+            except Exception:  # the batch is committed: a failing follow-up must not hide it
+                log.exception("work after a commit of %s failed", self.path)
 
     def after_commit(self, key: Hashable, run: Callable[[], None]) -> None:
         """Run `run` once what this thread has written is committed: now, or at the end of

@@ -123,3 +123,18 @@ def test_other_threads_wait_for_the_batch_and_never_write_into_it(su: Scheduler)
     thread.join(10)
     entries = su.store.entries(spawn.id, -1, None, 10)
     assert [e.message_id for e in entries] == [spawn.id, outsider.id]
+
+
+def test_a_failing_commit_follow_up_neither_undoes_nor_stops_the_others(su: Scheduler) -> None:
+    signer = Ed25519Signer.generate()
+    spawn = spawn_item(su, signer)
+    ran: list[str] = []
+
+    def broken() -> None:
+        raise BrokenPipeError("the evaluating process is gone")
+
+    with su.store.batch():
+        su.spawn(spawn, spawn.to_bytes())
+        su.store.after_commit("first", broken)
+        su.store.after_commit("second", lambda: ran.append("second"))
+    assert su.store.process(spawn.id) is not None and ran == ["second"]
