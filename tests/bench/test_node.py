@@ -16,10 +16,21 @@ def test_bench_node_counts_every_message_and_prints_rate_and_latency(
     node.main(["--messages", "120", "--clients", "3", "--runs", "1", "--rounds", "5",
                "--ed25519"])  # fmt: skip
     out = capsys.readouterr().out
-    assert re.search(r"run 1: 120 ed25519 messages from 3 clients to 1 worker: .* msg/s", out)
+    assert re.search(r"run 1: 120 ed25519 messages to 1 process from 3 clients to 1 worker: .* msg/s", out)
     assert "(counted 120, errors 0)" in out and "MISMATCH" not in out
     assert re.search(r"throughput median: \d+ msg/s", out)
     assert re.search(r"embedded Eval round trip .*: p50 [\d.]+ ms, p99 [\d.]+ ms", out)
+
+
+@pytest.mark.e2e
+def test_bench_node_spreads_the_messages_over_processes_and_counts_them_all(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    node.main(["--messages", "60", "--clients", "3", "--runs", "1", "--rounds", "5",
+               "--ed25519", "--processes", "4"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert re.search(r"run 1: 60 ed25519 messages to 4 processes from 3 clients", out)
+    assert "(counted 60, errors 0)" in out and "target >= 3500" in out
 
 
 def test_the_bench_client_reconnects_when_the_node_closed_an_idle_connection() -> None:
