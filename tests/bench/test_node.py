@@ -16,7 +16,8 @@ def test_bench_node_counts_every_message_and_prints_rate_and_latency(
     node.main(["--messages", "120", "--clients", "3", "--runs", "1", "--rounds", "5",
                "--ed25519"])  # fmt: skip
     out = capsys.readouterr().out
-    assert re.search(r"run 1: 120 ed25519 messages to 1 process from 3 clients to 1 worker: .* msg/s", out)
+    run = r"run 1: 120 ed25519 messages to 1 process from 3 clients to 1 worker: .* msg/s"
+    assert re.search(run, out)
     assert "(counted 120, errors 0)" in out and "MISMATCH" not in out
     assert re.search(r"throughput median: \d+ msg/s", out)
     assert re.search(r"embedded Eval round trip .*: p50 [\d.]+ ms, p99 [\d.]+ ms", out)
