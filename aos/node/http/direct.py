@@ -37,9 +37,9 @@ def answer(node: Node, request: httpx.Request) -> Answer | None:
         return _post(node, request.read())
     if request.method == "GET" and path.startswith(_RESULT_PREFIX):
         some_id = path[len(_RESULT_PREFIX) :]
-        params = url.params
-        pid = params.get("process-id", "")
-        if len(params) == 1 and is_id(some_id) and is_id(pid):
+        params = url.params.multi_items()  # a repeated key: the app takes the last one
+        pid = params[0][1] if len(params) == 1 and params[0][0] == "process-id" else ""
+        if is_id(some_id) and is_id(pid):
             return _result(node, pid, some_id)
     return None
 

@@ -113,6 +113,10 @@ class SequencerServer:
             log.error("a batch of %d items was not committed: %s", len(raws), err)
             failed = (503, error_body(f"the node could not store the item ({err}); retry"))
             return [failed] * len(raws)
+        except Exception as err:  # a bug, or SQLite failing in a way we do not know
+            log.exception("a batch of %d items failed", len(raws))
+            failed = (500, error_body(f"internal error: {type(err).__name__}: {err}"))
+            return [failed] * len(raws)
         return answers
 
     def _loop(self) -> None:
@@ -126,7 +130,10 @@ class SequencerServer:
                 elif sock is not self._wakeup_r:
                     arrived += self._read(sock)
             for start in range(0, len(arrived), BATCH_ITEMS):
-                self._answer(arrived[start : start + BATCH_ITEMS])
+                try:
+                    self._answer(arrived[start : start + BATCH_ITEMS])
+                except Exception:  # this thread is every worker's only way to the log
+                    log.exception("the sequencer could not answer %d items", len(arrived))
 
     def _accept(self) -> None:
         try:

@@ -68,6 +68,7 @@ class Store(Items, Schedule, Processes, Results, Pushes, Verdicts, Snapshots):
         # The thread inside `batch()`, if any, and what runs once its batch has committed.
         self._batch_thread: int | None = None
         self._after_commit: dict[Hashable, Callable[[], None]] = {}
+        self._closed = False
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
         self.autocheckpoint = AUTOCHECKPOINT_PAGES
@@ -177,6 +178,7 @@ class Store(Items, Schedule, Processes, Results, Pushes, Verdicts, Snapshots):
             self._all.clear()
             self._idle.clear()
         self._writer = None
+        self._closed = True  # a write from a thread that outlived the node would reopen it
         # (the last connection's close checkpointed the WAL into the file and removed it,
         # unless another one is still open: then nothing is recorded)
         remember_clean(self.path)
@@ -193,8 +195,11 @@ class Store(Items, Schedule, Processes, Results, Pushes, Verdicts, Snapshots):
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 return
-            except sqlite3.OperationalError as err:
-                if "locked" not in str(err) and "busy" not in str(err):
+            except sqlite3.Error as err:
+                busy = isinstance(err, sqlite3.OperationalError) and (
+                    "locked" in str(err) or "busy" in str(err)
+                )
+                if not busy:  # e.g. a damaged file (DatabaseError): the caller's StoreError
                     raise StoreError(f"cannot write to {self.path}: {err}") from err
                 if time.monotonic() > deadline:
                     raise StoreError(
@@ -218,7 +223,7 @@ class Store(Items, Schedule, Processes, Results, Pushes, Verdicts, Snapshots):
             try:
                 yield Tx(conn)
             except BaseException:
-                conn.execute("ROLLBACK")
+                self._rollback(conn)
                 raise
             self._commit(conn)
 
@@ -237,8 +242,7 @@ class Store(Items, Schedule, Processes, Results, Pushes, Verdicts, Snapshots):
                 yield
             except BaseException:
                 self._after_commit.clear()
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+                self._rollback(conn)
                 raise
             finally:
                 self._batch_thread = None
@@ -246,8 +250,7 @@ class Store(Items, Schedule, Processes, Results, Pushes, Verdicts, Snapshots):
                 self._commit(conn)
             except StoreError:
                 self._after_commit.clear()
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+                self._rollback(conn)
                 raise
             pending, self._after_commit = self._after_commit, {}
         for run in pending.values():
@@ -266,25 +269,48 @@ class Store(Items, Schedule, Processes, Results, Pushes, Verdicts, Snapshots):
 
     def _savepoint(self) -> Iterator[Tx]:
         conn = self._writer_conn()
+        if not conn.in_transaction:
+            # SQLite rolled the batch's transaction back by itself (a full disk, an I/O
+            # error): a SAVEPOINT now would start a transaction of its own, and its RELEASE
+            # commit it, while the batch is answered as failed.
+            raise StoreError(f"cannot write to {self.path}: the batch's transaction was lost")
         conn.execute("SAVEPOINT one_write")
         try:
             yield Tx(conn)
         except BaseException:
-            conn.execute("ROLLBACK TO one_write")
-            conn.execute("RELEASE one_write")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK TO one_write")
+                conn.execute("RELEASE one_write")
             raise
         conn.execute("RELEASE one_write")
 
     def _writer_conn(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StoreError(f"{self.path} is closed: the node has stopped")
         if self._writer is None:
             self._writer = self._connect(busy_timeout_ms=0)
         return self._writer
+
+    def _rollback(self, conn: sqlite3.Connection) -> None:
+        """Roll back what is open, if anything is (SQLite may have rolled it back itself).
+        A failure here must not hide the error that made us roll back, nor leave the writer
+        inside a transaction: then the connection is closed (which rolls back) and the next
+        write opens another."""
+        if not conn.in_transaction:
+            return
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            if conn is self._writer:
+                self._writer = None
+            self._forget(conn)
 
     def _commit(self, conn: sqlite3.Connection) -> None:
         try:
             conn.execute("COMMIT")
         except sqlite3.Error as err:
             # Never leave the writer inside a transaction: the next write would fail.
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            self._rollback(conn)
             raise StoreError(f"cannot commit to {self.path}: {err}") from err
+
+

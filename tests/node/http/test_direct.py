@@ -98,3 +98,13 @@ def test_an_item_over_the_size_limit_is_refused_by_the_app(tmp_path: Path) -> No
         big = create(signer=signer, data="x" * 4096, target="z" * 43, tags=ao_tags("Message"))
         answer = http.post("/mu", content=big.to_bytes())
         assert answer.status_code == 413
+
+
+def test_a_repeated_parameter_is_answered_as_the_app_answers_it(
+    node: tuple[EmbeddedClient, Ed25519Signer, str],
+) -> None:
+    http, signer, pid = node
+    item = eval_item(signer, pid, "return 1")
+    assert http.post("/mu", content=item.to_bytes()).status_code == 202
+    twice = http.get(f"/cu/result/{item.id}?process-id={pid}&process-id={'q' * 43}")
+    assert twice.status_code == 404  # the app takes the last value, as Starlette does

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from aos.dataitem import DataItem, create
-from aos.errors import NodeError
+from aos.errors import NodeError, StoreError
 from aos.node.serve.sequencer import SequencerClient, SequencerServer
 from aos.node.store import Store
 from aos.node.units.node import Node
@@ -157,3 +158,35 @@ def test_a_batch_whose_commit_fails_answers_503_for_every_item(
     monkeypatch.undo()
     assert node.store.process(spawn.id) is None
     assert [status for status, _ in server.handle_batch([spawn.to_bytes()])] == [202]
+
+
+def test_an_unexpected_error_fails_the_batch_and_the_sequencer_goes_on(
+    served: tuple[Node, SequencerServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    node, server, signer, spawn = with_spawn(served)
+    begin = node.store._begin
+    calls: list[int] = []
+
+    def broken_once(conn: sqlite3.Connection) -> None:
+        if not calls:
+            calls.append(1)
+            raise RuntimeError("a bug under the batch")
+        begin(conn)
+
+    monkeypatch.setattr(node.store, "_begin", broken_once)
+    first = [message_item(signer, spawn.id, i) for i in (1, 2)]
+    answers = server.handle_batch([spawn.to_bytes()] + [i.to_bytes() for i in first])
+    assert [status for status, _ in answers] == [500] * 3
+    assert "a bug under the batch" in json.loads(answers[0][1])["error"]
+    # the writer still works, and so does the thread, over the socket as a worker sends
+    assert [s for s, _ in admit_all(server.path, [spawn.to_bytes()])] == [202]
+
+
+def test_a_damaged_database_at_begin_is_a_store_error(tmp_path: Path) -> None:
+    class Damaged:
+        def execute(self, sql: str) -> None:
+            raise sqlite3.DatabaseError("database disk image is malformed")
+
+    store = Store(tmp_path / "node")
+    with pytest.raises(StoreError, match="malformed"):
+        store._begin(Damaged())  # type: ignore[arg-type]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 
 import pytest
 
 from aos.dataitem import DataItem, create
-from aos.errors import NotFound
+from aos.errors import NotFound, StoreError
 from aos.node.store import Store
 from aos.node.units.su import Duplicate, Scheduler
 from aos.protocol import AOS_MODULE_ID
@@ -138,3 +139,42 @@ def test_a_failing_commit_follow_up_neither_undoes_nor_stops_the_others(su: Sche
         su.store.after_commit("first", broken)
         su.store.after_commit("second", lambda: ran.append("second"))
     assert su.store.process(spawn.id) is not None and ran == ["second"]
+
+
+def test_a_transaction_sqlite_rolled_back_itself_keeps_nothing_of_the_batch(
+    su: Scheduler,
+) -> None:
+    """A full disk makes SQLite roll the whole transaction back: the writes after it must
+    not go on in transactions of their own (a SAVEPOINT outside one starts one)."""
+    signer = Ed25519Signer.generate()
+    spawn = spawn_item(su, signer)
+    su.spawn(spawn, spawn.to_bytes())
+    writer = su.store._writer
+    assert writer is not None
+    pages = writer.execute("PRAGMA page_count").fetchone()[0]
+    writer.execute(f"PRAGMA max_page_count={pages + 3}")  # the disk is nearly full
+    sizes = [10, 10, 200_000, 10, 10]
+    items = [create(signer=signer, data="x" * n + str(k), target=spawn.id, tags=ao_tags("Message"))
+             for k, n in enumerate(sizes)]  # fmt: skip
+    failed = []
+    with pytest.raises(StoreError), su.store.batch():
+        for item in items:
+            try:
+                su.schedule(item, item.to_bytes(), spawn.id)
+            except (StoreError, sqlite3.Error) as err:
+                failed.append(type(err).__name__)
+    writer.execute("PRAGMA max_page_count=1073741823")
+    assert failed and len(failed) >= 3  # the big one, and every one after it
+    assert [e.nonce for e in su.store.entries(spawn.id, -1, None, 10)] == [0]  # none kept
+    later = message(signer, spawn.id, 99)
+    assert su.schedule(later, later.to_bytes(), spawn.id) is not None  # the writer works
+
+
+def test_a_closed_store_refuses_writes_instead_of_opening_the_file_again(
+    su: Scheduler,
+) -> None:
+    signer = Ed25519Signer.generate()
+    spawn = spawn_item(su, signer)
+    su.store.close()
+    with pytest.raises(StoreError, match="closed"):
+        su.spawn(spawn, spawn.to_bytes())
