@@ -267,14 +267,16 @@ class Repl:
         if not code.strip():
             return None
         locate = locate or lines_locator(code)
+        # Claimed here, before the worker starts: a Ctrl-C before it claims must not leave
+        # the send to be forgotten and the chunk sent again.
+        early = None if self.dryrun else self.early.claim(code)
 
         def work() -> Result:
             if self.dryrun:
                 return self.client.dry_eval(self.process, code)
             ahead, self._ahead = self._ahead, None
-            early = self.early.take(code)  # sent as the prompt accepted it
-            if early is not None:
-                message = early
+            if early is not None:  # sent as the prompt accepted it
+                message = early.message()
             elif ahead is not None and ahead[0] == code:
                 if isinstance(ahead[1], AosError):
                     raise ahead[1]
@@ -472,7 +474,7 @@ class Repl:
                     # A Ctrl-C between two prompts (a result shown, the next prompt not yet
                     # reading keys) is a SIGINT outside any wait: it cancels what is
                     # queued if anything is, and is the prompt's interrupt otherwise.
-                    if self.pending or self.pending_rest.strip():
+                    if self.pending or self.pending_rest.strip() or self.early.waiting:
                         self.warn("cancelled")
                         self._drop_pending()
                     elif self._leave_on_interrupt():
@@ -493,6 +495,10 @@ class Repl:
         try:
             text = self.read()
         except KeyboardInterrupt:
+            if self.early.waiting:  # after the chunk was accepted (and sent)
+                self.warn("cancelled")
+                self._drop_pending()
+                return True
             return not self._leave_on_interrupt()
         except EOFError:
             return False
