@@ -305,22 +305,39 @@ def _spread(items: list[Any], parts: int) -> list[list[Any]]:
 
 
 def _on_threads(work: Callable[[Any], None], shares: list[Any]) -> None:
-    threads = [threading.Thread(target=work, args=(share,)) for share in shares]
+    """`work(share)` for each share on a thread of its own; the first failure is raised."""
+    failures: list[BaseException] = []
+
+    def run(share: Any) -> None:
+        try:
+            work(share)
+        except BaseException as err:
+            failures.append(err)
+
+    threads = [threading.Thread(target=run, args=(share,)) for share in shares]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    if failures:
+        raise failures[0]
 
 
 def _await_results(port: int, pids: list[str]) -> None:
     """Read the result of each process's last scheduled message: the CU answers once it is
-    evaluated (and the messages before it, which are evaluated in order)."""
+    evaluated (and the messages before it, which are evaluated in order). An HTTP worker
+    answers 503 when the evaluating process has not got there within its wait: asked again."""
     with Conn(port) as c:
         for pid in pids:
             status, body = c.request("GET", f"/su/{pid}/latest")
             assert status == 200, body
             last = json.loads(body)["message"]["id"]
-            status, body = c.request("GET", f"/cu/result/{last}?process-id={pid}")
+            deadline = time.monotonic() + 600
+            while True:
+                status, body = c.request("GET", f"/cu/result/{last}?process-id={pid}")
+                if status != 503 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.01)
             assert status == 200, body
 
 
