@@ -20,7 +20,16 @@ spread as evenly as they can over the log (`spread_out`), so a dry-run at any pa
 also what `aos verify --snapshots` cuts into segments.
 
 Live states are bounded by the bytes their VMs hold (`memory_budget`), not by a count:
-past it the least recently used are saved if needed and closed.
+past it the least recently used are closed, and saved first when that pays.
+
+A snapshot does not always pay. A small state costs ~20 ms to restore (every table and
+closure is rebuilt from it) and ~10 ms to save, while a fresh VM costs ~3 ms and a
+simple message ~0.5 ms to replay: a young process evicted and made live again thrashed at
+~30 ms a message (messages spread over more processes than fit in the budget). So each
+making live and each eviction compares what it knows (`worth_saving`, `fresh_is_cheaper`):
+the evaluation seconds since the last save or since the spawn, and the node's running
+figures for a save (`save_cost`) and a restore (`restore_cost`). A process evicted with
+little work since its spawn is not saved, and next time it is replayed from its spawn.
 """
 
 from __future__ import annotations
@@ -51,6 +60,11 @@ MAX_KEEP = 96
 # (3.3 MB beside a 100,000-message log of 234 MB), one of 1 MB keeps KEEP.
 SNAPSHOT_BUDGET = 4 * 2**20
 DEFAULT_MEMORY_BUDGET = 192 * 2**20
+# First guesses (seconds) of a save and a restore of a small state, refined as they run.
+SAVE_COST = 0.01
+RESTORE_COST = 0.02
+# Processes whose replay work from the spawn is remembered after their eviction.
+MAX_REMEMBERED = 100_000
 
 
 @dataclass
@@ -60,7 +74,8 @@ class _Saved:
     nonce: int  # the last saved nonce (-1: never)
     work: float = 0.0  # evaluation seconds since
     messages: int = 0  # messages since
-    cost: float = 0.01  # what the last save took (seconds)
+    cost: float = SAVE_COST  # what the last save took (seconds)
+    from_spawn: float | None = None  # evaluation seconds since the spawn (made live fresh)
 
 
 class ProcessStates:
@@ -90,6 +105,10 @@ class ProcessStates:
         self.restores = 0
         self.saves = 0
         self.evictions = 0
+        self.save_cost = SAVE_COST  # running figures of this node (seconds)
+        self.restore_cost = RESTORE_COST
+        # pid -> evaluation seconds from its spawn to where it was evicted (when known)
+        self._replay_work: dict[str, float] = {}
         # Told of every evaluator made here, live or throw-away (the compute unit gives it
         # the node's verdicts and its quarantine watcher).
         self.prepare: Callable[[Evaluator], None] | None = None
@@ -110,13 +129,33 @@ class ProcessStates:
                 self._live.move_to_end(pid)
                 return ev
         process = info()
-        ev = self.from_snapshot(process) or self.fresh(process)
+        ev = None if self.fresh_is_cheaper(pid) else self.from_snapshot(process)
+        from_spawn = None if ev is not None else 0.0
+        ev = ev or self.fresh(process)
         with self._meta:
             self._live[pid] = ev
             self._cold.add(pid)
-        self._saved[pid] = _Saved(ev.last_nonce if ev.restored else -1)
+        nonce = ev.last_nonce if ev.restored else -1
+        self._saved[pid] = _Saved(nonce, cost=self.save_cost, from_spawn=from_spawn)
         self._fit(keep=pid)
         return ev
+
+    def fresh_is_cheaper(self, pid: str) -> bool:
+        """Whether replaying `pid` from its spawn costs less than a restore, as far as its
+        last eviction here tells (a process not seen since this node started: no)."""
+        known = self._replay_work.get(pid)
+        return known is not None and known < self.restore_cost
+
+    def worth_saving(self, pid: str) -> bool:
+        """Whether saving `pid` before its eviction costs less than what it spares the next
+        making live: the replay since the last save, or since the spawn."""
+        saved = self._saved.get(pid)
+        if saved is None:
+            return True
+        if saved.nonce >= 0:  # restored next time either way: the save against the replay
+            return saved.work > saved.cost
+        since_spawn = saved.from_spawn if saved.from_spawn is not None else saved.work
+        return since_spawn > saved.cost + self.restore_cost
 
     def fresh(self, process: ProcessInfo) -> Evaluator:
         factory = self.runtime_factory
@@ -138,12 +177,14 @@ class ProcessStates:
         while row is not None:
             why = problem(self.key, row)
             if why is None:
+                start = time.perf_counter()
                 try:
                     runtime = self.restorer(process, row.data)
                 except (SnapshotRefused, ValueError) as err:
                     why = str(err)
                 else:
                     self.restores += 1
+                    self.restore_cost = _running(self.restore_cost, time.perf_counter() - start)
                     return self._prepared(
                         Evaluator.restore(
                             process, runtime, evaluator_state(row), rebuild=lambda: factory(process)
@@ -179,6 +220,8 @@ class ProcessStates:
         saved = self._saved.setdefault(pid, _Saved(-1))
         saved.messages += messages
         saved.work += seconds
+        if saved.from_spawn is not None:
+            saved.from_spawn += seconds
         if saved.work >= SAVE_RATIO * saved.cost:
             self.save(pid, ev)
 
@@ -207,6 +250,7 @@ class ProcessStates:
         self._prune(pid, len(data))
         saved.nonce, saved.work, saved.messages = ev.last_nonce, 0.0, 0
         saved.cost = max(time.perf_counter() - start, 1e-4)
+        self.save_cost = _running(self.save_cost, saved.cost)
         self.saves += 1
         return True
 
@@ -235,18 +279,33 @@ class ProcessStates:
                     if self._live.get(pid) is not ev:
                         continue
                 saved = self._saved.get(pid)
-                if saved is not None and ev.last_nonce > saved.nonce:
+                if saved is not None and ev.last_nonce > saved.nonce and self.worth_saving(pid):
                     self.save(pid, ev)
+                self._remember(pid, saved)
                 total -= _memory(ev)
                 self.drop(pid)
                 self.evictions += 1
             finally:
                 lock.release()
 
+    def _remember(self, pid: str, saved: _Saved | None) -> None:
+        """Keep what replaying `pid` from its spawn costs, for its next making live."""
+        if saved is None or saved.from_spawn is None:
+            self._replay_work.pop(pid, None)
+            return
+        if len(self._replay_work) >= MAX_REMEMBERED:
+            self._replay_work.clear()
+        self._replay_work[pid] = saved.from_spawn
+
     def memory_used(self) -> int:
         with self._meta:
             evs = list(self._live.values())
         return sum(_memory(ev) for ev in evs)
+
+
+def _running(figure: float, measured: float) -> float:
+    """A running figure that follows the last few measurements."""
+    return 0.8 * figure + 0.2 * measured
 
 
 def _memory(ev: Evaluator) -> int:
