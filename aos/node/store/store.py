@@ -312,5 +312,3 @@ class Store(Items, Schedule, Processes, Results, Pushes, Verdicts, Snapshots):
             # Never leave the writer inside a transaction: the next write would fail.
             self._rollback(conn)
             raise StoreError(f"cannot commit to {self.path}: {err}") from err
-
-
