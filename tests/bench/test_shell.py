@@ -21,6 +21,7 @@ def test_bench_shell_pastes_checks_the_order_and_prints_the_rates(
         out,
     )
     assert re.search(r"typed line, Enter to result: p50 [\d.]+ ms", out)
+    assert re.search(r"keyed line \(keys 10 ms apart\), Enter alone to result: p50 [\d.]+ ms", out)
     assert re.search(r"paste median: [\d.]+ lines/s \(target >= 50: (met|NOT met)\)", out)
 
 
