@@ -19,25 +19,19 @@ evaluation are held, not echoed (aos.repl.terminal).
 from __future__ import annotations
 
 import collections
-import queue
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Callable
-from typing import TypeVar, cast
+from typing import TypeVar
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.application.current import get_app
 from prompt_toolkit.buffer import Buffer
-from prompt_toolkit.filters import Condition
 from prompt_toolkit.formatted_text import ANSI, AnyFormattedText
-from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.input import Input
-from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bindings
 from prompt_toolkit.output import Output
 from rich.console import Console, RenderableType
-from rich.status import Status
 from rich.text import Text
 
 from aos.client import AoClient, Result
@@ -56,17 +50,16 @@ from aos.repl.early import EarlySend
 from aos.repl.live import HandlerError, LiveFeed
 from aos.repl.more import DEFAULT_MAX_LINES, cut, describe
 from aos.repl.screen import Screen
-from aos.repl.session import make_session
+from aos.repl.session import line_session, make_session
 from aos.repl.state import ShellState
 from aos.repl.targets import Targets
 from aos.repl.terminal import KeyHold
+from aos.repl.waiting import on_worker
 
 T = TypeVar("T")
 DEFAULT_PROMPT = "aos> "
 # A second Ctrl-C on an empty line leaves the shell only this soon after the first.
 EXIT_WINDOW_SECONDS = 3.0
-# The spinner appears only for waits longer than this: a quick Eval should not flicker.
-SPINNER_DELAY_SECONDS = 0.15
 
 
 class Repl:
@@ -216,51 +209,14 @@ class Repl:
     # -- evaluation ------------------------------------------------------------------------
 
     def wait(self, label: str, work: Callable[[], T]) -> T | None:
-        """Run `work` on a daemon thread with a spinner; Ctrl-C stops waiting (None).
-
-        A daemon thread, not an executor: an abandoned request must not hold up the exit.
-        """
-        done: queue.Queue[tuple[bool, object]] = queue.Queue(maxsize=1)
-
-        def target() -> None:
-            try:
-                done.put((True, work()))
-            except BaseException as err:  # handed to the waiting thread, raised there
-                done.put((False, err))
-
-        threading.Thread(target=target, name="aos-wait", daemon=True).start()
-        started = time.monotonic()
-        status: Status | None = None
+        """Run `work` on a worker thread (aos.repl.waiting), live lines still written;
+        Ctrl-C stops waiting (None) and drops what was queued."""
         try:
-            while True:
-                try:
-                    ok, value = done.get(timeout=0.02)
-                    break
-                except queue.Empty:
-                    pass
-                self.screen.drain()  # live lines that came meanwhile
-                if (
-                    status is None
-                    and self.spinner is not None
-                    and self.spinner.is_terminal
-                    and time.monotonic() - started > SPINNER_DELAY_SECONDS
-                ):
-                    status = self.spinner.status(label, spinner="dots")
-                    status.start()
+            return on_worker(work, label=label, spinner=self.spinner, drain=self.screen.drain)
         except KeyboardInterrupt:
-            if status is not None:
-                status.stop()
-                status = None
             self.warn("cancelled: stopped waiting (the message may still be evaluated)")
             self._drop_pending()
             return None
-        finally:
-            if status is not None:
-                status.stop()
-        if not ok:
-            assert isinstance(value, BaseException)
-            raise value
-        return cast(T, value)
 
     def evaluate(self, code: str, locate: Locate | None = None) -> Result | None:
         """Evaluate `code` (as a message, or a dry-run in dry-run mode) and show the result."""
@@ -409,20 +365,7 @@ class Repl:
         if self.pending_rest:
             default, self.pending_rest = self.pending_rest + default, ""
         if self._line_session is None:
-            back = KeyBindings()
-
-            @back.add("backspace", filter=Condition(lambda: not get_app().current_buffer.text))
-            def _back(event: KeyPressEvent) -> None:
-                event.app.exit(exception=commands.LineBack())
-
-            self._line_session = PromptSession(
-                input=self.session.input,
-                output=self.session.output,
-                history=InMemoryHistory(),
-                lexer=self.session.lexer,
-                key_bindings=merge_key_bindings([self.session.key_bindings or KeyBindings(), back]),
-                multiline=False,
-            )
+            self._line_session = line_session(self.session)
         self.raw_input = True
         try:
             return self._line_session.prompt("", default=default, pre_run=self._pump)

@@ -16,19 +16,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 from prompt_toolkit import PromptSession
+from prompt_toolkit.application.current import get_app
 from prompt_toolkit.completion import Completer, ThreadedCompleter
 from prompt_toolkit.document import Document
 from prompt_toolkit.filters import Condition
 from prompt_toolkit.formatted_text import AnyFormattedText
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.input import Input, create_input
-from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bindings
 from prompt_toolkit.keys import Keys
 from prompt_toolkit.lexers import PygmentsLexer
 from prompt_toolkit.output import Output
 
 from aos.repl.chunk import is_complete
-from aos.repl.commands import is_command
+from aos.repl.commands import LineBack, is_command
 from aos.repl.paste import Burst, BurstInput, split_chunks
 
 # What the session hands the loop from a burst: the chunks after the one it submitted, and
@@ -139,4 +140,25 @@ def make_session(
         color_depth=None,
         erase_when_done=False,
         include_default_pygments_style=color,
+    )
+
+
+def line_session(main: PromptSession[str]) -> PromptSession[str]:
+    """The prompt of `.editor`'s lines, on `main`'s terminal: one line (Enter always
+    submits), a history of its own (the whole chunk goes into `main`'s once submitted),
+    and Backspace on an empty line raises `LineBack`, so the editor can hand back the
+    previous line (as aos)."""
+    back = KeyBindings()
+
+    @back.add("backspace", filter=Condition(lambda: not get_app().current_buffer.text))
+    def _back(event: KeyPressEvent) -> None:
+        event.app.exit(exception=LineBack())
+
+    return PromptSession(
+        input=main.input,
+        output=main.output,
+        history=InMemoryHistory(),
+        lexer=main.lexer,
+        key_bindings=merge_key_bindings([main.key_bindings or KeyBindings(), back]),
+        multiline=False,
     )
