@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 import httpx
 
-from aos.bench.node import free_port, stop_server, wait_up
+from aos.bench.serving import free_port, stop_server, wait_up
 from aos.client import AoClient, HyperBeamClient
 from aos.protocol import AOS_MODULE_ID, CU_PATH, MU_PATH, SU_PATH
 from aos.wallet import Wallet

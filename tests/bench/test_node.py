@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from aos.bench import node
+from aos.bench import node, serving
 
 
 @pytest.mark.e2e
@@ -54,7 +54,7 @@ def test_the_bench_client_reconnects_when_the_node_closed_an_idle_connection() -
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    conn = node.Conn(port)
+    conn = serving.Conn(port)
     assert conn.request("GET", "/") == (200, b"ok")
     assert conn.request("POST", "/mu", b"item") == (202, b"sure")
     conn.close()
