@@ -53,7 +53,7 @@ from aos.repl.screen import Screen
 from aos.repl.session import line_session, make_session
 from aos.repl.state import ShellState
 from aos.repl.targets import Targets
-from aos.repl.terminal import KeyHold
+from aos.repl.terminal import KeyHold, write_through
 from aos.repl.waiting import on_worker
 
 T = TypeVar("T")
@@ -325,10 +325,8 @@ class Repl:
 
     def _echo(self, text: str, prompt: str) -> None:
         """Show queued input as the prompt would have: the prompt, then the text. Written
-        raw to the prompt's output (prompt_toolkit's printing costs tens of ms a line)."""
-        out = self.session.output
-        out.write_raw(prompt + text + "\n")
-        out.flush()
+        raw to the prompt's terminal (prompt_toolkit's printing costs tens of ms a line)."""
+        write_through(self.session.output, prompt + text + "\n")
 
     def _continuation(self) -> str:
         width = len(strip_ansi(self.prompt_text)) + (1 if self.dryrun else 0)

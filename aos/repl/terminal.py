@@ -6,6 +6,8 @@ While a chunk is evaluated no prompt reads the keyboard, and a terminal in its n
 (ISIG), so the keys wait in the terminal's queue until the next prompt reads them as
 type-ahead. `KeyHold.released()` gives a program that needs the normal mode (an editor) the
 terminal back for a while. Not a terminal (a pipe, a test): both do nothing.
+
+`write_through` writes to the terminal between prompts past prompt_toolkit's own flush.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import os
 import sys
 from collections.abc import Iterator
 from typing import Any
+
+from prompt_toolkit.output import Output
 
 try:
     import termios
@@ -73,3 +77,24 @@ class KeyHold:
         finally:
             with contextlib.suppress(termios.error):
                 termios.tcsetattr(self.fd, termios.TCSANOW, held)
+
+
+def write_through(output: Output, data: str) -> None:
+    """`data` written straight to the stream behind a prompt's `output`, and flushed.
+
+    Not through `output.flush()`: prompt_toolkit wraps that write in a bare `except:`,
+    which swallows a KeyboardInterrupt, so a Ctrl-C landing there (while queued chunks are
+    echoed, where it must cancel the queue) would be lost. An output without a stream of
+    its own (a test's) is written the usual way."""
+    stream = getattr(output, "stdout", None)
+    if stream is None:
+        output.write_raw(data)
+        output.flush()
+        return
+    binary = getattr(stream, "buffer", None)
+    if binary is not None:  # as prompt_toolkit does: never a UnicodeEncodeError
+        stream.flush()  # what was written as text goes first
+        binary.write(data.encode(stream.encoding or "utf-8", "replace"))
+    else:
+        stream.write(data)
+    stream.flush()
