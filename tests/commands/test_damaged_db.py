@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from aos.bench.serving import free_port
 from aos.dataitem import create
 from aos.protocol import AOS_MODULE_ID
 from aos.wallet import Ed25519Signer
 from tests.support.ao import ao_tags
 from tests.support.cli import run_aos
-from tests.support.serving import free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 
+from aos.bench.serving import free_port
+
 
 @functools.cache
 def _session_keys() -> Path:
@@ -39,13 +41,6 @@ def with_node_keys(data_dir: Path) -> Path:
         if not (data_dir / name).exists():
             shutil.copy(_session_keys() / name, data_dir / name)
     return data_dir
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 class Served:

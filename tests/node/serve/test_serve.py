@@ -14,10 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from aos.bench.serving import free_port
 from aos.commands.serve import urls
 from tests.support.ao import Ao
 from tests.support.hyperbeam import Hb
-from tests.support.serving import free_port
 
 
 def test_urls() -> None:
