@@ -28,7 +28,7 @@ local M = {}
 
 local FREE = 16 -- units of work a call may do uncharged
 -- One comparison of a C sort, for integers and for strings (strcoll), small arrays and
--- arrays too large for the caches (measured). sandbox.lua's key sort uses the same figures.
+-- arrays too large for the caches (measured). order.lua's key sort uses the same figures.
 local function sort_cost(n, strings)
   if strings then return n < 4096 and 6 or 24 end
   return n < 4096 and 3 or 12

@@ -8,11 +8,12 @@ hardens the globals in place and returns the control table the runtime drives:
     collectgarbage reduced to "collect"/"count" (count is a constant: memory is not
     deterministic across builds);
   * pairs/next iterate in a deterministic order (numbers, strings, booleans, then other
-    keys by a per-process id), tostring/string.format never show an address;
+    keys by a per-process id: lua/order.lua), tostring/string.format never show an
+    address;
   * an instruction budget counted by a count hook, which pcall/xpcall/coroutine cannot
     swallow: once exceeded, every protected call re-raises the limit error; C functions
     whose work depends on their arguments are charged for it (meter.lua, pattern.lua,
-    the key sort of pairs/next below);
+    the key sort of pairs/next in order.lua);
   * a wall-clock watchdog in the same hook, the one limit that is not counted (see
     lua/README.md, "Limits"): a message that runs too long anyway is stopped;
   * require resolves only our own modules (from the sources handed in) and whatever the
@@ -244,211 +245,9 @@ do
     end
   end
 
-  -- Deterministic identities for values that have no natural order or printable form.
-  -- A new id costs more than its instructions show (an entry in a weak table, which the
-  -- collector walks whole in its atomic step): charged 200, measured ~2 µs.
-  local ids = raw_setmetatable({}, { __mode = "k" })
-  local next_id = 0
+  -- The order of keys and the ids of values (lua/order.lua), set by `install`.
+  local det_next, det_pairs, id_of, sorted_keys, log2, order
   local charge -- defined below, with the rest of the budget's interface
-  local function id_of(v)
-    local id = ids[v]
-    if not id then
-      charge(200)
-      next_id = next_id + 1
-      id = next_id
-      ids[v] = id
-    end
-    return id
-  end
-
-  -- Keys in a fixed order: numbers ascending, strings bytewise, false, true, then every
-  -- other key by the per-process id it got when first ordered or printed. Each group is
-  -- sorted by table.sort's built-in comparison (in C), which keeps pairs cheap.
-  local function by_id(a, b) return ids[a] < ids[b] end
-
-  -- Keys that have no id yet get theirs in the order of a fingerprint built from what a
-  -- replay sees too (their contents, their value in the table), never from the hash
-  -- order of their addresses, which differs between OS processes. Only keys that are
-  -- alike in every respect are left in hash order (and then nothing tells them apart).
-  local function text_of(v)
-    local tv = raw_type(v)
-    if tv == "string" then return "s" .. v end
-    if tv == "number" then
-      if math_type(v) == "integer" then return str_format("i%d", v) end
-      return str_format("f%.17g", v)
-    end
-    if tv == "boolean" then return v and "T" or "F" end
-    if tv == "nil" then return "n" end
-    local id = ids[v]
-    if id then return str_format("#%d", id) end
-    return tv
-  end
-
-  local function fingerprint(k, v)
-    local tk = raw_type(k)
-    local out = { tk, text_of(v) }
-    if tk == "table" then
-      local entries, x = {}, raw_next(k)
-      while x ~= nil do
-        entries[#entries + 1] = text_of(x) .. "=" .. text_of(raw_rawget(k, x))
-        x = raw_next(k, x)
-      end
-      tsort(entries)
-      out[3] = c_concat(entries, ",")
-    elseif tk == "function" then
-      local info = getinfo(k, "S")
-      out[3] = str_format("%s:%d", info.source, info.linedefined)
-    end
-    return c_concat(out, "|")
-  end
-
-  local function name_new_keys(t, others)
-    local fresh, prints = nil, nil
-    for i = 1, #others do
-      local k = others[i]
-      if not ids[k] then
-        fresh, prints = fresh or {}, prints or {}
-        fresh[#fresh + 1] = k
-        prints[k] = fingerprint(k, raw_rawget(t, k))
-      end
-    end
-    if not fresh then return end
-    if #fresh > 1 then tsort(fresh, function(a, b) return prints[a] < prints[b] end) end
-    for i = 1, #fresh do id_of(fresh[i]) end
-  end
-
-  -- The key sort runs in C: charged like table.sort (meter.lua), n·log2(n) comparisons,
-  -- a string comparison costing more than a number's and growing with the bytes compared,
-  -- and four times more once the keys no longer fit in the caches (measured).
-  -- 1 + floor(log2(n)): for n < 256 from a table, then 8 bits at a time (meter.lua and
-  -- bridge.lua charge with the same one)
-  local LOG2 = {}
-  for n = 0, 255 do
-    local k, m = 1, n
-    while m > 1 do m = m >> 1; k = k + 1 end
-    LOG2[n] = k
-  end
-  local function log2(n)
-    local k = 0
-    while n >= 256 do n = n >> 8; k = k + 8 end
-    return k + LOG2[n]
-  end
-
-  local function sorted_keys(t)
-    local nums, strs, others = {}, {}, nil
-    local nn, ns = 0, 0
-    local has_false, has_true = false, false
-    local k = raw_next(t)
-    while k ~= nil do
-      local tk = raw_type(k)
-      if tk == "string" then
-        ns = ns + 1
-        strs[ns] = k
-      elseif tk == "number" then
-        nn = nn + 1
-        nums[nn] = k
-      elseif k == true then
-        has_true = true
-      elseif k == false then
-        has_false = true
-      else
-        others = others or {}
-        others[#others + 1] = k
-      end
-      k = raw_next(t, k)
-    end
-    if nn > 1 then
-      -- Array parts come out of next() already in order; sort only when they are not.
-      local sorted = true
-      for i = 2, nn do
-        if nums[i - 1] > nums[i] then sorted = false break end
-      end
-      if not sorted then
-        charge(nn * log2(nn) * (nn < 4096 and 3 or 12))
-        tsort(nums)
-      end
-    end
-    if ns > 1 then
-      if ns > 16 then
-        -- The bytes compared grow with the keys' length: one C pass measures them all.
-        local lg = log2(ns)
-        charge(ns * lg * (ns < 4096 and 6 or 24) + #c_concat(strs) * lg // 16)
-      end
-      tsort(strs)
-    end
-    local n = nn
-    for i = 1, ns do nums[n + i] = strs[i] end
-    n = n + ns
-    if has_false then n = n + 1; nums[n] = false end
-    if has_true then n = n + 1; nums[n] = true end
-    if others then
-      name_new_keys(t, others)
-      tsort(others, by_id)
-      for i = 1, #others do nums[n + i] = others[i] end
-      n = n + #others
-    end
-    return nums, n
-  end
-
-  -- Per table: the sorted key list of its last traversal, so that `next(t, k)` in a loop
-  -- stays linear. A weak-keyed cache; rebuilt whenever next(t, nil) starts a traversal.
-  local order_cache = raw_setmetatable({}, { __mode = "k" })
-
-  local function det_next(t, k)
-    if k == nil then
-      if raw_next(t) == nil then return nil end
-      local keys, n = sorted_keys(t)
-      local pos = {}
-      for i = 1, n do pos[keys[i]] = i end
-      order_cache[t] = { keys = keys, pos = pos, n = n }
-      local first = keys[1]
-      return first, t[first]
-    end
-    local c = order_cache[t]
-    if not c or not c.pos[k] then
-      local keys, n = sorted_keys(t)
-      local pos = {}
-      for i = 1, n do pos[keys[i]] = i end
-      c = { keys = keys, pos = pos, n = n }
-      order_cache[t] = c
-      if not pos[k] then raw_error("invalid key to 'next'", 2) end
-    end
-    local i = c.pos[k] + 1
-    local keys = c.keys
-    while i <= c.n do
-      local key = keys[i]
-      local v = raw_rawget(t, key)
-      if v ~= nil then return key, v end
-      i = i + 1
-    end
-    return nil
-  end
-
-  local function det_pairs(t)
-    local mt = raw_getmetatable(t)
-    if raw_type(mt) == "table" then
-      local p = raw_rawget(mt, "__pairs")
-      if p then
-        local a, b, c = p(t)
-        return a, b, c
-      end
-    end
-    if raw_type(t) ~= "table" then
-      raw_error("bad argument #1 to 'pairs' (table expected, got " .. raw_type(t) .. ")", 2)
-    end
-    -- Iterate over a snapshot of sorted keys: linear, and order independent of hashing.
-    local keys, n = sorted_keys(t)
-    local i = 0
-    return function()
-      while true do
-        i = i + 1
-        if i > n then return nil end
-        local key = keys[i]
-        local v = raw_rawget(t, key)
-        if v ~= nil then return key, v end
-      end
-    end, t, nil
-  end
 
   local function det_tostring(v)
     local tv = raw_type(v)
@@ -627,6 +426,13 @@ do
     local bytecode = opts.bytecode
     local pattern = load_stripped(parts.pattern, "=pattern", private, bytecode ~= nil)
     local meter = load_stripped(parts.meter, "=meter", private, bytecode ~= nil)
+    order = load_stripped(parts.order, "=order", private, bytecode ~= nil)({
+      next = raw_next, type = raw_type, rawget = raw_rawget, error = raw_error,
+      setmetatable = raw_setmetatable, getmetatable = raw_getmetatable, format = str_format,
+      math_type = math_type, sort = tsort, concat = c_concat, getinfo = getinfo,
+    }, charge)
+    det_next, det_pairs, id_of = order.next, order.pairs, order.id_of
+    sorted_keys, log2 = order.sorted_keys, order.log2
     local registry = getregistry()
 
     G.python = nil
@@ -804,26 +610,26 @@ do
     function control.forget_bytecode() bytecode = nil end
     if opts.compiler then
       -- {key: bytecode} of the sources this state was given (compiled, with debug
-      -- information), and {pattern, meter} stripped: what opts.bytecode and `parts` take,
-      -- each passed through `encode` (the host's way to carry bytes out, e.g. snapshot's
-      -- as_text). Only in the state built for it: elsewhere nothing keeps `parts` alive.
+      -- information), and {pattern, meter, order} stripped: what opts.bytecode and `parts`
+      -- take, each passed through `encode` (the host's way to carry bytes out, e.g.
+      -- snapshot's as_text). Only in the state built for it: elsewhere nothing keeps `parts` alive.
       function control.compile_library(encode)
         local modules = {}
         for key, source in raw_next, sources do
           modules[key] = encode(str_dump(raw_load(source, canonical(key), "t")))
         end
         return modules, { pattern = encode(stripped(parts.pattern, "=pattern")),
-          meter = encode(stripped(parts.meter, "=meter")) }
+          meter = encode(stripped(parts.meter, "=meter")),
+          order = encode(stripped(parts.order, "=order")) }
       end
     end
     if snapshots then
       -- Built now, before the library loads, so that it names the runtime's functions.
       local tools = {}
       for k, v in raw_next, snapshot_raw do tools[k] = v end
-      tools.ids = ids
-      tools.get_next_id = function() return next_id end
-      tools.set_next_id = function(n) next_id = n end
-      tools.forget_order = function(t) order_cache[t] = nil end
+      tools.ids = order.ids
+      tools.get_next_id, tools.set_next_id = order.get_next_id, order.set_next_id
+      tools.forget_order = order.forget
       tools.anchors = { G = G, loaded = loaded, preload = preload, string = smt.__index,
         decoy = smt.__metatable }
       tools.probes = {

@@ -23,7 +23,7 @@ from aos.luafiles import lua_dir
 from aos.runtime.limits import RuntimeLimits
 
 # Files executed by the runtime itself, never reachable through `require`.
-_PRIVATE = {"sandbox", "bridge", "pattern", "meter", "snapshot"}
+_PRIVATE = {"sandbox", "bridge", "pattern", "meter", "order", "snapshot"}
 
 
 NO_LIMIT = 0  # lupa's set_max_memory(0): no cap
@@ -56,7 +56,7 @@ def _refuse(obj: object, name: object, is_setting: bool) -> object:
 
 @cache
 def runtime_sources() -> tuple[str, str, dict[str, str], dict[str, str]]:
-    """(sandbox, bridge, {pattern, meter sources}, {module key: source}) of the library,
+    """(sandbox, bridge, {pattern, meter, order sources}, {module key: source}) of the library,
     read once. (lua/snapshot.lua is read by `_snapshot_source`.)"""
     root = lua_dir()
     modules: dict[str, str] = {}
@@ -71,7 +71,8 @@ def runtime_sources() -> tuple[str, str, dict[str, str], dict[str, str]]:
     sandbox = (root / "sandbox.lua").read_text(encoding="utf-8")
     bridge = (root / "bridge.lua").read_text(encoding="utf-8")
     parts = {
-        name: (root / f"{name}.lua").read_text(encoding="utf-8") for name in ("pattern", "meter")
+        name: (root / f"{name}.lua").read_text(encoding="utf-8")
+        for name in ("pattern", "meter", "order")
     }
     return sandbox, bridge, parts, modules
 
@@ -181,7 +182,7 @@ def sandboxed_state(
 def _compiled(
     modules: tuple[tuple[str, str], ...],
 ) -> tuple[dict[str, bytes], dict[str, bytes]]:
-    """({key: bytecode} of `modules`, {pattern, meter: stripped bytecode}), compiled by
+    """({key: bytecode} of `modules`, {pattern, meter, order: stripped bytecode}), compiled by
     lua/sandbox.lua's `compile_library` in a state of its own: the same chunk names and
     debug information as compiling each source in the state that loads it. Only bytecode
     made here is ever loaded as such (a process's `load` takes text only)."""
