@@ -38,10 +38,30 @@ return function(raw, charge)
     return id
   end
 
+  -- The key sort runs in C: charged like table.sort (meter.lua), n·log2(n) comparisons,
+  -- a string comparison costing more than a number's and growing with the bytes compared,
+  -- and four times more once the keys no longer fit in the caches (measured).
+  -- 1 + floor(log2(n)): for n < 256 from a table, then 8 bits at a time (meter.lua and
+  -- bridge.lua charge with the same one)
+  local LOG2 = {}
+  for n = 0, 255 do
+    local k, m = 1, n
+    while m > 1 do m = m >> 1; k = k + 1 end
+    LOG2[n] = k
+  end
+  local function log2(n)
+    local k = 0
+    while n >= 256 do n = n >> 8; k = k + 8 end
+    return k + LOG2[n]
+  end
+
   -- Keys in a fixed order: numbers ascending, strings bytewise, false, true, then every
   -- other key by the per-process id it got when first ordered or printed. Each group is
-  -- sorted by table.sort's built-in comparison (in C), which keeps pairs cheap.
-  local function by_id(a, b) return ids[a] < ids[b] end
+  -- sorted by table.sort's built-in comparison (in C), which keeps pairs cheap, and
+  -- keeps what the sort costs the budget a function of the keys alone: a comparator in
+  -- Lua would be counted, and its count depends on the order next() gave the keys in,
+  -- which for object keys is the hash order of their addresses, another in every OS
+  -- process. (The same holds for every loop here: none stops early on what it met.)
 
   -- Keys that have no id yet get theirs in the order of a fingerprint built from what a
   -- replay sees too (their contents, their value in the table), never from the hash
@@ -90,25 +110,23 @@ return function(raw, charge)
       end
     end
     if not fresh then return end
-    if #fresh > 1 then tsort(fresh, function(a, b) return prints[a] < prints[b] end) end
-    for i = 1, #fresh do id_of(fresh[i]) end
-  end
-
-  -- The key sort runs in C: charged like table.sort (meter.lua), n·log2(n) comparisons,
-  -- a string comparison costing more than a number's and growing with the bytes compared,
-  -- and four times more once the keys no longer fit in the caches (measured).
-  -- 1 + floor(log2(n)): for n < 256 from a table, then 8 bits at a time (meter.lua and
-  -- bridge.lua charge with the same one)
-  local LOG2 = {}
-  for n = 0, 255 do
-    local k, m = 1, n
-    while m > 1 do m = m >> 1; k = k + 1 end
-    LOG2[n] = k
-  end
-  local function log2(n)
-    local k = 0
-    while n >= 256 do n = n >> 8; k = k + 8 end
-    return k + LOG2[n]
+    -- the distinct fingerprints, sorted in C; keys alike in every respect share one
+    local list, alike = {}, {}
+    for i = 1, #fresh do
+      local k = fresh[i]
+      local p = prints[k]
+      local group = alike[p]
+      if group then group[#group + 1] = k else list[#list + 1] = p; alike[p] = { k } end
+    end
+    local np = #list
+    if np > 1 then
+      charge(np * log2(np) * (np < 4096 and 6 or 24))
+      tsort(list)
+    end
+    for i = 1, np do
+      local group = alike[list[i]]
+      for j = 1, #group do id_of(group[j]) end
+    end
   end
 
   local function sorted_keys(t)
@@ -135,12 +153,16 @@ return function(raw, charge)
       k = raw_next(t, k)
     end
     if nn > 1 then
-      -- Array parts come out of next() already in order; sort only when they are not.
-      local sorted = true
-      for i = 2, nn do
-        if nums[i - 1] > nums[i] then sorted = false break end
+      -- A sequence (the keys are 1..nn) needs no sort. The test looks at each key alone,
+      -- so what it counts does not depend on the order next() gave them in.
+      local outside = 0
+      for i = 1, nn do
+        local x = nums[i]
+        if math_type(x) ~= "integer" or x < 1 or x > nn then outside = outside + 1 end
       end
-      if not sorted then
+      if outside == 0 then
+        for i = 1, nn do nums[i] = i end
+      else
         charge(nn * log2(nn) * (nn < 4096 and 3 or 12))
         tsort(nums)
       end
@@ -160,9 +182,23 @@ return function(raw, charge)
     if has_true then n = n + 1; nums[n] = true end
     if others then
       name_new_keys(t, others)
-      tsort(others, by_id)
-      for i = 1, #others do nums[n + i] = others[i] end
-      n = n + #others
+      local no = #others
+      if no > 1 then
+        -- by their ids, compared in C: every key has its own
+        local by, order = {}, {}
+        for i = 1, no do
+          local k = others[i]
+          local id = ids[k]
+          order[i] = id
+          by[id] = k
+        end
+        charge(no * log2(no) * (no < 4096 and 3 or 12))
+        tsort(order)
+        for i = 1, no do nums[n + i] = by[order[i]] end
+      else
+        nums[n + 1] = others[1]
+      end
+      n = n + no
     end
     return nums, n
   end
