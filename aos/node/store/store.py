@@ -49,6 +49,8 @@ AUTOCHECKPOINT_PAGES = 4000
 # Read connections kept open for the next reads (more only while more reads run at once).
 IDLE_READERS = 4
 WAL_SIZE_LIMIT = 64 * 2**20
+# How long opening a connection waits for another OS process's lock (see `_connect`).
+SETUP_TIMEOUT_SECONDS = 30.0
 
 
 class Store(Items, Schedule, Processes, Results, Pushes, Verdicts, Snapshots):
@@ -77,9 +79,12 @@ class Store(Items, Schedule, Processes, Results, Pushes, Verdicts, Snapshots):
     # -- connections ---------------------------------------------------------------------
     def _connect(self, busy_timeout_ms: int = 30_000) -> sqlite3.Connection:
         try:
+            # The set-up waits for a lock whatever `busy_timeout_ms` says: another OS
+            # process holds the file for a moment while its last connection closes
+            # (checkpointing and removing the WAL), and opening then must wait, not fail.
             conn = sqlite3.connect(
                 self.path,
-                timeout=busy_timeout_ms / 1000,
+                timeout=SETUP_TIMEOUT_SECONDS,
                 isolation_level=None,
                 check_same_thread=False,
             )

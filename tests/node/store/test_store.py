@@ -103,6 +103,27 @@ def test_schema_version_and_newer_database_refused(tmp_path: Path) -> None:
         Store(tmp_path)
 
 
+def test_opening_waits_for_a_lock_held_for_a_moment(tmp_path: Path) -> None:
+    # Another OS process holds the file while its last connection closes (checkpointing
+    # and removing the WAL): a node or shell opening it then must wait, not fail with
+    # "database is locked" (the writer's own busy timeout is 0, see Store._begin).
+    tmp_path.mkdir(exist_ok=True)
+    other = sqlite3.connect(
+        tmp_path / "node.sqlite3", isolation_level=None, check_same_thread=False
+    )
+    other.execute("BEGIN EXCLUSIVE")
+    released = threading.Timer(0.3, other.execute, args=("COMMIT",))
+    released.start()
+    try:
+        store = Store(tmp_path, check=False)
+        assert store._one("PRAGMA user_version")[0] == SCHEMA_VERSION
+        assert store._writer_conn().execute("PRAGMA busy_timeout").fetchone()[0] == 0
+        store.close()
+    finally:
+        released.join()
+        other.close()
+
+
 def test_block_heights_are_stable_and_increasing() -> None:
     assert block_height_at(1_700_000_000_000) == 1_300_000
     assert block_height_at(1_700_000_120_000) == 1_300_001
