@@ -22,7 +22,6 @@ return function(control)
   -- Captured once: a process that assigns require(".process").run changes nothing here.
   local process_run = require(".process").run
   local raw_pcall, spare = control.pcall, control.spare
-  local sorted_keys = control.sorted_keys
   local non_extractable = {}
   for _, k in ipairs(require(".ao").nonExtractableTags) do non_extractable[k] = true end
 
@@ -89,52 +88,40 @@ return function(control)
   local raw_next = control.raw_next
   local tsort = table.sort
 
-  local function encode_object(t, depth)
-    local keys, count = sorted_keys(t)
-    local parts = {}
-    for i = 1, count do
-      local k = keys[i]
-      local v = rawget(t, k)
-      local tv, tk = type(v), type(k)
-      if tv ~= "function" and tv ~= "thread" and tv ~= "userdata"
-          and (tk == "string" or tk == "number") then
-        if tk == "number" then k = encode(k) end
-        parts[#parts + 1] = encode_string(k) .. ":" .. encode(v, depth + 1)
-      end
-    end
-    local out = "{" .. tconcat(parts, ",") .. "}"
-    charge(#out)
-    return out
-  end
-
+  -- The tables aos's json refuses, refused alike (lua/json.lua has the same rules): an
+  -- array (t[1] set) has only number keys and no hole, an object only string keys. aos
+  -- fails the whole message on such a result; here it is the message's Error ("the result
+  -- could not be encoded: …"), never a table silently encoded as something else.
+  local MIXED = "invalid table: mixed or invalid key types"
 
   local function encode_table(t, depth)
     if depth > 64 then error("result nested deeper than 64 levels", 0) end
     local k = raw_next(t)
     if k == nil then return "[]" end   -- outbox lists are the common empty table
     -- One traversal: count the keys and keep them, in case this is an object.
-    local keys, count, all_strings = {}, 0, true
+    local keys, count, all_strings, all_numbers = {}, 0, true, true
     while k ~= nil do
       count = count + 1
       keys[count] = k
-      if type(k) ~= "string" then all_strings = false end
+      local tk = type(k)
+      if tk ~= "string" then all_strings = false end
+      if tk ~= "number" then all_numbers = false end
       k = raw_next(t, k)
     end
     -- Per entry the encoder also calls into C (a find, a format or two, new strings) for
     -- about what its own instructions take.
     charge(count * ENTRY)
     local parts = {}
-    if not all_strings then
+    if rawget(t, 1) ~= nil then
+      if not all_numbers then error(MIXED, 0) end
       local n = rawlen(t)
-      if count == n then
-        -- A sequence 1..n (count == border means there is no hole and no other key).
-        for i = 1, n do parts[i] = encode(rawget(t, i), depth + 1) end
-        local out = "[" .. tconcat(parts, ",") .. "]"
-        charge(#out)
-        return out
-      end
-      return encode_object(t, depth)
+      if count ~= n then error("invalid table: sparse array", 0) end
+      for i = 1, n do parts[i] = encode(rawget(t, i), depth + 1) end
+      local out = "[" .. tconcat(parts, ",") .. "]"
+      charge(#out)
+      return out
     end
+    if not all_strings then error(MIXED, 0) end
     -- Only string keys: one C sort, no grouping.
     if count > 16 then charge(count * log2(count) * 12) end
     tsort(keys)
@@ -142,8 +129,7 @@ return function(control)
     for i = 1, count do
       local key = keys[i]
       local v = rawget(t, key)
-      local tv = type(v)
-      if tv ~= "function" and tv ~= "thread" and tv ~= "userdata" then
+      if type(v) ~= "function" then   -- as json: a function is left out of an object
         np = np + 1
         parts[np] = encode_string(key) .. ":" .. encode(v, depth + 1)
       end
@@ -164,7 +150,8 @@ return function(control)
     end
     if tv == "boolean" then return v and "true" or "false" end
     if tv == "table" then return encode_table(v, depth or 0) end
-    return "null"
+    if tv == "nil" then return "null" end
+    error("unexpected type '" .. tv .. "'", 0)   -- json's words, for aos's failure
   end
 
   -- Key and tag names are normalised before the budget is armed, so nothing a process can

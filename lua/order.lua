@@ -11,7 +11,7 @@ The chunk returns `new(raw, charge)`. `raw` holds the standard functions as they
 before the sandbox replaced any (next, type, rawget, error, setmetatable, getmetatable,
 format, math_type, sort, concat, getinfo); `charge(n)` charges the budget for work done in
 C. `new` returns the process's `next` and `pairs`, `id_of` (the number `tostring` prints),
-`sorted_keys` (the bridge and snapshots encode in this order), `log2` (the charge formulas
+`sorted_keys` (a table's keys in that order), `log2` (the charge formulas
 of meter.lua and bridge.lua), and what a snapshot carries over: `ids`, the next id
 (`get_next_id`, `set_next_id`), and `forget(t)`, which drops the key list kept for `t`.
 ]]

@@ -246,7 +246,7 @@ do
   end
 
   -- The order of keys and the ids of values (lua/order.lua), set by `install`.
-  local det_next, det_pairs, id_of, sorted_keys, log2, order
+  local det_next, det_pairs, id_of, log2, order
   local charge -- defined below, with the rest of the budget's interface
 
   local function det_tostring(v)
@@ -432,7 +432,7 @@ do
       math_type = math_type, sort = tsort, concat = c_concat, getinfo = getinfo,
     }, charge)
     det_next, det_pairs, id_of = order.next, order.pairs, order.id_of
-    sorted_keys, log2 = order.sorted_keys, order.log2
+    log2 = order.log2
     local registry = getregistry()
 
     G.python = nil
@@ -606,7 +606,6 @@ do
     control.concat = c_concat
     -- The originals, for the bridge's own encoding (no cost estimate, no address hiding).
     control.strings = { find = raw_str_find, gsub = str_gsub, format = str_format, sub = str_sub }
-    control.sorted_keys = sorted_keys
     function control.forget_bytecode() bytecode = nil end
     if opts.compiler then
       -- {key: bytecode} of the sources this state was given (compiled, with debug

@@ -10,6 +10,7 @@ which must differ. Without node/npm the tests skip locally and fail in CI.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -107,3 +108,21 @@ def test_scenario_matches_aos(name: str, reference: dict[str, list[dict[str, Any
                 f"{name}#{i} ({step.label!r}) is marked {step.explain!r} but matches aos now"
             )
     assert not problems, "\n".join(problems)
+
+
+def test_a_result_aos_cannot_encode_is_our_error_in_its_words() -> None:
+    # aos fails the whole handle call and prints json's error; we make it the Error. Run
+    # alone: in the whole corpus's run the module's own printing does not reach the
+    # driver's capture (the results agree; only Printed stays empty).
+    scenario = BY_NAME["odd-unencodable-results"]
+    (run,) = run_reference([scenario.wire()])
+    refused = 0
+    steps = zip(scenario.steps, run["results"], run_ours(scenario), strict=True)
+    for step, theirs, ours in steps:
+        if step.explain != "result-refused":
+            continue
+        refused += 1
+        assert "failed to call handle function" in theirs.get("Printed", ""), theirs
+        words = re.findall(r"\]:\d+: (.*)", theirs["Printed"])[-1].strip()
+        assert ours["Error"] == f"the result could not be encoded: {words}", (ours, words)
+    assert refused == 4

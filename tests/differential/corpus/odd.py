@@ -104,6 +104,18 @@ def _spoofed_tags() -> Scenario:
     return s
 
 
+def _unencodable_results() -> Scenario:
+    # Tables aos's json refuses, put into the outbox by hand (ao.send encodes Data and
+    # tags itself first). aos fails the whole handle call; ours is the message's Error.
+    s = Scenario("odd-unencodable-results")
+    for table in ("{1, nil, 3, 4, x = 1}", "{1, 2, x = 1}", "{1, nil, 3}", "{[true] = 1}"):
+        code = f"table.insert(ao.outbox.Messages, {{Target = 'X', Weird = {table}}})"
+        s.eval(code, explain="result-refused")
+    for fine in ("{1, 2, 3}", "{a = 1, f = print}", "{}"):  # json takes these (f left out)
+        s.eval(f"table.insert(ao.outbox.Messages, {{Target = 'X', Fine = {fine}}})")
+    return s
+
+
 SCENARIOS: list[Scenario] = [
     _trust(),
     _assign(),
@@ -111,4 +123,5 @@ SCENARIOS: list[Scenario] = [
     _odd_tags(),
     _msg_fields(),
     _spoofed_tags(),
+    _unencodable_results(),
 ]

@@ -6,7 +6,7 @@
 // SCENARIOS.json is [{name, env, messages: [msg, ...]}, ...]; the first message of each is
 // the process message. The module is compiled once; every scenario gets a fresh instance,
 // so no state leaks between scenarios. The output (stdout) is
-// [{name, results: [{Output, Messages, Spawns, Assignments, Error} | {Thrown}, ...]}, ...].
+// [{name, results: [{Output, Messages, Spawns, Assignments, Error} | {Thrown, Printed}, ...]}, ...].
 import AoLoader from "@permaweb/ao-loader"
 import fs from "node:fs"
 
@@ -34,20 +34,31 @@ const pick = (r) => ({
   Error: r.Error ?? null,
 })
 
+// What the module prints itself (its C side writes "failed to call handle function" and
+// the Lua error when encoding a result fails) is kept apart from the JSON on stdout: it
+// goes into the message's result as Printed.
+const writeOut = process.stdout.write.bind(process.stdout)
+let printed = []
+process.stdout.write = (chunk) => {
+  printed.push(String(chunk))
+  return true
+}
+
 const scenarios = JSON.parse(fs.readFileSync(scenariosPath, "utf8"))
 const out = []
 for (const scenario of scenarios) {
   const handle = await AoLoader(instantiate, { ...options })
   const results = []
   for (const msg of scenario.messages) {
+    printed = []
     try {
       // No memory passed: the instance keeps its live heap from the previous message,
       // which is what a compute unit's reloaded memory would hold.
       results.push(pick(await handle(null, msg, scenario.env)))
     } catch (e) {
-      results.push({ Thrown: String(e && e.message ? e.message : e) })
+      results.push({ Thrown: String(e && e.message ? e.message : e), Printed: printed.join("") })
     }
   }
   out.push({ name: scenario.name, results })
 }
-process.stdout.write(JSON.stringify(out))
+writeOut(JSON.stringify(out))
